@@ -1,0 +1,254 @@
+"""The kernel's hook specifications: the public contract between Comptoir and its modules.
+
+Every hook is called with keyword arguments; an implementation may accept only the arguments
+it needs, so a hook can gain arguments later without breaking existing modules.  Hooks marked
+*first-result* stop at the first implementation that returns something other than ``None``;
+all others are *collected*: every enabled module's answer is gathered into a list.
+
+When two modules implement a first-result hook, the one registered later answers first.
+Modules are registered in dependency order (a module after everything it depends on, ties
+broken by name), so a module overrides the modules it depends on; ``tryfirst``/``trylast``
+on the implementation change that, and ``comptoir modules preview`` shows who wins.
+
+Module authors import the marker from the package root: ``from core import hookimpl``.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("comptoir")
+hookimpl = pluggy.HookimplMarker("comptoir")
+
+
+# --- Modules: migrations, lifecycle and demo data ---------------------------------------------
+
+
+@hookspec
+def comptoir_migrations():
+    """Return the folder (a ``str`` or ``pathlib.Path``) holding this module's Alembic revisions.
+
+    Called on one module at a time, whether or not it is enabled: when it is previewed, enabled
+    or upgraded.  The revisions form the module's own branch: its first revision carries
+    ``branch_labels = ("<module name>",)`` and ``down_revision = None``; a revision that needs a
+    table of another module names that module's revision in ``depends_on``.  Return ``None`` (or
+    do not implement the hook) when the module has no tables.  Collected.
+    """
+
+
+@hookspec
+def comptoir_module_enabled(module, session):
+    """React to a module being enabled; runs inside the enabling transaction.
+
+    ``module`` is the :class:`core.manifest.Manifest` of the module just enabled, ``session`` an
+    SQLAlchemy session on the enabling transaction, in which the module's migrations have already
+    run.  Called on every enabled module, the new one included, once per module enabled (a
+    module's dependencies first).  Raising an exception aborts the whole enable: migrations and
+    module state roll back.  Returns nothing.  Collected.
+    """
+
+
+@hookspec
+def comptoir_module_disabled(module, session):
+    """React to a module being disabled; runs inside the disabling transaction.
+
+    ``module`` is the manifest of the module being disabled; its own implementation is called
+    too, before it is unregistered.  A module must not delete data here: disabling keeps every
+    row.  Raising aborts the disable.  Returns nothing.  Collected.
+    """
+
+
+@hookspec
+def comptoir_demo_data(session):
+    """Add this module's demonstration records to ``session`` (do not commit).
+
+    Called on one module at a time, in dependency order, by ``comptoir init --demo`` and
+    ``comptoir demo``, so a module can rely on the demo data of the modules it depends on.
+    Returns nothing.  Collected.
+    """
+
+
+# --- Web: pages, navigation, forms ----------------------------------------------------------
+
+
+@hookspec
+def comptoir_blueprints():
+    """Return a list of :class:`flask.Blueprint` holding this module's pages.
+
+    Called once per module when the application is built.  The routes of a module answer only
+    while it is enabled; otherwise they answer 404.  Give each blueprint a name and a
+    ``url_prefix`` of its own.  Collected.
+    """
+
+
+@hookspec
+def comptoir_menu_entries():
+    """Return a list of :class:`core.ui.MenuEntry` for the navigation bar.
+
+    Called on every page render, on enabled modules only.  Entries are sorted by their
+    ``priority`` and then by title; an entry with a ``role`` is shown only to users holding it.
+    Collected.
+    """
+
+
+@hookspec
+def comptoir_form_fields(form):
+    """Return extra :class:`core.ui.FormField` for the form named ``form``.
+
+    Called when an extensible form is rendered and when it is submitted; ``form`` is a dotted
+    name such as ``"core.user"``.  The submitted values of extra fields reach
+    :func:`comptoir_form_submitted`.  Return an empty list for forms the module does not extend.
+    Collected.
+    """
+
+
+@hookspec
+def comptoir_form_submitted(form, record, values, session):
+    """Store the values of the extra fields this module added to ``form``.
+
+    ``record`` is the object the form saved (already flushed, so it has its id), ``values`` a
+    ``dict`` of every extra field's submitted value, already validated against the field
+    definitions.  Runs in the saving transaction; raising rolls the whole save back.  Returns
+    nothing.  Collected.
+    """
+
+
+# --- REST API ---------------------------------------------------------------------------------
+
+
+@hookspec
+def comptoir_api_blueprints():
+    """Return a list of :class:`flask_smorest.Blueprint` served under ``/api/v1``.
+
+    Called once per module when the application is built.  Their endpoints appear in
+    ``/api/v1/openapi.json`` and answer only while the module is enabled.  Collected.
+    """
+
+
+@hookspec
+def comptoir_schema_fields(schema):
+    """Return a ``dict`` of extra marshmallow fields for the API schema named ``schema``.
+
+    ``schema`` is a dotted name such as ``"core.User"``.  Called when an extensible schema is
+    built; the fields are added to the schema's OpenAPI description and to its validation.
+    Return an empty dict for schemas the module does not extend.  Collected.
+    """
+
+
+# --- Command line -----------------------------------------------------------------------------
+
+
+@hookspec
+def comptoir_cli_commands():
+    """Return a list of :class:`click.Command` added to the ``comptoir`` command line.
+
+    Called when the command line starts, on enabled modules only.  Name the commands (or one
+    group) after the module to avoid clashes; two modules offering the same name is an error
+    naming both.  Collected.
+    """
+
+
+# --- Order types ------------------------------------------------------------------------------
+
+
+@hookspec
+def comptoir_order_types():
+    """Return a list of order types this module contributes.
+
+    Each order type is an object with at least ``code`` (unique, e.g. ``"sales"``), ``title``
+    and the rules the order flow asks of it (whether it affects stock, its status flow, whether
+    the type may still change).  Called whenever the list of order types is needed (forms, API
+    enumeration, validation).  Two modules contributing the same code is an error naming both.
+    Collected.
+    """
+
+
+# --- Pricing ----------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def comptoir_base_prices(lines, context):
+    """Return the base unit price of every line, as a ``dict`` keyed by line.
+
+    ``lines`` holds every line of the order (or simulation) being priced, ``context`` the
+    customer, currency and pricing date.  Called once per order, before the rule chain.
+    First-result: the module registered last (the most specific) answers.
+    """
+
+
+@hookspec
+def comptoir_price_rules(lines, context):
+    """Return the price adjustments this module's rule kind proposes for ``lines``.
+
+    Called once per order with all its lines, after :func:`comptoir_base_prices`.  Each
+    adjustment names its line, its rule, its priority and its effect; the pricing chain applies
+    them in priority order and records for every line which rule set the price and why the
+    others lost.  A rule that cannot be evaluated must raise, never be skipped silently.
+    Collected.
+    """
+
+
+# --- Invoice kinds ----------------------------------------------------------------------------
+
+
+@hookspec
+def comptoir_invoice_kinds():
+    """Return a list of invoice kinds this module contributes.
+
+    Each kind is an object with at least ``code``, ``title`` and how it validates, whether and
+    how it posts, and its number sequence.  Called whenever the list of invoice kinds is needed.
+    Two modules contributing the same code is an error naming both.  Collected.
+    """
+
+
+# --- Business lifecycle events ----------------------------------------------------------------
+
+
+@hookspec
+def comptoir_order_line_added(order, line, session):
+    """React to ``line`` having been added to ``order`` (inside the same transaction).
+
+    Raising rolls the addition back.  Returns nothing.  Collected.
+    """
+
+
+@hookspec
+def comptoir_line_suggestions(order, line, session):
+    """Return up-sell and cross-sell suggestions for ``line`` just entered on ``order``.
+
+    Called after a line is entered on an order or a quotation.  Each suggestion says whether it
+    replaces the line (up-sell) or adds one (cross-sell), the product, and the rule that produced
+    it with its priority.  Collected.
+    """
+
+
+@hookspec
+def comptoir_order_confirmed(order, session):
+    """React to ``order`` having been confirmed (prices are frozen by now).
+
+    Runs inside the confirming transaction; raising rolls the confirmation back.  Returns
+    nothing.  Collected.
+    """
+
+
+@hookspec
+def comptoir_order_delivered(order, packing_slip, session):
+    """React to ``packing_slip`` having been posted for ``order``.
+
+    Runs inside the posting transaction; raising rolls it back.  Returns nothing.  Collected.
+    """
+
+
+@hookspec
+def comptoir_invoice_posted(invoice, session):
+    """React to ``invoice`` having been posted (it has its number and ledger entries).
+
+    Runs inside the posting transaction; raising rolls it back.  Returns nothing.  Collected.
+    """
+
+
+@hookspec
+def comptoir_campaign_response(campaign, target, response, session):
+    """React to a response recorded for ``target`` of ``campaign``.
+
+    ``response`` is ``"positive"``, ``"negative"`` or ``"no_answer"``.  Runs inside the recording
+    transaction.  Returns nothing.  Collected.
+    """

@@ -1,0 +1,114 @@
+"""One process's view of the modules of one database: installed, enabled, and their hooks."""
+
+import threading
+
+import pluggy
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+
+from core import hookspecs
+from core.db import make_session_factory
+from core.dependencies import dependency_order
+from core.discovery import discover, register_checked
+from core.models import ModuleState, RegistryVersion
+
+
+def new_plugin_manager(kernel_plugins, modules):
+    """A plugin manager holding the kernel's plugins, then ``modules`` in the order given.
+
+    Raises ValidationError naming the module when it implements a hook that does not exist or
+    with arguments the specification lacks.
+    """
+    manager = pluggy.PluginManager("comptoir")
+    manager.add_hookspecs(hookspecs)
+    for plugin in kernel_plugins:
+        manager.register(plugin, name=f"kernel:{plugin.__name__}")
+    for module in modules:
+        register_checked(manager, module.plugin, module.name)
+    return manager
+
+
+def read_registry_version(connection):
+    """The database's registry version, or None when the kernel tables do not exist yet."""
+    try:
+        return connection.execute(select(RegistryVersion.version)).scalar_one_or_none()
+    except DBAPIError:
+        connection.rollback()
+        return None
+
+
+def bump_registry_version(session):
+    """Tell every worker that the set of enabled modules changed (inside the caller's transaction)."""
+    session.execute(update(RegistryVersion).values(version=RegistryVersion.version + 1))
+
+
+class Registry:
+    """Installed modules and the hooks of the enabled ones, kept in step with the database.
+
+    ``refresh()`` costs one small query; it reloads the hooks only when another process (or this
+    one) changed the enabled modules since the last look.
+    """
+
+    def __init__(self, engine, kernel_plugins=(), extra_modules=None):
+        self.engine = engine
+        self.session_factory = make_session_factory(engine)
+        self.kernel_plugins = tuple(kernel_plugins)
+        self.installed = discover(extra_modules)
+        self.enabled = ()
+        self.version = None
+        self.manager = new_plugin_manager(self.kernel_plugins, [])
+        self._lock = threading.Lock()
+
+    @property
+    def hook(self):
+        """The hooks of the kernel and of the enabled modules: ``registry.hook.comptoir_x()``."""
+        return self.manager.hook
+
+    @property
+    def initialised(self):
+        """True once the database holds the kernel's tables."""
+        return self.version is not None
+
+    def refresh(self):
+        """Reload the enabled modules if the registry version moved; return True if it did."""
+        with self.engine.connect() as connection:
+            version = read_registry_version(connection)
+            if version == self.version:
+                return False
+            with self._lock:
+                enabled = self._enabled_names(connection) if version is not None else []
+                self._load(enabled)
+                self.version = version
+        return True
+
+    def _enabled_names(self, connection):
+        rows = connection.execute(select(ModuleState.name).where(ModuleState.enabled))
+        return [name for name in rows.scalars() if name in self.installed]
+
+    def _load(self, names):
+        order = dependency_order(names, self.installed)
+        self.manager = new_plugin_manager(
+            self.kernel_plugins, [self.installed[name] for name in order]
+        )
+        self.enabled = tuple(order)
+
+    def manager_with(self, names):
+        """A separate plugin manager as it would be with ``names`` enabled (for previews)."""
+        order = dependency_order(names, self.installed)
+        return new_plugin_manager(self.kernel_plugins, [self.installed[n] for n in order])
+
+    def call_in_order(self, hook_name, **kwargs):
+        """Call a collected hook kernel first, then modules in dependency order; return answers.
+
+        Pluggy calls the most recently registered implementation first; hooks whose
+        implementations build on each other's work (demo data) need the opposite.
+        """
+        caller = getattr(self.manager.hook, hook_name)
+        return [
+            impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            for impl in caller.get_hookimpls()
+        ]
+
+    def is_enabled(self, name):
+        """True when module ``name`` is enabled on this database (as of the last refresh)."""
+        return name in self.enabled

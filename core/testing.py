@@ -1,0 +1,152 @@
+"""Pytest fixtures for Comptoir and its modules, loaded as a pytest plugin when installed.
+
+Every test gets a database of its own: an SQLite file in its temporary folder, or a fresh schema
+on PostgreSQL.  ``pytest --comptoir-db=sqlite,postgresql`` runs each database test once per
+backend.  Override the ``comptoir_modules`` fixture to offer modules that are not installed.
+"""
+
+import os
+import re
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+POSTGRESQL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--comptoir-db",
+        default="sqlite",
+        help="comma-separated databases to run database tests on: sqlite, postgresql "
+        f"(COMPTOIR_TEST_POSTGRESQL_URL, default {POSTGRESQL_URL})",
+    )
+
+
+def pytest_generate_tests(metafunc):
+    if "comptoir_db" in metafunc.fixturenames:
+        backends = [b.strip() for b in metafunc.config.getoption("comptoir_db").split(",")]
+        unknown = set(backends) - {"sqlite", "postgresql"}
+        if unknown:
+            raise pytest.UsageError(f"--comptoir-db: unknown database {', '.join(unknown)}")
+        metafunc.parametrize("comptoir_db", backends, indirect=True)
+
+
+@pytest.fixture
+def comptoir_db(request, tmp_path):
+    """Configuration entries pointing at an empty database of the backend under test."""
+    if request.param == "sqlite":
+        yield {"COMPTOIR_DATABASE_URL": f"sqlite:///{tmp_path / 'comptoir.sqlite'}"}
+        return
+    url = os.environ.get("COMPTOIR_TEST_POSTGRESQL_URL", POSTGRESQL_URL)
+    schema = "t_" + re.sub(r"\W", "", uuid.uuid4().hex)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {"COMPTOIR_DATABASE_URL": url, "COMPTOIR_DATABASE_SCHEMA": schema}
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def comptoir_modules():
+    """Modules offered besides the installed ones, as ``{name: import path}``."""
+    return {}
+
+
+@pytest.fixture
+def make_app(comptoir_db, comptoir_modules, tmp_path):
+    """Build an application on the test database (call it twice for two workers on one database).
+
+    The first call initialises the database with the kernel, demo users and no module; pass
+    ``modules=[...]`` to enable some as well.
+    """
+    apps = []
+
+    def build(modules=(), **config):
+        from core.modules import enable, initialise
+        from web import create_app
+
+        settings = {
+            **comptoir_db,
+            "COMPTOIR_EXTRA_MODULES": comptoir_modules,
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            **config,
+        }
+        app = create_app(settings)
+        registry = app.extensions["comptoir"]
+        if not apps:
+            initialise(registry, demo=True)
+        for name in modules:
+            enable(registry, name)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions["comptoir"].engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """An application on a fresh database holding the kernel and the demo users."""
+    return make_app()
+
+
+@pytest.fixture
+def registry(app):
+    """The module registry of ``app``."""
+    return app.extensions["comptoir"]
+
+
+@pytest.fixture
+def client(app):
+    """A test client of ``app``."""
+    return app.test_client()
+
+
+def csrf_token(client, path="/login"):
+    """Fetch ``path`` and return the CSRF token its form carries."""
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def log_in(client, login, password=None):
+    """Log ``client`` in through the login form (demo users' password is the login twice)."""
+    token = csrf_token(client)
+    response = client.post(
+        "/login",
+        data={"login": login, "password": password or login * 2, "csrf_token": token},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login():
+    """``login(client, "sales")`` logs a demo user in through the login form."""
+    return log_in
+
+
+@contextmanager
+def count_queries(engine):
+    """Count the SQL statements run on ``engine`` inside the block: ``with ... as counter``."""
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

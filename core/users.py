@@ -1,0 +1,146 @@
+"""Users, passwords, roles and API tokens: plain functions taking a session."""
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.errors import Conflict, NotFound, ValidationError
+from core.models import ROLES, ApiToken, User
+
+TOKEN_PREFIX = "cpt_"
+
+
+def _check_roles(roles):
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise ValidationError(
+            "unknown role", fields={"roles": [f"unknown role {r!r}; roles are {', '.join(ROLES)}"
+                                              for r in unknown]}
+        )
+    return ",".join(role for role in ROLES if role in roles)
+
+
+def _check_password(password):
+    if not password or len(password) < 8:
+        raise ValidationError(
+            "password too short", fields={"password": ["at least 8 characters"]}
+        )
+
+
+def create_user(session, login, name, password, roles=()):
+    """Create and return a user; the login must be unused and the password 8+ characters."""
+    fields = {}
+    if not login or not login.strip():
+        fields["login"] = ["required"]
+    if not name or not name.strip():
+        fields["name"] = ["required"]
+    if fields:
+        raise ValidationError("missing fields", fields=fields)
+    if session.scalar(select(User.id).where(User.login == login.strip())) is not None:
+        raise ValidationError("login taken", fields={"login": [f"{login!r} is already taken"]})
+    _check_password(password)
+    user = User(
+        login=login.strip(),
+        name=name.strip(),
+        password_hash=generate_password_hash(password),
+        roles=_check_roles(roles),
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(session, user, name=None, roles=None, active=None, password=None):
+    """Change a user's name, roles, active flag or password (each only when given)."""
+    if name is not None:
+        if not name.strip():
+            raise ValidationError("missing name", fields={"name": ["required"]})
+        user.name = name.strip()
+    if roles is not None:
+        user.roles = _check_roles(roles)
+    if active is not None:
+        user.active = active
+    if password:
+        _check_password(password)
+        user.password_hash = generate_password_hash(password)
+    session.flush()
+    return user
+
+
+def list_users(session):
+    """Every user, by login."""
+    return session.scalars(select(User).order_by(User.login)).all()
+
+
+def list_tokens(session):
+    """Every API token, newest first, with its user."""
+    return session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
+
+
+def get_user(session, user_id):
+    """Return the user with id ``user_id`` or raise NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+def find_user(session, login):
+    """Return the user with this login or raise NotFound."""
+    user = session.scalar(select(User).where(User.login == login))
+    if user is None:
+        raise NotFound(f"no user with login {login!r}")
+    return user
+
+
+def authenticate(session, login, password):
+    """Return the active user with this login and password, or None."""
+    user = session.scalar(select(User).where(User.login == login))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def _digest(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(session, user, name):
+    """Create an API token for ``user``; return ``(token, secret)``.
+
+    The secret is shown once: only its SHA-256 digest is stored (it is random and long, so a
+    slow password hash would add nothing).
+    """
+    if not name or not name.strip():
+        raise ValidationError("missing name", fields={"name": ["required"]})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user, name=name.strip(), digest=_digest(secret), prefix=secret[:10], revoked=False
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def user_for_token(session, secret):
+    """Return the active user owning the unrevoked token ``secret``, or None."""
+    if not secret or not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.digest == _digest(secret)))
+    if token is None or token.revoked or not token.user.active:
+        return None
+    return token.user
+
+
+def revoke_token(session, token_id):
+    """Revoke token ``token_id``; a revoked token is refused from then on."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no API token with id {token_id}")
+    if token.revoked:
+        raise Conflict("this token is already revoked")
+    token.revoked = True
+    session.flush()

@@ -1,0 +1,21 @@
+"""Create a table (rolled back when the next revision fails).
+
+Revision ID: bad_0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "bad_0001"
+down_revision = None
+branch_labels = ("bad_migration",)
+depends_on = "core_0001"
+
+
+def upgrade():
+    op.create_table("bad_migration_thing", sa.Column("id", sa.Integer(), primary_key=True))
+    op.execute("INSERT INTO bad_migration_thing (id) VALUES (1)")
+
+
+def downgrade():
+    op.drop_table("bad_migration_thing")

@@ -1,0 +1,1 @@
+"""Top of a dependency chain: chain_top -> example_ext -> example."""

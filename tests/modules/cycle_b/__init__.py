@@ -1,0 +1,1 @@
+"""Half of a dependency cycle."""

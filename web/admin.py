@@ -1,0 +1,145 @@
+"""Admin pages: modules (preview, enable, disable, upgrade), users and API tokens."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from core import modules, users
+from core.errors import ComptoirError
+from core.models import ROLES
+from web.auth import role_required
+from web.database import db, registry
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@role_required("admin")
+def _admins_only():
+    """Every page here is for admins."""
+
+
+@bp.route("/modules")
+def module_list():
+    """Installed modules with their state, and the actions each allows."""
+    return render_template("admin/modules.html", modules=modules.list_modules(registry(), db()))
+
+
+@bp.route("/modules/<name>/preview")
+def module_preview(name):
+    """What enabling ``name`` will do, with a button to go ahead."""
+    return render_template("admin/preview.html", preview=modules.preview(registry(), name))
+
+
+def _module_action(action, name, done):
+    try:
+        result = action(name)
+    except ComptoirError as error:
+        flash(error.message, "error")
+        return redirect(url_for("admin.module_list")), error.status
+    flash(done(result), "info")
+    return redirect(url_for("admin.module_list"))
+
+
+@bp.route("/modules/<name>/enable", methods=["POST"])
+def module_enable(name):
+    """Enable ``name`` and what it depends on."""
+    return _module_action(
+        lambda n: modules.enable(registry(), n), name,
+        lambda newly: f"Enabled: {', '.join(newly)}." if newly else f"{name} was already enabled.",
+    )
+
+
+@bp.route("/modules/<name>/disable", methods=["POST"])
+def module_disable(name):
+    """Disable ``name``; its data stays."""
+    return _module_action(
+        lambda n: modules.disable(registry(), n), name,
+        lambda _: f"Disabled: {name}. Its data is kept; enabling it again brings it back.",
+    )
+
+
+@bp.route("/modules/<name>/upgrade", methods=["POST"])
+def module_upgrade(name):
+    """Run ``name``'s pending migrations."""
+    return _module_action(
+        lambda n: modules.upgrade(registry(), [n]), name,
+        lambda done: f"Upgraded: {', '.join(done)}." if done else f"{name} was up to date.",
+    )
+
+
+def _form_roles():
+    return [role for role in ROLES if request.form.get(f"role_{role}")]
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def user_list():
+    """Users, and the form creating one."""
+    errors = {}
+    if request.method == "POST":
+        try:
+            user = users.create_user(
+                db(), request.form.get("login", ""), request.form.get("name", ""),
+                request.form.get("password", ""), _form_roles(),
+            )
+            db().commit()
+            flash(f"User {user.login} created.", "info")
+            return redirect(url_for("admin.user_list"))
+        except ComptoirError as error:
+            db().rollback()
+            errors = error.fields
+    status = 422 if errors else 200
+    return render_template(
+        "admin/users.html", users=users.list_users(db()), roles=ROLES, errors=errors,
+        form=request.form,
+    ), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id):
+    """Change a user's name, roles, active flag or password."""
+    user = users.get_user(db(), user_id)
+    errors = {}
+    if request.method == "POST":
+        try:
+            users.update_user(
+                db(), user, name=request.form.get("name", ""), roles=_form_roles(),
+                active=bool(request.form.get("active")),
+                password=request.form.get("password") or None,
+            )
+            db().commit()
+            flash(f"User {user.login} saved.", "info")
+            return redirect(url_for("admin.user_list"))
+        except ComptoirError as error:
+            db().rollback()
+            errors = error.fields
+    return render_template(
+        "admin/user_edit.html", user=user, roles=ROLES, errors=errors
+    ), 422 if errors else 200
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+def token_list():
+    """API tokens; creating one shows its secret once."""
+    secret, errors = None, {}
+    if request.method == "POST":
+        try:
+            user = users.get_user(db(), int(request.form.get("user_id") or 0))
+            token, secret = users.create_token(db(), user, request.form.get("name", ""))
+            db().commit()
+            flash(f"Token {token.name} created for {user.login}. Copy it now: it is not shown "
+                  "again.", "info")
+        except ComptoirError as error:
+            db().rollback()
+            errors = error.fields or {"user_id": [error.message]}
+    return render_template(
+        "admin/tokens.html", tokens=users.list_tokens(db()), users=users.list_users(db()),
+        secret=secret, errors=errors,
+    ), 422 if errors else 200
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+def token_revoke(token_id):
+    """Revoke a token."""
+    users.revoke_token(db(), token_id)
+    db().commit()
+    flash("Token revoked.", "info")
+    return redirect(url_for("admin.token_list"))

@@ -1,0 +1,163 @@
+"""The REST API under /api/v1: the kernel's endpoints and the OpenAPI document."""
+
+from flask import current_app, jsonify
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Api, Blueprint
+
+from core import modules, users
+from core.schemas import (
+    ModuleChangeSchema,
+    ModuleSchema,
+    PreviewSchema,
+    TokenCreateSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
+from web.auth import role_required
+from web.database import db, registry
+
+PREFIX = "/api/v1"
+
+
+def api_of(app=None):
+    """The flask-smorest Api of ``app`` (default: the current app)."""
+    return (app or current_app).extensions["comptoir_api"]
+
+
+def create_api(app):
+    """Set up flask-smorest on ``app`` with the bearer-token security scheme."""
+    api = Api(app, spec_kwargs={"servers": [{"url": "/"}]})
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "An API token (cpt_...)"}
+    )
+    api.spec.options["security"] = [{"bearer": []}]
+    app.extensions["comptoir_api"] = api
+    return api
+
+
+def register_api_blueprint(app, blueprint):
+    """Register a smorest blueprint; return the OpenAPI paths it added (for filtering later)."""
+    api = api_of(app)
+    before = set(api.spec.to_dict()["paths"])
+    api.register_blueprint(blueprint)
+    return set(api.spec.to_dict()["paths"]) - before
+
+
+def openapi_document():
+    """The OpenAPI document, holding the kernel's endpoints and those of enabled modules only."""
+    spec = api_of().spec.to_dict()
+    hidden_paths, hidden_tags = set(), set()
+    for owner in current_app.extensions["comptoir_owners"].values():
+        if not registry().is_enabled(owner.module):
+            hidden_paths |= owner.api_paths
+            hidden_tags.add(owner.blueprint)
+    spec["paths"] = {p: v for p, v in spec["paths"].items() if p not in hidden_paths}
+    spec["tags"] = [t for t in spec.get("tags", []) if t["name"] not in hidden_tags]
+    return jsonify(spec)
+
+
+def kernel_blueprint():
+    """The kernel's API endpoints: the current user, modules, users and tokens."""
+    blp = Blueprint("kernel", __name__, url_prefix=PREFIX, description="Users, tokens, modules")
+
+    @blp.route("/me")
+    @blp.response(200, UserSchema)
+    def me():
+        """The user the request authenticates as."""
+        return current_user
+
+    @blp.route("/modules")
+    class ModuleList(MethodView):
+        decorators = [role_required("admin")]
+
+        @blp.response(200, ModuleSchema(many=True))
+        def get(self):
+            """Every installed module and its state on this database."""
+            return modules.list_modules(registry(), db())
+
+    @blp.route("/modules/<name>/preview")
+    @blp.response(200, PreviewSchema)
+    @role_required("admin")
+    def preview(name):
+        """What enabling the module would do: modules pulled in, migrations, hooks, clashes."""
+        return modules.preview(registry(), name)
+
+    @blp.route("/modules/<name>/enable", methods=["POST"])
+    @blp.response(200, ModuleChangeSchema)
+    @role_required("admin")
+    def enable(name):
+        """Enable the module and its dependencies; lists the modules newly enabled."""
+        return {"modules": modules.enable(registry(), name)}
+
+    @blp.route("/modules/<name>/disable", methods=["POST"])
+    @blp.response(200, ModuleChangeSchema)
+    @role_required("admin")
+    def disable(name):
+        """Disable the module (409 while an enabled module depends on it); data is kept."""
+        modules.disable(registry(), name)
+        return {"modules": [name]}
+
+    @blp.route("/modules/<name>/upgrade", methods=["POST"])
+    @blp.response(200, ModuleChangeSchema)
+    @role_required("admin")
+    def upgrade(name):
+        """Run the module's pending migrations and record its installed version."""
+        return {"modules": modules.upgrade(registry(), [name])}
+
+    @blp.route("/users")
+    class UserList(MethodView):
+        decorators = [role_required("admin")]
+
+        @blp.response(200, UserSchema(many=True))
+        def get(self):
+            """Every user."""
+            return users.list_users(db())
+
+        @blp.arguments(UserCreateSchema)
+        @blp.response(201, UserSchema)
+        def post(self, data):
+            """Create a user."""
+            user = users.create_user(db(), **data)
+            db().commit()
+            return user
+
+    @blp.route("/users/<int:user_id>")
+    class UserItem(MethodView):
+        decorators = [role_required("admin")]
+
+        @blp.response(200, UserSchema)
+        def get(self, user_id):
+            """One user."""
+            return users.get_user(db(), user_id)
+
+        @blp.arguments(UserUpdateSchema)
+        @blp.response(200, UserSchema)
+        def patch(self, data, user_id):
+            """Change a user's name, password, roles or active flag."""
+            user = users.update_user(db(), users.get_user(db(), user_id), **data)
+            db().commit()
+            return user
+
+    @blp.route("/tokens", methods=["POST"])
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, TokenSchema)
+    @role_required("admin")
+    def create_token(data):
+        """Create an API token for a user; the answer holds the secret, shown this once."""
+        token, secret = users.create_token(db(), users.get_user(db(), data["user_id"]),
+                                           data["name"])
+        db().commit()
+        return {**TokenSchema().dump(token), "secret": secret}
+
+    @blp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+    @blp.response(204)
+    @role_required("admin")
+    def revoke_token(token_id):
+        """Revoke a token; requests bearing it get 401 from then on."""
+        users.revoke_token(db(), token_id)
+        db().commit()
+
+    return blp

@@ -1,0 +1,102 @@
+"""Who is asking: session login for people, bearer tokens for API clients, roles per route."""
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect
+
+from core.models import User
+from core.users import authenticate, user_for_token
+from web.database import db
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+bp = Blueprint("auth", __name__)
+
+PUBLIC_ENDPOINTS = {"auth.login", "health", "static"}
+
+
+def is_api_request():
+    """True for requests under ``/api/``: they answer JSON and authenticate by bearer token."""
+    return request.path.startswith("/api/")
+
+
+@login_manager.user_loader
+def _load_user_from_session(user_id):
+    if is_api_request():
+        return None  # API calls authenticate by token only: no cookie-borne API writes
+    user = db().get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+@login_manager.request_loader
+def _load_user_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if not is_api_request() or not header.startswith("Bearer "):
+        return None
+    return user_for_token(db(), header[len("Bearer "):].strip())
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if is_api_request():
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path))
+
+
+def require_login_and_csrf():
+    """Before every request: log in first (except public pages), and check CSRF on web forms."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        pass
+    elif not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not is_api_request():
+        csrf.protect()  # only acts on POST, PUT, PATCH and DELETE
+    return None
+
+
+def role_required(role):
+    """Decorate a view so that only users holding ``role`` (or admins) reach it; others get 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _safe_next(target):
+    parts = urlsplit(target or "")
+    if parts.scheme or parts.netloc or not (target or "").startswith("/"):
+        return url_for("home")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login form; on success go back where the user was heading."""
+    if request.method == "POST":
+        user = authenticate(db(), request.form.get("login", ""), request.form.get("password", ""))
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash("Unknown login or wrong password.", "error")
+        return render_template("login.html"), 401
+    return render_template("login.html")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the session (a POST, so that a link elsewhere cannot log the user out)."""
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,211 @@
+"""The ``comptoir`` command line: database set-up, modules, users, tokens and scaffolding."""
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from core import modules, users
+from core.errors import ComptoirError
+from core.scaffold import scaffold_plugin
+
+
+def _registry():
+    return current_app.extensions["comptoir"]
+
+
+def reports_errors(command):
+    """Turn a ComptoirError into a one-line message and exit status 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ComptoirError as error:
+            details = "".join(
+                f"\n  {name}: {', '.join(map(str, messages))}"
+                for name, messages in error.fields.items()
+                if isinstance(messages, list)
+            )
+            raise click.ClickException(error.message + details) from error
+
+    return wrapped
+
+
+def _create_app():
+    from web import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    name="comptoir",
+    create_app=_create_app,
+    help="Comptoir: sales and marketing platform. Configure with COMPTOIR_* variables.",
+)
+
+
+@main.command("init")
+@click.option("--bare", is_flag=True, help="The kernel alone: enable no built-in module.")
+@click.option("--demo", is_flag=True, help="Load demo data (users, and each module's records).")
+@with_appcontext
+@reports_errors
+def init_command(bare, demo):
+    """Create the database with every built-in module enabled (safe to run again)."""
+    registry = _registry()
+    wanted = [] if bare else modules.builtin_modules(registry)
+    newly = modules.initialise(registry, wanted, demo=demo)
+    click.echo(f"Database ready: {registry.engine.url.render_as_string(hide_password=True)}")
+    if newly:
+        click.echo(f"Enabled: {', '.join(newly)}")
+    click.echo(f"Enabled modules: {', '.join(registry.enabled) or 'none'}")
+
+
+@main.command("upgrade")
+@with_appcontext
+@reports_errors
+def upgrade_command():
+    """Migrate the kernel and every enabled module to the installed versions."""
+    done = modules.upgrade(_registry())
+    click.echo(f"Upgraded: {', '.join(done)}" if done else "Everything is up to date.")
+
+
+@main.group("modules")
+def modules_group():
+    """List, preview, enable, disable and upgrade modules on this database."""
+
+
+@modules_group.command("list")
+@with_appcontext
+@reports_errors
+def modules_list():
+    """Installed modules and their state on this database."""
+    registry = _registry()
+    with registry.session_factory() as session:
+        infos = modules.list_modules(registry, session)
+    if not infos:
+        click.echo("No module is installed.")
+    for info in infos:
+        if info.missing:
+            state = "package missing"
+        elif info.enabled:
+            state = "enabled" + (f" (upgrade from {info.recorded_version})"
+                                 if info.needs_upgrade else "")
+        else:
+            state = "not enabled"
+        depends = f"  depends: {', '.join(info.depends)}" if info.depends else ""
+        click.echo(f"{info.name:<20} {info.installed_version or '-':<10} {state:<14} "
+                   f"{info.title}{depends}")
+
+
+def _print_preview(preview):
+    if preview.already_enabled:
+        click.echo(f"{preview.module} is already enabled.")
+        return
+    click.echo(f"Enabling {preview.module} enables, in order: {', '.join(preview.to_enable)}")
+    click.echo("Migrations to run:" if preview.migrations else "Migrations to run: none")
+    for name, revisions in preview.migrations.items():
+        for revision in revisions:
+            click.echo(f"  {name}: {revision}")
+    click.echo("Hooks implemented:")
+    for name, hooks in preview.hooks.items():
+        click.echo(f"  {name}: {', '.join(hooks) or 'none'}")
+    if preview.clashes:
+        click.echo("First-result hooks answered by several modules:")
+        for clash in preview.clashes:
+            click.echo(f"  {clash.hook}: {clash.winner} answers first, before "
+                       f"{', '.join(clash.others)} ({clash.reason})")
+
+
+@modules_group.command("preview")
+@click.argument("name")
+@with_appcontext
+@reports_errors
+def modules_preview(name):
+    """Say what enabling NAME would do, without doing it."""
+    _print_preview(modules.preview(_registry(), name))
+
+
+@modules_group.command("enable")
+@click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Do not show the preview and ask first.")
+@with_appcontext
+@reports_errors
+def modules_enable(name, yes):
+    """Enable NAME and what it depends on, running their migrations."""
+    registry = _registry()
+    if not yes and sys.stdin.isatty():
+        _print_preview(modules.preview(registry, name))
+        click.confirm("Go ahead?", abort=True, default=True)
+    newly = modules.enable(registry, name)
+    click.echo(f"Enabled: {', '.join(newly)}" if newly else f"{name} was already enabled.")
+
+
+@modules_group.command("disable")
+@click.argument("name")
+@with_appcontext
+@reports_errors
+def modules_disable(name):
+    """Disable NAME; its data stays in the database."""
+    modules.disable(_registry(), name)
+    click.echo(f"Disabled: {name} (its data is kept)")
+
+
+@modules_group.command("upgrade")
+@click.argument("names", nargs=-1)
+@with_appcontext
+@reports_errors
+def modules_upgrade(names):
+    """Run pending migrations of NAMES (default: every enabled module)."""
+    done = modules.upgrade(_registry(), list(names) or None)
+    click.echo(f"Upgraded: {', '.join(done)}" if done else "Everything is up to date.")
+
+
+@main.group("users")
+def users_group():
+    """Manage the people who log in."""
+
+
+@users_group.command("create")
+@click.option("--login", required=True)
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", "roles", multiple=True, help="admin, sales, marketing or accounting")
+@with_appcontext
+@reports_errors
+def users_create(login, name, password, roles):
+    """Create a user who can log in."""
+    with _registry().session_factory() as session, session.begin():
+        user = users.create_user(session, login, name, password, roles)
+        click.echo(f"Created user {user.login} (roles: {', '.join(sorted(user.role_set)) or 'none'})")
+
+
+@main.group("tokens")
+def tokens_group():
+    """Manage API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--login", required=True, help="The user the token acts as.")
+@click.option("--name", required=True, help="A name to recognise the token by.")
+@with_appcontext
+@reports_errors
+def tokens_create(login, name):
+    """Create an API token and print its secret (shown this once)."""
+    with _registry().session_factory() as session, session.begin():
+        user = users.find_user(session, login)
+        _token, secret = users.create_token(session, user, name)
+    click.echo(secret)
+
+
+@main.command("new-plugin")
+@click.argument("name")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@reports_errors
+def new_plugin(name, directory):
+    """Create an installable module package NAME in DIRECTORY (default ./comptoir-NAME)."""
+    target = scaffold_plugin(name, directory or Path(f"comptoir-{name.replace('_', '-')}"))
+    click.echo(f"Created {target}. Next: pip install -e {target} && comptoir modules enable {name}")

@@ -1,0 +1,67 @@
+"""Configuration read from the environment, with defaults that run on a laptop."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path):
+    """The key signing session cookies: COMPTOIR_SECRET_KEY, or one kept in the instance folder.
+
+    Every worker process must sign with the same key, so the generated key is written once to
+    a file (created exclusively, so two workers starting together agree on one key).
+    """
+    if os.environ.get("COMPTOIR_SECRET_KEY"):
+        return os.environ["COMPTOIR_SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    return path.read_text(encoding="utf-8").strip()
+
+
+def parse_module_paths(text):
+    """Parse ``name=import.path,name2=import.path2`` into a dict (empty text gives {})."""
+    pairs = [item.strip() for item in (text or "").split(",") if item.strip()]
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def instance_path(overrides):
+    """The instance folder (SQLite file, secret key): an absolute path, or None for Flask's own."""
+    chosen = overrides.get("INSTANCE_PATH") or os.environ.get("COMPTOIR_INSTANCE_PATH")
+    return str(Path(chosen).resolve()) if chosen else None
+
+
+def from_environment(instance_path, overrides):
+    """Build the configuration from ``COMPTOIR_*`` environment variables.
+
+    - ``COMPTOIR_DATABASE_URL``: SQLAlchemy URL; default an SQLite file in the instance folder.
+    - ``COMPTOIR_DATABASE_SCHEMA``: PostgreSQL schema to work in (default: the user's default).
+    - ``COMPTOIR_SECRET_KEY``: session signing key (default: generated once, kept on disk).
+    - ``COMPTOIR_EXTRA_MODULES``: ``name=import.path`` pairs offering modules that are not
+      installed as packages (a development checkout, a test suite).
+
+    Settings present in ``overrides`` are not looked up (no key file is made when a key is given).
+    """
+    default_url = "sqlite:///" + str(Path(instance_path) / "comptoir.sqlite")
+    return {
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path),
+        "COMPTOIR_DATABASE_URL": os.environ.get("COMPTOIR_DATABASE_URL", default_url),
+        "COMPTOIR_DATABASE_SCHEMA": os.environ.get("COMPTOIR_DATABASE_SCHEMA") or None,
+        "COMPTOIR_EXTRA_MODULES": parse_module_paths(os.environ.get("COMPTOIR_EXTRA_MODULES")),
+    }
+
+
+# Settings every app gets, whatever the environment says.
+FIXED = {
+    "API_TITLE": "Comptoir",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": None,  # web.api serves the document, limited to enabled modules
+    "WTF_CSRF_CHECK_DEFAULT": False,  # web.auth checks CSRF itself, skipping token-bearing API calls
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}

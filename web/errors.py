@@ -1,0 +1,47 @@
+"""One place turning errors into responses: JSON under /api/, an HTML page elsewhere."""
+
+from flask import jsonify, render_template
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from core.errors import ComptoirError
+from web.auth import is_api_request
+from web.database import db
+
+
+def _page(status, title, message, fields=None):
+    return render_template(
+        "error.html", status=status, title=title, message=message, fields=fields or {}
+    ), status
+
+
+def handle_http_exception(error):
+    """404, 403, 401, 405, CSRF failures and webargs' 422, each as JSON or as a page."""
+    db().rollback()
+    if is_api_request():
+        from web.api import api_of  # the Api of this app formats its own errors
+
+        return api_of().handle_http_exception(error)
+    return _page(error.code, error.name, error.description)
+
+
+def handle_comptoir_error(error):
+    """A named error from a service: its status, its message and its per-field messages."""
+    db().rollback()
+    if is_api_request():
+        payload = {"code": error.status, "status": _status_name(error.status),
+                   "message": error.message}
+        if error.fields:
+            payload["errors"] = {"json": error.fields}
+        return jsonify(payload), error.status
+    return _page(error.status, _status_name(error.status), error.message, error.fields)
+
+
+def _status_name(status):
+    return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def register(app):
+    """Install the handlers on ``app`` (after flask-smorest, so that these take precedence)."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ComptoirError, handle_comptoir_error)
