@@ -121,12 +121,19 @@ def _enabled(session):
     return sorted(name for name, state in _states(session).items() if state.enabled)
 
 
-def _folders(registry, names):
-    return [registry.installed[name].migrations_folder() for name in names]
+def _folders(registry, session, names=()):
+    """Migration folders of ``names`` and of every module this database has ever enabled.
+
+    Alembic must see every branch already applied (disabled modules keep theirs) to make sense
+    of the database's current heads.
+    """
+    known = (set(_states(session)) | set(names)) & set(registry.installed)
+    return [registry.installed[name].migrations_folder() for name in sorted(known)]
 
 
-def _migration_lines(registry, connection, names):
-    folders = _folders(registry, names)
+def _migration_lines(registry, session, names):
+    connection = session.connection()
+    folders = _folders(registry, session, names)
     lines = {}
     for name in names:
         if registry.installed[name].migrations_folder() is None:
@@ -187,7 +194,7 @@ def preview(registry, name):
             module=name,
             to_enable=to_enable,
             already_enabled=name in enabled,
-            migrations=_migration_lines(registry, session.connection(), to_enable),
+            migrations=_migration_lines(registry, session, to_enable),
             hooks={n: registry.installed[n].hooks_implemented() for n in to_enable},
             clashes=first_result_clashes(registry, manager),
         )
@@ -214,7 +221,7 @@ def enable(registry, name):
     with _transaction(registry, f"enabling {name!r}") as (connection, session):
         enabled = _enabled(session)
         to_enable = [n for n in order if n not in enabled]
-        folders = _folders(registry, set(enabled) | set(order))
+        folders = _folders(registry, session, order)
         manager = registry.manager_with(set(enabled) | set(order))
         for module_name in to_enable:
             module = registry.installed[module_name]
@@ -255,14 +262,14 @@ def upgrade(registry, names=None):
     Returns the names of the modules that had pending migrations or a newer version.
     """
     with _transaction(registry, "upgrading") as (connection, session):
-        migrate.upgrade(connection, [], migrate.KERNEL_BRANCH)
+        migrate.upgrade(connection, _folders(registry, session), migrate.KERNEL_BRANCH)
         enabled = [n for n in _enabled(session) if n in registry.installed]
         if names:
             unknown = sorted(set(names) - set(enabled))
             if unknown:
                 raise Conflict(f"not enabled, nothing to upgrade: {', '.join(unknown)}")
         order = dependency_order(enabled, registry.installed)
-        folders = _folders(registry, order)
+        folders = _folders(registry, session)
         upgraded = []
         for module_name in order:
             if names and module_name not in names:
@@ -301,8 +308,9 @@ def initialise(registry, modules=(), demo=False):
     """
     registry.refresh()
     fresh = not registry.initialised
-    with _transaction(registry, "initialising the database") as (connection, _session):
-        migrate.upgrade(connection, [], migrate.KERNEL_BRANCH)
+    with _transaction(registry, "initialising the database") as (connection, session):
+        folders = [] if fresh else _folders(registry, session)
+        migrate.upgrade(connection, folders, migrate.KERNEL_BRANCH)
     newly = []
     for name in modules:
         newly += enable(registry, name)

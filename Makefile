@@ -1,0 +1,27 @@
+# Set-up and everyday commands.  `make run` serves Comptoir with demo data on an SQLite file;
+# `make test` runs the test suite on SQLite and PostgreSQL.  Both install what they need first.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATABASES ?= sqlite,postgresql
+BIND ?= 127.0.0.1:8000
+
+.PHONY: run test services
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/comptoir init --demo
+	@echo "Comptoir on http://$(BIND)/ -- log in as admin / adminadmin"
+	$(BIN)/gunicorn --workers 2 --bind $(BIND) 'web:create_app()'
+
+test: $(BIN)/.installed services
+	$(BIN)/python -m pytest --comptoir-db=$(DATABASES)
+
+services:
+	@.ci/services
