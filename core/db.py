@@ -36,8 +36,8 @@ def normalise_url(url):
 def make_engine(url, schema=None):
     """Create the engine for ``url``; on PostgreSQL, ``schema`` selects the schema to work in.
 
-    SQLite gets foreign keys enforced and real transactions around DDL, so that a failed
-    migration rolls back there as it does on PostgreSQL.
+    SQLite gets foreign keys enforced, write-ahead logging, and real transactions around DDL,
+    so that a failed migration rolls back there as it does on PostgreSQL.
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -47,6 +47,9 @@ def make_engine(url, schema=None):
         def _connect(dbapi_connection, _record):
             dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below govern
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
+            # Write-ahead logging: an open read transaction (a request's session) does not
+            # block another connection's write (an enable), nor the reverse.
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
         @event.listens_for(engine, "begin")
         def _begin(connection):

@@ -2,6 +2,7 @@
 
 import importlib
 import importlib.util
+import logging
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from core.errors import ValidationError
 from core.manifest import read_manifest
 
 ENTRY_POINT_GROUP = "comptoir.plugins"
+logger = logging.getLogger(__name__)
 
 
 class InstalledModule:
@@ -86,7 +88,10 @@ def register_checked(manager, plugin, name):
 
 
 def _folder_of(import_path):
-    spec = importlib.util.find_spec(import_path)
+    try:
+        spec = importlib.util.find_spec(import_path)
+    except ImportError as exc:
+        raise ValidationError(f"module code {import_path!r} is not importable: {exc}") from exc
     if spec is None or spec.origin is None:
         raise ValidationError(f"module code {import_path!r} is not importable")
     return Path(spec.origin).parent
@@ -96,15 +101,21 @@ def discover(extra=None):
     """Return every installed module by name: entry points, plus ``extra`` name → import path.
 
     ``extra`` lets a test suite or a development checkout offer modules that are not installed
-    as packages; they are treated exactly like entry-point modules.  An entry-point name that
-    differs from its manifest name, or two packages offering one name, is an error.
+    as packages; they are treated exactly like entry-point modules.  A module whose code cannot
+    be found or whose manifest is invalid is left out with a logged warning, so that one broken
+    package does not stop the platform.  An entry-point name that differs from its manifest
+    name, or two packages offering one name, is an error.
     """
     sources = [(ep.name, ep.value.split(":")[0]) for ep in entry_points(group=ENTRY_POINT_GROUP)]
     sources += sorted((extra or {}).items())
     found = {}
     for name, import_path in sources:
-        folder = _folder_of(import_path)
-        manifest = read_manifest(folder)
+        try:
+            folder = _folder_of(import_path)
+            manifest = read_manifest(folder)
+        except ValidationError as error:
+            logger.warning("module %s is left out: %s", name, error.message)
+            continue
         if manifest.name != name:
             raise ValidationError(
                 f"module {import_path!r} is registered as {name!r} but its manifest says "

@@ -40,8 +40,8 @@ def comptoir_module_enabled(module, session):
 
     ``module`` is the :class:`core.manifest.Manifest` of the module just enabled, ``session`` an
     SQLAlchemy session on the enabling transaction, in which the module's migrations have already
-    run.  Called on every enabled module, the new one included, once per module enabled (a
-    module's dependencies first).  Raising an exception aborts the whole enable: migrations and
+    run.  Called once per module enabled (a module's dependencies first), on the modules enabled
+    so far and on the new one.  Raising an exception aborts the whole enable: migrations and
     module state roll back.  Returns nothing.  Collected.
     """
 
@@ -60,9 +60,9 @@ def comptoir_module_disabled(module, session):
 def comptoir_demo_data(session):
     """Add this module's demonstration records to ``session`` (do not commit).
 
-    Called on one module at a time, in dependency order, by ``comptoir init --demo`` and
-    ``comptoir demo``, so a module can rely on the demo data of the modules it depends on.
-    Returns nothing.  Collected.
+    Called once, kernel first and then each enabled module in dependency order, by
+    ``comptoir init --demo`` on a database it creates, so a module can rely on the demo data of
+    the modules it depends on.  Returns nothing.  Collected.
     """
 
 
@@ -116,9 +116,10 @@ def comptoir_form_submitted(form, record, values, session):
 
 @hookspec
 def comptoir_api_blueprints():
-    """Return a list of :class:`flask_smorest.Blueprint` served under ``/api/v1``.
+    """Return a list of :class:`flask_smorest.Blueprint` for the REST API.
 
-    Called once per module when the application is built.  Their endpoints appear in
+    Give each a ``url_prefix`` under ``/api/v1/`` (``/api/v1/<module>``): requests there answer
+    JSON and authenticate by bearer token.  Called once per module when the application is built.  Their endpoints appear in
     ``/api/v1/openapi.json`` and answer only while the module is enabled.  Collected.
     """
 
@@ -140,9 +141,9 @@ def comptoir_schema_fields(schema):
 def comptoir_cli_commands():
     """Return a list of :class:`click.Command` added to the ``comptoir`` command line.
 
-    Called when the command line starts, on enabled modules only.  Name the commands (or one
-    group) after the module to avoid clashes; two modules offering the same name is an error
-    naming both.  Collected.
+    Called when the application is built, on enabled modules only.  Name the commands (or one
+    group) after the module: a command whose name the kernel or an earlier module (in
+    dependency order) already uses is left out, with a warning naming both.  Collected.
     """
 
 

@@ -154,8 +154,8 @@ def _reason(winner, loser, registry):
     if loser.plugin_name in chain:
         return f"{winner.plugin_name} depends on {loser.plugin_name}, so it is asked first"
     return (
-        f"neither depends on the other; {winner.plugin_name} comes later by name "
-        f"and is asked first"
+        f"neither depends on the other; {winner.plugin_name} comes later in the dependency "
+        f"order of the enabled modules, so it is asked first"
     )
 
 
@@ -222,14 +222,17 @@ def enable(registry, name):
         enabled = _enabled(session)
         to_enable = [n for n in order if n not in enabled]
         folders = _folders(registry, session, order)
-        manager = registry.manager_with(set(enabled) | set(order))
+        registry.manager_with(set(enabled) | set(order))  # refuses unknown hooks before any change
         for module_name in to_enable:
             module = registry.installed[module_name]
             if module.migrations_folder() is not None:
                 migrate.upgrade(connection, folders, module_name)
             _record(session, module, enabled=True)
             session.flush()
-            manager.hook.comptoir_module_enabled(module=module.manifest, session=session)
+            enabled.append(module_name)
+            registry.manager_with(enabled).hook.comptoir_module_enabled(
+                module=module.manifest, session=session
+            )
             session.flush()
         if to_enable:
             bump_registry_version(session)
@@ -245,7 +248,8 @@ def disable(registry, name):
         needing = dependents(name, enabled, registry.installed)
         if needing:
             raise Conflict(
-                f"module {name!r} cannot be disabled: {', '.join(needing)} depend on it",
+                f"module {name!r} cannot be disabled: {', '.join(needing)} "
+                f"{'depends' if len(needing) == 1 else 'depend'} on it",
                 fields={"dependents": needing},
             )
         module = registry.installed.get(name)

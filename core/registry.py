@@ -93,8 +93,8 @@ class Registry:
         self.enabled = tuple(order)
 
     def manager_with(self, names):
-        """A separate plugin manager as it would be with ``names`` enabled (for previews)."""
-        order = dependency_order(names, self.installed)
+        """A separate plugin manager as it would be with ``names`` enabled (packages present)."""
+        order = dependency_order([n for n in names if n in self.installed], self.installed)
         return new_plugin_manager(self.kernel_plugins, [self.installed[n] for n in order])
 
     def call_in_order(self, hook_name, **kwargs):

@@ -63,8 +63,8 @@ def comptoir_modules():
 def make_app(comptoir_db, comptoir_modules, tmp_path):
     """Build an application on the test database (call it twice for two workers on one database).
 
-    The first call initialises the database with the kernel, demo users and no module; pass
-    ``modules=[...]`` to enable some as well.
+    The first call initialises the database with the kernel, ``modules`` (a list of names) and
+    the demo data of all of them; later calls enable ``modules`` on the same database.
     """
     apps = []
 
@@ -82,10 +82,11 @@ def make_app(comptoir_db, comptoir_modules, tmp_path):
         }
         app = create_app(settings)
         registry = app.extensions["comptoir"]
-        if not apps:
-            initialise(registry, demo=True)
-        for name in modules:
-            enable(registry, name)
+        if apps:
+            for name in modules:
+                enable(registry, name)
+        else:
+            initialise(registry, modules, demo=True)
         apps.append(app)
         return app
 

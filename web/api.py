@@ -1,5 +1,7 @@
 """The REST API under /api/v1: the kernel's endpoints and the OpenAPI document."""
 
+import copy
+
 from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_login import current_user
@@ -48,7 +50,7 @@ def register_api_blueprint(app, blueprint):
 
 def openapi_document():
     """The OpenAPI document, holding the kernel's endpoints and those of enabled modules only."""
-    spec = api_of().spec.to_dict()
+    spec = copy.deepcopy(api_of().spec.to_dict())  # to_dict() hands out apispec's own dicts
     hidden_paths, hidden_tags = set(), set()
     for owner in current_app.extensions["comptoir_owners"].values():
         if not registry().is_enabled(owner.module):

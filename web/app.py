@@ -9,9 +9,10 @@ from sqlalchemy import text
 import core.defaults
 import web.defaults
 from core.db import make_engine
-from core.errors import ComptoirError, ValidationError
+from core.errors import ComptoirError
 from core.registry import Registry
 from web import admin, api, auth, config, errors
+from web.cli import main as kernel_commands
 from web.database import close_session, db, registry
 
 
@@ -71,16 +72,21 @@ def create_app(config_overrides=None):
 
 
 def _register_module_commands(app, reg):
-    """Add the enabled modules' commands to the command line; a name offered twice is an error."""
-    offered = {}
+    """Add the enabled modules' commands to the command line, first come first served.
+
+    A name the kernel or an earlier module already uses is left out with a warning naming both,
+    so a clash never stops the platform.
+    """
+    offered = {name: "the kernel" for name in kernel_commands.commands}
     for name in reg.enabled:
         for commands in reg.installed[name].call("comptoir_cli_commands"):
             for command in commands:
-                if command.name in offered or command.name in app.cli.commands:
-                    raise ValidationError(
-                        f"command {command.name!r} is offered by both "
-                        f"{offered.get(command.name, 'the kernel')} and {name}"
+                if command.name in offered:
+                    app.logger.warning(
+                        "command %r of module %s is left out: %s offers it already",
+                        command.name, name, offered[command.name],
                     )
+                    continue
                 offered[command.name] = name
                 app.cli.add_command(command)
 

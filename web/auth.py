@@ -15,7 +15,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = {"auth.login", "health", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "health", "static", "openapi"}
 
 
 def is_api_request():

@@ -1,0 +1,1 @@
+"""Comptoir's built-in modules, one package each, registered as ``comptoir.plugins`` entry points."""

@@ -1,0 +1,139 @@
+"""The REST API: kernel endpoints, module actions, JSON errors and the OpenAPI document."""
+
+import pytest
+
+from core import users
+
+
+@pytest.fixture
+def bearer(registry):
+    """``bearer("admin")``: headers authenticating as that demo user."""
+
+    def headers(login):
+        with registry.session_factory() as session, session.begin():
+            _token, secret = users.create_token(session, users.find_user(session, login), "t")
+        return {"Authorization": f"Bearer {secret}"}
+
+    return headers
+
+
+def test_openapi_document_describes_kernel_endpoints_and_bearer_auth(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    for path in ["/api/v1/me", "/api/v1/modules", "/api/v1/modules/{name}/enable",
+                 "/api/v1/users", "/api/v1/users/{user_id}", "/api/v1/tokens"]:
+        assert path in spec["paths"], path
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert "/api/v1/example/notes" not in spec["paths"], "example is not enabled"
+
+
+def test_modules_can_be_listed_previewed_enabled_and_disabled(client, bearer):
+    admin = bearer("admin")
+    listed = {m["name"]: m for m in client.get("/api/v1/modules", headers=admin).json}
+    assert listed["example"]["enabled"] is False
+    assert listed["chain_top"]["depends"] == ["example_ext"]
+
+    preview = client.get("/api/v1/modules/chain_top/preview", headers=admin).json
+    assert preview["to_enable"] == ["example", "example_ext", "chain_top"]
+    assert preview["migrations"] == {"example": ["example_0001: Create the notes table."]}
+
+    response = client.post("/api/v1/modules/chain_top/enable", headers=admin)
+    assert response.status_code == 200
+    assert response.json == {"modules": ["example", "example_ext", "chain_top"]}
+    assert "/api/v1/example/notes" in client.get("/api/v1/openapi.json").json["paths"]
+
+    refused = client.post("/api/v1/modules/example/disable", headers=admin)
+    assert refused.status_code == 409
+    assert refused.json["message"] == (
+        "module 'example' cannot be disabled: chain_top, example_ext depend on it"
+    )
+    assert refused.json["errors"] == {"json": {"dependents": ["chain_top", "example_ext"]}}
+
+    response = client.post("/api/v1/modules/chain_top/disable", headers=admin)
+    assert response.status_code == 200
+    assert client.get("/api/v1/modules", headers=admin).json[1]["name"] == "bad_migration"
+
+
+def test_module_endpoint_answers_only_while_enabled(client, bearer):
+    admin = bearer("admin")
+    assert client.get("/api/v1/example/notes", headers=admin).status_code == 404
+    client.post("/api/v1/modules/example/enable", headers=admin)
+    created = client.post("/api/v1/example/notes", json={"text": "hello"}, headers=admin)
+    assert created.status_code == 201
+    assert client.get("/api/v1/example/notes", headers=admin).json == [
+        {"id": created.json["id"], "text": "hello"}
+    ]
+    client.post("/api/v1/modules/example/disable", headers=admin)
+    assert client.get("/api/v1/example/notes", headers=admin).status_code == 404
+
+
+def test_unknown_module_is_404_and_failed_enable_says_why(client, bearer):
+    admin = bearer("admin")
+    response = client.post("/api/v1/modules/ghost/enable", headers=admin)
+    assert response.status_code == 404
+    assert response.json["message"] == "no module named 'ghost' is installed"
+    response = client.post("/api/v1/modules/cycle_a/enable", headers=admin)
+    assert response.status_code == 422
+    assert "dependency cycle" in response.json["message"]
+    response = client.post("/api/v1/modules/bad_hook/enable", headers=admin)
+    assert response.status_code == 500
+    assert "bad_hook refuses to start" in response.json["message"]
+    assert not [m for m in client.get("/api/v1/modules", headers=admin).json if m["enabled"]]
+
+
+def test_unknown_path_is_json_404(client, bearer):
+    response = client.get("/api/v1/nothing-here", headers=bearer("sales"))
+    assert response.status_code == 404
+    assert response.json["code"] == 404
+
+
+def test_non_admin_gets_403_as_json(client, bearer):
+    response = client.get("/api/v1/modules", headers=bearer("sales"))
+    assert response.status_code == 403
+    assert response.json == {"code": 403, "status": "Forbidden"}
+
+
+def test_invalid_body_gets_422_with_a_message_per_field(client, bearer):
+    response = client.post("/api/v1/users", headers=bearer("admin"),
+                           json={"login": "", "password": "short", "roles": ["boss"]})
+    assert response.status_code == 422
+    errors = response.json["errors"]["json"]
+    assert set(errors) == {"login", "name", "password", "roles"}
+    assert errors["name"] == ["Missing data for required field."]
+
+
+def test_users_can_be_created_changed_and_read(client, bearer):
+    admin = bearer("admin")
+    created = client.post("/api/v1/users", headers=admin, json={
+        "login": "zoe", "name": "Zoe", "password": "longenough", "roles": ["sales", "marketing"],
+    })
+    assert created.status_code == 201
+    assert created.json["roles"] == ["marketing", "sales"]
+    assert "password" not in created.json and "password_hash" not in created.json
+
+    taken = client.post("/api/v1/users", headers=admin,
+                        json={"login": "zoe", "name": "Z", "password": "longenough"})
+    assert taken.status_code == 422
+    assert taken.json["errors"]["json"]["login"] == ["'zoe' is already taken"]
+
+    user_id = created.json["id"]
+    changed = client.patch(f"/api/v1/users/{user_id}", headers=admin, json={"active": False})
+    assert changed.json["active"] is False
+    assert client.get(f"/api/v1/users/{user_id}", headers=admin).json["active"] is False
+    assert client.get("/api/v1/users/9999", headers=admin).status_code == 404
+
+
+def test_admin_creates_a_token_that_works_once_and_can_be_revoked(client, bearer):
+    admin = bearer("admin")
+    sales_id = [u for u in client.get("/api/v1/users", headers=admin).json
+                if u["login"] == "sales"][0]["id"]
+    created = client.post("/api/v1/tokens", headers=admin, json={"user_id": sales_id, "name": "x"})
+    assert created.status_code == 201
+    secret = created.json["secret"]
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/me", headers=headers).json["login"] == "sales"
+    revoked = client.post(f"/api/v1/tokens/{created.json['id']}/revoke", headers=admin)
+    assert revoked.status_code == 204
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    again = client.post(f"/api/v1/tokens/{created.json['id']}/revoke", headers=admin)
+    assert again.status_code == 409
