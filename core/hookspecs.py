@@ -93,8 +93,8 @@ def comptoir_menu_entries():
 def comptoir_form_fields(form):
     """Return extra :class:`core.ui.FormField` for the form named ``form``.
 
-    Called when an extensible form is rendered and when it is submitted; ``form`` is a dotted
-    name such as ``"core.user"``.  The submitted values of extra fields reach
+    Called when an extensible form is rendered and when it is submitted; ``form`` is the form's
+    dotted name: ``"core.user"`` for the admin's user form (creating and editing a user).  The submitted values of extra fields reach
     :func:`comptoir_form_submitted`.  Return an empty list for forms the module does not extend.
     Collected.
     """
@@ -128,9 +128,10 @@ def comptoir_api_blueprints():
 def comptoir_schema_fields(schema):
     """Return a ``dict`` of extra marshmallow fields for the API schema named ``schema``.
 
-    ``schema`` is a dotted name such as ``"core.User"``.  Called when an extensible schema is
-    built; the fields are added to the schema's OpenAPI description and to its validation.
-    Return an empty dict for schemas the module does not extend.  Collected.
+    ``schema`` is a dotted name such as ``"sales.Order"``.  Called when an extensible schema is
+    built; the fields are added to the schema's OpenAPI description and to its validation.  The
+    kernel's own schemas (users, tokens, modules) are not extensible.  Return an empty dict for
+    schemas the module does not extend.  Collected.
     """
 
 
@@ -141,7 +142,7 @@ def comptoir_schema_fields(schema):
 def comptoir_cli_commands():
     """Return a list of :class:`click.Command` added to the ``comptoir`` command line.
 
-    Called when the application is built, on enabled modules only.  Name the commands (or one
+    Called when the command line looks a command up, on enabled modules only.  Name the commands (or one
     group) after the module: a command whose name the kernel or an earlier module (in
     dependency order) already uses is left out, with a warning naming both.  Collected.
     """

@@ -35,7 +35,9 @@ def test_modules_can_be_listed_previewed_enabled_and_disabled(client, bearer):
 
     preview = client.get("/api/v1/modules/chain_top/preview", headers=admin).json
     assert preview["to_enable"] == ["example", "example_ext", "chain_top"]
-    assert preview["migrations"] == {"example": ["example_0001: Create the notes table."]}
+    assert preview["migrations"] == {"example": [
+        "example_0001: Create the notes table.", "example_0002: Create the nicknames table."
+    ]}
 
     response = client.post("/api/v1/modules/chain_top/enable", headers=admin)
     assert response.status_code == 200

@@ -138,7 +138,9 @@ def test_preview_lists_modules_migrations_hooks_and_who_wins(registry):
 
 def test_preview_of_a_fresh_module_shows_its_migrations(registry):
     preview = modules.preview(registry, "example")
-    assert preview.migrations == {"example": ["example_0001: Create the notes table."]}
+    assert preview.migrations == {"example": [
+        "example_0001: Create the notes table.", "example_0002: Create the nicknames table."
+    ]}
     assert "comptoir_blueprints" in preview.hooks["example"]
 
 

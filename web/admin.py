@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from core import modules, users
 from core.errors import ComptoirError
+from core.forms import extra_fields, save_extra, validate_extra
 from core.models import ROLES
 from web.auth import role_required
 from web.database import db, registry
@@ -66,53 +67,68 @@ def module_upgrade(name):
     )
 
 
+USER_FORM = "core.user"
+
+
 def _form_roles():
     return [role for role in ROLES if request.form.get(f"role_{role}")]
 
 
+def _save_user_form(save, fields):
+    """Save the user form in one transaction: ``save()`` writes the user, modules their fields.
+
+    Returns ``(user, errors)``; with errors nothing is saved and they cover every field, the
+    kernel's and the modules', at once.
+    """
+    values, errors = validate_extra(fields, request.form)
+    try:
+        user = save()
+    except ComptoirError as error:
+        db().rollback()
+        return None, {**error.fields, **errors}
+    if errors:
+        db().rollback()
+        return None, errors
+    save_extra(registry().hook, USER_FORM, user, values, db())
+    db().commit()
+    return user, {}
+
+
 @bp.route("/users", methods=["GET", "POST"])
 def user_list():
-    """Users, and the form creating one."""
-    errors = {}
+    """Users, and the form creating one (with the fields enabled modules add to it)."""
+    fields, errors = extra_fields(registry().hook, USER_FORM), {}
     if request.method == "POST":
-        try:
-            user = users.create_user(
-                db(), request.form.get("login", ""), request.form.get("name", ""),
-                request.form.get("password", ""), _form_roles(),
-            )
-            db().commit()
+        user, errors = _save_user_form(lambda: users.create_user(
+            db(), request.form.get("login", ""), request.form.get("name", ""),
+            request.form.get("password", ""), _form_roles(),
+        ), fields)
+        if user is not None:
             flash(f"User {user.login} created.", "info")
             return redirect(url_for("admin.user_list"))
-        except ComptoirError as error:
-            db().rollback()
-            errors = error.fields
-    status = 422 if errors else 200
     return render_template(
         "admin/users.html", users=users.list_users(db()), roles=ROLES, errors=errors,
-        form=request.form,
-    ), status
+        form=request.form, extra=fields,
+    ), 422 if errors else 200
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id):
-    """Change a user's name, roles, active flag or password."""
+    """Change a user's name, roles, active flag, password and the modules' extra fields."""
     user = users.get_user(db(), user_id)
-    errors = {}
+    fields, errors = extra_fields(registry().hook, USER_FORM), {}
     if request.method == "POST":
-        try:
-            users.update_user(
-                db(), user, name=request.form.get("name", ""), roles=_form_roles(),
-                active=bool(request.form.get("active")),
-                password=request.form.get("password") or None,
-            )
-            db().commit()
+        saved, errors = _save_user_form(lambda: users.update_user(
+            db(), user, name=request.form.get("name", ""), roles=_form_roles(),
+            active=bool(request.form.get("active")),
+            password=request.form.get("password") or None,
+        ), fields)
+        if saved is not None:
             flash(f"User {user.login} saved.", "info")
             return redirect(url_for("admin.user_list"))
-        except ComptoirError as error:
-            db().rollback()
-            errors = error.fields
     return render_template(
-        "admin/user_edit.html", user=user, roles=ROLES, errors=errors
+        "admin/user_edit.html", user=user, roles=ROLES, errors=errors,
+        form=request.form if errors else None, extra=fields,
     ), 422 if errors else 200
 
 

@@ -12,7 +12,6 @@ from core.db import make_engine
 from core.errors import ComptoirError
 from core.registry import Registry
 from web import admin, api, auth, config, errors
-from web.cli import main as kernel_commands
 from web.database import close_session, db, registry
 
 
@@ -67,28 +66,7 @@ def create_app(config_overrides=None):
     app.add_url_rule("/", "home", _home)
     app.add_url_rule("/health", "health", _health)
     reg.refresh()
-    _register_module_commands(app, reg)
     return app
-
-
-def _register_module_commands(app, reg):
-    """Add the enabled modules' commands to the command line, first come first served.
-
-    A name the kernel or an earlier module already uses is left out with a warning naming both,
-    so a clash never stops the platform.
-    """
-    offered = {name: "the kernel" for name in kernel_commands.commands}
-    for name in reg.enabled:
-        for commands in reg.installed[name].call("comptoir_cli_commands"):
-            for command in commands:
-                if command.name in offered:
-                    app.logger.warning(
-                        "command %r of module %s is left out: %s offers it already",
-                        command.name, name, offered[command.name],
-                    )
-                    continue
-                offered[command.name] = name
-                app.cli.add_command(command)
 
 
 def _register_module_routes(app, reg):

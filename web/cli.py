@@ -1,16 +1,19 @@
 """The ``comptoir`` command line: database set-up, modules, users, tokens and scaffolding."""
 
 import functools
+import logging
 import sys
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
 
 from core import modules, users
 from core.errors import ComptoirError
 from core.scaffold import scaffold_plugin
+
+logger = logging.getLogger(__name__)
 
 
 def _registry():
@@ -41,7 +44,47 @@ def _create_app():
     return create_app()
 
 
-main = FlaskGroup(
+def module_commands(registry, taken):
+    """The commands of the enabled modules by name, first come (dependency order) first served.
+
+    A name in ``taken`` (the kernel's) or offered by an earlier module is left out with a warning
+    naming both, so a clash never stops the platform.
+    """
+    offered, found = {name: "the kernel" for name in taken}, {}
+    for name in registry.enabled:
+        for commands in registry.installed[name].call("comptoir_cli_commands"):
+            for command in commands:
+                if command.name in offered:
+                    logger.warning("command %r of module %s is left out: %s offers it already",
+                                   command.name, name, offered[command.name])
+                    continue
+                offered[command.name] = name
+                found[command.name] = command
+    return found
+
+
+class ComptoirGroup(FlaskGroup):
+    """Flask's command group, plus the commands of the modules enabled on the database."""
+
+    def _module_commands(self, ctx):
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except NoAppException:
+            return {}
+        if not current_app or current_app._get_current_object() is not app:
+            ctx.with_resource(app.app_context())  # as FlaskGroup does for the app's commands
+        registry = app.extensions["comptoir"]
+        registry.refresh()
+        return module_commands(registry, set(self.commands))
+
+    def get_command(self, ctx, name):
+        return super().get_command(ctx, name) or self._module_commands(ctx).get(name)
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self._module_commands(ctx)))
+
+
+main = ComptoirGroup(
     name="comptoir",
     create_app=_create_app,
     help="Comptoir: sales and marketing platform. Configure with COMPTOIR_* variables.",

@@ -7,12 +7,12 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import String, func, select
+from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import hookimpl
 from core.db import Base
-from core.ui import MenuEntry
+from core.ui import FormField, MenuEntry
 from web.auth import role_required
 from web.database import db, registry
 
@@ -22,6 +22,15 @@ class Note(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(String(200))
+
+
+class Nickname(Base):
+    """A side table: the example module's extra field on the kernel's user form."""
+
+    __tablename__ = "example_nickname"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id"), primary_key=True)
+    nickname: Mapped[str] = mapped_column(String(40))
 
 
 class NoteSchema(Schema):
@@ -98,3 +107,26 @@ def comptoir_demo_data(session):
 @hookimpl
 def comptoir_base_prices(lines, context):
     return {line: "example" for line in lines}
+
+
+@hookimpl
+def comptoir_form_fields(form):
+    if form != "core.user":
+        return []
+    return [
+        FormField("example_nickname", "Nickname", value=_nickname),
+        FormField("example_level", "Level", kind="select", choices=(("1", "One"), ("2", "Two"))),
+    ]
+
+
+def _nickname(user):
+    row = db().get(Nickname, user.id)
+    return row.nickname if row else None
+
+
+@hookimpl
+def comptoir_form_submitted(form, record, values, session):
+    if form == "core.user":
+        if values["example_nickname"] == "boom":
+            raise ValueError("example refuses this nickname")
+        session.merge(Nickname(user_id=record.id, nickname=values["example_nickname"] or ""))

@@ -1,0 +1,128 @@
+"""The comptoir command line, run against a test database."""
+
+import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+from sqlalchemy import inspect
+
+from core import modules
+from web import create_app
+from web.cli import main
+
+
+@pytest.fixture
+def fresh_app(comptoir_db, comptoir_modules, tmp_path):
+    """An application on an empty database (not initialised)."""
+    app = create_app({**comptoir_db, "COMPTOIR_EXTRA_MODULES": comptoir_modules,
+                      "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "instance")})
+    yield app
+    app.extensions["comptoir"].engine.dispose()
+
+
+def run(app, *args, input=None):
+    result = CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app),
+                                input=input)
+    return result
+
+
+def tables(app):
+    with app.extensions["comptoir"].engine.connect() as connection:
+        return set(inspect(connection).get_table_names())
+
+
+def test_init_bare_creates_the_kernel_alone(fresh_app):
+    result = run(fresh_app, "init", "--bare")
+    assert result.exit_code == 0, result.output
+    assert "Enabled modules: none" in result.output
+    assert {"core_module", "core_user", "core_api_token", "core_registry"} <= tables(fresh_app)
+    assert "example_note" not in tables(fresh_app)
+
+
+def test_init_enables_every_builtin_module_and_demo_data(fresh_app, monkeypatch):
+    monkeypatch.setattr(modules, "builtin_modules", lambda registry: ["example"])
+    result = run(fresh_app, "init", "--demo")
+    assert result.exit_code == 0, result.output
+    assert "Enabled: example" in result.output
+    assert "example_note" in tables(fresh_app)
+    assert run(fresh_app, "example-count").output.strip() == "1", "example's demo note"
+    again = run(fresh_app, "init", "--demo")
+    assert again.exit_code == 0 and run(fresh_app, "example-count").output.strip() == "1"
+
+
+def test_builtin_modules_are_those_of_the_plugins_package(registry):
+    assert modules.builtin_modules(registry) == [
+        name for name, m in sorted(registry.installed.items())
+        if m.import_path.startswith("plugins.")
+    ]
+
+
+def test_modules_list_enable_disable(app):
+    result = run(app, "modules", "list")
+    assert result.exit_code == 0
+    line = next(line for line in result.output.splitlines() if line.startswith("example "))
+    assert "not enabled" in line and "1.0.0" in line
+
+    result = run(app, "modules", "enable", "chain_top", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Enabled: example, example_ext, chain_top" in result.output
+    listed = run(app, "modules", "list").output
+    assert "chain_top            1.0.0      enabled" in listed
+
+    result = run(app, "modules", "disable", "example")
+    assert result.exit_code == 1
+    assert "cannot be disabled: chain_top, example_ext depend on it" in result.output
+    assert "Traceback" not in result.output
+
+    assert run(app, "modules", "disable", "chain_top").exit_code == 0
+
+
+def test_modules_preview_names_the_winner(app):
+    run(app, "modules", "enable", "example", "--yes")
+    result = run(app, "modules", "preview", "example_ext")
+    assert result.exit_code == 0
+    assert "Enabling example_ext enables, in order: example_ext" in result.output
+    assert ("comptoir_base_prices: example_ext answers first, before example "
+            "(example_ext depends on example, so it is asked first)") in result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("modules", "enable", "ghost", "--yes"), "no module named 'ghost' is installed"),
+    (("modules", "enable", "cycle_b", "--yes"), "dependency cycle: cycle_b -> cycle_a -> cycle_b"),
+    (("modules", "enable", "needs_missing", "--yes"),
+     "'needs_missing' depends on 'not_installed', which is not installed"),
+    (("modules", "enable", "bad_migration", "--yes"), "nothing was changed"),
+    (("modules", "disable", "example"), "module 'example' is not enabled"),
+    (("modules", "upgrade", "example"), "not enabled, nothing to upgrade: example"),
+])
+def test_errors_are_one_line_and_exit_1(app, args, message):
+    result = run(app, *args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_upgrade_commands_report_nothing_to_do(app):
+    run(app, "modules", "enable", "example", "--yes")
+    assert "Everything is up to date." in run(app, "upgrade").output
+    assert "Everything is up to date." in run(app, "modules", "upgrade").output
+
+
+def test_module_command_exists_only_while_enabled(make_app):
+    assert run(make_app(), "example-count").exit_code == 2
+    app = make_app(modules=["example"])
+    assert run(app, "example-count").output.strip() == "0"
+
+
+def test_users_and_tokens_from_the_command_line(app, client):
+    result = run(app, "users", "create", "--login", "ops", "--name", "Ops", "--role", "admin",
+                 input="longenough\nlongenough\n")
+    assert result.exit_code == 0, result.output
+    assert "Created user ops (roles: admin)" in result.output
+    result = run(app, "tokens", "create", "--login", "ops", "--name", "cli")
+    secret = result.output.strip().splitlines()[-1]
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).json[
+        "login"] == "ops"
+    refused = run(app, "users", "create", "--login", "ops", "--name", "Again",
+                  input="short\nshort\n")
+    assert refused.exit_code == 1
+    assert "'ops' is already taken" in refused.output
