@@ -11,7 +11,8 @@ import web.defaults
 from core.db import make_engine
 from core.errors import ComptoirError
 from core.registry import Registry
-from web import admin, api, auth, config, errors
+from web import admin, api, auth, errors
+from web import config as settings
 from web.database import close_session, db, registry
 
 
@@ -24,18 +25,18 @@ class RouteOwner:
     api_paths: set = field(default_factory=set)
 
 
-def create_app(config_overrides=None):
+def create_app(config=None):
     """Build the Comptoir application.
 
-    ``config_overrides`` (a dict) takes precedence over the environment (see web.config);
+    ``config`` (a dict) takes precedence over the environment (see web.config);
     ``INSTANCE_PATH`` there, or ``COMPTOIR_INSTANCE_PATH``, moves the instance folder.
     Every installed module's routes are registered once; they answer only while their module
     is enabled on the database, which each request checks with one small query.
     """
-    overrides = config_overrides or {}
-    app = Flask(__name__, instance_path=config.instance_path(overrides))
-    app.config.update(config.from_environment(app.instance_path, overrides))
-    app.config.update(config.FIXED)
+    overrides = config or {}
+    app = Flask(__name__, instance_path=settings.instance_path(overrides))
+    app.config.update(settings.from_environment(app.instance_path, overrides))
+    app.config.update(settings.FIXED)
     app.config.update(overrides)
 
     engine = make_engine(
