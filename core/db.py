@@ -14,6 +14,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest value of an integer primary key on every supported database (PostgreSQL's
+# INTEGER); an id above it cannot name a row, and is refused before it reaches the database.
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     """Declarative base of every Comptoir table, kernel and modules alike.
 

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from core.db import MAX_ID
 from core.models import ROLES
 
 
@@ -39,7 +40,7 @@ class UserUpdateSchema(Schema):
 class TokenCreateSchema(Schema):
     """What creating an API token takes: whose token and a name to recognise it by."""
 
-    user_id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     name = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 

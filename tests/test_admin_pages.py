@@ -109,6 +109,19 @@ def test_admin_creates_and_revokes_a_token(client, login):
     assert secret not in client.get("/admin/tokens").get_data(as_text=True), "shown once only"
 
 
+@pytest.mark.parametrize(("user_id", "message"), [
+    ("abc", "Not a valid integer."), ("99999999999", "Must be greater than or equal to 1"),
+    ("424242", "no user with id 424242"),
+])
+def test_token_form_refuses_a_bad_user_with_a_message(client, login, user_id, message):
+    login(client, "admin")
+    response = post(client, "/admin/tokens", {"user_id": user_id, "name": "x"},
+                    page="/admin/tokens")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert "No token yet." in response.get_data(as_text=True)
+
+
 def sales_user_id(client):
     page = client.get("/admin/users").get_data(as_text=True)
     return re.search(r'href="/admin/users/(\d+)">sales<', page).group(1)

@@ -1,11 +1,13 @@
 """Admin pages: modules (preview, enable, disable, upgrade), users and API tokens."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError as MarshmallowError
 
 from core import modules, users
 from core.errors import ComptoirError
 from core.forms import extra_fields, save_extra, validate_extra
 from core.models import ROLES
+from core.schemas import TokenCreateSchema
 from web.auth import role_required
 from web.database import db, registry
 
@@ -112,7 +114,7 @@ def user_list():
     ), 422 if errors else 200
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 def user_edit(user_id):
     """Change a user's name, roles, active flag, password and the modules' extra fields."""
     user = users.get_user(db(), user_id)
@@ -138,11 +140,16 @@ def token_list():
     secret, errors = None, {}
     if request.method == "POST":
         try:
-            user = users.get_user(db(), int(request.form.get("user_id") or 0))
-            token, secret = users.create_token(db(), user, request.form.get("name", ""))
+            data = TokenCreateSchema().load(
+                {"user_id": request.form.get("user_id"), "name": request.form.get("name", "")}
+            )
+            user = users.get_user(db(), data["user_id"])
+            token, secret = users.create_token(db(), user, data["name"])
             db().commit()
             flash(f"Token {token.name} created for {user.login}. Copy it now: it is not shown "
                   "again.", "info")
+        except MarshmallowError as error:
+            errors = error.messages
         except ComptoirError as error:
             db().rollback()
             errors = error.fields or {"user_id": [error.message]}
@@ -152,7 +159,7 @@ def token_list():
     ), 422 if errors else 200
 
 
-@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/tokens/<id:token_id>/revoke", methods=["POST"])
 def token_revoke(token_id):
     """Revoke a token."""
     users.revoke_token(db(), token_id)

@@ -126,7 +126,7 @@ def kernel_blueprint():
             db().commit()
             return user
 
-    @blp.route("/users/<int:user_id>")
+    @blp.route("/users/<id:user_id>")
     class UserItem(MethodView):
         decorators = [role_required("admin")]
 
@@ -154,7 +154,7 @@ def kernel_blueprint():
         db().commit()
         return {**TokenSchema().dump(token), "secret": secret}
 
-    @blp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+    @blp.route("/tokens/<id:token_id>/revoke", methods=["POST"])
     @blp.response(204)
     @role_required("admin")
     def revoke_token(token_id):

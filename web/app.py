@@ -13,6 +13,7 @@ from core.errors import ComptoirError
 from core.registry import Registry
 from web import admin, api, auth, errors
 from web import config as settings
+from web.converters import IdConverter
 from web.database import close_session, db, registry
 
 
@@ -47,6 +48,7 @@ def create_app(config=None):
         kernel_plugins=[core.defaults, web.defaults],
         extra_modules=app.config.get("COMPTOIR_EXTRA_MODULES"),
     )
+    app.url_map.converters["id"] = IdConverter
     app.extensions["comptoir"] = reg
     app.extensions["comptoir_owners"] = {}
 
