@@ -15,7 +15,7 @@ from core.dependencies import dependency_order, dependents
 from core.errors import ComptoirError, Conflict, NotFound
 from core.manifest import version_key
 from core.models import ModuleState
-from core.registry import bump_registry_version
+from core.registry import bump_registry_version, lock_registry
 
 
 @dataclass
@@ -75,14 +75,18 @@ class ModuleError(ComptoirError):
 
 
 @contextmanager
-def _transaction(registry, action):
+def _transaction(registry, action, lock=True):
     """One connection, one transaction and a session on it; any failure rolls everything back.
 
-    Errors that are not already user-facing are wrapped in ModuleError naming ``action``.
+    With ``lock``, the registry row is locked first, so that two processes
+    changing modules at once take turns and the second sees what the first did.  Errors that
+    are not already user-facing are wrapped in ModuleError naming ``action``.
     """
     try:
         with registry.engine.connect() as connection, connection.begin():
             with Session(bind=connection) as session:
+                if lock:
+                    lock_registry(session)
                 yield connection, session
                 session.flush()
     except ComptoirError:
@@ -312,7 +316,9 @@ def initialise(registry, modules=(), demo=False):
     """
     registry.refresh()
     fresh = not registry.initialised
-    with _transaction(registry, "initialising the database") as (connection, session):
+    with _transaction(registry, "initialising the database", lock=not fresh) as (
+        connection, session
+    ):
         folders = [] if fresh else _folders(registry, session)
         migrate.upgrade(connection, folders, migrate.KERNEL_BRANCH)
     newly = []

@@ -37,6 +37,15 @@ def read_registry_version(connection):
         return None
 
 
+def lock_registry(session):
+    """Hold the registry row until the transaction ends, so module changes take turns.
+
+    A write that changes nothing: it takes PostgreSQL's row lock and SQLite's write lock alike,
+    before the transaction reads which modules are enabled.
+    """
+    session.execute(update(RegistryVersion).values(version=RegistryVersion.version))
+
+
 def bump_registry_version(session):
     """Tell every worker that the set of enabled modules changed (inside the caller's transaction)."""
     session.execute(update(RegistryVersion).values(version=RegistryVersion.version + 1))

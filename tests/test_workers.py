@@ -41,3 +41,28 @@ def test_a_request_costs_one_query_to_check_the_registry(make_app, login):
         client.get("/health")
     registry_reads = [s for s in statements if "core_registry" in s]
     assert len(registry_reads) == 1
+
+
+def test_two_workers_enabling_at_once_take_turns(make_app):
+    import threading
+
+    registries = [make_app().extensions["comptoir"] for _ in range(2)]
+    results, errors = [], []
+
+    def enable(registry):
+        try:
+            results.append(modules.enable(registry, "chain_top"))
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=enable, args=(r,)) for r in registries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(results) == [[], ["example", "example_ext", "chain_top"]]
+    for registry in registries:
+        registry.refresh()
+        assert registry.enabled == ("example", "example_ext", "chain_top")
