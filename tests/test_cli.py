@@ -126,3 +126,16 @@ def test_users_and_tokens_from_the_command_line(app, client):
                   input="short\nshort\n")
     assert refused.exit_code == 1
     assert "'ops' is already taken" in refused.output
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path):
+    app = create_app({"COMPTOIR_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+                      "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
+    result = run(app, "modules", "list")
+    assert result.exit_code == 1
+    assert "cannot use the database" in result.output
+    assert "Traceback" not in result.output
+    assert app.test_client().get("/health").status_code == 503
+    response = app.test_client().get("/api/v1/me")
+    assert response.status_code == 503
+    assert response.json["message"] == "The database cannot be reached right now."

@@ -68,7 +68,6 @@ def create_app(config=None):
     app.context_processor(_navigation)
     app.add_url_rule("/", "home", _home)
     app.add_url_rule("/health", "health", _health)
-    reg.refresh()
     return app
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import OperationalError
 from flask import current_app
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
 
@@ -21,12 +22,16 @@ def _registry():
 
 
 def reports_errors(command):
-    """Turn a ComptoirError into a one-line message and exit status 1, never a traceback."""
+    """Turn a ComptoirError, or an unreachable database, into a message and exit status 1."""
 
     @functools.wraps(command)
     def wrapped(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except OperationalError as error:
+            raise click.ClickException(
+                f"cannot use the database: {error.orig or error}".strip()
+            ) from error
         except ComptoirError as error:
             details = "".join(
                 f"\n  {name}: {', '.join(map(str, messages))}"

@@ -1,10 +1,12 @@
 """One place turning errors into responses: JSON under /api/, an HTML page elsewhere."""
 
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from core.errors import ComptoirError
+from web.api import api_of
 from web.auth import is_api_request
 from web.database import db
 
@@ -19,9 +21,7 @@ def handle_http_exception(error):
     """404, 403, 401, 405, CSRF failures and webargs' 422, each as JSON or as a page."""
     db().rollback()
     if is_api_request():
-        from web.api import api_of  # the Api of this app formats its own errors
-
-        return api_of().handle_http_exception(error)
+        return api_of().handle_http_exception(error)  # flask-smorest's JSON error body
     return _page(error.code, error.name, error.description)
 
 
@@ -41,7 +41,20 @@ def _status_name(status):
     return HTTP_STATUS_CODES.get(status, "Error")
 
 
+def handle_database_unreachable(error):
+    """The database cannot be reached: 503, so that a load balancer tries another host.
+
+    Answered without the layout, which would itself ask the database who is logged in.
+    """
+    current_app.logger.error("database unreachable: %s", error)
+    message = "The database cannot be reached right now."
+    if is_api_request():
+        return jsonify(code=503, status="Service Unavailable", message=message), 503
+    return f"<!doctype html><title>503</title><h1>503 Service Unavailable</h1><p>{message}</p>", 503
+
+
 def register(app):
     """Install the handlers on ``app`` (after flask-smorest, so that these take precedence)."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ComptoirError, handle_comptoir_error)
+    app.register_error_handler(OperationalError, handle_database_unreachable)
