@@ -1,5 +1,6 @@
 """One process's view of the modules of one database: installed, enabled, and their hooks."""
 
+import logging
 import threading
 
 import pluggy
@@ -8,9 +9,13 @@ from sqlalchemy.exc import DBAPIError
 
 from core import hookspecs
 from core.db import make_session_factory
+from core.errors import ComptoirError
 from core.dependencies import dependency_order
 from core.discovery import discover, register_checked
 from core.models import ModuleState, RegistryVersion
+
+
+logger = logging.getLogger(__name__)
 
 
 def new_plugin_manager(kernel_plugins, modules):
@@ -95,7 +100,19 @@ class Registry:
         return [name for name in rows.scalars() if name in self.installed]
 
     def _load(self, names):
-        order = dependency_order(names, self.installed)
+        """Register the hooks of ``names``, leaving out (with an error logged) any module whose
+        dependencies are gone or whose code no longer loads, so one broken package cannot take
+        the platform down."""
+        usable = []
+        for name in names:
+            try:
+                dependency_order([name], self.installed)
+                self.installed[name].hooks_implemented()  # imports and checks its hooks
+            except ComptoirError as error:
+                logger.error("enabled module %s is left out: %s", name, error.message)
+                continue
+            usable.append(name)
+        order = [n for n in dependency_order(usable, self.installed) if n in usable]
         self.manager = new_plugin_manager(
             self.kernel_plugins, [self.installed[name] for name in order]
         )

@@ -223,3 +223,21 @@ def test_upgrade_runs_pending_migrations_of_a_newer_version(make_app, growing):
         columns = {c["name"] for c in inspect(connection).get_columns("growing_item")}
     assert columns == {"id", "label"}
     assert modules.upgrade(registry) == [], "nothing left to upgrade"
+
+
+def test_a_module_whose_dependency_was_uninstalled_is_left_out_not_fatal(
+    make_app, comptoir_modules, login
+):
+    make_app(modules=["example_ext"])
+    del comptoir_modules["example"]  # the package is uninstalled; the database still lists it
+
+    app = make_app()
+    client = app.test_client()
+    login(client, "admin")
+    assert client.get("/health").status_code == 200
+    assert app.extensions["comptoir"].enabled == ()
+    registry = app.extensions["comptoir"]
+    with registry.session_factory() as session:
+        listed = {m.name: m for m in modules.list_modules(registry, session)}
+    assert listed["example"].missing and listed["example"].enabled
+    assert listed["example_ext"].enabled
