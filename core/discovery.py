@@ -102,9 +102,9 @@ def discover(extra=None):
 
     ``extra`` lets a test suite or a development checkout offer modules that are not installed
     as packages; they are treated exactly like entry-point modules.  A module whose code cannot
-    be found or whose manifest is invalid is left out with a logged warning, so that one broken
-    package does not stop the platform.  An entry-point name that differs from its manifest
-    name, or two packages offering one name, is an error.
+    be found, whose manifest is invalid or names another module, or whose name a second package
+    offers too, is left out with an error logged, so that one broken package does not stop the
+    platform.
     """
     sources = [(ep.name, ep.value.split(":")[0]) for ep in entry_points(group=ENTRY_POINT_GROUP)]
     sources += sorted((extra or {}).items())
@@ -113,17 +113,17 @@ def discover(extra=None):
         try:
             folder = _folder_of(import_path)
             manifest = read_manifest(folder)
+            if manifest.name != name:
+                raise ValidationError(
+                    f"{import_path} is registered as {name!r} but its manifest says "
+                    f"{manifest.name!r}"
+                )
+            if name in found and found[name].import_path != import_path:
+                raise ValidationError(
+                    f"two packages offer it: {found[name].import_path} and {import_path}"
+                )
         except ValidationError as error:
-            logger.warning("module %s is left out: %s", name, error.message)
+            logger.error("module %s is left out: %s", name, error.message)
             continue
-        if manifest.name != name:
-            raise ValidationError(
-                f"module {import_path!r} is registered as {name!r} but its manifest says "
-                f"{manifest.name!r}"
-            )
-        if name in found and found[name].import_path != import_path:
-            raise ValidationError(
-                f"two packages offer module {name!r}: {found[name].import_path} and {import_path}"
-            )
         found[name] = InstalledModule(manifest, import_path, folder)
     return found

@@ -73,9 +73,11 @@ def comptoir_demo_data(session):
 def comptoir_blueprints():
     """Return a list of :class:`flask.Blueprint` holding this module's pages.
 
-    Called once per module when the application is built.  The routes of a module answer only
-    while it is enabled; otherwise they answer 404.  Give each blueprint a name and a
-    ``url_prefix`` of its own.  Collected.
+    Called, on enabled modules only, whenever the application is built for a new set of
+    enabled modules (the first request after a module is enabled or disabled, in every worker);
+    a disabled module's routes and app-wide request hooks are not in the application at all.
+    Give each blueprint a name and a ``url_prefix`` of its own; a name the kernel or another
+    module already uses makes enabling the module fail with a message naming it.  Collected.
     """
 
 
@@ -94,8 +96,9 @@ def comptoir_form_fields(form):
     """Return extra :class:`core.ui.FormField` for the form named ``form``.
 
     Called when an extensible form is rendered and when it is submitted; ``form`` is the form's
-    dotted name: ``"core.user"`` for the admin's user form (creating and editing a user).  The submitted values of extra fields reach
-    :func:`comptoir_form_submitted`.  Return an empty list for forms the module does not extend.
+    dotted name: ``"core.user"`` for the admin's user form (creating and editing a user).  The
+    submitted values of extra fields reach :func:`comptoir_form_submitted`.  Return an empty
+    list for forms the module does not extend.
     Collected.
     """
 
@@ -119,8 +122,9 @@ def comptoir_api_blueprints():
     """Return a list of :class:`flask_smorest.Blueprint` for the REST API.
 
     Give each a ``url_prefix`` under ``/api/v1/`` (``/api/v1/<module>``): requests there answer
-    JSON and authenticate by bearer token.  Called once per module when the application is built.  Their endpoints appear in
-    ``/api/v1/openapi.json`` and answer only while the module is enabled.  Collected.
+    JSON and authenticate by bearer token.  Called, on enabled modules only, whenever the
+    application is built for a new set of enabled modules; the endpoints then appear in
+    ``/api/v1/openapi.json``, and disappear with the module.  Collected.
     """
 
 
@@ -142,9 +146,10 @@ def comptoir_schema_fields(schema):
 def comptoir_cli_commands():
     """Return a list of :class:`click.Command` added to the ``comptoir`` command line.
 
-    Called when the command line looks a command up, on enabled modules only.  Name the commands (or one
-    group) after the module: a command whose name the kernel or an earlier module (in
-    dependency order) already uses is left out, with a warning naming both.  Collected.
+    Called when the command line looks a command up, on enabled modules only.  Name the
+    commands (or one group) after the module: a command whose name the kernel or an earlier
+    module (in dependency order) already uses is left out, with a warning naming both.
+    Collected.
     """
 
 

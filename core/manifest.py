@@ -33,7 +33,7 @@ def version_key(version):
 
 
 def read_manifest(folder):
-    """Read and check ``manifest.toml`` in ``folder``; raise ValidationError naming what is wrong."""
+    """Read and check ``folder``'s manifest; raise ValidationError naming what is wrong."""
     path = Path(folder) / MANIFEST_FILE
     if not path.is_file():
         raise ValidationError(f"{path}: no manifest")

@@ -239,6 +239,7 @@ def enable(registry, name):
             )
             session.flush()
         if to_enable:
+            registry.check(enabled)
             bump_registry_version(session)
     return to_enable
 

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from dataclasses import dataclass
 
 import pluggy
 from sqlalchemy import select, update
@@ -9,11 +10,10 @@ from sqlalchemy.exc import DBAPIError
 
 from core import hookspecs
 from core.db import make_session_factory
-from core.errors import ComptoirError
 from core.dependencies import dependency_order
 from core.discovery import discover, register_checked
+from core.errors import ComptoirError
 from core.models import ModuleState, RegistryVersion
-
 
 logger = logging.getLogger(__name__)
 
@@ -52,15 +52,28 @@ def lock_registry(session):
 
 
 def bump_registry_version(session):
-    """Tell every worker that the set of enabled modules changed (inside the caller's transaction)."""
+    """Tell every worker that the set of enabled modules changed (in the caller's transaction)."""
     session.execute(update(RegistryVersion).values(version=RegistryVersion.version + 1))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What one look at the database gave: its registry version, the modules enabled then (in
+    dependency order) and the plugin manager holding their hooks.  Replaced whole, never
+    changed, so a reader always sees the three agree."""
+
+    version: int | None
+    enabled: tuple
+    manager: pluggy.PluginManager
 
 
 class Registry:
     """Installed modules and the hooks of the enabled ones, kept in step with the database.
 
     ``refresh()`` costs one small query; it reloads the hooks only when another process (or this
-    one) changed the enabled modules since the last look.
+    one) changed the enabled modules since the last look.  ``checks`` holds functions called
+    with the names a module change would leave enabled, before it commits; the web layer adds
+    one that builds the application with them, so that clashing routes refuse the change.
     """
 
     def __init__(self, engine, kernel_plugins=(), extra_modules=None):
@@ -68,41 +81,54 @@ class Registry:
         self.session_factory = make_session_factory(engine)
         self.kernel_plugins = tuple(kernel_plugins)
         self.installed = discover(extra_modules)
-        self.enabled = ()
-        self.version = None
-        self.manager = new_plugin_manager(self.kernel_plugins, [])
+        self.loaded = Loaded(None, (), new_plugin_manager(self.kernel_plugins, []))
+        self.checks = []
         self._lock = threading.Lock()
 
     @property
     def hook(self):
         """The hooks of the kernel and of the enabled modules: ``registry.hook.comptoir_x()``."""
-        return self.manager.hook
+        return self.loaded.manager.hook
+
+    @property
+    def enabled(self):
+        """Names of the enabled modules, in dependency order (as of the last refresh)."""
+        return self.loaded.enabled
+
+    @property
+    def version(self):
+        """The registry version of the last refresh; None before the database is initialised."""
+        return self.loaded.version
 
     @property
     def initialised(self):
         """True once the database holds the kernel's tables."""
-        return self.version is not None
+        return self.loaded.version is not None
 
     def refresh(self):
-        """Reload the enabled modules if the registry version moved; return True if it did."""
+        """Reload the enabled modules if the registry version moved; return what is loaded."""
         with self.engine.connect() as connection:
             version = read_registry_version(connection)
-            if version == self.version:
-                return False
+            if version == self.loaded.version:
+                return self.loaded
             with self._lock:
-                enabled = self._enabled_names(connection) if version is not None else []
-                self._load(enabled)
-                self.version = version
-        return True
+                if version != self.loaded.version:
+                    names = self._enabled_names(connection) if version is not None else []
+                    order = self.usable(names)
+                    manager = new_plugin_manager(
+                        self.kernel_plugins, [self.installed[n] for n in order]
+                    )
+                    self.loaded = Loaded(version, tuple(order), manager)
+        return self.loaded
 
     def _enabled_names(self, connection):
         rows = connection.execute(select(ModuleState.name).where(ModuleState.enabled))
-        return [name for name in rows.scalars() if name in self.installed]
+        return list(rows.scalars())
 
-    def _load(self, names):
-        """Register the hooks of ``names``, leaving out (with an error logged) any module whose
-        dependencies are gone or whose code no longer loads, so one broken package cannot take
-        the platform down."""
+    def usable(self, names):
+        """``names`` in dependency order, leaving out (with an error logged) any module that is
+        not installed, whose dependencies are gone or whose code no longer loads, so that one
+        broken package cannot take the platform down."""
         usable = []
         for name in names:
             try:
@@ -112,16 +138,17 @@ class Registry:
                 logger.error("enabled module %s is left out: %s", name, error.message)
                 continue
             usable.append(name)
-        order = [n for n in dependency_order(usable, self.installed) if n in usable]
-        self.manager = new_plugin_manager(
-            self.kernel_plugins, [self.installed[name] for name in order]
-        )
-        self.enabled = tuple(order)
+        return [n for n in dependency_order(usable, self.installed) if n in usable]
 
     def manager_with(self, names):
-        """A separate plugin manager as it would be with ``names`` enabled (packages present)."""
-        order = dependency_order([n for n in names if n in self.installed], self.installed)
+        """A separate plugin manager as it would be with ``names`` enabled."""
+        order = self.usable(names)
         return new_plugin_manager(self.kernel_plugins, [self.installed[n] for n in order])
+
+    def check(self, names):
+        """Run every check on the module set ``names``; a check raises ComptoirError to refuse."""
+        for check in self.checks:
+            check(self.usable(names))
 
     def call_in_order(self, hook_name, **kwargs):
         """Call a collected hook kernel first, then modules in dependency order; return answers.
@@ -129,7 +156,7 @@ class Registry:
         Pluggy calls the most recently registered implementation first; hooks whose
         implementations build on each other's work (demo data) need the opposite.
         """
-        caller = getattr(self.manager.hook, hook_name)
+        caller = getattr(self.hook, hook_name)
         return [
             impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             for impl in caller.get_hookimpls()
@@ -137,4 +164,4 @@ class Registry:
 
     def is_enabled(self, name):
         """True when module ``name`` is enabled on this database (as of the last refresh)."""
-        return name in self.enabled
+        return name in self.loaded.enabled

@@ -1,1 +1,2 @@
-"""Comptoir's built-in modules, one package each, registered as ``comptoir.plugins`` entry points."""
+"""Comptoir's built-in modules: one package each, registered as ``comptoir.plugins`` entry
+points exactly like partner modules."""

@@ -53,7 +53,10 @@ def test_modules_can_be_listed_previewed_enabled_and_disabled(client, bearer):
 
     response = client.post("/api/v1/modules/chain_top/disable", headers=admin)
     assert response.status_code == 200
-    assert client.get("/api/v1/modules", headers=admin).json[1]["name"] == "bad_migration"
+    listed = {m["name"]: m for m in client.get("/api/v1/modules", headers=admin).json}
+    assert [listed[n]["enabled"] for n in ("example", "example_ext", "chain_top")] == [
+        True, True, False
+    ]
 
 
 def test_module_endpoint_answers_only_while_enabled(client, bearer):

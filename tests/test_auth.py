@@ -22,7 +22,8 @@ def test_health_needs_no_login(client):
 
 def test_login_with_wrong_password_is_refused(client):
     token = csrf_token(client)
-    response = client.post("/login", data={"login": "admin", "password": "nope", "csrf_token": token})
+    data = {"login": "admin", "password": "nope", "csrf_token": token}
+    response = client.post("/login", data=data)
     assert response.status_code == 401
     assert "wrong password" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302

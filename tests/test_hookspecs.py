@@ -38,7 +38,8 @@ SPECS = _specifications()
 def _documented_hooks():
     """Hook names appearing in backticks in a heading of docs/plugins.md."""
     text = GUIDE.read_text(encoding="utf-8")
-    return {name for heading in HEADING.findall(text) for name in NAME_IN_BACKTICKS.findall(heading)}
+    headings = HEADING.findall(text)
+    return {name for heading in headings for name in NAME_IN_BACKTICKS.findall(heading)}
 
 
 def test_the_kernel_declares_hooks():

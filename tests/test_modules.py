@@ -103,7 +103,8 @@ def test_cycle_and_missing_dependency_are_refused_and_change_nothing(registry):
 )
 def test_failed_enable_leaves_database_and_state_as_before(registry, module, table, message):
     modules.enable(registry, "example")
-    before_tables, before_states, version = table_names(registry), states(registry), registry.version
+    before_tables, before_states = table_names(registry), states(registry)
+    version = registry.version
 
     with pytest.raises(ModuleError, match=message) as raised:
         modules.enable(registry, module)

@@ -1,8 +1,6 @@
 """The REST API under /api/v1: the kernel's endpoints and the OpenAPI document."""
 
-import copy
-
-from flask import current_app, jsonify
+from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
@@ -38,27 +36,6 @@ def create_api(app):
     api.spec.options["security"] = [{"bearer": []}]
     app.extensions["comptoir_api"] = api
     return api
-
-
-def register_api_blueprint(app, blueprint):
-    """Register a smorest blueprint; return the OpenAPI paths it added (for filtering later)."""
-    api = api_of(app)
-    before = set(api.spec.to_dict()["paths"])
-    api.register_blueprint(blueprint)
-    return set(api.spec.to_dict()["paths"]) - before
-
-
-def openapi_document():
-    """The OpenAPI document, holding the kernel's endpoints and those of enabled modules only."""
-    spec = copy.deepcopy(api_of().spec.to_dict())  # to_dict() hands out apispec's own dicts
-    hidden_paths, hidden_tags = set(), set()
-    for owner in current_app.extensions["comptoir_owners"].values():
-        if not registry().is_enabled(owner.module):
-            hidden_paths |= owner.api_paths
-            hidden_tags.add(owner.blueprint)
-    spec["paths"] = {p: v for p, v in spec["paths"].items() if p not in hidden_paths}
-    spec["tags"] = [t for t in spec.get("tags", []) if t["name"] not in hidden_tags]
-    return jsonify(spec)
 
 
 def kernel_blueprint():

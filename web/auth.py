@@ -15,7 +15,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = {"auth.login", "health", "static", "openapi"}
+PUBLIC_ENDPOINTS = {"auth.login", "health", "static", "api-docs.openapi_json"}
 
 
 def is_api_request():

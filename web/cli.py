@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import OperationalError
 from flask import current_app
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from core import modules, users
 from core.errors import ComptoirError
@@ -228,7 +228,8 @@ def users_create(login, name, password, roles):
     """Create a user who can log in."""
     with _registry().session_factory() as session, session.begin():
         user = users.create_user(session, login, name, password, roles)
-        click.echo(f"Created user {user.login} (roles: {', '.join(sorted(user.role_set)) or 'none'})")
+        roles = ", ".join(sorted(user.role_set)) or "none"
+        click.echo(f"Created user {user.login} (roles: {roles})")
 
 
 @main.group("tokens")

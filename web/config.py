@@ -60,8 +60,9 @@ FIXED = {
     "API_TITLE": "Comptoir",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
-    "OPENAPI_URL_PREFIX": None,  # web.api serves the document, limited to enabled modules
-    "WTF_CSRF_CHECK_DEFAULT": False,  # web.auth checks CSRF itself, skipping token-bearing API calls
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "WTF_CSRF_CHECK_DEFAULT": False,  # web.auth checks CSRF itself, API calls (tokens) aside
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
 }

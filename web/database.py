@@ -16,7 +16,7 @@ def db():
 
 
 def close_session(_exc=None):
-    """Close the request's session at the end of the request (rolling back what was not committed)."""
+    """Close the request's session when the request ends; what was not committed rolls back."""
     session = g.pop("db_session", None)
     if session is not None:
         session.close()

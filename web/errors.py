@@ -1,6 +1,8 @@
 """One place turning errors into responses: JSON under /api/, an HTML page elsewhere."""
 
-from flask import current_app, jsonify, render_template
+import json
+
+from flask import Response, current_app, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -41,16 +43,25 @@ def _status_name(status):
     return HTTP_STATUS_CODES.get(status, "Error")
 
 
-def handle_database_unreachable(error):
-    """The database cannot be reached: 503, so that a load balancer tries another host.
+UNAVAILABLE = "The database cannot be reached right now."
 
-    Answered without the layout, which would itself ask the database who is logged in.
+
+def unavailable_response(environ):
+    """The 503 answer when the database cannot be reached, so a load balancer tries another host.
+
+    Built without the layout, which would itself ask the database who is logged in.
     """
+    if environ.get("PATH_INFO", "").startswith("/api/"):
+        body = {"code": 503, "status": "Service Unavailable", "message": UNAVAILABLE}
+        return Response(json.dumps(body), 503, mimetype="application/json")
+    page = f"<!doctype html><title>503</title><h1>503 Service Unavailable</h1><p>{UNAVAILABLE}"
+    return Response(page, 503, mimetype="text/html")
+
+
+def handle_database_unreachable(error):
+    """The database went away during a request: the same 503 answer."""
     current_app.logger.error("database unreachable: %s", error)
-    message = "The database cannot be reached right now."
-    if is_api_request():
-        return jsonify(code=503, status="Service Unavailable", message=message), 503
-    return f"<!doctype html><title>503</title><h1>503 Service Unavailable</h1><p>{message}</p>", 503
+    return unavailable_response(request.environ)
 
 
 def register(app):

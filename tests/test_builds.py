@@ -1,0 +1,73 @@
+"""Routes are really added and removed: a disabled module's code never runs, broken ones are
+refused at enable time and harm nobody while merely installed."""
+
+import pytest
+
+from core import modules
+from core.errors import ValidationError
+
+
+def test_nested_blueprints_and_app_wide_hooks_follow_the_module(make_app, login):
+    app = make_app()
+    client = app.test_client()
+    login(client, "admin")
+    assert client.get("/leaky/child/").status_code == 404
+    assert "X-Leaky" not in client.get("/").headers, "a disabled module's hook never runs"
+
+    modules.enable(app.extensions["comptoir"], "leaky")
+    assert client.get("/leaky/child/").get_data(as_text=True) == "leaky child"
+    assert client.get("/").headers["X-Leaky"] == "ran"
+
+    modules.disable(app.extensions["comptoir"], "leaky")
+    assert client.get("/leaky/child/").status_code == 404
+    assert client.get("/leaky/").status_code == 404
+    assert "X-Leaky" not in client.get("/").headers
+
+
+def test_a_disabled_module_does_not_shadow_an_enabled_one(make_app, login):
+    app = make_app(modules=["shadow"])
+    client = app.test_client()
+    login(client, "sales")
+    assert client.get("/example/").get_data(as_text=True) == "shadow answers"
+    modules.disable(app.extensions["comptoir"], "shadow")
+    assert client.get("/example/").status_code == 404
+
+
+def test_routes_clashing_with_the_kernel_are_refused_by_name(registry):
+    with pytest.raises(ValidationError, match="module 'clash_admin': its routes cannot be added"):
+        modules.enable(registry, "clash_admin")
+    assert registry.enabled == ()
+
+
+def test_a_module_failing_to_build_its_pages_is_refused(registry):
+    with pytest.raises(ValidationError, match="boom_routes cannot build its pages"):
+        modules.enable(registry, "boom_routes")
+    assert registry.enabled == ()
+
+
+def test_a_menu_entry_pointing_nowhere_is_refused(registry):
+    with pytest.raises(ValidationError, match="'Nowhere' points to 'bad_menu.missing'"):
+        modules.enable(registry, "bad_menu")
+
+
+def test_broken_installed_modules_harm_nobody(make_app, comptoir_modules, login):
+    comptoir_modules["wrong_name"] = "tests.modules.example"  # manifest says "example"
+    comptoir_modules["vanished"] = "tests.modules.no_such_package"
+    app = make_app(modules=["example"])
+    client = app.test_client()
+    login(client, "admin")
+    assert client.get("/example/").status_code == 200
+    listed = client.get("/admin/modules").get_data(as_text=True)
+    assert "boom_routes" in listed and "wrong_name" not in listed and "vanished" not in listed
+
+
+def test_openapi_document_has_no_trace_of_disabled_modules(make_app):
+    app = make_app(modules=["example"])
+    client = app.test_client()
+    spec = client.get("/api/v1/openapi.json").json
+    assert "Note" in spec["components"]["schemas"]
+    modules.disable(app.extensions["comptoir"], "example")
+    spec = client.get("/api/v1/openapi.json").json
+    assert "/api/v1/example/notes" not in spec["paths"]
+    assert "Note" not in spec["components"]["schemas"]
+    assert "example_api" not in [tag["name"] for tag in spec["tags"]]
