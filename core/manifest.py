@@ -9,6 +9,8 @@ from core.errors import ValidationError
 
 MANIFEST_FILE = "manifest.toml"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# A module's version table is alembic_version_<name>; PostgreSQL names hold 63 characters.
+MAX_NAME_LENGTH = 63 - len("alembic_version_")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ def read_manifest(folder):
             problems[key] = ["required text"]
     if "name" not in problems and not NAME_PATTERN.match(data["name"]):
         problems["name"] = ["lower-case letters, digits and underscores, starting with a letter"]
+    elif "name" not in problems and len(data["name"]) > MAX_NAME_LENGTH:
+        problems["name"] = [f"at most {MAX_NAME_LENGTH} characters"]
     if "version" not in problems and not re.match(r"^\d+(\.\d+)*$", data["version"]):
         problems["version"] = ["dotted numbers such as 1.0.0"]
     depends = data.get("depends", [])

@@ -1,4 +1,10 @@
-"""Running each module's Alembic branch on a connection whose transaction the caller owns."""
+"""Running each module's Alembic branch on a connection whose transaction the caller owns.
+
+Every module's branch, the kernel's included, keeps its own version table
+(``alembic_version_<module>``), so modules migrate independently: a module whose package is
+removed leaves its table behind without troubling the others.  Order between modules comes from
+their manifests' ``depends``: a module is always migrated after the modules it depends on.
+"""
 
 from pathlib import Path
 
@@ -14,40 +20,38 @@ KERNEL_VERSIONS = SCRIPT_LOCATION / "versions"
 KERNEL_BRANCH = "core"
 
 
-def script_directory(folders):
-    """All revisions of the kernel and of the given module folders, as one Alembic script set."""
-    locations = [str(KERNEL_VERSIONS)] + [str(f) for f in folders if f]
-    return ScriptDirectory(str(SCRIPT_LOCATION), version_locations=locations)
+def version_table(module):
+    """The table recording which revisions of ``module`` this database has."""
+    return f"alembic_version_{module}"
 
 
-def _applied(script, connection):
-    """The revision ids already applied to this database, every branch together."""
-    heads = MigrationContext.configure(connection).get_current_heads()
-    if not heads:
-        return set()
-    return {rev.revision for rev in script.iterate_revisions(heads, "base")}
+def _script(folder):
+    return ScriptDirectory(str(SCRIPT_LOCATION), version_locations=[str(folder)])
 
 
-def pending(connection, folders, branch):
-    """Revisions of ``branch`` (and of branches it depends on) not yet applied, oldest first."""
-    script = script_directory(folders)
-    applied = _applied(script, connection)
-    wanted = script.iterate_revisions(f"{branch}@head", "base")
-    return [rev for rev in reversed(list(wanted)) if rev.revision not in applied]
+def pending(connection, folder, module):
+    """Revisions in ``folder`` not yet applied for ``module``, oldest first."""
+    script = _script(folder)
+    context = MigrationContext.configure(connection, opts={"version_table": version_table(module)})
+    heads = context.get_current_heads()
+    applied = {rev.revision for rev in script.iterate_revisions(heads, "base")} if heads else set()
+    wanted = reversed(list(script.iterate_revisions("heads", "base")))
+    return [rev for rev in wanted if rev.revision not in applied]
 
 
-def upgrade(connection, folders, branch):
-    """Apply every pending revision of ``branch`` inside the connection's current transaction."""
-    script = script_directory(folders)
+def upgrade(connection, folder, module):
+    """Apply ``module``'s pending revisions inside the connection's current transaction."""
+    script = _script(folder)
 
     def steps(revision, _context):
-        # The same step list alembic.command.upgrade builds, for this branch only.
-        return script._upgrade_revs(f"{branch}@head", revision)
+        # The same step list alembic.command.upgrade builds for "heads".
+        return script._upgrade_revs("heads", revision)
 
     with EnvironmentContext(Config(), script, fn=steps) as environment:
         environment.configure(
             connection=connection,
             target_metadata=Base.metadata,
+            version_table=version_table(module),
             render_as_batch=connection.dialect.name == "sqlite",
             transactional_ddl=True,
         )

@@ -125,27 +125,18 @@ def _enabled(session):
     return sorted(name for name, state in _states(session).items() if state.enabled)
 
 
-def _folders(registry, session, names=()):
-    """Migration folders of ``names`` and of every module this database has ever enabled.
-
-    Alembic must see every branch already applied (disabled modules keep theirs) to make sense
-    of the database's current heads.
-    """
-    known = (set(_states(session)) | set(names)) & set(registry.installed)
-    return [registry.installed[name].migrations_folder() for name in sorted(known)]
+def _pending(registry, connection, name):
+    """The revisions of module ``name`` this database lacks (none for a module without tables)."""
+    folder = registry.installed[name].migrations_folder()
+    return migrate.pending(connection, folder, name) if folder else []
 
 
-def _migration_lines(registry, session, names):
-    connection = session.connection()
-    folders = _folders(registry, session, names)
+def _migration_lines(registry, connection, names):
     lines = {}
     for name in names:
-        if registry.installed[name].migrations_folder() is None:
-            continue
-        revisions = migrate.pending(connection, folders, name)
-        mine = [rev for rev in revisions if name in rev.branch_labels]
-        if mine:
-            lines[name] = [f"{rev.revision}: {rev.doc}" for rev in mine]
+        revisions = _pending(registry, connection, name)
+        if revisions:
+            lines[name] = [f"{rev.revision}: {rev.doc}" for rev in revisions]
     return lines
 
 
@@ -198,7 +189,7 @@ def preview(registry, name):
             module=name,
             to_enable=to_enable,
             already_enabled=name in enabled,
-            migrations=_migration_lines(registry, session, to_enable),
+            migrations=_migration_lines(registry, session.connection(), to_enable),
             hooks={n: registry.installed[n].hooks_implemented() for n in to_enable},
             clashes=first_result_clashes(registry, manager),
         )
@@ -225,12 +216,11 @@ def enable(registry, name):
     with _transaction(registry, f"enabling {name!r}") as (connection, session):
         enabled = _enabled(session)
         to_enable = [n for n in order if n not in enabled]
-        folders = _folders(registry, session, order)
         registry.manager_with(set(enabled) | set(order))  # refuses unknown hooks before any change
         for module_name in to_enable:
             module = registry.installed[module_name]
             if module.migrations_folder() is not None:
-                migrate.upgrade(connection, folders, module_name)
+                migrate.upgrade(connection, module.migrations_folder(), module_name)
             _record(session, module, enabled=True)
             session.flush()
             enabled.append(module_name)
@@ -271,27 +261,22 @@ def upgrade(registry, names=None):
     Returns the names of the modules that had pending migrations or a newer version.
     """
     with _transaction(registry, "upgrading") as (connection, session):
-        migrate.upgrade(connection, _folders(registry, session), migrate.KERNEL_BRANCH)
-        enabled = [n for n in _enabled(session) if n in registry.installed]
+        migrate.upgrade(connection, migrate.KERNEL_VERSIONS, migrate.KERNEL_BRANCH)
+        enabled = registry.usable(_enabled(session))
         if names:
             unknown = sorted(set(names) - set(enabled))
             if unknown:
                 raise Conflict(f"not enabled, nothing to upgrade: {', '.join(unknown)}")
-        order = dependency_order(enabled, registry.installed)
-        folders = _folders(registry, session)
         upgraded = []
-        for module_name in order:
+        for module_name in enabled:
             if names and module_name not in names:
                 continue
             module = registry.installed[module_name]
             state = session.get(ModuleState, module_name)
-            has_pending = module.migrations_folder() is not None and any(
-                module_name in rev.branch_labels
-                for rev in migrate.pending(connection, folders, module_name)
-            )
+            has_pending = bool(_pending(registry, connection, module_name))
             newer = version_key(module.manifest.version) > version_key(state.version)
             if has_pending:
-                migrate.upgrade(connection, folders, module_name)
+                migrate.upgrade(connection, module.migrations_folder(), module_name)
             if has_pending or newer:
                 state.version = module.manifest.version
                 upgraded.append(module_name)
@@ -317,15 +302,12 @@ def initialise(registry, modules=(), demo=False):
     """
     registry.refresh()
     fresh = not registry.initialised
-    with _transaction(registry, "initialising the database", lock=not fresh) as (
-        connection, session
-    ):
-        folders = [] if fresh else _folders(registry, session)
-        migrate.upgrade(connection, folders, migrate.KERNEL_BRANCH)
+    with _transaction(registry, "initialising the database", lock=not fresh) as (connection, _):
+        migrate.upgrade(connection, migrate.KERNEL_VERSIONS, migrate.KERNEL_BRANCH)
     newly = []
     for name in modules:
         newly += enable(registry, name)
     if demo and fresh:
-        with registry.session_factory() as session, session.begin():
+        with _transaction(registry, "loading demo data") as (_, session):
             registry.call_in_order("comptoir_demo_data", session=session)
     return newly

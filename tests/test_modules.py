@@ -190,7 +190,7 @@ def growing(tmp_path, comptoir_modules):
     )
     (package / "migrations" / "growing_0001.py").write_text(REVISION.format(
         doc="Create the growing table.", rev="growing_0001", down=None, labels=("growing",),
-        depends="core_0001",
+        depends=None,
         body='op.create_table("growing_item", sa.Column("id", sa.Integer(), primary_key=True))',
     ))
     sys.path.insert(0, str(tmp_path / "pkgs"))
@@ -242,3 +242,20 @@ def test_a_module_whose_dependency_was_uninstalled_is_left_out_not_fatal(
         listed = {m.name: m for m in modules.list_modules(registry, session)}
     assert listed["example"].missing and listed["example"].enabled
     assert listed["example_ext"].enabled
+
+
+def test_a_removed_package_with_migrations_does_not_block_other_modules(
+    make_app, comptoir_modules, growing
+):
+    make_app(modules=["example"])
+    del comptoir_modules["example"]  # uninstalled while enabled, its revisions applied
+    registry = make_app().extensions["comptoir"]
+
+    assert modules.preview(registry, "growing").migrations == {
+        "growing": ["growing_0001: Create the growing table."]
+    }
+    assert modules.enable(registry, "growing") == ["growing"]
+    assert "growing_item" in table_names(registry)
+    assert modules.upgrade(registry) == []
+    modules.disable(registry, "example")
+    assert states(registry)["example"] == (False, "1.0.0")

@@ -163,7 +163,7 @@ def test_the_python_files_parse_and_document_their_public_functions(tmp_path):
         "revision": "gift_card_0001",
         "down_revision": None,
         "branch_labels": ("gift_card",),
-        "depends_on": "core_0001",
+        "depends_on": None,
     }
     models = (target / "comptoir_gift_card/models.py").read_text(encoding="utf-8")
     assert "class GiftCardItem(Base):" in models

@@ -9,7 +9,7 @@ from alembic import op
 revision = "badhook_0001"
 down_revision = None
 branch_labels = ("bad_hook",)
-depends_on = "core_0001"
+depends_on = None
 
 
 def upgrade():

@@ -9,7 +9,7 @@ from alembic import op
 revision = "bad_0001"
 down_revision = None
 branch_labels = ("bad_migration",)
-depends_on = "core_0001"
+depends_on = None
 
 
 def upgrade():

@@ -9,7 +9,7 @@ from alembic import op
 revision = "example_0001"
 down_revision = None
 branch_labels = ("example",)
-depends_on = "core_0001"
+depends_on = None
 
 
 def upgrade():
