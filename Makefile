@@ -9,18 +9,24 @@ BIND ?= 127.0.0.1:8000
 
 .PHONY: run test services
 
-$(BIN)/.installed: setup.cfg pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+$(BIN)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
+
+$(BIN)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(BIN)/.installed
 
 run: $(BIN)/.installed
 	$(BIN)/comptoir init --demo
 	@echo "Comptoir on http://$(BIND)/ -- log in as admin / adminadmin"
 	$(BIN)/gunicorn --workers 2 --bind $(BIND) 'web:create_app()'
 
-test: $(BIN)/.installed services
+test: $(BIN)/.installed-test services
 	$(BIN)/python -m pytest --comptoir-db=$(DATABASES)
 
 services:

@@ -22,28 +22,42 @@ def _check_roles(roles):
     return ",".join(role for role in ROLES if role in roles)
 
 
+LOGIN_LENGTH, NAME_LENGTH, PASSWORD_LENGTH = 64, 128, 1024
+
+
+def _text(problems, field, value, max_length):
+    """Return ``value`` stripped, recording in ``problems`` why it is unacceptable, if it is."""
+    value = (value or "").strip()
+    if not value:
+        problems[field] = ["required"]
+    elif len(value) > max_length:
+        problems[field] = [f"at most {max_length} characters"]
+    elif "\x00" in value:
+        problems[field] = ["must not contain a NUL character"]
+    return value
+
+
 def _check_password(password):
-    if not password or len(password) < 8:
+    if not password or len(password) < 8 or len(password) > PASSWORD_LENGTH:
         raise ValidationError(
-            "password too short", fields={"password": ["at least 8 characters"]}
+            "unacceptable password",
+            fields={"password": [f"between 8 and {PASSWORD_LENGTH} characters"]},
         )
 
 
 def create_user(session, login, name, password, roles=()):
     """Create and return a user; the login must be unused and the password 8+ characters."""
-    fields = {}
-    if not login or not login.strip():
-        fields["login"] = ["required"]
-    if not name or not name.strip():
-        fields["name"] = ["required"]
-    if fields:
-        raise ValidationError("missing fields", fields=fields)
-    if session.scalar(select(User.id).where(User.login == login.strip())) is not None:
+    problems = {}
+    login = _text(problems, "login", login, LOGIN_LENGTH)
+    name = _text(problems, "name", name, NAME_LENGTH)
+    if problems:
+        raise ValidationError("invalid user", fields=problems)
+    if session.scalar(select(User.id).where(User.login == login)) is not None:
         raise ValidationError("login taken", fields={"login": [f"{login!r} is already taken"]})
     _check_password(password)
     user = User(
-        login=login.strip(),
-        name=name.strip(),
+        login=login,
+        name=name,
         password_hash=generate_password_hash(password),
         roles=_check_roles(roles),
         active=True,
@@ -54,15 +68,23 @@ def create_user(session, login, name, password, roles=()):
 
 
 def update_user(session, user, name=None, roles=None, active=None, password=None):
-    """Change a user's name, roles, active flag or password (each only when given)."""
+    """Change a user's name, roles, active flag or password (each only when given).
+
+    Taking the admin role from the last active admin, or deactivating them, is refused (409).
+    """
     if name is not None:
-        if not name.strip():
-            raise ValidationError("missing name", fields={"name": ["required"]})
-        user.name = name.strip()
+        problems = {}
+        name = _text(problems, "name", name, NAME_LENGTH)
+        if problems:
+            raise ValidationError("invalid name", fields=problems)
+        user.name = name
+    was_admin = user.active and "admin" in user.role_set
     if roles is not None:
         user.roles = _check_roles(roles)
     if active is not None:
         user.active = active
+    if was_admin and not (user.active and "admin" in user.role_set):
+        _keep_an_admin(session, user)
     if password:
         _check_password(password)
         user.password_hash = generate_password_hash(password)
@@ -78,6 +100,15 @@ def list_users(session):
 def list_tokens(session):
     """Every API token, newest first, with its user."""
     return session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
+
+
+def _keep_an_admin(session, user):
+    """Refuse to take away the last active admin: nobody could manage users and modules then."""
+    others = select(User.id).where(
+        User.id != user.id, User.active.is_(True), User.roles.contains("admin")
+    )
+    if session.scalar(others.limit(1)) is None:
+        raise Conflict(f"{user.login} is the last active admin: make someone else admin first")
 
 
 def get_user(session, user_id):
@@ -114,11 +145,13 @@ def create_token(session, user, name):
     The secret is shown once: only its SHA-256 digest is stored (it is random and long, so a
     slow password hash would add nothing).
     """
-    if not name or not name.strip():
-        raise ValidationError("missing name", fields={"name": ["required"]})
+    problems = {}
+    name = _text(problems, "name", name, NAME_LENGTH)
+    if problems:
+        raise ValidationError("invalid token name", fields=problems)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user=user, name=name.strip(), digest=_digest(secret), prefix=secret[:10], revoked=False
+        user=user, name=name, digest=_digest(secret), prefix=secret[:10], revoked=False
     )
     session.add(token)
     session.flush()

@@ -36,8 +36,9 @@ def test_preview_then_enable_then_disable_from_the_admin_page(client, login):
 
     refused = post(client, "/admin/modules/example/disable")
     assert refused.status_code == 409
-    page = client.get("/admin/modules").get_data(as_text=True)
+    page = refused.get_data(as_text=True)
     assert "cannot be disabled: chain_top, example_ext depend on it" in page
+    assert '<tr id="module-example">' in page, "the list is shown with the reason"
 
     assert post(client, "/admin/modules/chain_top/disable").status_code == 302
     assert "Disabled: chain_top. Its data is kept" in client.get("/admin/modules").get_data(
@@ -48,7 +49,7 @@ def test_failed_enable_shows_the_reason(client, login):
     login(client, "admin")
     response = post(client, "/admin/modules/bad_migration/enable")
     assert response.status_code == 500
-    page = client.get("/admin/modules").get_data(as_text=True)
+    page = response.get_data(as_text=True)
     assert "enabling &#39;bad_migration&#39; failed, nothing was changed" in page
     row = re.search(r'<tr id="module-example">.*?</tr>', page, re.S).group(0)
     assert "not enabled" in row
@@ -66,6 +67,15 @@ def test_admin_creates_a_user_who_can_log_in(client, login, app):
     login(other, "nina", "longenough")
     assert other.get("/admin/users").status_code == 403
     assert "Nina" in other.get("/").get_data(as_text=True)
+
+
+def test_user_form_refuses_text_too_long_for_the_database(client, login):
+    login(client, "admin")
+    response = post(client, "/admin/users", {"login": "x" * 65, "name": "n" * 129,
+                                             "password": "longenough"}, page="/admin/users")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "at most 64 characters" in page and "at most 128 characters" in page
 
 
 def test_user_form_shows_field_errors_and_saves_nothing(client, login):

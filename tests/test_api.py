@@ -95,7 +95,7 @@ def test_unknown_path_is_json_404(client, bearer):
 def test_non_admin_gets_403_as_json(client, bearer):
     response = client.get("/api/v1/modules", headers=bearer("sales"))
     assert response.status_code == 403
-    assert response.json == {"code": 403, "status": "Forbidden"}
+    assert (response.json["code"], response.json["status"]) == (403, "Forbidden")
 
 
 def test_invalid_body_gets_422_with_a_message_per_field(client, bearer):
@@ -142,3 +142,32 @@ def test_admin_creates_a_token_that_works_once_and_can_be_revoked(client, bearer
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     again = client.post(f"/api/v1/tokens/{created.json['id']}/revoke", headers=admin)
     assert again.status_code == 409
+
+
+@pytest.mark.parametrize("change", [{"roles": ["sales"]}, {"active": False}])
+def test_the_last_active_admin_cannot_be_demoted(client, bearer, change):
+    admin = bearer("admin")
+    me = client.get("/api/v1/me", headers=admin).json
+    response = client.patch(f"/api/v1/users/{me['id']}", headers=admin, json=change)
+    assert response.status_code == 409
+    assert "last active admin" in response.json["message"]
+    assert client.get("/api/v1/me", headers=admin).json["roles"] == ["admin"]
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    ({"login": "x" * 65}, "login", "Length must be between 1 and 64."),
+    ({"login": "nul\x00byte"}, "login", "must not contain a NUL character"),
+    ({"name": "n\x00"}, "name", "must not contain a NUL character"),
+])
+def test_text_the_database_cannot_hold_is_refused_per_field(client, bearer, body, field,
+                                                           message):
+    data = {"login": "ok", "name": "Ok", "password": "longenough", **body}
+    response = client.post("/api/v1/users", headers=bearer("admin"), json=data)
+    assert response.status_code == 422
+    assert response.json["errors"]["json"][field] == [message]
+
+
+def test_every_api_error_carries_a_message(client, bearer):
+    assert client.get("/api/v1/me").json["message"]
+    assert client.get("/api/v1/modules", headers=bearer("sales")).json["message"]
+    assert client.get("/api/v1/nothing", headers=bearer("sales")).json["message"]

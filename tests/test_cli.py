@@ -139,3 +139,44 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
     response = app.test_client().get("/api/v1/me")
     assert response.status_code == 503
     assert response.json["message"] == "The database cannot be reached right now."
+
+
+def test_commands_on_an_uninitialised_database_say_to_run_init(fresh_app):
+    for args in (["modules", "list"], ["upgrade"], ["tokens", "create", "--login", "a",
+                                                  "--name", "b"]):
+        result = run(fresh_app, *args)
+        assert result.exit_code == 1, args
+        assert "the database is not initialised: run `comptoir init` first" in result.output
+
+
+def test_bad_settings_are_reported_without_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPTOIR_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("COMPTOIR_SECRET_KEY", "x")
+    for name, value, message in [
+        ("COMPTOIR_EXTRA_MODULES", "foo", "'foo' is not of the form name=import.path"),
+        ("COMPTOIR_DATABASE_URL", "foo://x", "Comptoir cannot start"),
+    ]:
+        monkeypatch.setenv(name, value)
+        result = CliRunner().invoke(main, ["modules", "list"])
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+        assert "Traceback" not in result.output
+        monkeypatch.delenv(name)
+
+
+def test_init_creates_the_instance_folder_when_a_key_is_given(tmp_path, monkeypatch):
+    folder = tmp_path / "new" / "instance"
+    monkeypatch.setenv("COMPTOIR_INSTANCE_PATH", str(folder))
+    monkeypatch.setenv("COMPTOIR_SECRET_KEY", "given")
+    monkeypatch.delenv("COMPTOIR_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["init", "--bare"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "comptoir.sqlite").is_file()
+    assert not (folder / "secret_key").exists()
+
+
+def test_too_long_input_on_the_command_line_is_refused(app):
+    result = run(app, "users", "create", "--login", "x" * 100, "--name", "X",
+                 input="longenough\nlongenough\n")
+    assert result.exit_code == 1
+    assert "login: at most 64 characters" in result.output

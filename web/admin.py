@@ -33,11 +33,17 @@ def module_preview(name):
 
 
 def _module_action(action, name, done):
+    """Run a module action; on success go back to the list, on refusal show it with the reason.
+
+    A refusal is answered with the list page itself and the error's status (a redirect with an
+    error status is not followed by browsers).
+    """
     try:
         result = action(name)
     except ComptoirError as error:
+        db().rollback()
         flash(error.message, "error")
-        return redirect(url_for("admin.module_list")), error.status
+        return module_list(), error.status
     flash(done(result), "info")
     return redirect(url_for("admin.module_list"))
 

@@ -17,8 +17,13 @@ from core.scaffold import scaffold_plugin
 logger = logging.getLogger(__name__)
 
 
-def _registry():
-    return current_app.extensions["comptoir"]
+def _registry(initialised=True):
+    """The module registry, refreshed; by default refuse to go on before ``comptoir init``."""
+    registry = current_app.extensions["comptoir"]
+    registry.refresh()
+    if initialised and not registry.initialised:
+        raise click.ClickException("the database is not initialised: run `comptoir init` first")
+    return registry
 
 
 def reports_errors(command):
@@ -46,7 +51,10 @@ def reports_errors(command):
 def _create_app():
     from web import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except Exception as exc:  # a bad setting: say which, without a traceback
+        raise NoAppException(f"Comptoir cannot start: {exc}") from exc
 
 
 def module_commands(registry, taken):
@@ -79,7 +87,10 @@ class ComptoirGroup(FlaskGroup):
         if not current_app or current_app._get_current_object() is not app:
             ctx.with_resource(app.app_context())  # as FlaskGroup does for the app's commands
         registry = app.extensions["comptoir"]
-        registry.refresh()
+        try:
+            registry.refresh()
+        except OperationalError:
+            return {}  # the kernel's commands say so when they need the database
         return module_commands(registry, set(self.commands))
 
     def get_command(self, ctx, name):
@@ -103,7 +114,7 @@ main = ComptoirGroup(
 @reports_errors
 def init_command(bare, demo):
     """Create the database with every built-in module enabled (safe to run again)."""
-    registry = _registry()
+    registry = _registry(initialised=False)
     wanted = [] if bare else modules.builtin_modules(registry)
     newly = modules.initialise(registry, wanted, demo=demo)
     click.echo(f"Database ready: {registry.engine.url.render_as_string(hide_password=True)}")
@@ -256,5 +267,5 @@ def tokens_create(login, name):
 @reports_errors
 def new_plugin(name, directory):
     """Create an installable module package NAME in DIRECTORY (default ./comptoir-NAME)."""
-    target = scaffold_plugin(name, directory or Path(f"comptoir-{name.replace('_', '-')}"))
+    target = scaffold_plugin(name, directory)
     click.echo(f"Created {target}. Next: pip install -e {target} && comptoir modules enable {name}")

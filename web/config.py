@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from core.errors import ValidationError
+
 
 def _secret_key(instance_path):
     """The key signing session cookies: COMPTOIR_SECRET_KEY, or one kept in the instance folder.
@@ -25,8 +27,17 @@ def _secret_key(instance_path):
 
 def parse_module_paths(text):
     """Parse ``name=import.path,name2=import.path2`` into a dict (empty text gives {})."""
-    pairs = [item.strip() for item in (text or "").split(",") if item.strip()]
-    return dict(pair.split("=", 1) for pair in pairs)
+    found = {}
+    for item in (text or "").split(","):
+        name, sep, path = item.strip().partition("=")
+        if not item.strip():
+            continue
+        if not (sep and name.strip() and path.strip()):
+            raise ValidationError(
+                f"COMPTOIR_EXTRA_MODULES: {item.strip()!r} is not of the form name=import.path"
+            )
+        found[name.strip()] = path.strip()
+    return found
 
 
 def instance_path(overrides):

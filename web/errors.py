@@ -23,7 +23,9 @@ def handle_http_exception(error):
     """404, 403, 401, 405, CSRF failures and webargs' 422, each as JSON or as a page."""
     db().rollback()
     if is_api_request():
-        return api_of().handle_http_exception(error)  # flask-smorest's JSON error body
+        payload, status, headers = api_of().handle_http_exception(error)  # flask-smorest's body
+        payload.setdefault("message", error.description)
+        return payload, status, headers
     return _page(error.code, error.name, error.description)
 
 
