@@ -1,7 +1,5 @@
 """Database plumbing: the declarative base every model uses, engines and sessions."""
 
-from contextlib import contextmanager
-
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -68,10 +66,3 @@ def make_engine(url, schema=None):
 def make_session_factory(engine):
     """Return the session factory bound to ``engine``; objects stay readable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
-
-
-@contextmanager
-def transaction(session_factory):
-    """Run a block in one transaction: commit when it ends, roll back if it raises."""
-    with session_factory() as session, session.begin():
-        yield session

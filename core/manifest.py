@@ -23,11 +23,6 @@ class Manifest:
     summary: str = ""
     depends: tuple[str, ...] = ()
 
-    @property
-    def version_key(self):
-        """The version as a tuple of integers, for comparing ``1.10.0`` with ``1.9.0``."""
-        return version_key(self.version)
-
 
 def version_key(version):
     """Turn a dotted version such as ``"1.2.0"`` into ``(1, 2, 0)`` for comparison."""
