@@ -27,10 +27,12 @@ def comptoir_migrations():
     """Return the folder (a ``str`` or ``pathlib.Path``) holding this module's Alembic revisions.
 
     Called on one module at a time, whether or not it is enabled: when it is previewed, enabled
-    or upgraded.  The revisions form the module's own branch: its first revision carries
-    ``branch_labels = ("<module name>",)`` and ``down_revision = None``; a revision that needs a
-    table of another module names that module's revision in ``depends_on``.  Return ``None`` (or
-    do not implement the hook) when the module has no tables.  Collected.
+    or upgraded.  The revisions form the module's own branch, recorded in its own version table
+    (``alembic_version_<module>``): its first revision carries ``branch_labels =
+    ("<module name>",)`` and ``down_revision = None``, and ``depends_on`` stays ``None``.  A
+    module needing another module's tables lists it in its manifest's ``depends``, which makes
+    that module migrate first.  Return ``None`` (or do not implement the hook) when the module
+    has no tables.  Collected.
     """
 
 

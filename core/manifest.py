@@ -9,6 +9,7 @@ from core.errors import ValidationError
 
 MANIFEST_FILE = "manifest.toml"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+KERNEL_NAME = "core"  # the kernel's migration branch and version table
 # A module's version table is alembic_version_<name>; PostgreSQL names hold 63 characters.
 MAX_NAME_LENGTH = 63 - len("alembic_version_")
 
@@ -46,6 +47,8 @@ def read_manifest(folder):
         problems["name"] = ["lower-case letters, digits and underscores, starting with a letter"]
     elif "name" not in problems and len(data["name"]) > MAX_NAME_LENGTH:
         problems["name"] = [f"at most {MAX_NAME_LENGTH} characters"]
+    elif "name" not in problems and data["name"] == KERNEL_NAME:
+        problems["name"] = [f"{KERNEL_NAME!r} is the kernel's own name"]
     if "version" not in problems and not re.match(r"^\d+(\.\d+)*$", data["version"]):
         problems["version"] = ["dotted numbers such as 1.0.0"]
     depends = data.get("depends", [])

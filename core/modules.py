@@ -7,12 +7,14 @@ hooks commit together or not at all.
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import migrate
 from core.dependencies import dependency_order, dependents
-from core.errors import ComptoirError, Conflict, NotFound
+from core.errors import ComptoirError, Conflict, NotFound, ValidationError
 from core.manifest import version_key
 from core.models import ModuleState
 from core.registry import bump_registry_version, lock_registry
@@ -126,9 +128,17 @@ def _enabled(session):
 
 
 def _pending(registry, connection, name):
-    """The revisions of module ``name`` this database lacks (none for a module without tables)."""
+    """The revisions of module ``name`` this database lacks (none for a module without tables).
+
+    Revision files Alembic cannot make sense of are reported naming the module.
+    """
     folder = registry.installed[name].migrations_folder()
-    return migrate.pending(connection, folder, name) if folder else []
+    if folder is None:
+        return []
+    try:
+        return migrate.pending(connection, folder, name)
+    except (KeyError, RevisionError, CommandError) as exc:
+        raise ValidationError(f"module {name!r}: its migrations cannot be read: {exc!r}") from exc
 
 
 def _migration_lines(registry, connection, names):
@@ -216,7 +226,9 @@ def enable(registry, name):
     with _transaction(registry, f"enabling {name!r}") as (connection, session):
         enabled = _enabled(session)
         to_enable = [n for n in order if n not in enabled]
-        registry.manager_with(set(enabled) | set(order))  # refuses unknown hooks before any change
+        for module_name in to_enable:  # refuse code that fails to load before any change
+            registry.installed[module_name].hooks_implemented()
+            _pending(registry, connection, module_name)
         for module_name in to_enable:
             module = registry.installed[module_name]
             if module.migrations_folder() is not None:

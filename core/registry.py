@@ -12,7 +12,7 @@ from core import hookspecs
 from core.db import make_session_factory
 from core.dependencies import dependency_order
 from core.discovery import discover, register_checked
-from core.errors import ComptoirError
+from core.errors import ComptoirError, ValidationError
 from core.models import ModuleState, RegistryVersion
 
 logger = logging.getLogger(__name__)
@@ -129,16 +129,28 @@ class Registry:
         """``names`` in dependency order, leaving out (with an error logged) any module that is
         not installed, whose dependencies are gone or whose code no longer loads, so that one
         broken package cannot take the platform down."""
-        usable = []
+        wanted = set()
         for name in names:
             try:
                 dependency_order([name], self.installed)
-                self.installed[name].hooks_implemented()  # imports and checks its hooks
             except ComptoirError as error:
                 logger.error("enabled module %s is left out: %s", name, error.message)
                 continue
-            usable.append(name)
-        return [n for n in dependency_order(usable, self.installed) if n in usable]
+            wanted.add(name)
+        usable = []
+        for name in dependency_order(wanted, self.installed):
+            missing = [d for d in self.installed[name].manifest.depends if d not in usable]
+            try:
+                if missing:
+                    raise ValidationError(f"it needs {', '.join(missing)}, which cannot be used")
+                self.installed[name].hooks_implemented()  # imports and checks its hooks
+            except ComptoirError as error:
+                if name in wanted:
+                    logger.error("enabled module %s is left out: %s", name, error.message)
+                continue
+            if name in wanted:
+                usable.append(name)
+        return usable
 
     def manager_with(self, names):
         """A separate plugin manager as it would be with ``names`` enabled."""

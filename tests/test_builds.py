@@ -46,7 +46,8 @@ def test_a_module_failing_to_build_its_pages_is_refused(registry):
 
 
 def test_a_menu_entry_pointing_nowhere_is_refused(registry):
-    with pytest.raises(ValidationError, match="'Nowhere' points to 'bad_menu.missing'"):
+    expected = "module 'bad_menu': menu entry 'Nowhere' points to 'bad_menu.missing'"
+    with pytest.raises(ValidationError, match=expected):
         modules.enable(registry, "bad_menu")
 
 
@@ -71,3 +72,15 @@ def test_openapi_document_has_no_trace_of_disabled_modules(make_app):
     assert "/api/v1/example/notes" not in spec["paths"]
     assert "Note" not in spec["components"]["schemas"]
     assert "example_api" not in [tag["name"] for tag in spec["tags"]]
+
+
+def test_a_failing_command_hook_does_not_take_the_command_line_down(make_app):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from web.cli import main
+
+    app = make_app(modules=["bad_commands"])
+    result = CliRunner().invoke(main, ["--help"], obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0
+    assert "modules" in result.output

@@ -180,3 +180,12 @@ def test_too_long_input_on_the_command_line_is_refused(app):
                  input="longenough\nlongenough\n")
     assert result.exit_code == 1
     assert "login: at most 64 characters" in result.output
+
+
+def test_routes_lists_what_the_enabled_modules_serve(make_app):
+    app = make_app()
+    assert "/example/" not in run(app, "routes").output
+    modules.enable(app.extensions["comptoir"], "example")
+    output = run(app, "routes").output
+    for path in ("/example/", "/api/v1/example/notes", "/admin/modules"):
+        assert path in output

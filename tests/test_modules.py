@@ -259,3 +259,19 @@ def test_a_removed_package_with_migrations_does_not_block_other_modules(
     assert modules.upgrade(registry) == []
     modules.disable(registry, "example")
     assert states(registry)["example"] == (False, "1.0.0")
+
+
+def test_unreadable_migrations_are_reported_naming_the_module(registry):
+    expected = "module 'bad_revision': its migrations cannot be read"
+    with pytest.raises(ValidationError, match=expected):
+        modules.preview(registry, "bad_revision")
+    with pytest.raises(ValidationError, match=expected):
+        modules.enable(registry, "bad_revision")
+    assert states(registry) == {}
+
+
+def test_a_module_whose_dependency_no_longer_loads_is_left_out(make_app, comptoir_modules):
+    make_app(modules=["example_ext"])
+    comptoir_modules["example"] = "tests.broken.example"  # same name, code now broken
+    registry = make_app().extensions["comptoir"]
+    assert registry.enabled == ()

@@ -106,7 +106,7 @@ def build_app(config, reg, loaded, strict=False):
     for name in loaded.enabled:
         _add_module_routes(app, reg.installed[name], strict)
     if strict:
-        _check_menu(app, loaded)
+        _check_menu(app, reg, loaded)
     errors.register(app)
 
     app.before_request(_require_initialised)
@@ -133,14 +133,15 @@ def _add_module_routes(app, module, strict):
         app.logger.error(message)
 
 
-def _check_menu(app, loaded):
-    for entries in loaded.manager.hook.comptoir_menu_entries():
-        for entry in entries:
-            if entry.endpoint not in app.view_functions:
-                raise ValidationError(
-                    f"menu entry {entry.title!r} points to {entry.endpoint!r}, "
-                    "which no enabled module serves"
-                )
+def _check_menu(app, reg, loaded):
+    for name in loaded.enabled:
+        for entries in reg.installed[name].call("comptoir_menu_entries"):
+            for entry in entries:
+                if entry.endpoint not in app.view_functions:
+                    raise ValidationError(
+                        f"module {name!r}: menu entry {entry.title!r} points to "
+                        f"{entry.endpoint!r}, which no enabled module serves"
+                    )
 
 
 def _check_build(config, reg, names):

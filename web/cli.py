@@ -65,7 +65,12 @@ def module_commands(registry, taken):
     """
     offered, found = {name: "the kernel" for name in taken}, {}
     for name in registry.enabled:
-        for commands in registry.installed[name].call("comptoir_cli_commands"):
+        try:
+            answers = registry.installed[name].call("comptoir_cli_commands")
+        except Exception as exc:  # a module's failing code must not take the command line down
+            logger.error("the commands of module %s are left out: %s", name, exc)
+            continue
+        for commands in answers:
             for command in commands:
                 if command.name in offered:
                     logger.warning("command %r of module %s is left out: %s offers it already",
@@ -269,3 +274,14 @@ def new_plugin(name, directory):
     """Create an installable module package NAME in DIRECTORY (default ./comptoir-NAME)."""
     target = scaffold_plugin(name, directory)
     click.echo(f"Created {target}. Next: pip install -e {target} && comptoir modules enable {name}")
+
+
+@main.command("routes")
+@with_appcontext
+@reports_errors
+def routes_command():
+    """Show the routes served now: the kernel's and those of the enabled modules."""
+    build = current_app.current_build()
+    for rule in sorted(build.url_map.iter_rules(), key=lambda r: r.rule):
+        methods = ",".join(sorted(rule.methods - {"HEAD", "OPTIONS"}))
+        click.echo(f"{rule.rule:<45} {methods:<18} {rule.endpoint}")
