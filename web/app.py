@@ -91,7 +91,7 @@ def build_app(config, reg, loaded, strict=False):
     A module whose routes cannot be added (a blueprint name taken, a hook raising) is left out
     with an error logged; with ``strict`` it raises ValidationError naming it instead.
     """
-    app = Flask(__name__, instance_path=config.get("INSTANCE_PATH") or None)
+    app = Flask(__name__)
     app.config.update(config)
     app.loaded = loaded
     app.url_map.converters["id"] = IdConverter
