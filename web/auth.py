@@ -48,9 +48,7 @@ def _unauthorized():
 
 def require_login_and_csrf():
     """Before every request: log in first (except public pages), and check CSRF on web forms."""
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        pass
-    elif not current_user.is_authenticated:
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not is_api_request():
         csrf.protect()  # only acts on POST, PUT, PATCH and DELETE
