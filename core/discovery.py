@@ -102,9 +102,9 @@ def discover(extra=None):
 
     ``extra`` lets a test suite or a development checkout offer modules that are not installed
     as packages; they are treated exactly like entry-point modules.  A module whose code cannot
-    be found, whose manifest is invalid or names another module, or whose name a second package
-    offers too, is left out with an error logged, so that one broken package does not stop the
-    platform.
+    be found, whose manifest is invalid or names another module, or whose name an earlier
+    package offers already (entry points come first), is left out with an error logged, so that
+    one broken package does not stop the platform.
     """
     sources = [(ep.name, ep.value.split(":")[0]) for ep in entry_points(group=ENTRY_POINT_GROUP)]
     sources += sorted((extra or {}).items())

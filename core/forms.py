@@ -12,7 +12,8 @@ def validate_extra(fields, submitted):
     """Check the submitted text of each extra field; return ``(values, errors by field)``.
 
     ``submitted`` maps field names to the raw submitted text.  Numbers become ``Decimal``;
-    a select's value must be one of its choices; an empty optional field gives ``None``.
+    a select's value must be one of its choices; text longer than the field's ``max_length`` is
+    refused; an empty optional field gives ``None``.
     """
     values, errors = {}, {}
     for field in fields:
@@ -21,6 +22,8 @@ def validate_extra(fields, submitted):
             if field.required:
                 errors[field.name] = ["required"]
             values[field.name] = None
+        elif len(raw) > field.max_length:
+            errors[field.name] = [f"at most {field.max_length} characters"]
         elif field.kind == "number":
             try:
                 values[field.name] = Decimal(raw)

@@ -22,7 +22,11 @@ from core.registry import bump_registry_version, lock_registry
 
 @dataclass
 class ModuleInfo:
-    """What ``comptoir modules list`` shows of one module."""
+    """What ``comptoir modules list`` shows of one module.
+
+    ``loaded`` is False for an enabled module this process left out (package, dependency or
+    code gone; the log says why).
+    """
 
     name: str
     title: str
@@ -31,6 +35,7 @@ class ModuleInfo:
     recorded_version: str | None
     enabled: bool
     depends: tuple[str, ...]
+    loaded: bool = False
 
     @property
     def needs_upgrade(self):
@@ -118,6 +123,7 @@ def list_modules(registry, session):
                 recorded_version=state.version if state else None,
                 enabled=bool(state and state.enabled),
                 depends=installed.manifest.depends if installed else (),
+                loaded=name in registry.enabled,
             )
         )
     return infos
@@ -241,7 +247,7 @@ def enable(registry, name):
             )
             session.flush()
         if to_enable:
-            registry.check(enabled)
+            registry.check(enabled, new=to_enable)
             bump_registry_version(session)
     return to_enable
 
@@ -278,7 +284,9 @@ def upgrade(registry, names=None):
         if names:
             unknown = sorted(set(names) - set(enabled))
             if unknown:
-                raise Conflict(f"not enabled, nothing to upgrade: {', '.join(unknown)}")
+                raise Conflict(
+                    f"not enabled or not loadable, nothing to upgrade: {', '.join(unknown)}"
+                )
         upgraded = []
         for module_name in enabled:
             if names and module_name not in names:

@@ -157,10 +157,14 @@ class Registry:
         order = self.usable(names)
         return new_plugin_manager(self.kernel_plugins, [self.installed[n] for n in order])
 
-    def check(self, names):
-        """Run every check on the module set ``names``; a check raises ComptoirError to refuse."""
+    def check(self, names, new):
+        """Run every check on the module set ``names``, ``new`` being the modules added to it.
+
+        A check raises ComptoirError to refuse; it judges the new modules strictly, while a
+        module already enabled that fails is left out as it is at every load.
+        """
         for check in self.checks:
-            check(self.usable(names))
+            check(self.usable(names), set(new))
 
     def call_in_order(self, hook_name, **kwargs):
         """Call a collected hook kernel first, then modules in dependency order; return answers.
@@ -173,7 +177,3 @@ class Registry:
             impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             for impl in caller.get_hookimpls()
         ]
-
-    def is_enabled(self, name):
-        """True when module ``name`` is enabled on this database (as of the last refresh)."""
-        return name in self.loaded.enabled

@@ -67,6 +67,7 @@ class ModuleSchema(Schema):
     needs_upgrade = fields.Boolean()
     missing = fields.Boolean()
     depends = fields.List(fields.String())
+    loaded = fields.Boolean()
 
 
 class ClashSchema(Schema):

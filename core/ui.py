@@ -22,7 +22,8 @@ class FormField:
     """An extra input a module adds to an extensible form.
 
     ``kind`` is ``"text"``, ``"number"`` or ``"select"`` (with ``choices`` as ``(value, label)``
-    pairs); ``value`` reads the current value from the record being edited.
+    pairs); ``max_length`` bounds the submitted text (set it to the column's size);
+    ``value`` reads the current value from the record being edited.
     """
 
     name: str
@@ -30,6 +31,7 @@ class FormField:
     kind: str = "text"
     required: bool = False
     choices: tuple = ()
+    max_length: int = 255
     value: object = field(default=None, compare=False)
 
     def current(self, record):

@@ -84,3 +84,24 @@ def test_a_failing_command_hook_does_not_take_the_command_line_down(make_app):
     result = CliRunner().invoke(main, ["--help"], obj=ScriptInfo(create_app=lambda: app))
     assert result.exit_code == 0
     assert "modules" in result.output
+
+
+def test_a_menu_entry_whose_page_needs_arguments_is_refused(registry):
+    with pytest.raises(ValidationError, match="module 'arg_menu': menu entry 'Item' points to"):
+        modules.enable(registry, "arg_menu")
+
+
+def test_an_enabled_module_gone_bad_does_not_block_enabling_others(make_app, comptoir_modules,
+                                                                   login):
+    make_app(modules=["example"])
+    comptoir_modules["example"] = "tests.broken.example_routes"  # a bad release installed
+    app = make_app()
+    assert modules.enable(app.extensions["comptoir"], "leaky") == ["leaky"]
+    client = app.test_client()
+    login(client, "admin")
+    assert client.get("/leaky/").status_code == 200
+    assert client.get("/example/").status_code == 404, "left out, logged"
+
+
+def test_builds_share_the_instance_folder(app):
+    assert app.current_build().instance_path == app.instance_path

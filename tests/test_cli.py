@@ -92,7 +92,7 @@ def test_modules_preview_names_the_winner(app):
      "'needs_missing' depends on 'not_installed', which is not installed"),
     (("modules", "enable", "bad_migration", "--yes"), "nothing was changed"),
     (("modules", "disable", "example"), "module 'example' is not enabled"),
-    (("modules", "upgrade", "example"), "not enabled, nothing to upgrade: example"),
+    (("modules", "upgrade", "example"), "not enabled or not loadable, nothing to upgrade: example"),
 ])
 def test_errors_are_one_line_and_exit_1(app, args, message):
     result = run(app, *args)

@@ -85,29 +85,32 @@ def _form_roles():
 def _save_user_form(save, fields):
     """Save the user form in one transaction: ``save()`` writes the user, modules their fields.
 
-    Returns ``(user, errors)``; with errors nothing is saved and they cover every field, the
-    kernel's and the modules', at once.
+    Returns ``(user, errors, status)``; with errors nothing is saved and they cover every field,
+    the kernel's and the modules', at once.  A refusal not tied to a field (the last admin) is
+    flashed with its own status.
     """
     values, errors = validate_extra(fields, request.form)
     try:
         user = save()
     except ComptoirError as error:
         db().rollback()
-        return None, {**error.fields, **errors}
+        if not error.fields:
+            flash(error.message, "error")
+        return None, {**error.fields, **errors}, error.status
     if errors:
         db().rollback()
-        return None, errors
+        return None, errors, 422
     save_extra(registry().hook, USER_FORM, user, values, db())
     db().commit()
-    return user, {}
+    return user, {}, 200
 
 
 @bp.route("/users", methods=["GET", "POST"])
 def user_list():
     """Users, and the form creating one (with the fields enabled modules add to it)."""
-    fields, errors = extra_fields(registry().hook, USER_FORM), {}
+    fields, errors, status = extra_fields(registry().hook, USER_FORM), {}, 200
     if request.method == "POST":
-        user, errors = _save_user_form(lambda: users.create_user(
+        user, errors, status = _save_user_form(lambda: users.create_user(
             db(), request.form.get("login", ""), request.form.get("name", ""),
             request.form.get("password", ""), _form_roles(),
         ), fields)
@@ -117,16 +120,16 @@ def user_list():
     return render_template(
         "admin/users.html", users=users.list_users(db()), roles=ROLES, errors=errors,
         form=request.form, extra=fields,
-    ), 422 if errors else 200
+    ), status
 
 
 @bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 def user_edit(user_id):
     """Change a user's name, roles, active flag, password and the modules' extra fields."""
     user = users.get_user(db(), user_id)
-    fields, errors = extra_fields(registry().hook, USER_FORM), {}
+    fields, errors, status = extra_fields(registry().hook, USER_FORM), {}, 200
     if request.method == "POST":
-        saved, errors = _save_user_form(lambda: users.update_user(
+        saved, errors, status = _save_user_form(lambda: users.update_user(
             db(), user, name=request.form.get("name", ""), roles=_form_roles(),
             active=bool(request.form.get("active")),
             password=request.form.get("password") or None,
@@ -137,7 +140,7 @@ def user_edit(user_id):
     return render_template(
         "admin/user_edit.html", user=user, roles=ROLES, errors=errors,
         form=request.form if errors else None, extra=fields,
-    ), 422 if errors else 200
+    ), status
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

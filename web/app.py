@@ -11,17 +11,19 @@ module never runs.
 import os
 import threading
 
-from flask import Flask, abort, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from werkzeug.routing import BuildError
 
 import core.defaults
 import web.defaults
 from core.db import make_engine
 from core.errors import ComptoirError, ValidationError
+from core.models import ROLES
 from core.registry import Loaded, Registry
-from web import admin, api, auth, errors
+from web import admin, api, auth, errors, guards
 from web import config as settings
 from web.converters import IdConverter
 from web.database import close_session, db
@@ -72,26 +74,31 @@ def create_app(config=None):
     app.config.update(settings.from_environment(app.instance_path, overrides))
     app.config.update(settings.FIXED)
     app.config.update(overrides)
-    engine = make_engine(
-        app.config["COMPTOIR_DATABASE_URL"], app.config.get("COMPTOIR_DATABASE_SCHEMA")
-    )
+    app.config["INSTANCE_PATH"] = app.instance_path  # builds share the instance folder
+    try:
+        engine = make_engine(
+            app.config["COMPTOIR_DATABASE_URL"], app.config.get("COMPTOIR_DATABASE_SCHEMA")
+        )
+    except Exception as exc:  # SQLAlchemy's errors do not say which setting was wrong
+        raise ValidationError(f"COMPTOIR_DATABASE_URL is not usable: {exc}") from exc
     reg = Registry(
         engine,
         kernel_plugins=[core.defaults, web.defaults],
         extra_modules=app.config.get("COMPTOIR_EXTRA_MODULES"),
     )
-    reg.checks.append(lambda names: _check_build(app.config, reg, names))
+    reg.checks.append(lambda names, new: _check_build(app.config, reg, names, new))
     app.extensions["comptoir"] = reg
     return app
 
 
-def build_app(config, reg, loaded, strict=False):
+def build_app(config, reg, loaded, strict=frozenset()):
     """A complete application with the kernel and the modules of ``loaded`` (a Loaded state).
 
     A module whose routes cannot be added (a blueprint name taken, a hook raising) is left out
-    with an error logged; with ``strict`` it raises ValidationError naming it instead.
+    with an error logged; for the modules named in ``strict``, that and a menu entry that cannot
+    be shown raise ValidationError naming the module instead.
     """
-    app = Flask(__name__)
+    app = Flask(__name__, instance_path=config["INSTANCE_PATH"])
     app.config.update(config)
     app.loaded = loaded
     app.url_map.converters["id"] = IdConverter
@@ -104,13 +111,13 @@ def build_app(config, reg, loaded, strict=False):
     api.create_api(app)
     api.api_of(app).register_blueprint(api.kernel_blueprint())
     for name in loaded.enabled:
-        _add_module_routes(app, reg.installed[name], strict)
-    if strict:
-        _check_menu(app, reg, loaded)
+        _add_module_routes(app, reg.installed[name], name in strict)
+    _check_menu(app, reg, [name for name in loaded.enabled if name in strict])
     errors.register(app)
 
     app.before_request(_require_initialised)
     app.before_request(auth.require_login_and_csrf)
+    app.before_request(guards.refuse_nul_characters)
     app.teardown_appcontext(close_session)
     app.context_processor(_navigation)
     app.add_url_rule("/", "home", _home)
@@ -133,22 +140,30 @@ def _add_module_routes(app, module, strict):
         app.logger.error(message)
 
 
-def _check_menu(app, reg, loaded):
-    for name in loaded.enabled:
+def _check_menu(app, reg, names):
+    """Refuse menu entries of ``names`` that could not be shown: an unknown role, no page."""
+    urls = app.url_map.bind("localhost")
+    for name in names:
         for entries in reg.installed[name].call("comptoir_menu_entries"):
             for entry in entries:
-                if entry.endpoint not in app.view_functions:
-                    raise ValidationError(
-                        f"module {name!r}: menu entry {entry.title!r} points to "
-                        f"{entry.endpoint!r}, which no enabled module serves"
-                    )
+                problem = None
+                if entry.role is not None and entry.role not in ROLES:
+                    problem = f"names the unknown role {entry.role!r}"
+                else:
+                    try:
+                        urls.build(entry.endpoint)
+                    except BuildError:
+                        problem = (f"points to {entry.endpoint!r}, which no enabled module "
+                                   "serves without URL arguments")
+                if problem:
+                    raise ValidationError(f"module {name!r}: menu entry {entry.title!r} {problem}")
 
 
-def _check_build(config, reg, names):
-    """Refuse a module set whose routes or menu entries do not fit together."""
+def _check_build(config, reg, names, new):
+    """Refuse new modules whose routes or menu entries do not fit with the enabled ones."""
     loaded = Loaded(reg.version, tuple(names), reg.manager_with(names))
     try:
-        build_app(config, reg, loaded, strict=True)
+        build_app(config, reg, loaded, strict=new)
     except ComptoirError:
         raise
     except Exception as exc:
@@ -166,12 +181,15 @@ def _navigation():
         return {"menu": []}
     hook = current_app.loaded.manager.hook
     entries = [e for answer in hook.comptoir_menu_entries() for e in answer]
-    visible = [
-        e for e in entries
-        if (e.role is None or current_user.has_role(e.role))
-        and e.endpoint in current_app.view_functions
-    ]
-    return {"menu": sorted(visible, key=lambda e: (e.priority, e.title))}
+    menu = []
+    for entry in sorted(entries, key=lambda e: (e.priority, e.title)):
+        if entry.role is not None and not current_user.has_role(entry.role):
+            continue
+        try:
+            menu.append((entry, url_for(entry.endpoint)))
+        except BuildError:  # checked when the module was enabled; never break every page
+            current_app.logger.error("menu entry %r has no page to link to", entry.title)
+    return {"menu": menu}
 
 
 def _home():
@@ -179,6 +197,11 @@ def _home():
 
 
 def _health():
-    """Liveness and database reachability, for load balancers; no login needed."""
-    db().execute(text("SELECT 1"))  # an unreachable database answers 503 (web.errors)
+    """Liveness and database readiness, for load balancers; no login needed.
+
+    503 while the database is not initialised; an unreachable one answers 503 too (web.errors).
+    """
+    db().execute(text("SELECT 1"))
+    if current_app.loaded.version is None:
+        return jsonify(status="error", database="not initialised"), 503
     return jsonify(status="ok", database="ok", modules=list(current_app.loaded.enabled))

@@ -120,6 +120,8 @@ main = ComptoirGroup(
 def init_command(bare, demo):
     """Create the database with every built-in module enabled (safe to run again)."""
     registry = _registry(initialised=False)
+    if demo and registry.initialised:
+        click.echo("The database exists already: demo data is only loaded into a new one.")
     wanted = [] if bare else modules.builtin_modules(registry)
     newly = modules.initialise(registry, wanted, demo=demo)
     click.echo(f"Database ready: {registry.engine.url.render_as_string(hide_password=True)}")
@@ -154,7 +156,9 @@ def modules_list():
         click.echo("No module is installed.")
     for info in infos:
         if info.missing:
-            state = "package missing"
+            state = "package missing" + (" (enabled)" if info.enabled else "")
+        elif info.enabled and not info.loaded:
+            state = "enabled, not loaded (see the log)"
         elif info.enabled:
             state = "enabled" + (f" (upgrade from {info.recorded_version})"
                                  if info.needs_upgrade else "")

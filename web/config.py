@@ -60,7 +60,7 @@ def from_environment(instance_path, overrides):
     default_url = "sqlite:///" + str(Path(instance_path) / "comptoir.sqlite")
     return {
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_path),
-        "COMPTOIR_DATABASE_URL": os.environ.get("COMPTOIR_DATABASE_URL", default_url),
+        "COMPTOIR_DATABASE_URL": os.environ.get("COMPTOIR_DATABASE_URL") or default_url,
         "COMPTOIR_DATABASE_SCHEMA": os.environ.get("COMPTOIR_DATABASE_SCHEMA") or None,
         "COMPTOIR_EXTRA_MODULES": parse_module_paths(os.environ.get("COMPTOIR_EXTRA_MODULES")),
     }

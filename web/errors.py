@@ -53,7 +53,7 @@ def unavailable_response(environ):
 
     Built without the layout, which would itself ask the database who is logged in.
     """
-    if environ.get("PATH_INFO", "").startswith("/api/"):
+    if environ.get("PATH_INFO", "").startswith(("/api/", "/health")):
         body = {"code": 503, "status": "Service Unavailable", "message": UNAVAILABLE}
         return Response(json.dumps(body), 503, mimetype="application/json")
     page = f"<!doctype html><title>503</title><h1>503 Service Unavailable</h1><p>{UNAVAILABLE}"

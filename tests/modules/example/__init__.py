@@ -50,11 +50,16 @@ def comptoir_blueprints():
     @bp.route("/", methods=["GET", "POST"])
     @role_required("sales")
     def notes():
+        errors = {}
         if request.method == "POST":
-            db().add(Note(text=request.form["text"]))
-            db().commit()
-            return redirect(url_for("example.notes"))
-        return render_template("example/notes.html", notes=db().scalars(select(Note)).all())
+            errors = NoteSchema().validate({"text": request.form.get("text", "")})
+            if not errors:
+                db().add(Note(text=request.form["text"]))
+                db().commit()
+                return redirect(url_for("example.notes"))
+        page = render_template("example/notes.html", notes=db().scalars(select(Note)).all(),
+                               errors=errors)
+        return page, 422 if errors else 200
 
     return [bp]
 
@@ -114,7 +119,7 @@ def comptoir_form_fields(form):
     if form != "core.user":
         return []
     return [
-        FormField("example_nickname", "Nickname", value=_nickname),
+        FormField("example_nickname", "Nickname", max_length=40, value=_nickname),
         FormField("example_level", "Level", kind="select", choices=(("1", "One"), ("2", "Two"))),
     ]
 

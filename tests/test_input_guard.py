@@ -1,0 +1,71 @@
+"""Text PostgreSQL cannot hold (a NUL character, over-long values) is refused, never a 500."""
+
+import re
+
+import pytest
+
+from core import users
+from core.testing import csrf_token
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(modules=["example"])
+
+
+def test_nul_in_the_login_form_is_a_422(client):
+    response = client.post("/login", data={"login": "ad\x00min", "password": "x",
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 422
+    assert "must not contain a NUL character" in response.get_data(as_text=True)
+
+
+def test_nul_in_a_module_api_body_is_a_422_per_field(client, registry):
+    with registry.session_factory() as session, session.begin():
+        _token, secret = users.create_token(session, users.find_user(session, "sales"), "t")
+    response = client.post("/api/v1/example/notes", json={"text": "a\x00b"},
+                           headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 422
+    assert response.json["errors"]["json"] == {"text": ["must not contain a NUL character"]}
+
+
+def test_nul_and_over_long_text_in_a_module_form(client, login):
+    login(client, "sales")
+    token = csrf_token(client, "/example/")
+    nul = client.post("/example/", data={"text": "a\x00b", "csrf_token": token})
+    assert nul.status_code == 422
+    long = client.post("/example/", data={"text": "x" * 300, "csrf_token": token})
+    assert long.status_code == 422
+    assert "Length must be between 1 and 200." in long.get_data(as_text=True)
+    assert "x" * 300 not in client.get("/example/").get_data(as_text=True)
+
+
+def test_extra_form_fields_are_bounded_by_their_max_length(client, login):
+    login(client, "admin")
+    response = client.post("/admin/users", data={
+        "login": "kim", "name": "Kim", "password": "longenough", "example_nickname": "n" * 41,
+        "csrf_token": csrf_token(client, "/admin/users"),
+    })
+    assert response.status_code == 422
+    assert "at most 40 characters" in response.get_data(as_text=True)
+    assert ">kim<" not in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_the_last_admin_refusal_is_shown_on_the_user_page(client, login):
+    login(client, "admin")
+    page = client.get("/admin/users").get_data(as_text=True)
+    admin_id = re.search(r'href="/admin/users/(\d+)">admin<', page).group(1)
+    edit = f"/admin/users/{admin_id}"
+    response = client.post(edit, data={"name": "Ada Admin", "role_sales": "1", "active": "1",
+                                       "csrf_token": csrf_token(client, edit)})
+    assert response.status_code == 409
+    assert "admin is the last active admin" in response.get_data(as_text=True)
+
+
+def test_health_is_503_until_the_database_is_initialised(comptoir_db, tmp_path):
+    from web import create_app
+
+    app = create_app({**comptoir_db, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
+    response = app.test_client().get("/health")
+    assert response.status_code == 503
+    assert response.json["database"] == "not initialised"
