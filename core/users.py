@@ -78,13 +78,12 @@ def update_user(session, user, name=None, roles=None, active=None, password=None
         if problems:
             raise ValidationError("invalid name", fields=problems)
         user.name = name
-    was_admin = user.active and "admin" in user.role_set
-    if roles is not None:
-        user.roles = _check_roles(roles)
-    if active is not None:
-        user.active = active
-    if was_admin and not (user.active and "admin" in user.role_set):
+    new_roles = _check_roles(roles) if roles is not None else user.roles
+    new_active = active if active is not None else user.active
+    stays_admin = new_active and "admin" in new_roles.split(",")
+    if user.active and "admin" in user.role_set and not stays_admin:
         _keep_an_admin(session, user)
+    user.roles, user.active = new_roles, new_active
     if password:
         _check_password(password)
         user.password_hash = generate_password_hash(password)
@@ -103,11 +102,14 @@ def list_tokens(session):
 
 
 def _keep_an_admin(session, user):
-    """Refuse to take away the last active admin: nobody could manage users and modules then."""
-    others = select(User.id).where(
-        User.id != user.id, User.active.is_(True), User.roles.contains("admin")
-    )
-    if session.scalar(others.limit(1)) is None:
+    """Refuse to take away the last active admin: nobody could manage users and modules then.
+
+    The active admins' rows are locked (in id order, so two such changes queue instead of
+    deadlocking) before counting, so two admins demoting each other at once cannot both pass.
+    """
+    admins = select(User.id).where(User.active.is_(True), User.roles.contains("admin"))
+    locked = session.scalars(admins.order_by(User.id).with_for_update()).all()
+    if not set(locked) - {user.id}:
         raise Conflict(f"{user.login} is the last active admin: make someone else admin first")
 
 

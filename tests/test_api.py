@@ -171,3 +171,39 @@ def test_every_api_error_carries_a_message(client, bearer):
     assert client.get("/api/v1/me").json["message"]
     assert client.get("/api/v1/modules", headers=bearer("sales")).json["message"]
     assert client.get("/api/v1/nothing", headers=bearer("sales")).json["message"]
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(make_app):
+    import threading
+
+
+    app = make_app()
+    registry = app.extensions["comptoir"]
+    with registry.session_factory() as session, session.begin():
+        second = users.create_user(session, "admin2", "Second Admin", "longenough", ["admin"])
+        first = users.find_user(session, "admin")
+        ids = [first.id, second.id]
+
+    outcomes, both_loaded = [], threading.Barrier(2)
+
+    def demote(user_id):
+        try:
+            with registry.session_factory() as session, session.begin():
+                user = users.get_user(session, user_id)
+                both_loaded.wait()
+                users.update_user(session, user, roles=["sales"])
+            outcomes.append("done")
+        except Exception as exc:  # collected for the assertion below
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=demote, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    with registry.session_factory() as session:
+        admins = [u.login for u in users.list_users(session) if u.active and u.has_role("admin")
+                  and "admin" in u.role_set]
+    assert len(admins) == 1
+    assert "done" in outcomes

@@ -105,3 +105,13 @@ def test_an_enabled_module_gone_bad_does_not_block_enabling_others(make_app, com
 
 def test_builds_share_the_instance_folder(app):
     assert app.current_build().instance_path == app.instance_path
+
+
+def test_a_menu_hook_that_starts_raising_breaks_no_page(make_app, login, monkeypatch):
+    app = make_app(modules=["menu_raises", "example"])
+    client = app.test_client()
+    login(client, "admin")
+    monkeypatch.setenv("MENU_RAISES", "1")
+    page = client.get("/admin/modules")
+    assert page.status_code == 200
+    assert 'href="/example/"' in page.get_data(as_text=True), "other modules' entries stay"

@@ -1,5 +1,7 @@
 """The comptoir command line, run against a test database."""
 
+import re
+
 import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
@@ -66,7 +68,7 @@ def test_modules_list_enable_disable(app):
     assert result.exit_code == 0, result.output
     assert "Enabled: example, example_ext, chain_top" in result.output
     listed = run(app, "modules", "list").output
-    assert "chain_top            1.0.0      enabled" in listed
+    assert re.search(r"^chain_top +1\.0\.0 +enabled ", listed, re.M)
 
     result = run(app, "modules", "disable", "example")
     assert result.exit_code == 1
@@ -138,7 +140,7 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
     assert app.test_client().get("/health").status_code == 503
     response = app.test_client().get("/api/v1/me")
     assert response.status_code == 503
-    assert response.json["message"] == "The database cannot be reached right now."
+    assert response.json["message"].startswith("The database cannot be reached right now")
 
 
 def test_commands_on_an_uninitialised_database_say_to_run_init(fresh_app):

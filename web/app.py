@@ -179,8 +179,12 @@ def _navigation():
     """The navigation bar: the enabled modules' menu entries the user may see."""
     if not current_user.is_authenticated:
         return {"menu": []}
-    hook = current_app.loaded.manager.hook
-    entries = [e for answer in hook.comptoir_menu_entries() for e in answer]
+    entries = []
+    for impl in current_app.loaded.manager.hook.comptoir_menu_entries.get_hookimpls():
+        try:  # one implementation at a time: a module failing here must not break every page
+            entries += impl.function()
+        except Exception as exc:
+            current_app.logger.error("menu entries of %s left out: %s", impl.plugin_name, exc)
     menu = []
     for entry in sorted(entries, key=lambda e: (e.priority, e.title)):
         if entry.role is not None and not current_user.has_role(entry.role):

@@ -45,7 +45,7 @@ def _status_name(status):
     return HTTP_STATUS_CODES.get(status, "Error")
 
 
-UNAVAILABLE = "The database cannot be reached right now."
+UNAVAILABLE = "The database cannot be reached right now; try again in a moment."
 
 
 def unavailable_response(environ):
@@ -61,7 +61,7 @@ def unavailable_response(environ):
 
 
 def handle_database_unreachable(error):
-    """The database went away during a request: the same 503 answer."""
+    """The database went away, or stayed locked (SQLite), during a request: 503."""
     current_app.logger.error("database unreachable: %s", error)
     return unavailable_response(request.environ)
 
