@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pluggy
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from core import hookspecs
 from core.db import make_session_factory
@@ -37,7 +37,11 @@ def read_registry_version(connection):
     """The database's registry version, or None when the kernel tables do not exist yet."""
     try:
         return connection.execute(select(RegistryVersion.version)).scalar_one_or_none()
-    except DBAPIError:
+    except (ProgrammingError, OperationalError) as exc:
+        # PostgreSQL says "relation does not exist", SQLite "no such table"; anything else (a
+        # locked or unreachable database) is not an empty database and must not pass for one.
+        if isinstance(exc, OperationalError) and "no such table" not in str(exc):
+            raise
         connection.rollback()
         return None
 
