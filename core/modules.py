@@ -65,7 +65,7 @@ class FirstResultClash:
 
 @dataclass
 class Preview:
-    """What enabling a module will do, before doing it."""
+    """What enabling a module will do, before doing it; ``problems`` say why it would be refused."""
 
     module: str
     to_enable: list[str]
@@ -73,6 +73,7 @@ class Preview:
     migrations: dict[str, list[str]] = field(default_factory=dict)
     hooks: dict[str, list[str]] = field(default_factory=dict)
     clashes: list[FirstResultClash] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 class ModuleError(ComptoirError):
@@ -201,6 +202,11 @@ def preview(registry, name):
         order = dependency_order([name], registry.installed)
         to_enable = [n for n in order if n not in enabled]
         manager = registry.manager_with(set(enabled) | set(order))
+        problems = []
+        try:  # the same checks enabling runs, so a refusal shows before anyone clicks
+            registry.check(list(set(enabled) | set(order)), new=to_enable)
+        except ComptoirError as error:
+            problems.append(error.message)
         return Preview(
             module=name,
             to_enable=to_enable,
@@ -208,6 +214,7 @@ def preview(registry, name):
             migrations=_migration_lines(registry, session.connection(), to_enable),
             hooks={n: registry.installed[n].hooks_implemented() for n in to_enable},
             clashes=first_result_clashes(registry, manager),
+            problems=problems,
         )
 
 

@@ -88,6 +88,7 @@ class PreviewSchema(Schema):
     migrations = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     hooks = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     clashes = fields.List(fields.Nested(ClashSchema))
+    problems = fields.List(fields.String())
 
 
 class ModuleChangeSchema(Schema):

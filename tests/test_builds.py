@@ -115,3 +115,13 @@ def test_a_menu_hook_that_starts_raising_breaks_no_page(make_app, login, monkeyp
     page = client.get("/admin/modules")
     assert page.status_code == 200
     assert 'href="/example/"' in page.get_data(as_text=True), "other modules' entries stay"
+
+
+def test_the_preview_says_when_enabling_would_be_refused(registry, client, login):
+    assert modules.preview(registry, "example").problems == []
+    [problem] = modules.preview(registry, "arg_menu").problems
+    assert problem.startswith("module 'arg_menu': menu entry 'Item' points to")
+    login(client, "admin")
+    page = client.get("/admin/modules/arg_menu/preview").get_data(as_text=True)
+    assert "Enabling would be refused" in page
+    assert "Enable arg_menu</button>" not in page

@@ -186,6 +186,8 @@ def _print_preview(preview):
         for clash in preview.clashes:
             click.echo(f"  {clash.hook}: {clash.winner} answers first, before "
                        f"{', '.join(clash.others)} ({clash.reason})")
+    for problem in preview.problems:
+        click.echo(f"Enabling would be refused: {problem}")
 
 
 @modules_group.command("preview")
