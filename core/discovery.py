@@ -23,10 +23,9 @@ class InstalledModule:
     the first time ``plugin`` is used.
     """
 
-    def __init__(self, manifest, import_path, folder):
+    def __init__(self, manifest, import_path):
         self.manifest = manifest
         self.import_path = import_path
-        self.folder = Path(folder)
         self._plugin = None
         self._manager = None
 
@@ -125,5 +124,5 @@ def discover(extra=None):
         except ValidationError as error:
             logger.error("module %s is left out: %s", name, error.message)
             continue
-        found[name] = InstalledModule(manifest, import_path, folder)
+        found[name] = InstalledModule(manifest, import_path)
     return found

@@ -201,10 +201,11 @@ def preview(registry, name):
         enabled = _enabled(session)
         order = dependency_order([name], registry.installed)
         to_enable = [n for n in order if n not in enabled]
-        manager = registry.manager_with(set(enabled) | set(order))
+        after = set(enabled) | set(order)
+        manager = registry.manager_with(after)
         problems = []
         try:  # the same checks enabling runs, so a refusal shows before anyone clicks
-            registry.check(list(set(enabled) | set(order)), new=to_enable)
+            registry.check(after, new=to_enable)
         except ComptoirError as error:
             problems.append(error.message)
         return Preview(
@@ -218,13 +219,9 @@ def preview(registry, name):
         )
 
 
-def _record(session, module, enabled):
-    state = session.get(ModuleState, module.name)
-    if state is None:
-        state = ModuleState(name=module.name, enabled=enabled, version=module.manifest.version)
-        session.add(state)
-    state.enabled = enabled
-    state.version = module.manifest.version
+def _record_enabled(session, module):
+    """Mark ``module`` enabled at its installed version (a row is kept once created)."""
+    session.merge(ModuleState(name=module.name, enabled=True, version=module.manifest.version))
 
 
 def enable(registry, name):
@@ -244,9 +241,10 @@ def enable(registry, name):
             _pending(registry, connection, module_name)
         for module_name in to_enable:
             module = registry.installed[module_name]
-            if module.migrations_folder() is not None:
-                migrate.upgrade(connection, module.migrations_folder(), module_name)
-            _record(session, module, enabled=True)
+            folder = module.migrations_folder()
+            if folder is not None:
+                migrate.upgrade(connection, folder, module_name)
+            _record_enabled(session, module)
             session.flush()
             enabled.append(module_name)
             registry.manager_with(enabled).hook.comptoir_module_enabled(

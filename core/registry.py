@@ -118,11 +118,7 @@ class Registry:
             with self._lock:
                 if version != self.loaded.version:
                     names = self._enabled_names(connection) if version is not None else []
-                    order = self.usable(names)
-                    manager = new_plugin_manager(
-                        self.kernel_plugins, [self.installed[n] for n in order]
-                    )
-                    self.loaded = Loaded(version, tuple(order), manager)
+                    self.loaded = self.loaded_with(names, version)
         return self.loaded
 
     def _enabled_names(self, connection):
@@ -156,19 +152,26 @@ class Registry:
                 usable.append(name)
         return usable
 
+    def loaded_with(self, names, version=None):
+        """What would be loaded with ``names`` enabled (the usable ones, with their hooks)."""
+        order = self.usable(names)
+        manager = new_plugin_manager(self.kernel_plugins, [self.installed[n] for n in order])
+        return Loaded(version if version is not None else self.version, tuple(order), manager)
+
     def manager_with(self, names):
         """A separate plugin manager as it would be with ``names`` enabled."""
-        order = self.usable(names)
-        return new_plugin_manager(self.kernel_plugins, [self.installed[n] for n in order])
+        return self.loaded_with(names).manager
 
     def check(self, names, new):
         """Run every check on the module set ``names``, ``new`` being the modules added to it.
 
-        A check raises ComptoirError to refuse; it judges the new modules strictly, while a
-        module already enabled that fails is left out as it is at every load.
+        A check receives what would be loaded and raises ComptoirError to refuse; it judges the
+        new modules strictly, while a module already enabled that fails is left out as it is at
+        every load.
         """
+        loaded = self.loaded_with(names)
         for check in self.checks:
-            check(self.usable(names), set(new))
+            check(loaded, set(new))
 
     def call_in_order(self, hook_name, **kwargs):
         """Call a collected hook kernel first, then modules in dependency order; return answers.

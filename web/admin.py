@@ -32,14 +32,15 @@ def module_preview(name):
     return render_template("admin/preview.html", preview=modules.preview(registry(), name))
 
 
-def _module_action(action, name, done):
-    """Run a module action; on success go back to the list, on refusal show it with the reason.
+def _module_action(action, done):
+    """Run ``action()``; on success flash ``done(result)`` and go back to the list, on refusal
+    show the list with the reason.
 
     A refusal is answered with the list page itself and the error's status (a redirect with an
     error status is not followed by browsers).
     """
     try:
-        result = action(name)
+        result = action()
     except ComptoirError as error:
         db().rollback()
         flash(error.message, "error")
@@ -52,7 +53,7 @@ def _module_action(action, name, done):
 def module_enable(name):
     """Enable ``name`` and what it depends on."""
     return _module_action(
-        lambda n: modules.enable(registry(), n), name,
+        lambda: modules.enable(registry(), name),
         lambda newly: f"Enabled: {', '.join(newly)}." if newly else f"{name} was already enabled.",
     )
 
@@ -61,7 +62,7 @@ def module_enable(name):
 def module_disable(name):
     """Disable ``name``; its data stays."""
     return _module_action(
-        lambda n: modules.disable(registry(), n), name,
+        lambda: modules.disable(registry(), name),
         lambda _: f"Disabled: {name}. Its data is kept; enabling it again brings it back.",
     )
 
@@ -70,7 +71,7 @@ def module_disable(name):
 def module_upgrade(name):
     """Run ``name``'s pending migrations."""
     return _module_action(
-        lambda n: modules.upgrade(registry(), [n]), name,
+        lambda: modules.upgrade(registry(), [name]),
         lambda done: f"Upgraded: {', '.join(done)}." if done else f"{name} was up to date.",
     )
 

@@ -22,7 +22,7 @@ import web.defaults
 from core.db import make_engine
 from core.errors import ComptoirError, ValidationError
 from core.models import ROLES
-from core.registry import Loaded, Registry
+from core.registry import Registry
 from web import admin, api, auth, errors, guards
 from web import config as settings
 from web.converters import IdConverter
@@ -86,7 +86,7 @@ def create_app(config=None):
         kernel_plugins=[core.defaults, web.defaults],
         extra_modules=app.config.get("COMPTOIR_EXTRA_MODULES"),
     )
-    reg.checks.append(lambda names, new: _check_build(app.config, reg, names, new))
+    reg.checks.append(lambda loaded, new: _check_build(app.config, reg, loaded, new))
     app.extensions["comptoir"] = reg
     return app
 
@@ -159,9 +159,8 @@ def _check_menu(app, reg, names):
                     raise ValidationError(f"module {name!r}: menu entry {entry.title!r} {problem}")
 
 
-def _check_build(config, reg, names, new):
+def _check_build(config, reg, loaded, new):
     """Refuse new modules whose routes or menu entries do not fit with the enabled ones."""
-    loaded = Loaded(reg.version, tuple(names), reg.manager_with(names))
     try:
         build_app(config, reg, loaded, strict=new)
     except ComptoirError:

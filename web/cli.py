@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from core import modules, users
 from core.errors import ComptoirError
 from core.scaffold import scaffold_plugin
+from web.app import create_app
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,6 @@ def reports_errors(command):
 
 
 def _create_app():
-    from web import create_app
-
     try:
         return create_app()
     except Exception as exc:  # a bad setting: say which, without a traceback

@@ -8,21 +8,17 @@ NUL = "\x00"
 
 
 def _json_paths_with_nul(value, path=""):
-    if isinstance(value, str):
-        return {path or "body"} if NUL in value else set()
-    if isinstance(value, dict):
-        found = set()
-        for key, item in value.items():
-            key = str(key)
-            found |= {path + key} if NUL in key else set()
-            found |= _json_paths_with_nul(item, f"{path}{key}.")
-        return {p.rstrip(".") for p in found}
-    if isinstance(value, list):
-        found = set()
-        for index, item in enumerate(value):
-            found |= _json_paths_with_nul(item, f"{path}{index}.")
-        return {p.rstrip(".") for p in found}
-    return set()
+    """Yield the dotted path (``items.0.name``) of every JSON key or string holding a NUL."""
+    children = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ()
+    )
+    if isinstance(value, str) and NUL in value:
+        yield path or "body"
+    for key, item in children:
+        child = f"{path}.{key}" if path else str(key)
+        if NUL in str(key):
+            yield child
+        yield from _json_paths_with_nul(item, child)
 
 
 def refuse_nul_characters():
@@ -34,7 +30,7 @@ def refuse_nul_characters():
     fields = {key for key, value in request.form.items(multi=True) if NUL in value + key}
     fields |= {key for key, value in request.args.items(multi=True) if NUL in value + key}
     if request.is_json:
-        fields |= _json_paths_with_nul(request.get_json(silent=True))
+        fields |= set(_json_paths_with_nul(request.get_json(silent=True)))
     if fields:
         raise ValidationError(
             "text must not contain a NUL character",
