@@ -160,11 +160,12 @@ def comptoir_cli_commands():
 
 @hookspec
 def comptoir_order_types():
-    """Return a list of order types this module contributes.
+    """Return a list of :class:`core.ordertypes.OrderType` this module contributes.
 
-    Each order type is an object with at least ``code`` (unique, e.g. ``"sales"``), ``title``
-    and the rules the order flow asks of it (whether it affects stock, its status flow, whether
-    the type may still change).  Called whenever the list of order types is needed (forms, API
+    Each type has a ``code`` (unique, e.g. ``"sales"``), a ``title`` and its rules: the statuses
+    an order of the type may be in, whether delivering it affects stock, whether it recurs, the
+    number sequence of its second number (the RMA of a return) and the statuses from which the
+    type can no longer change.  Called whenever the list of types is needed (forms, the API's
     enumeration, validation).  Two modules contributing the same code is an error naming both.
     Collected.
     """
@@ -175,23 +176,27 @@ def comptoir_order_types():
 
 @hookspec(firstresult=True)
 def comptoir_base_prices(lines, context):
-    """Return the base unit price of every line, as a ``dict`` keyed by line.
+    """Return the base price of the lines, as ``{line.key: PriceRule}`` (``core.pricing``).
 
-    ``lines`` holds every line of the order (or simulation) being priced, ``context`` the
-    customer, currency and pricing date.  Called once per order, before the rule chain.
-    First-result: the module registered last (the most specific) answers.
+    ``lines`` holds every :class:`core.pricing.PricingLine` of the document being priced,
+    ``context`` its :class:`core.pricing.PricingContext` (currency, date, customer group,
+    session).  Called once per document, before the rule kinds.  A line left out has no base
+    price.  The kernel answers with the items' list prices (priority 0).  First-result: the
+    module registered last (the most specific) answers.
     """
 
 
 @hookspec
 def comptoir_price_rules(lines, context):
-    """Return the price adjustments this module's rule kind proposes for ``lines``.
+    """Return this module's rule kind's candidates for ``lines``: a list of ``PriceRule``.
 
-    Called once per order with all its lines, after :func:`comptoir_base_prices`.  Each
-    adjustment names its line, its rule, its priority and its effect; the pricing chain applies
-    them in priority order and records for every line which rule set the price and why the
-    others lost.  A rule that cannot be evaluated must raise, never be skipped silently.
-    Collected.
+    Called once per document with all its lines, after :func:`comptoir_base_prices`; load what
+    the rule kind needs for every line in one query (``context.session``), then match in
+    memory.  Each candidate names its line (``line.key``), its effect (``"price"``: a unit
+    price; ``"discount"``: a percent), its value, its priority, its kind and a description of
+    the rule.  The chain keeps, per line and effect, the highest priority (then the lowest price
+    or largest discount) and explains why the others lost.  A rule that cannot be evaluated
+    must raise, never be skipped silently.  Collected.
     """
 
 
@@ -209,6 +214,16 @@ def comptoir_invoice_kinds():
 
 
 # --- Business lifecycle events ----------------------------------------------------------------
+
+
+@hookspec
+def comptoir_parties_merged(survivor, duplicate, session):
+    """Move this module's records of party ``duplicate`` to party ``survivor``.
+
+    Called while two parties are merged, inside the merging transaction, after the kernel moved
+    orders, addresses and stage history; raising rolls the merge back.  Returns nothing.
+    Collected.
+    """
 
 
 @hookspec

@@ -1,6 +1,29 @@
-"""The kernel's own tables: module state per database, users and API tokens."""
+"""The kernel's own tables: module state, users and tokens, and the shared business records
+(parties, items, orders, number sequences) every module builds on."""
 
+from core.models.items import Item, ItemGroup, TaxCategory
 from core.models.module_state import ModuleState, RegistryVersion
+from core.models.orders import Order, OrderLine
+from core.models.parties import STAGES, Address, CustomerGroup, Party, StageChange, Tag
 from core.models.users import ROLES, ApiToken, User
+from core.numbering import Sequence
 
-__all__ = ["ROLES", "ApiToken", "ModuleState", "RegistryVersion", "User"]
+__all__ = [
+    "ROLES",
+    "STAGES",
+    "Address",
+    "ApiToken",
+    "CustomerGroup",
+    "Item",
+    "ItemGroup",
+    "ModuleState",
+    "Order",
+    "OrderLine",
+    "Party",
+    "RegistryVersion",
+    "Sequence",
+    "StageChange",
+    "Tag",
+    "TaxCategory",
+    "User",
+]

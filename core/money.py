@@ -1,0 +1,81 @@
+"""Money: ``Decimal`` amounts with a currency, rounded to the currency's minor unit.
+
+Amounts are never floats.  ``Amount`` is the column type of every stored amount, quantity or
+percentage: NUMERIC on PostgreSQL, exact decimal text on SQLite (whose NUMERIC is a float).
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+from sqlalchemy import Numeric, String
+from sqlalchemy.types import TypeDecorator
+
+from core.errors import ValidationError
+
+CURRENCIES = frozenset(list_currencies())
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+
+class Amount(TypeDecorator):
+    """A ``Decimal`` column, exact on every database (18 digits, 6 after the point)."""
+
+    impl = Numeric(18, 6)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(18, 6, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = Decimal(value)
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        # The same value reads back the same on every database: 8.5, never 8.500000.
+        return None if value is None else plain(Decimal(value))
+
+
+def plain(value):
+    """``value`` without trailing zeros, never in exponent form: 8.50 → 8.5, 1E+1 → 10."""
+    value = value.normalize()
+    return value.quantize(1) if value.as_tuple().exponent > 0 else value
+
+
+def check_currency(code):
+    """Return ``code`` if it is an ISO 4217 currency Babel knows; else raise ValidationError."""
+    if code not in CURRENCIES:
+        raise ValidationError(f"unknown currency {code!r}",
+                              fields={"currency": ["Unknown currency."]})
+    return code
+
+
+def exponent(currency):
+    """The quantum of ``currency``'s minor unit: ``Decimal('0.01')`` for EUR, ``1`` for JPY."""
+    return Decimal(1).scaleb(-get_currency_precision(currency))
+
+
+def round_money(amount, currency):
+    """``amount`` rounded half up to ``currency``'s minor unit."""
+    return Decimal(amount).quantize(exponent(currency), rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value, field="value"):
+    """``value`` (a string, int or Decimal; never a float) as a finite Decimal."""
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        result = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(f"{field}: not a number", fields={field: ["Not a number."]}) from None
+    if not result.is_finite():
+        raise ValidationError(f"{field}: not a number", fields={field: ["Not a number."]})
+    return result
+
+
+def format_money(amount, currency, locale="en"):
+    """``amount`` as shown to people, e.g. ``€1,234.50``."""
+    return format_currency(amount, currency, locale=locale)

@@ -1,0 +1,43 @@
+"""Gapless document numbers: one counter row per sequence, taken inside the caller's transaction.
+
+``next_number`` increments the row with ``UPDATE ... RETURNING``, so the row stays locked until
+the transaction ends: two transactions never get the same number, and a rolled-back transaction
+gives its number back, leaving no gap.
+"""
+
+from sqlalchemy import String, insert, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base
+
+
+class Sequence(Base):
+    """A named counter: the next value to hand out, and how its numbers are written."""
+
+    __tablename__ = "core_sequence"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    padding: Mapped[int] = mapped_column(default=5)
+    next_value: Mapped[int] = mapped_column(default=1)
+
+
+def ensure_sequence(session, code, prefix, padding=5):
+    """Create the sequence ``code`` if it does not exist yet (a module calls this when enabled)."""
+    if session.get(Sequence, code) is None:
+        session.execute(insert(Sequence).values(code=code, prefix=prefix, padding=padding,
+                                                next_value=1))
+
+
+def next_number(session, code):
+    """Take the next number of sequence ``code``, formatted (``SO-00001``); one statement."""
+    row = session.execute(
+        update(Sequence)
+        .where(Sequence.code == code)
+        .values(next_value=Sequence.next_value + 1)
+        .returning(Sequence.next_value, Sequence.prefix, Sequence.padding)
+    ).one_or_none()
+    if row is None:
+        raise LookupError(f"no number sequence {code!r}")
+    value, prefix, padding = row
+    return f"{prefix}{value - 1:0{padding}d}"

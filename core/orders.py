@@ -1,0 +1,246 @@
+"""Services on orders: create, add and change lines, price, change type, confirm, cancel.
+
+Every function works inside the caller's transaction (the caller commits) and raises a
+ComptoirError naming what is wrong.  The work per order is a fixed number of SQL statements
+whatever its number of lines: lines and their items are loaded together, priced in one pass and
+written back in one batch.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.errors import Conflict, NotFound, ValidationError
+from core.models import Item, Order, OrderLine
+from core.money import check_currency
+from core.numbering import next_number
+from core.ordertypes import order_type
+from core.parties import advance_to, get_party
+from core.pricing import PricingContext, PricingItem, PricingLine, price
+
+EDITABLE = "draft"
+
+
+def load_order(session, order_id, *, lock=False):
+    """The order ``order_id`` with its lines and their items; ``lock`` takes its row lock."""
+    query = (select(Order).where(Order.id == order_id)
+             .options(selectinload(Order.lines).selectinload(OrderLine.item)))
+    if lock:
+        query = query.with_for_update(of=Order)
+    order = session.scalars(query).unique().one_or_none()
+    if order is None:
+        raise NotFound(f"order {order_id} does not exist")
+    return order
+
+
+def create_order(session, hook, data):
+    """Create a draft order from validated ``data`` (header fields and ``lines``) and price it."""
+    kind = order_type(hook, data["type"])
+    party = get_party(session, data["party_id"])
+    order = Order(
+        number=next_number(session, "order"),
+        type=kind.code,
+        party=party,
+        currency=check_currency(data["currency"]),
+        requested_ship_date=data.get("requested_ship_date"),
+        discount=data.get("discount") or 0,
+        campaign_id=data.get("campaign_id"),
+        status="draft",
+        lines=[],
+    )
+    if kind.sequence:
+        order.rma_number = next_number(session, kind.sequence)
+    session.add(order)
+    _add_lines(session, hook, order, data.get("lines", ()))
+    price_order(session, hook, order)
+    return order
+
+
+def update_order(session, hook, order, data):
+    """Change a draft order's header (customer, currency, dates, discount, type) and reprice."""
+    _require_draft(order, "changed")
+    if "type" in data and data["type"] != order.type:
+        change_type(session, hook, order, data["type"])
+    if "party_id" in data:
+        order.party = get_party(session, data["party_id"])
+    if "currency" in data:
+        order.currency = check_currency(data["currency"])
+    for field in ("requested_ship_date", "discount"):
+        if field in data:
+            setattr(order, field, data[field] if data[field] is not None else
+                    (0 if field == "discount" else None))
+    price_order(session, hook, order)
+    return order
+
+
+def add_lines(session, hook, order, lines):
+    """Append validated ``lines`` to a draft order and reprice it; returns the new lines."""
+    _require_draft(order, "changed")
+    added = _add_lines(session, hook, order, lines)
+    price_order(session, hook, order)
+    return added
+
+
+def _add_lines(session, hook, order, lines):
+    if not lines:
+        return []
+    items = _items(session, [line["item_id"] for line in lines])
+    position = max((line.position for line in order.lines), default=0)
+    added = []
+    for number, data in enumerate(lines, start=1):
+        item = items[data["item_id"]]
+        line = OrderLine(
+            position=position + number,
+            item=item,
+            description=data.get("description") or item.name,
+            quantity=data["quantity"],
+            manual_price=data.get("manual_price"),
+            manual_discount=data.get("manual_discount"),
+        )
+        order.lines.append(line)
+        added.append(line)
+    session.flush()
+    for line in added:
+        hook.comptoir_order_line_added(order=order, line=line, session=session)
+    return added
+
+
+def _items(session, ids):
+    found = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(set(ids))))}
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise ValidationError(f"unknown item {missing[0]}",
+                              fields={"lines": [f"Item {i} does not exist." for i in missing]})
+    return found
+
+
+def update_line(session, hook, order, line_id, data):
+    """Change one line of a draft order (quantity, typed price or discount) and reprice."""
+    _require_draft(order, "changed")
+    line = _line(order, line_id)
+    if "item_id" in data:
+        line.item = _items(session, [data["item_id"]])[data["item_id"]]
+    for field in ("quantity", "manual_price", "manual_discount", "description"):
+        if field in data:
+            setattr(line, field, data[field])
+    price_order(session, hook, order)
+    return line
+
+
+def remove_line(session, hook, order, line_id):
+    """Remove one line of a draft order and reprice."""
+    _require_draft(order, "changed")
+    order.lines.remove(_line(order, line_id))
+    price_order(session, hook, order)
+
+
+def _line(order, line_id):
+    for line in order.lines:
+        if line.id == line_id:
+            return line
+    raise NotFound(f"order {order.number} has no line {line_id}")
+
+
+def pricing_context(order, session, on=None):
+    """The pricing context of ``order``: its customer's group, currency, discount and date."""
+    return PricingContext(
+        currency=order.currency,
+        date=on or order.requested_ship_date or date.today(),
+        party_id=order.party.id,
+        customer_group_id=order.party.customer_group_id,
+        discount=order.discount,
+        campaign_id=order.campaign_id,
+        session=session,
+    )
+
+
+def price_order(session, hook, order):
+    """Price every line of a draft order in one pass, storing prices, totals and explanations.
+
+    Refused (409) once the order is confirmed: its prices are frozen.
+    """
+    _require_draft(order, "repriced")
+    lines = [
+        PricingLine(index, PricingItem.of(line.item), line.quantity, line.manual_price,
+                    line.manual_discount)
+        for index, line in enumerate(order.lines)
+    ]
+    result = price(hook, pricing_context(order, session), lines)
+    for line, priced in zip(order.lines, result.lines, strict=True):
+        apply_price(line, priced)
+    order.untaxed, order.tax, order.total = result.untaxed, result.tax, result.total
+    order.priced = True
+    session.flush()
+    return result
+
+
+def apply_price(line, priced):
+    """Store a PricedLine's figures on an order (or quotation) line."""
+    line.unit_price = priced.unit_price
+    line.discount = priced.discount
+    line.tax_rate = priced.tax_rate
+    line.amount = priced.amount
+    line.tax_amount = priced.tax_amount
+    line.explanation = priced.explanation
+
+
+def change_type(session, hook, order, code):
+    """Give ``order`` the order type ``code``.
+
+    Refused (409) when the current type is fixed in the order's status (Item requirements once
+    delivered) or the new type does not allow that status (a confirmed order cannot become a
+    Journal).  A type with its own sequence (Returned order) gives the order its second number.
+    """
+    current = order_type(hook, order.type)
+    new = order_type(hook, code)
+    if new.code == current.code:
+        return order
+    if order.status in current.fixed_from:
+        raise Conflict(f"order {order.number} is {order.status}: an order of type "
+                       f"{current.title} can no longer change type")
+    if order.status not in new.statuses:
+        raise Conflict(f"order {order.number} is {order.status}, which an order of type "
+                       f"{new.title} cannot be")
+    order.type = new.code
+    if new.sequence and order.rma_number is None:
+        order.rma_number = next_number(session, new.sequence)
+    session.flush()
+    return order
+
+
+def confirm_order(session, hook, order):
+    """Confirm a draft order: price it a last time, freeze its prices, make its party a customer.
+
+    Refused (409) for an order that is not a draft, has no lines, or whose type cannot be
+    confirmed (a Journal).
+    """
+    kind = order_type(hook, order.type)
+    _require_draft(order, "confirmed")
+    if not kind.can_confirm:
+        raise Conflict(f"order {order.number} is a {kind.title}, which stays a draft: change "
+                       "its type to confirm it")
+    if not order.lines:
+        raise Conflict(f"order {order.number} has no lines")
+    price_order(session, hook, order)
+    order.status = "confirmed"
+    order.confirmed_at = datetime.now()
+    advance_to(session, order.party, "customer", f"order {order.number} confirmed")
+    hook.comptoir_order_confirmed(order=order, session=session)
+    session.flush()
+    return order
+
+
+def cancel_order(session, order):
+    """Cancel a draft or confirmed order (409 once delivered, invoiced or already cancelled)."""
+    if order.status not in ("draft", "confirmed"):
+        raise Conflict(f"order {order.number} is {order.status} and cannot be cancelled")
+    order.status = "cancelled"
+    session.flush()
+    return order
+
+
+def _require_draft(order, action):
+    if order.status != EDITABLE:
+        detail = ": its prices are frozen" if order.status == "confirmed" else ""
+        raise Conflict(f"order {order.number} is {order.status} and cannot be {action}{detail}")

@@ -1,0 +1,141 @@
+"""Services on parties: create, change, move along the relationship flow, merge duplicates.
+
+Each function works inside the caller's transaction and raises a ComptoirError naming what is
+wrong; the caller commits.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+
+from core.errors import Conflict, NotFound, ValidationError
+from core.models import STAGES, Address, CustomerGroup, Order, Party, StageChange, Tag
+
+
+def get_party(session, party_id, *, live=True):
+    """The party ``party_id``; NotFound if missing, Conflict if ``live`` and merged away."""
+    party = session.get(Party, party_id)
+    if party is None:
+        raise NotFound(f"party {party_id} does not exist")
+    if live and party.merged_into_id is not None:
+        raise Conflict(f"party {party.name!r} was merged into party {party.merged_into_id}")
+    return party
+
+
+def search_parties(session, text="", stage=None, page=1, per_page=25):
+    """Live parties whose name, e-mail or phone contains ``text``: ``(parties, total count)``."""
+    query = select(Party).where(Party.merged_into_id.is_(None))
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(or_(func.lower(Party.name).like(pattern),
+                                func.lower(Party.email).like(pattern),
+                                Party.phone.like(pattern)))
+    if stage:
+        query = query.where(Party.stage == stage)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    parties = session.scalars(
+        query.order_by(Party.name, Party.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return parties, total
+
+
+def create_party(session, data, cause="created"):
+    """Create a party from validated ``data``; its first stage is recorded with ``cause``."""
+    party = Party(stage=data.get("stage", "prospect"))
+    _apply(session, party, data)
+    session.add(party)
+    session.flush()
+    _record(session, party, None, party.stage, cause)
+    return party
+
+
+def update_party(session, party, data, cause="changed by hand"):
+    """Change ``party`` from validated ``data``; a stage change is recorded with ``cause``."""
+    stage = data.get("stage")
+    _apply(session, party, data)
+    if stage is not None:
+        set_stage(session, party, stage, cause)
+    return party
+
+
+def _apply(session, party, data):
+    for field in ("name", "email", "phone", "is_vendor"):
+        if field in data:
+            setattr(party, field, data[field])
+    if "customer_group" in data:
+        party.customer_group = _group(session, data["customer_group"])
+    if "tags" in data:
+        party.tags = tags_named(session, data["tags"])
+    if "addresses" in data:
+        party.addresses = [Address(**address) for address in data["addresses"]]
+
+
+def _group(session, code):
+    if not code:
+        return None
+    group = session.scalar(select(CustomerGroup).where(CustomerGroup.code == code))
+    if group is None:
+        raise ValidationError(f"unknown customer group {code!r}",
+                              fields={"customer_group": ["Unknown customer group."]})
+    return group
+
+
+def tags_named(session, names):
+    """The tags called ``names``, creating those that do not exist yet."""
+    names = sorted({name.strip() for name in names if name.strip()})
+    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    for name in names:
+        if name not in existing:
+            existing[name] = Tag(name=name)
+            session.add(existing[name])
+    return [existing[name] for name in names]
+
+
+def set_stage(session, party, stage, cause, when=None):
+    """Move ``party`` to ``stage`` and record when and why; nothing happens if already there."""
+    if stage not in STAGES:
+        raise ValidationError(f"unknown stage {stage!r}", fields={"stage": ["Unknown stage."]})
+    if not cause or not cause.strip():
+        raise ValidationError("a stage change needs a cause", fields={"cause": ["Required."]})
+    if party.stage == stage:
+        return
+    old, party.stage = party.stage, stage
+    _record(session, party, old, stage, cause, when)
+
+
+def advance_to(session, party, stage, cause):
+    """Move ``party`` forward to ``stage`` (never back): a first order makes a customer."""
+    if STAGES.index(stage) > STAGES.index(party.stage):
+        set_stage(session, party, stage, cause)
+
+
+def _record(session, party, old, new, cause, when=None):
+    session.add(StageChange(party_id=party.id, changed_at=when or datetime.now(),
+                            old_stage=old, new_stage=new, cause=cause[:256]))
+
+
+def merge_parties(session, hook, survivor_id, duplicate_id):
+    """Merge party ``duplicate_id`` into ``survivor_id``: its orders, addresses, tags, history
+    and every module's documents (``comptoir_parties_merged``) move to the survivor, which takes
+    the further of the two stages.  The duplicate is kept, marked as merged, never deleted."""
+    if survivor_id == duplicate_id:
+        raise ValidationError("a party cannot be merged into itself",
+                              fields={"duplicate": ["Choose another party."]})
+    survivor = get_party(session, survivor_id)
+    duplicate = get_party(session, duplicate_id)
+    for model in (Order, Address, StageChange):
+        session.execute(update(model).where(model.party_id == duplicate.id)
+                        .values(party_id=survivor.id).execution_options(synchronize_session=False))
+    survivor.tags = sorted({*survivor.tags, *duplicate.tags}, key=lambda t: t.name)
+    survivor.is_vendor = survivor.is_vendor or duplicate.is_vendor
+    survivor.customer_group = survivor.customer_group or duplicate.customer_group
+    for field in ("email", "phone"):
+        if not getattr(survivor, field):
+            setattr(survivor, field, getattr(duplicate, field))
+    hook.comptoir_parties_merged(survivor=survivor, duplicate=duplicate, session=session)
+    advance_to(session, survivor, duplicate.stage, f"merged with {duplicate.name}")
+    duplicate.merged_into_id = survivor.id
+    duplicate.tags = []
+    session.flush()
+    session.expire(survivor)
+    return survivor

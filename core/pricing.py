@@ -1,0 +1,204 @@
+"""The pricing chain: price every line of a document in one pass and explain each price.
+
+For each line the chain gathers *candidate rules*: the base price (``comptoir_base_prices``, the
+item's list price by default), the candidates of every rule kind (``comptoir_price_rules``, one
+implementation per kind, each loading what it needs for all lines at once) and what the
+salesperson typed on the line.  Among price candidates the highest priority wins, then the lowest
+price; among discount candidates the highest priority wins, then the largest discount.  The
+order discount then applies to every line, tax follows the item's tax category, and amounts are
+rounded to the currency's minor unit.  Every candidate, winner or loser, goes into the line's
+explanation with the reason it lost.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from core.errors import ComptoirError, ValidationError
+from core.money import HUNDRED, ZERO, plain, round_money
+
+MANUAL_PRIORITY = 1000  # what the salesperson typed beats every rule
+
+
+class PricingFailed(ComptoirError):
+    """A rule kind failed to evaluate: the document is not priced at all (HTTP 500)."""
+
+    status = 500
+
+
+@dataclass(frozen=True)
+class PricingItem:
+    """What pricing knows of an item."""
+
+    id: int
+    number: str
+    name: str
+    list_price: Decimal
+    currency: str
+    item_group_id: int | None
+    tax_code: str
+    tax_rate: Decimal
+
+    @classmethod
+    def of(cls, item):
+        """The pricing view of an ``Item`` row (its tax category loaded)."""
+        return cls(item.id, item.number, item.name, item.list_price, item.currency,
+                   item.item_group_id, item.tax_category.code, item.tax_category.rate)
+
+
+@dataclass(frozen=True)
+class PricingLine:
+    """One line to price: ``key`` identifies it within the document."""
+
+    key: int
+    item: PricingItem
+    quantity: Decimal
+    manual_price: Decimal | None = None
+    manual_discount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PricingContext:
+    """Who buys, in which currency, on which date; ``session`` lets rule kinds read rules."""
+
+    currency: str
+    date: date
+    party_id: int | None = None
+    customer_group_id: int | None = None
+    discount: Decimal = ZERO  # the order discount, percent
+    campaign_id: int | None = None
+    session: object = None
+
+
+@dataclass(frozen=True)
+class PriceRule:
+    """A candidate for one line: a unit price (``effect="price"``) or a discount percent."""
+
+    line: int
+    effect: str
+    value: Decimal
+    priority: int
+    kind: str
+    rule: str
+
+
+@dataclass
+class PricedLine:
+    """The outcome for one line, with its explanation (a list of plain dicts, JSON-ready)."""
+
+    key: int
+    unit_price: Decimal
+    discount: Decimal
+    tax_rate: Decimal
+    amount: Decimal
+    tax_amount: Decimal
+    explanation: list = field(default_factory=list)
+
+
+@dataclass
+class PricedDocument:
+    """Every priced line and the document's totals."""
+
+    currency: str
+    lines: list
+    untaxed: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def price(hook, context, lines):
+    """Price ``lines`` (PricingLine) in ``context``; return a PricedDocument.
+
+    Raises ValidationError when a line has no price at all, PricingFailed when a rule kind
+    fails (naming its module); nothing is ever skipped quietly.
+    """
+    candidates = {line.key: [] for line in lines}
+    base = hook.comptoir_base_prices(lines=lines, context=context) or {}
+    for rule in base.values():
+        candidates[rule.line].append(rule)
+    for impl in hook.comptoir_price_rules.get_hookimpls():
+        try:
+            proposed = impl.function(lines=lines, context=context)
+        except ComptoirError:
+            raise
+        except Exception as exc:
+            raise PricingFailed(f"the price rules of {impl.plugin_name} failed: {exc}") from exc
+        for rule in proposed or ():
+            candidates[rule.line].append(rule)
+    for line in lines:
+        if line.manual_price is not None:
+            candidates[line.key].append(PriceRule(line.key, "price", line.manual_price,
+                                                  MANUAL_PRIORITY, "manual", "price typed on the line"))
+        if line.manual_discount is not None:
+            candidates[line.key].append(PriceRule(line.key, "discount", line.manual_discount,
+                                                  MANUAL_PRIORITY, "manual",
+                                                  "discount typed on the line"))
+    priced = [_price_line(line, candidates[line.key], context) for line in lines]
+    untaxed = sum((p.amount for p in priced), ZERO)
+    tax = sum((p.tax_amount for p in priced), ZERO)
+    currency = context.currency
+    return PricedDocument(currency, priced, round_money(untaxed, currency),
+                          round_money(tax, currency), round_money(untaxed + tax, currency))
+
+
+def _price_line(line, candidates, context):
+    explanation = []
+    prices = sorted((c for c in candidates if c.effect == "price"),
+                    key=lambda c: (-c.priority, c.value, c.kind, c.rule))
+    if not prices:
+        raise ValidationError(
+            f"item {line.item.number} has no price in {context.currency}: its list price is in "
+            f"{line.item.currency} and no price rule gives one",
+            fields={"lines": [f"No price for item {line.item.number} in {context.currency}."]},
+        )
+    explanation += _explain(prices, "price")
+    discounts = sorted((c for c in candidates if c.effect == "discount"),
+                       key=lambda c: (-c.priority, -c.value, c.kind, c.rule))
+    explanation += _explain(discounts, "discount")
+    unit_price = prices[0].value
+    discount = discounts[0].value if discounts else ZERO
+    net = line.quantity * unit_price * (1 - discount / HUNDRED)
+    if context.discount:
+        net *= 1 - context.discount / HUNDRED
+        explanation.append(_entry("order discount", "discount on the whole order", "discount",
+                                  context.discount, None, "applied", ""))
+    amount = round_money(net, context.currency)
+    tax_amount = round_money(amount * line.item.tax_rate / HUNDRED, context.currency)
+    explanation.append(_entry("tax", f"tax category {line.item.tax_code}", "tax",
+                              line.item.tax_rate, None, "applied", ""))
+    return PricedLine(line.key, unit_price, discount, line.item.tax_rate, amount, tax_amount,
+                      explanation)
+
+
+def _explain(ranked, effect):
+    if not ranked:
+        return []
+    winner = ranked[0]
+    entries = [_entry(winner.kind, winner.rule, effect, winner.value, winner.priority,
+                      "applied", "")]
+    for loser in ranked[1:]:
+        if loser.priority < winner.priority:
+            why = f"lower priority ({loser.priority} < {winner.priority})"
+        elif loser.value != winner.value:
+            worse = "higher price" if effect == "price" else "smaller discount"
+            why = f"same priority, {worse}"
+        else:
+            why = "same priority and value; the other rule comes first"
+        entries.append(_entry(loser.kind, loser.rule, effect, loser.value, loser.priority,
+                              "lost", f"{why} than {winner.rule}"))
+    return entries
+
+
+def _entry(kind, rule, effect, value, priority, outcome, why):
+    return {"kind": kind, "rule": rule, "effect": effect, "value": str(plain(Decimal(value))),
+            "priority": priority, "outcome": outcome, "why": why}
+
+
+def list_prices(lines, context):
+    """The kernel's base prices: each item's list price, where it is in the context currency."""
+    return {
+        line.key: PriceRule(line.key, "price", line.item.list_price, 0, "list price",
+                            f"list price of item {line.item.number}")
+        for line in lines
+        if line.item.currency == context.currency
+    }

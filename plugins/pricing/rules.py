@@ -1,0 +1,74 @@
+"""The price-list rule kind: candidates from every active price list, for all lines at once.
+
+Priority follows specificity: a rule on the item (30) beats one on its item group (20), which
+beats one on every item (10); a rule for the customer's group adds 5 to its target's priority.
+"""
+
+from sqlalchemy import and_, or_, select
+
+from core.models import CustomerGroup, ItemGroup
+from core.pricing import PriceRule
+from plugins.pricing.models import PriceList, PriceRuleRow
+
+ITEM, GROUP, EVERY_ITEM, CUSTOMER_GROUP_BONUS = 30, 20, 10, 5
+
+
+def price_list_rules(lines, context):
+    """The candidates of every price-list rule matching ``lines`` in ``context``; one query."""
+    if not lines:
+        return []
+    item_ids = {line.item.id for line in lines}
+    group_ids = {line.item.item_group_id for line in lines} - {None}
+    rule = PriceRuleRow
+    rows = context.session.execute(
+        select(rule.id, rule.item_id, rule.item_group_id, rule.customer_group_id,
+               rule.min_quantity, rule.price, rule.discount, PriceList.name,
+               ItemGroup.code.label("group_code"), CustomerGroup.code.label("customer_code"))
+        .join(PriceList, PriceList.id == rule.price_list_id)
+        .outerjoin(ItemGroup, ItemGroup.id == rule.item_group_id)
+        .outerjoin(CustomerGroup, CustomerGroup.id == rule.customer_group_id)
+        .where(
+            PriceList.active,
+            PriceList.currency == context.currency,
+            or_(rule.customer_group_id.is_(None),
+                rule.customer_group_id == context.customer_group_id),
+            or_(rule.item_id.in_(item_ids), rule.item_group_id.in_(group_ids),
+                and_(rule.item_id.is_(None), rule.item_group_id.is_(None))),
+            or_(rule.start_date.is_(None), rule.start_date <= context.date),
+            or_(rule.end_date.is_(None), rule.end_date >= context.date),
+        )
+    ).all()
+    by_item, by_group, general = {}, {}, []
+    for row in rows:
+        if row.item_id is not None:
+            by_item.setdefault(row.item_id, []).append(row)
+        elif row.item_group_id is not None:
+            by_group.setdefault(row.item_group_id, []).append(row)
+        else:
+            general.append(row)
+    candidates = []
+    for line in lines:
+        matching = (by_item.get(line.item.id, []) + by_group.get(line.item.item_group_id, [])
+                    + general)
+        for row in matching:
+            if line.quantity >= row.min_quantity:
+                candidates.append(_candidate(line, row))
+    return candidates
+
+
+def _candidate(line, row):
+    if row.item_id is not None:
+        priority, target = ITEM, f"item {line.item.number}"
+    elif row.item_group_id is not None:
+        priority, target = GROUP, f"item group {row.group_code}"
+    else:
+        priority, target = EVERY_ITEM, "every item"
+    description = f"price list {row.name}, rule {row.id}: {target}"
+    if row.customer_group_id is not None:
+        priority += CUSTOMER_GROUP_BONUS
+        description += f", customer group {row.customer_code}"
+    if row.min_quantity:
+        description += f", from {row.min_quantity.normalize():f} units"
+    if row.price is not None:
+        return PriceRule(line.key, "price", row.price, priority, "price list", description)
+    return PriceRule(line.key, "discount", row.discount, priority, "price list", description)

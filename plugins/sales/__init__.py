@@ -1,0 +1,44 @@
+"""The sales module: parties, items, the five standard order types, orders and quotations."""
+
+from pathlib import Path
+
+from sqlalchemy import update
+
+from core import hookimpl
+from plugins.sales import items_views, orders_views, parties_views, quotations_views
+from plugins.sales.models import Quotation
+from plugins.sales.ordertypes import STANDARD_TYPES
+
+# Each area of the module brings its pages (blueprint()), API (api_blueprint()) and MENU.
+AREAS = (parties_views, items_views, quotations_views, orders_views)
+
+
+@hookimpl
+def comptoir_migrations():
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def comptoir_order_types():
+    return STANDARD_TYPES
+
+
+@hookimpl
+def comptoir_parties_merged(survivor, duplicate, session):
+    session.execute(update(Quotation).where(Quotation.party_id == duplicate.id)
+                    .values(party_id=survivor.id).execution_options(synchronize_session=False))
+
+
+@hookimpl
+def comptoir_blueprints():
+    return [area.blueprint() for area in AREAS]
+
+
+@hookimpl
+def comptoir_api_blueprints():
+    return [area.api_blueprint() for area in AREAS]
+
+
+@hookimpl
+def comptoir_menu_entries():
+    return [entry for area in AREAS for entry in area.MENU]

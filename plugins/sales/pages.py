@@ -1,0 +1,42 @@
+"""Helpers shared by the sales module's pages and API: form reading, paging, the hook relay."""
+
+from flask import current_app, request
+from marshmallow import ValidationError as MarshmallowError
+
+PER_PAGE = 25
+
+
+def hook():
+    """The hooks of the modules enabled in the current build."""
+    return current_app.loaded.manager.hook
+
+
+def read_form(schema, form=None, lists=()):
+    """Load ``form`` (default: the request's form) with ``schema``: ``(data, errors)``.
+
+    Empty text boxes count as not given; ``lists`` names fields sent as several values.
+    """
+    form = request.form if form is None else form
+    raw = {}
+    for name in schema.fields:
+        if name in lists:
+            values = [v for v in form.getlist(name) if v.strip()]
+            if values:
+                raw[name] = values
+        elif form.get(name, "").strip():
+            raw[name] = form[name].strip()
+    try:
+        return schema.load(raw), {}
+    except MarshmallowError as error:
+        return None, error.messages
+
+
+def page_number():
+    """The ``page`` query argument as a positive number (1 when absent or invalid)."""
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
+def page_count(total, per_page=PER_PAGE):
+    """How many pages ``total`` rows fill."""
+    return max(1, -(-total // per_page))
