@@ -1,4 +1,4 @@
-"""The kernel's own hook implementations: demo users for a new database, list prices.
+"""The kernel's own hook implementations: demo users for a new database.
 
 Registered before every module and marked ``trylast``, so any module can take over.
 """
@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from core.hookspecs import hookimpl
 from core.models import User
-from core.pricing import list_prices
 from core.users import create_user
 
 DEMO_USERS = [
@@ -25,8 +24,3 @@ def comptoir_demo_data(session):
         if session.scalar(select(User.id).where(User.login == login)) is None:
             create_user(session, login, name, login * 2, roles)
 
-
-@hookimpl(trylast=True)
-def comptoir_base_prices(lines, context):
-    """Each item's list price, for the lines whose item is priced in the order's currency."""
-    return list_prices(lines, context)

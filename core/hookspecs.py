@@ -181,8 +181,8 @@ def comptoir_base_prices(lines, context):
     ``lines`` holds every :class:`core.pricing.PricingLine` of the document being priced,
     ``context`` its :class:`core.pricing.PricingContext` (currency, date, customer group,
     session).  Called once per document, before the rule kinds.  A line left out has no base
-    price.  The kernel answers with the items' list prices (priority 0).  First-result: the
-    module registered last (the most specific) answers.
+    price.  When no module answers, the items' list prices are the base (priority 0).
+    First-result: the module registered last (the most specific) answers.
     """
 
 

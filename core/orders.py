@@ -8,11 +8,11 @@ written back in one batch.
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.errors import Conflict, NotFound, ValidationError
-from core.models import Item, Order, OrderLine
+from core.models import Item, Order, OrderLine, Party
 from core.money import check_currency
 from core.numbering import next_number
 from core.ordertypes import order_type
@@ -244,3 +244,22 @@ def _require_draft(order, action):
     if order.status != EDITABLE:
         detail = ": its prices are frozen" if order.status == "confirmed" else ""
         raise Conflict(f"order {order.number} is {order.status} and cannot be {action}{detail}")
+
+
+def search_orders(session, text="", status=None, type_code=None, page=1, per_page=25):
+    """Orders whose number or customer name contains ``text``, newest first:
+    ``(orders, total count)``."""
+    query = select(Order).join(Order.party)
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(or_(func.lower(Order.number).like(pattern),
+                                func.lower(Party.name).like(pattern)))
+    if status:
+        query = query.where(Order.status == status)
+    if type_code:
+        query = query.where(Order.type == type_code)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    found = session.scalars(
+        query.order_by(Order.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return found, total

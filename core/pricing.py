@@ -1,7 +1,7 @@
 """The pricing chain: price every line of a document in one pass and explain each price.
 
-For each line the chain gathers *candidate rules*: the base price (``comptoir_base_prices``, the
-item's list price by default), the candidates of every rule kind (``comptoir_price_rules``, one
+For each line the chain gathers *candidate rules*: the base price (``comptoir_base_prices``, or
+the item's list price when no module answers), the candidates of every rule kind (``comptoir_price_rules``, one
 implementation per kind, each loading what it needs for all lines at once) and what the
 salesperson typed on the line.  Among price candidates the highest priority wins, then the lowest
 price; among discount candidates the highest priority wins, then the largest discount.  The
@@ -113,7 +113,9 @@ def price(hook, context, lines):
     fails (naming its module); nothing is ever skipped quietly.
     """
     candidates = {line.key: [] for line in lines}
-    base = hook.comptoir_base_prices(lines=lines, context=context) or {}
+    base = hook.comptoir_base_prices(lines=lines, context=context)
+    if base is None:  # no module answers: the items' list prices
+        base = list_prices(lines, context)
     for rule in base.values():
         candidates[rule.line].append(rule)
     for impl in hook.comptoir_price_rules.get_hookimpls():

@@ -23,7 +23,7 @@ from core.db import make_engine
 from core.errors import ComptoirError, ValidationError
 from core.models import ROLES
 from core.registry import Registry
-from web import admin, api, auth, errors, guards
+from web import admin, api, auth, errors, filters, guards
 from web import config as settings
 from web.converters import IdConverter
 from web.database import close_session, db
@@ -114,6 +114,7 @@ def build_app(config, reg, loaded, strict=frozenset()):
         _add_module_routes(app, reg.installed[name], name in strict)
     _check_menu(app, reg, [name for name in loaded.enabled if name in strict])
     errors.register(app)
+    filters.register(app)
 
     app.before_request(_require_initialised)
     app.before_request(auth.require_login_and_csrf)

@@ -1,16 +1,259 @@
-"""Pages and API of orders."""
+"""Order pages and API: enter an order and its lines, see prices explained, confirm, cancel."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy import select
 
-MENU = []
+from core import orders
+from core.errors import ComptoirError, ValidationError
+from core.models import STAGES, Item, Party
+from core.ordertypes import order_types
+from core.ui import MenuEntry
+from plugins.sales.order_schemas import (
+    LineChangeSchema,
+    LineInputSchema,
+    LineSchema,
+    LinesInputSchema,
+    ListArgsSchema,
+    OrderChangeSchema,
+    OrderCreateSchema,
+    OrderPageSchema,
+    OrderSchema,
+    OrderTypeSchema,
+    TypeChangeSchema,
+)
+from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from web.auth import role_required
+from web.database import db
+
+MENU = [MenuEntry("Orders", "orders.order_list", role="sales", priority=30)]
+CHOICES_SHOWN = 500  # parties and items offered in the form's lists; others are typed
 
 
 def blueprint():
-    """The orders pages."""
-    return Blueprint("orders", __name__, url_prefix="/orders")
+    """The order pages: list, new order, and the order form with its lines."""
+    bp = Blueprint("orders", __name__, url_prefix="/orders", template_folder="templates")
+    bp.before_request(role_required("sales")(lambda: None))
+
+    @bp.route("/")
+    def order_list():
+        text = request.args.get("q", "")[:128]
+        status = request.args.get("status") or None
+        page = page_number()
+        found, total = orders.search_orders(db(), text, status, None, page, PER_PAGE)
+        return render_template("sales/orders.html", orders=found, total=total, page=page,
+                               pages=page_count(total), q=text, status=status)
+
+    @bp.route("/new", methods=["GET", "POST"])
+    def order_new():
+        errors, form = {}, request.form
+        if request.method == "POST":
+            data, errors = read_form(OrderCreateSchema(exclude=("lines",)))
+            if not errors:
+                try:
+                    order = orders.create_order(db(), hook(), data)
+                except ComptoirError as error:
+                    errors = error.fields or {"_": [error.message]}
+                else:
+                    db().commit()
+                    return redirect(url_for("orders.order_page", order_id=order.id))
+        page = render_template("sales/order_new.html", errors=errors, form=form,
+                               parties=_parties(), types=order_types(hook()).values())
+        return page, 422 if errors else 200
+
+    @bp.route("/<id:order_id>", methods=["GET"])
+    def order_page(order_id, errors=None, status=200):
+        order = orders.load_order(db(), order_id)
+        page = render_template("sales/order.html", order=order, errors=errors or {},
+                               form=request.form, types=order_types(hook()),
+                               items=_items(), stages=STAGES)
+        return page, status
+
+    def act(order_id, action, done):
+        """Run ``action(order)``, commit and show the order; on refusal show why on its page."""
+        order = orders.load_order(db(), order_id, lock=True)
+        try:
+            action(order)
+        except ComptoirError as error:
+            db().rollback()
+            return order_page(order_id, errors=error.fields or {"_": [error.message]},
+                              status=error.status)
+        db().commit()
+        if done:
+            flash(done, "info")
+        return redirect(url_for("orders.order_page", order_id=order_id))
+
+    @bp.route("/<id:order_id>/lines", methods=["POST"])
+    def line_add(order_id):
+        return act(order_id, lambda order: orders.add_lines(db(), hook(), order,
+                                                            [_line_from_form()]), None)
+
+    @bp.route("/<id:order_id>/lines/<id:line_id>/remove", methods=["POST"])
+    def line_remove(order_id, line_id):
+        return act(order_id, lambda order: orders.remove_line(db(), hook(), order, line_id),
+                   None)
+
+    @bp.route("/<id:order_id>/header", methods=["POST"])
+    def header_change(order_id):
+        def change(order):
+            data, errors = read_form(OrderChangeSchema(only=("requested_ship_date", "discount")))
+            if errors:
+                raise ValidationError("the order cannot be changed", fields=errors)
+            data.setdefault("requested_ship_date", None)
+            data.setdefault("discount", None)
+            orders.update_order(db(), hook(), order, data)
+
+        return act(order_id, change, "Order updated.")
+
+    @bp.route("/<id:order_id>/type", methods=["POST"])
+    def type_change(order_id):
+        return act(order_id, lambda order: orders.change_type(db(), hook(), order,
+                                                              request.form.get("type", "")),
+                   "Order type changed.")
+
+    @bp.route("/<id:order_id>/confirm", methods=["POST"])
+    def confirm(order_id):
+        return act(order_id, lambda order: orders.confirm_order(db(), hook(), order),
+                   "Order confirmed: its prices are now frozen.")
+
+    @bp.route("/<id:order_id>/cancel", methods=["POST"])
+    def cancel(order_id):
+        return act(order_id, lambda order: orders.cancel_order(db(), order), "Order cancelled.")
+
+    return bp
+
+
+def _line_from_form():
+    """The line typed on the order form; the item is given by its number."""
+    number = request.form.get("item", "").strip()
+    item_id = db().scalar(select(Item.id).where(Item.number == number)) if number else None
+    if item_id is None:
+        raise ValidationError(f"no item numbered {number!r}" if number else "choose an item",
+                              fields={"item": ["Unknown item number." if number else "Required."]})
+    form = {key: value for key, value in request.form.items() if key != "item"}
+    data, errors = read_form(LineInputSchema(exclude=("item_id",)), _Form(form))
+    if errors:
+        raise ValidationError("the line is not valid", fields=errors)
+    return {**data, "item_id": item_id}
+
+
+class _Form(dict):
+    """A plain dict read like a request form."""
+
+    def getlist(self, name):
+        return [self[name]] if name in self else []
+
+
+def _parties():
+    return db().scalars(select(Party).where(Party.merged_into_id.is_(None))
+                        .order_by(Party.name).limit(CHOICES_SHOWN)).all()
+
+
+def _items():
+    return db().scalars(select(Item).order_by(Item.number).limit(CHOICES_SHOWN)).all()
 
 
 def api_blueprint():
-    """The orders API."""
-    return ApiBlueprint("orders_api", __name__, url_prefix="/api/v1/orders")
+    """The order API: order types, orders, their lines, type change, confirm and cancel."""
+    blp = ApiBlueprint("orders_api", __name__, url_prefix="/api/v1",
+                       description="Order types, orders and their lines")
+
+    @blp.route("/order-types")
+    @blp.response(200, OrderTypeSchema(many=True))
+    @role_required("sales")
+    def types():
+        """Every order type the enabled modules contribute, with its rules."""
+        return list(order_types(hook()).values())
+
+    @blp.route("/orders")
+    class Orders(MethodView):
+        decorators = [role_required("sales")]
+
+        @blp.arguments(ListArgsSchema, location="query")
+        @blp.response(200, OrderPageSchema)
+        def get(self, args):
+            """Orders, newest first, searched by number or customer name (``q``)."""
+            found, total = orders.search_orders(db(), args["q"], args.get("status"),
+                                                args.get("type"), args["page"],
+                                                args["per_page"])
+            return {"items": found, "total": total, "page": args["page"]}
+
+        @blp.arguments(OrderCreateSchema)
+        @blp.response(201, OrderSchema)
+        def post(self, data):
+            """Create a draft order with its lines, priced and explained."""
+            order = orders.create_order(db(), hook(), data)
+            db().commit()
+            return order
+
+    @blp.route("/orders/<id:order_id>")
+    class OneOrder(MethodView):
+        decorators = [role_required("sales")]
+
+        @blp.response(200, OrderSchema)
+        def get(self, order_id):
+            """The order with its lines, prices and explanations."""
+            return orders.load_order(db(), order_id)
+
+        @blp.arguments(OrderChangeSchema)
+        @blp.response(200, OrderSchema)
+        def patch(self, data, order_id):
+            """Change a draft order's header (customer, currency, ship date, discount)."""
+            return _commit(orders.update_order(db(), hook(), _locked(order_id), data))
+
+    @blp.route("/orders/<id:order_id>/lines", methods=["POST"])
+    @blp.arguments(LinesInputSchema)
+    @blp.response(201, LineSchema(many=True))
+    @role_required("sales")
+    def lines_add(data, order_id):
+        """Append lines to a draft order; the order is repriced."""
+        return _commit(orders.add_lines(db(), hook(), _locked(order_id), data["lines"]))
+
+    @blp.route("/orders/<id:order_id>/lines/<id:line_id>")
+    class OneLine(MethodView):
+        decorators = [role_required("sales")]
+
+        @blp.arguments(LineChangeSchema)
+        @blp.response(200, LineSchema)
+        def patch(self, data, order_id, line_id):
+            """Change a line of a draft order; the order is repriced."""
+            return _commit(orders.update_line(db(), hook(), _locked(order_id), line_id, data))
+
+        @blp.response(204)
+        def delete(self, order_id, line_id):
+            """Remove a line of a draft order; the order is repriced."""
+            _commit(orders.remove_line(db(), hook(), _locked(order_id), line_id))
+
+    @blp.route("/orders/<id:order_id>/type", methods=["POST"])
+    @blp.arguments(TypeChangeSchema)
+    @blp.response(200, OrderSchema)
+    @role_required("sales")
+    def change_type(data, order_id):
+        """Change the order's type (409 where its type or status forbids it)."""
+        return _commit(orders.change_type(db(), hook(), _locked(order_id), data["type"]))
+
+    @blp.route("/orders/<id:order_id>/confirm", methods=["POST"])
+    @blp.response(200, OrderSchema)
+    @role_required("sales")
+    def confirm(order_id):
+        """Confirm a draft order: its prices are frozen from now on."""
+        return _commit(orders.confirm_order(db(), hook(), _locked(order_id)))
+
+    @blp.route("/orders/<id:order_id>/cancel", methods=["POST"])
+    @blp.response(200, OrderSchema)
+    @role_required("sales")
+    def cancel(order_id):
+        """Cancel a draft or confirmed order."""
+        return _commit(orders.cancel_order(db(), _locked(order_id)))
+
+    return blp
+
+
+def _locked(order_id):
+    return orders.load_order(db(), order_id, lock=True)
+
+
+def _commit(result):
+    db().commit()
+    return result

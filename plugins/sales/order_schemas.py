@@ -1,0 +1,169 @@
+"""Marshmallow schemas of orders, shared by the order pages and the API."""
+
+from marshmallow import Schema, fields, validate
+
+from core.db import MAX_ID
+from core.money import round_money
+
+ID = validate.Range(min=1, max=MAX_ID)
+PERCENT = validate.Range(min=0, max=100)
+QUANTITY = validate.Range(min=0, min_inclusive=False, max=10**9)
+PRICE = validate.Range(min=0, max=10**11)
+
+
+def decimal(**kwargs):
+    """A Decimal field read and written as a string (never a float)."""
+    return fields.Decimal(as_string=True, places=None, allow_nan=False, **kwargs)
+
+
+class LineInputSchema(Schema):
+    """A line as entered: item, quantity, and optionally a typed unit price or discount."""
+
+    item_id = fields.Integer(required=True, validate=ID)
+    quantity = decimal(required=True, validate=QUANTITY)
+    unit_price = decimal(validate=PRICE, allow_none=True, data_key="unit_price",
+                         attribute="manual_price")
+    discount = decimal(validate=PERCENT, allow_none=True, attribute="manual_discount")
+    description = fields.String(validate=validate.Length(max=256))
+
+
+class LineChangeSchema(LineInputSchema):
+    """A change to a line: every field optional."""
+
+    item_id = fields.Integer(validate=ID)
+    quantity = decimal(validate=QUANTITY)
+
+
+class OrderCreateSchema(Schema):
+    """What creating an order takes; ``type`` is an order type code (GET /order-types)."""
+
+    party_id = fields.Integer(required=True, validate=ID)
+    type = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    currency = fields.String(load_default="EUR", validate=validate.Length(equal=3))
+    requested_ship_date = fields.Date(allow_none=True)
+    discount = decimal(validate=PERCENT, allow_none=True)
+    lines = fields.List(fields.Nested(LineInputSchema), load_default=list,
+                        validate=validate.Length(max=10_000))
+
+
+class OrderChangeSchema(Schema):
+    """What changing a draft order's header takes; every field optional."""
+
+    party_id = fields.Integer(validate=ID)
+    currency = fields.String(validate=validate.Length(equal=3))
+    requested_ship_date = fields.Date(allow_none=True)
+    discount = decimal(validate=PERCENT, allow_none=True)
+
+
+class TypeChangeSchema(Schema):
+    """The order type to change to."""
+
+    type = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class LinesInputSchema(Schema):
+    """Lines to append to an order."""
+
+    lines = fields.List(fields.Nested(LineInputSchema), required=True,
+                        validate=validate.Length(min=1, max=10_000))
+
+
+class ExplanationSchema(Schema):
+    """One step of a line's price: a rule that applied or lost, and why it lost."""
+
+    kind = fields.String()
+    rule = fields.String()
+    effect = fields.String()
+    value = fields.String()
+    priority = fields.Integer(allow_none=True)
+    outcome = fields.String()
+    why = fields.String()
+
+
+def money(name):
+    """A dumped amount rounded to the currency of the document it belongs to."""
+    return fields.Function(lambda obj: str(round_money(getattr(obj, name), _currency(obj))))
+
+
+def _currency(obj):
+    return obj.currency if hasattr(obj, "currency") else obj.order.currency
+
+
+class LineSchema(Schema):
+    """An order line as the API shows it."""
+
+    id = fields.Integer()
+    position = fields.Integer()
+    item_id = fields.Integer()
+    item_number = fields.Function(lambda line: line.item.number)
+    description = fields.String()
+    quantity = decimal()
+    manual_price = decimal(data_key="typed_unit_price")
+    manual_discount = decimal(data_key="typed_discount")
+    unit_price = decimal()
+    discount = decimal()
+    tax_rate = decimal()
+    amount = money("amount")
+    tax_amount = money("tax_amount")
+    explanation = fields.List(fields.Nested(ExplanationSchema))
+
+
+class OrderSchema(Schema):
+    """An order as the API shows it, with its lines and totals."""
+
+    id = fields.Integer()
+    number = fields.String()
+    type = fields.String()
+    status = fields.String()
+    party_id = fields.Integer()
+    party_name = fields.Function(lambda order: order.party.name)
+    currency = fields.String()
+    requested_ship_date = fields.Date(allow_none=True)
+    rma_number = fields.String(allow_none=True)
+    campaign_id = fields.Integer(allow_none=True)
+    discount = decimal()
+    untaxed = money("untaxed")
+    tax = money("tax")
+    total = money("total")
+    created_at = fields.DateTime()
+    confirmed_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(LineSchema))
+
+
+class OrderSummarySchema(OrderSchema):
+    """An order in a list: the header and totals, without lines."""
+
+    class Meta:
+        exclude = ("lines",)
+
+
+class OrderPageSchema(Schema):
+    """One page of orders."""
+
+    items = fields.List(fields.Nested(OrderSummarySchema))
+    total = fields.Integer()
+    page = fields.Integer()
+
+
+class OrderTypeSchema(Schema):
+    """An order type and its rules."""
+
+    code = fields.String()
+    title = fields.String()
+    description = fields.String()
+    statuses = fields.List(fields.String())
+    affects_stock = fields.Boolean()
+    recurring = fields.Boolean()
+    can_confirm = fields.Boolean()
+    second_number = fields.String(attribute="sequence", allow_none=True)
+    fixed_from = fields.List(fields.String())
+
+
+class ListArgsSchema(Schema):
+    """Query arguments of an order list."""
+
+    q = fields.String(load_default="", validate=validate.Length(max=128))
+    status = fields.String(validate=validate.Length(max=16))
+    type = fields.String(validate=validate.Length(max=32))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))

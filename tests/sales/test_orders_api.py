@@ -1,0 +1,50 @@
+from decimal import Decimal
+
+
+def order_body(catalogue, **extra):
+    return {"party_id": catalogue["acme"], "type": "sales", "currency": "EUR",
+            "lines": [{"item_id": catalogue["HAM"], "quantity": "2"},
+                      {"item_id": catalogue["NAIL"], "quantity": "10", "discount": "10"},
+                      {"item_id": catalogue["BOOK"], "quantity": "1"}], **extra}
+
+
+def test_create_price_and_confirm_an_order(sales_api, catalogue):
+    response = sales_api.post("/api/v1/orders", json=order_body(catalogue))
+    assert response.status_code == 201, response.get_json()
+    order = response.get_json()
+    # 2 × 12.50 = 25.00; 10 × 3.20 × 0.9 = 28.80; 1 × 20 = 20.00
+    assert [line["amount"] for line in order["lines"]] == ["25.00", "28.80", "20.00"]
+    assert order["untaxed"] == "73.80"
+    assert order["tax"] == "11.86"  # 5.00 + 5.76 + 1.10
+    assert order["total"] == "85.66"
+    assert order["status"] == "draft" and order["number"].startswith("SO-")
+    applied = [s for s in order["lines"][1]["explanation"] if s["outcome"] == "applied"]
+    assert [s["kind"] for s in applied] == ["list price", "manual", "tax"]
+
+    confirmed = sales_api.post(f"/api/v1/orders/{order['id']}/confirm")
+    assert confirmed.status_code == 200
+    assert confirmed.get_json()["status"] == "confirmed"
+    party = sales_api.get(f"/api/v1/orders/{order['id']}").get_json()
+    assert party["total"] == "85.66"
+
+    again = sales_api.post(f"/api/v1/orders/{order['id']}/lines",
+                              json={"lines": [{"item_id": catalogue["HAM"], "quantity": "1"}]})
+    assert again.status_code == 409
+
+
+def test_order_types_are_enumerated(sales_api):
+    types = sales_api.get("/api/v1/order-types").get_json()
+    assert {t["code"] for t in types} == {"journal", "subscription", "sales", "returned",
+                                          "item_requirements"}
+
+
+def test_bad_orders_are_refused_per_field(sales_api, catalogue):
+    bad = sales_api.post("/api/v1/orders", json=order_body(catalogue, type="barter"))
+    assert bad.status_code == 422
+    assert "type" in bad.get_json()["errors"]["json"]
+    neg = order_body(catalogue)
+    neg["lines"][0]["quantity"] = "-1"
+    response = sales_api.post("/api/v1/orders", json=neg)
+    assert response.status_code == 422
+    assert sales_api.get("/api/v1/orders").get_json()["total"] == 0
+    assert Decimal  # keep import used
