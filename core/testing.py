@@ -132,6 +132,18 @@ def log_in(client, login, password=None):
     return response
 
 
+def api_client(app, login="sales"):
+    """A test client of ``app`` sending a new API token of demo user ``login`` every request."""
+    from core import users
+
+    registry = app.extensions["comptoir"]
+    with registry.session_factory() as session, session.begin():
+        _token, secret = users.create_token(session, users.find_user(session, login), "tests")
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    return client
+
+
 @pytest.fixture
 def login():
     """``login(client, "sales")`` logs a demo user in through the login form."""

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from core import items, parties
+from core.testing import api_client
 from core.models import CustomerGroup, ItemGroup, TaxCategory
 
 
@@ -54,15 +55,8 @@ def sales_client(sales_app, login):
     return client
 
 
+
 @pytest.fixture
 def sales_api(sales_app):
     """A test client sending the demo salesperson's API token with every request."""
-    from core import users
-
-    registry = sales_app.extensions["comptoir"]
-    with registry.session_factory() as session:
-        _token, secret = users.create_token(session, users.find_user(session, "sales"), "tests")
-        session.commit()
-    client = sales_app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
-    return client
+    return api_client(sales_app)
