@@ -32,11 +32,14 @@ class Amount(TypeDecorator):
         if value is None:
             return None
         value = Decimal(value)
-        return str(value) if dialect.name == "sqlite" else value
+        return str(plain(value)) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
-        # The same value reads back the same on every database: 8.5, never 8.500000.
-        return None if value is None else plain(Decimal(value))
+        # The same value reads back the same on every database: 8.5, never 8.500000.  SQLite
+        # holds the text written above, already plain.
+        if value is None:
+            return None
+        return Decimal(value) if dialect.name == "sqlite" else plain(value)
 
 
 def plain(value):

@@ -170,7 +170,6 @@ def price_order(session, hook, order):
     for line, priced in zip(order.lines, result.lines, strict=True):
         apply_price(line, priced)
     order.untaxed, order.tax, order.total = result.untaxed, result.tax, result.total
-    order.priced = True
     session.flush()
     return result
 
@@ -210,7 +209,8 @@ def change_type(session, hook, order, code):
 
 
 def confirm_order(session, hook, order):
-    """Confirm a draft order: price it a last time, freeze its prices, make its party a customer.
+    """Confirm a draft order with the prices it shows, frozen from now on; its party becomes a
+    customer.
 
     Refused (409) for an order that is not a draft, has no lines, or whose type cannot be
     confirmed (a Journal).
@@ -222,7 +222,6 @@ def confirm_order(session, hook, order):
                        "its type to confirm it")
     if not order.lines:
         raise Conflict(f"order {order.number} has no lines")
-    price_order(session, hook, order)
     order.status = "confirmed"
     order.confirmed_at = datetime.now()
     advance_to(session, order.party, "customer", f"order {order.number} confirmed")

@@ -13,9 +13,10 @@ explanation with the reason it lost.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from core.errors import ComptoirError, ValidationError
-from core.money import HUNDRED, ZERO, plain, round_money
+from core.money import HUNDRED, ZERO, round_money
 
 MANUAL_PRIORITY = 1000  # what the salesperson typed beats every rule
 
@@ -70,9 +71,11 @@ class PricingContext:
     session: object = None
 
 
-@dataclass(frozen=True)
-class PriceRule:
-    """A candidate for one line: a unit price (``effect="price"``) or a discount percent."""
+class PriceRule(NamedTuple):
+    """A candidate for one line: a unit price (``effect="price"``) or a discount percent.
+
+    A tuple rather than a dataclass: a large order gathers tens of thousands of them.
+    """
 
     line: int
     effect: str
@@ -192,7 +195,7 @@ def _explain(ranked, effect):
 
 
 def _entry(kind, rule, effect, value, priority, outcome, why):
-    return {"kind": kind, "rule": rule, "effect": effect, "value": str(plain(Decimal(value))),
+    return {"kind": kind, "rule": rule, "effect": effect, "value": f"{value:f}",
             "priority": priority, "outcome": outcome, "why": why}
 
 

@@ -34,7 +34,6 @@ class Order(Base):
     untaxed: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     tax: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     total: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
-    priced: Mapped[bool] = mapped_column(default=True)  # False while a change awaits pricing
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
 

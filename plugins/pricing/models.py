@@ -39,7 +39,8 @@ class PriceRuleRow(Base):
     price_list_id: Mapped[int] = mapped_column(ForeignKey("pricing_price_list.id"), index=True)
     customer_group_id: Mapped[int | None] = mapped_column(ForeignKey("core_customer_group.id"))
     item_id: Mapped[int | None] = mapped_column(ForeignKey("core_item.id"), index=True)
-    item_group_id: Mapped[int | None] = mapped_column(ForeignKey("core_item_group.id"))
+    item_group_id: Mapped[int | None] = mapped_column(ForeignKey("core_item_group.id"),
+                                                      index=True)
     min_quantity: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)

@@ -89,7 +89,7 @@ def _currency(obj):
     return obj.currency if hasattr(obj, "currency") else obj.order.currency
 
 
-class LineSchema(Schema):
+class OrderLineSchema(Schema):
     """An order line as the API shows it."""
 
     id = fields.Integer()
@@ -127,7 +127,7 @@ class OrderSchema(Schema):
     total = money("total")
     created_at = fields.DateTime()
     confirmed_at = fields.DateTime(allow_none=True)
-    lines = fields.List(fields.Nested(LineSchema))
+    lines = fields.List(fields.Nested(OrderLineSchema))
 
 
 class OrderSummarySchema(OrderSchema):

@@ -13,7 +13,7 @@ from core.ui import MenuEntry
 from plugins.sales.order_schemas import (
     LineChangeSchema,
     LineInputSchema,
-    LineSchema,
+    OrderLineSchema,
     LinesInputSchema,
     ListArgsSchema,
     OrderChangeSchema,
@@ -204,7 +204,7 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>/lines", methods=["POST"])
     @blp.arguments(LinesInputSchema)
-    @blp.response(201, LineSchema(many=True))
+    @blp.response(201, OrderLineSchema(many=True))
     @role_required("sales")
     def lines_add(data, order_id):
         """Append lines to a draft order; the order is repriced."""
@@ -215,7 +215,7 @@ def api_blueprint():
         decorators = [role_required("sales")]
 
         @blp.arguments(LineChangeSchema)
-        @blp.response(200, LineSchema)
+        @blp.response(200, OrderLineSchema)
         def patch(self, data, order_id, line_id):
             """Change a line of a draft order; the order is repriced."""
             return _commit(orders.update_line(db(), hook(), _locked(order_id), line_id, data))

@@ -136,7 +136,6 @@ def upgrade():
         sa.Column("untaxed", Amount(), nullable=False),
         sa.Column("tax", Amount(), nullable=False),
         sa.Column("total", Amount(), nullable=False),
-        sa.Column("priced", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(

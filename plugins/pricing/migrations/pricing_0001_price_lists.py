@@ -57,6 +57,9 @@ def upgrade():
     )
     op.create_index(op.f("ix_pricing_rule_item_id"), "pricing_rule", ["item_id"], unique=False)
     op.create_index(
+        op.f("ix_pricing_rule_item_group_id"), "pricing_rule", ["item_group_id"], unique=False
+    )
+    op.create_index(
         op.f("ix_pricing_rule_price_list_id"), "pricing_rule", ["price_list_id"], unique=False
     )
 

@@ -1,0 +1,158 @@
+"""Measure the sales flow: create N orders of L lines, price them, confirm them.
+
+Prints one JSON line: orders per second for each phase (each order in its own transaction, as
+a user's request would be) and for the three together, the time to price one large order
+against a large price list, and the process's peak memory.  SQLite in a temporary folder by
+default; give a PostgreSQL URL (and a schema that exists) to measure there:
+
+    python benchmarks/sale_flow.py [--orders 1000] [--lines 10]
+                                   [--url postgresql://postgres@127.0.0.1/test --schema s]
+
+Targets on a 2-core machine, SQLite: create + price + confirm of 10-line orders at 200 orders
+per second or more; one 1,000-line order priced against 10,000 rules in under 100 ms; peak
+memory under 300 MB for 10,000 orders.
+"""
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core import modules, orders  # noqa: E402
+from core.models import CustomerGroup, Item, ItemGroup, Party, TaxCategory  # noqa: E402
+from plugins.pricing.models import PriceList, PriceRuleRow  # noqa: E402
+from web import create_app  # noqa: E402
+
+GROUPS = 10
+
+
+def catalogue(registry, items, rules):
+    """Items in GROUPS groups, parties in two customer groups, one price list of ``rules``."""
+    with registry.session_factory() as session:
+        tax = TaxCategory(code="VAT20", name="Standard", rate=Decimal(20))
+        customers = [CustomerGroup(code=f"CG{n}", name=f"Group {n}") for n in range(2)]
+        groups = [ItemGroup(code=f"G{n}", name=f"Group {n}") for n in range(GROUPS)]
+        session.add_all([tax, *customers, *groups])
+        session.flush()
+        session.add_all(
+            Item(number=f"I{n:05d}", name=f"Item {n}", unit="unit",
+                 list_price=Decimal(10 + n % 90) + Decimal("0.99"), currency="EUR",
+                 tax_category_id=tax.id, item_group_id=groups[n % GROUPS].id,
+                 stock_on_hand=Decimal(100))
+            for n in range(items)
+        )
+        session.add_all(Party(name=f"Customer {n}", stage="customer",
+                              customer_group_id=customers[n % 2].id) for n in range(100))
+        session.flush()
+        item_ids = session.scalars(Item.__table__.select().with_only_columns(Item.id)).all()
+        party_ids = session.scalars(Party.__table__.select().with_only_columns(Party.id)).all()
+        price_list = PriceList(name="Trade", currency="EUR")
+        session.add(price_list)
+        session.flush()
+        session.add_all(_rule(price_list.id, n, item_ids, groups, customers) for n in range(rules))
+        session.commit()
+    return item_ids, party_ids
+
+
+def _rule(price_list_id, n, item_ids, groups, customers):
+    """Rules of every shape: quantity breaks on items (most), one in 200 on an item group, one
+    in 2,000 on every item; a third of them for one customer group."""
+    rule = PriceRuleRow(price_list_id=price_list_id, min_quantity=Decimal(n % 4 * 5))
+    if n % 200 == 0:
+        rule.item_group_id = groups[n // 200 % GROUPS].id
+    elif n % 2000 != 1:
+        rule.item_id = item_ids[n % len(item_ids)]
+    if n % 3 == 0:
+        rule.customer_group_id = customers[n % 2].id
+    if n % 2:
+        rule.price = Decimal(9 + n % 80)
+    else:
+        rule.discount = Decimal(n % 15)
+    return rule
+
+
+def timed(action):
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="database URL (default: SQLite in a temporary folder)")
+    parser.add_argument("--schema", help="PostgreSQL schema to use")
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--lines", type=int, default=10)
+    parser.add_argument("--rules", type=int, default=10_000)
+    parser.add_argument("--large-order-lines", type=int, default=1000)
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp()
+    app = create_app({
+        "COMPTOIR_DATABASE_URL": args.url or f"sqlite:///{folder}/bench.sqlite",
+        "COMPTOIR_DATABASE_SCHEMA": args.schema,
+        "SECRET_KEY": "bench", "INSTANCE_PATH": folder,
+    })
+    registry = app.extensions["comptoir"]
+    modules.initialise(registry, ["sales", "pricing"])
+    registry.refresh()
+    hook = registry.hook
+    item_ids, party_ids = catalogue(registry, max(args.large_order_lines, 1000), args.rules)
+
+    def lines(n, count):
+        return [{"item_id": item_ids[(n * 7 + k * 13) % len(item_ids)],
+                 "quantity": Decimal(1 + (n + k) % 25)} for k in range(count)]
+
+    order_ids = []
+
+    def create():
+        for n in range(args.orders):
+            with registry.session_factory() as session:
+                order = orders.create_order(session, hook, {
+                    "type": "sales", "party_id": party_ids[n % len(party_ids)],
+                    "currency": "EUR", "lines": lines(n, args.lines)})
+                session.commit()
+                order_ids.append(order.id)
+
+    def each_order(action):
+        def run():
+            for order_id in order_ids:
+                with registry.session_factory() as session:
+                    action(session, orders.load_order(session, order_id, lock=True))
+                    session.commit()
+        return run
+
+    phases = {
+        "create": timed(create),
+        "price": timed(each_order(lambda s, o: orders.price_order(s, hook, o))),
+        "confirm": timed(each_order(lambda s, o: orders.confirm_order(s, hook, o))),
+    }
+    figures = {f"{phase}_orders_per_second": round(args.orders / seconds, 1)
+               for phase, seconds in phases.items()}
+    figures["flow_orders_per_second"] = round(args.orders / sum(phases.values()), 1)
+
+    with registry.session_factory() as session:
+        large = orders.create_order(session, hook, {
+            "type": "sales", "party_id": party_ids[0], "currency": "EUR",
+            "lines": lines(0, args.large_order_lines)})
+        session.commit()
+        large_id = large.id
+    with registry.session_factory() as session:
+        seconds = timed(lambda: orders.price_order(
+            session, hook, orders.load_order(session, large_id)))
+        session.rollback()
+    figures[f"price_{args.large_order_lines}_lines_{args.rules}_rules_ms"] = round(
+        seconds * 1000, 1)
+    figures["orders"], figures["lines_per_order"] = args.orders, args.lines
+    figures["database"] = registry.engine.dialect.name
+    figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
