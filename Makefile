@@ -1,5 +1,6 @@
 # Set-up and everyday commands.  `make run` serves Comptoir with demo data on an SQLite file;
-# `make test` runs the test suite on SQLite and PostgreSQL.  Both install what they need first.
+# `make test` runs the test suite on SQLite and PostgreSQL (and Debian's chromium for the browser
+# test).  Both install what they need first.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 DATABASES ?= sqlite,postgresql
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test services
+.PHONY: run test services browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +27,11 @@ run: $(BIN)/.installed
 	@echo "Comptoir on http://$(BIND)/ -- log in as admin / adminadmin"
 	$(BIN)/gunicorn --workers 2 --bind $(BIND) 'web:create_app()'
 
-test: $(BIN)/.installed-test services
+test: $(BIN)/.installed-test services browser
 	$(BIN)/python -m pytest --comptoir-db=$(DATABASES)
 
 services:
 	@.ci/services
+
+browser:
+	@.ci/browser
