@@ -334,5 +334,5 @@ def initialise(registry, modules=(), demo=False):
         newly += enable(registry, name)
     if demo and fresh:
         with _transaction(registry, "loading demo data") as (_, session):
-            registry.call_in_order("comptoir_demo_data", session=session)
+            registry.call_in_order("comptoir_demo_data", session=session, hook=registry.hook)
     return newly

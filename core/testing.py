@@ -64,11 +64,13 @@ def make_app(comptoir_db, comptoir_modules, tmp_path):
     """Build an application on the test database (call it twice for two workers on one database).
 
     The first call initialises the database with the kernel, ``modules`` (a list of names) and
-    the demo data of all of them; later calls enable ``modules`` on the same database.
+    the demo users, or with ``demo=True`` the demo data of the kernel and of every module; later
+    calls enable ``modules`` on the same database.
     """
     apps = []
 
-    def build(modules=(), **config):
+    def build(modules=(), demo=False, **config):
+        from core import defaults
         from core.modules import enable, initialise
         from web import create_app
 
@@ -85,8 +87,12 @@ def make_app(comptoir_db, comptoir_modules, tmp_path):
         if apps:
             for name in modules:
                 enable(registry, name)
-        else:
+        elif demo:
             initialise(registry, modules, demo=True)
+        else:
+            initialise(registry, modules)
+            with registry.session_factory() as session, session.begin():
+                defaults.comptoir_demo_data(session)
         apps.append(app)
         return app
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from core import hookimpl
-from plugins.sales import items_views, orders_views, parties_views, quotations_views
+from plugins.sales import demo, items_views, orders_views, parties_views, quotations_views
 from plugins.sales.models import Quotation
 from plugins.sales.ordertypes import STANDARD_TYPES
 
@@ -27,6 +27,11 @@ def comptoir_order_types():
 def comptoir_parties_merged(survivor, duplicate, session):
     session.execute(update(Quotation).where(Quotation.party_id == duplicate.id)
                     .values(party_id=survivor.id).execution_options(synchronize_session=False))
+
+
+@hookimpl
+def comptoir_demo_data(session, hook):
+    demo.load(session, hook)
 
 
 @hookimpl
