@@ -4,7 +4,7 @@ their pages and API, and a price simulation that saves nothing."""
 from pathlib import Path
 
 from core import hookimpl
-from plugins.pricing import rules
+from plugins.pricing import api, rules, views
 
 
 @hookimpl
@@ -15,3 +15,18 @@ def comptoir_migrations():
 @hookimpl
 def comptoir_price_rules(lines, context):
     return rules.price_list_rules(lines, context)
+
+
+@hookimpl
+def comptoir_blueprints():
+    return [views.blueprint()]
+
+
+@hookimpl
+def comptoir_api_blueprints():
+    return [api.price_lists_blueprint(), api.pricing_blueprint()]
+
+
+@hookimpl
+def comptoir_menu_entries():
+    return views.MENU
