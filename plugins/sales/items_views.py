@@ -1,16 +1,295 @@
-"""Pages and API of items."""
+"""Pages and API of items, and of the tax categories and item groups they fall in.
 
-from flask import Blueprint
+List prices are stored as entered (up to six decimals) and shown rounded to their currency.
+"""
+
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
+from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as MarshmallowError
 
-MENU = []
+from core.items import create_item, get_item, search_items, update_item
+from core.models import ItemGroup, TaxCategory
+from core.money import CURRENCIES, round_money
+from core.ui import MenuEntry
+from plugins.sales.pages import PER_PAGE, page_count, page_number, read_form
+from plugins.sales.records import (
+    CodedSchema,
+    attempt,
+    committed,
+    create_coded,
+    list_coded,
+    money,
+    not_blank,
+    refused_if_taken,
+)
+from web.auth import role_required
+from web.database import db
+
+MENU = [MenuEntry("Items", "items.index", role="sales", priority=20)]
+
+# What an amount column holds: 18 digits, 6 of them after the point.
+LARGEST = Decimal("999999999999.999999")
+
+
+def _six_places(value):
+    """Accept numbers with at most six decimals, as many as an amount column keeps."""
+    if value.as_tuple().exponent < -6:
+        raise MarshmallowError("At most 6 decimals.")
+
+
+def _currency(code):
+    """Accept ISO 4217 currency codes only."""
+    if code not in CURRENCIES:
+        raise MarshmallowError("Unknown currency: give its ISO 4217 code, e.g. EUR.")
+
+
+def amount(low=Decimal(0), high=LARGEST, **kwargs):
+    """A Decimal field read and written as a string, between ``low`` and ``high``."""
+    return fields.Decimal(as_string=True, allow_nan=False,
+                          validate=[validate.Range(min=low, max=high), _six_places], **kwargs)
+
+
+class TaxCategorySchema(CodedSchema):
+    """A tax category: its code, name and rate in percent."""
+
+    rate = amount(high=Decimal(100), required=True)
+
+
+class ItemSchema(Schema):
+    """An item as the API shows it; ``list_price`` is rounded to its currency."""
+
+    id = fields.Integer()
+    number = fields.String()
+    name = fields.String()
+    unit = fields.String()
+    list_price = fields.Method("_list_price")
+    currency = fields.String()
+    tax_category = fields.Function(lambda item: item.tax_category.code)
+    item_group = fields.Function(lambda item: item.item_group.code if item.item_group else None)
+    stock_on_hand = fields.Decimal(as_string=True)
+
+    def _list_price(self, item):
+        return str(round_money(item.list_price, item.currency))
+
+
+class ItemInputSchema(Schema):
+    """What creating an item takes: ``tax_category`` and ``item_group`` are codes."""
+
+    number = fields.String(required=True,
+                              validate=[validate.Length(min=1, max=32), not_blank])
+    name = fields.String(required=True,
+                            validate=[validate.Length(min=1, max=128), not_blank])
+    unit = fields.String(load_default="unit", validate=validate.Length(min=1, max=16))
+    list_price = amount(required=True)
+    currency = fields.String(required=True, validate=_currency)
+    tax_category = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    item_group = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(max=32))
+    stock_on_hand = amount(load_default=Decimal(0))
+
+
+class ItemChangeSchema(ItemInputSchema):
+    """What changing an item takes, loaded ``partial``: any field but its number, which stays."""
+
+    class Meta:
+        exclude = ("number",)
+
+
+class ItemQuerySchema(Schema):
+    """Which items to list: text found in number or name, a page."""
+
+    q = fields.String(load_default="", validate=validate.Length(max=128))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=PER_PAGE, validate=validate.Range(min=1, max=100))
+
+
+class ItemPageSchema(Schema):
+    """One page of items and how many there are in all."""
+
+    items = fields.List(fields.Nested(ItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    pages = fields.Integer()
+
 
 
 def blueprint():
-    """The items pages."""
-    return Blueprint("items", __name__, url_prefix="/items")
+    """The items pages: list and search, new item, an item's edit form, and the small forms
+    adding tax categories and item groups."""
+    bp = Blueprint("items", __name__, url_prefix="/items", template_folder="templates")
+
+    @bp.before_request
+    @role_required("sales")
+    def _sales_only():
+        """Every page here is for the sales role."""
+
+    def _list_page(errors=None, status=200, form=None):
+        """The items list; ``form`` names the small form whose ``errors`` are shown."""
+        q = request.args.get("q", "").strip()[:128]
+        page = page_number()
+        items, total = search_items(db(), q, page, PER_PAGE)
+        return render_template(
+            "sales/items.html", items=items, total=total, page=page, pages=page_count(total),
+            q=q, money=money, tax_categories=list_coded(db(), TaxCategory),
+            item_groups=list_coded(db(), ItemGroup), errors=errors or {}, failed=form,
+            posted=request.form if errors else {},
+        ), status
+
+    @bp.route("/")
+    def index():
+        """Items, searched by number or name, 25 a page; tax categories and item groups."""
+        return _list_page()
+
+    def _add_coded(model, schema, form, label):
+        data, errors = read_form(schema)
+        if not errors:
+            record, errors = attempt(lambda: committed(create_coded(db(), model, data)))
+            if not errors:
+                flash(f"{label} {record.code} created.", "info")
+                return redirect(url_for("items.index"))
+        return _list_page(errors, 422, form)
+
+    @bp.route("/tax-categories", methods=["POST"])
+    def create_tax_category():
+        """Add a tax category from the small form of the items list."""
+        return _add_coded(TaxCategory, TaxCategorySchema(), "tax_category", "Tax category")
+
+    @bp.route("/item-groups", methods=["POST"])
+    def create_item_group():
+        """Add an item group from the small form of the items list."""
+        return _add_coded(ItemGroup, CodedSchema(), "item_group", "Item group")
+
+    def _form_page(item, errors, values):
+        return render_template(
+            "sales/items_form.html", item=item, errors=errors, values=values, money=money,
+            tax_categories=list_coded(db(), TaxCategory), item_groups=list_coded(db(), ItemGroup),
+        ), 422 if errors else 200
+
+    @bp.route("/new", methods=["GET", "POST"])
+    def new():
+        """The form creating an item."""
+        errors = {}
+        if request.method == "POST":
+            data, errors = read_form(ItemInputSchema())
+            if not errors:
+                item, errors = attempt(lambda: _created(data))
+                if not errors:
+                    flash(f"Item {item.number} created.", "info")
+                    return redirect(url_for("items.edit", item_id=item.id))
+        return _form_page(None, errors, request.form if request.method == "POST" else
+                          {"currency": "EUR", "unit": "unit", "stock_on_hand": "0"})
+
+    @bp.route("/<id:item_id>", methods=["GET", "POST"])
+    def edit(item_id):
+        """An item's edit form (its number stays as created)."""
+        item, errors = get_item(db(), item_id), {}
+        if request.method == "POST":
+            data, errors = read_form(ItemChangeSchema())
+            if not errors:
+                _, errors = attempt(lambda: committed(update_item(db(), item, data)))
+                if not errors:
+                    flash(f"Item {item.number} saved.", "info")
+                    return redirect(url_for("items.edit", item_id=item.id))
+        return _form_page(item, errors, request.form if errors else _current_values(item))
+
+    return bp
+
+
+def _created(data):
+    """Create an item from ``data`` and commit."""
+    with refused_if_taken("number"):
+        item = create_item(db(), data)
+    db().commit()
+    return item
+
+
+def _current_values(item):
+    """The edit form's values for ``item`` as it is now."""
+    return {
+        "name": item.name, "unit": item.unit, "list_price": f"{item.list_price:f}",
+        "currency": item.currency, "tax_category": item.tax_category.code,
+        "item_group": item.item_group.code if item.item_group else "",
+        "stock_on_hand": f"{item.stock_on_hand:f}",
+    }
 
 
 def api_blueprint():
-    """The items API."""
-    return ApiBlueprint("items_api", __name__, url_prefix="/api/v1/items")
+    """The items API: items, tax categories and item groups."""
+    blp = ApiBlueprint("items_api", __name__, url_prefix="/api/v1",
+                       description="Items, tax categories and item groups")
+
+    @blp.before_request
+    @role_required("sales")
+    def _sales_only():
+        """Every endpoint here is for the sales role."""
+
+    @blp.route("/items")
+    class Items(MethodView):
+        @blp.arguments(ItemQuerySchema, location="query")
+        @blp.response(200, ItemPageSchema)
+        def get(self, args):
+            """Items by number, one page at a time.
+
+            ``q`` searches number and name; ``per_page`` is at most 100.
+            """
+            items, total = search_items(db(), args["q"], args["page"], args["per_page"])
+            return {"items": items, "total": total, "page": args["page"],
+                    "per_page": args["per_page"], "pages": page_count(total, args["per_page"])}
+
+        @blp.arguments(ItemInputSchema)
+        @blp.response(201, ItemSchema)
+        def post(self, data):
+            """Create an item; its number must be new, its tax category and group must exist."""
+            return _created(data)
+
+    @blp.route("/items/<id:item_id>")
+    class ItemOne(MethodView):
+        @blp.response(200, ItemSchema)
+        def get(self, item_id):
+            """One item."""
+            return get_item(db(), item_id)
+
+        @blp.arguments(ItemChangeSchema(partial=True))
+        @blp.response(200, ItemSchema)
+        def patch(self, data, item_id):
+            """Change an item's name, unit, price, currency, tax category, group or stock."""
+            item = update_item(db(), get_item(db(), item_id), data)
+            db().commit()
+            return item
+
+    @blp.route("/tax-categories")
+    class TaxCategories(MethodView):
+        @blp.response(200, TaxCategorySchema(many=True))
+        def get(self):
+            """Every tax category, by code."""
+            return list_coded(db(), TaxCategory)
+
+        @blp.arguments(TaxCategorySchema)
+        @blp.response(201, TaxCategorySchema)
+        def post(self, data):
+            """Create a tax category (rate in percent); its code must be new."""
+            category = create_coded(db(), TaxCategory, data)
+            db().commit()
+            return category
+
+    @blp.route("/item-groups")
+    class ItemGroups(MethodView):
+        @blp.response(200, CodedSchema(many=True))
+        def get(self):
+            """Every item group, by code."""
+            return list_coded(db(), ItemGroup)
+
+        @blp.arguments(CodedSchema)
+        @blp.response(201, CodedSchema)
+        def post(self, data):
+            """Create an item group; its code must be new."""
+            group = create_coded(db(), ItemGroup, data)
+            db().commit()
+            return group
+
+    return blp
