@@ -5,6 +5,7 @@ from sqlalchemy import func, or_, select
 from core.errors import NotFound, ValidationError
 from core.models import Item, ItemGroup, TaxCategory
 from core.money import check_currency
+from core.parties import contains
 
 
 def get_item(session, item_id):
@@ -19,9 +20,9 @@ def search_items(session, text="", page=1, per_page=25):
     """Items whose number or name contains ``text``: ``(items, total count)``."""
     query = select(Item)
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(Item.number).like(pattern),
-                                func.lower(Item.name).like(pattern)))
+        pattern = contains(text)
+        query = query.where(or_(func.lower(Item.number).like(pattern, escape="\\"),
+                                func.lower(Item.name).like(pattern, escape="\\")))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(
         query.order_by(Item.number).limit(per_page).offset((page - 1) * per_page)

@@ -8,15 +8,16 @@ written back in one batch.
 
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Item, Order, OrderLine, Party
 from core.money import check_currency
 from core.numbering import next_number
 from core.ordertypes import order_type
-from core.parties import advance_to, get_party
+from core.parties import advance_to, contains, get_party
 from core.pricing import PricingContext, PricingItem, PricingLine, price
 
 EDITABLE = "draft"
@@ -83,24 +84,25 @@ def add_lines(session, hook, order, lines):
 
 
 def _add_lines(session, hook, order, lines):
+    """Insert ``lines`` in one statement, then reload the order's lines with their items."""
     if not lines:
         return []
     items = _items(session, [line["item_id"] for line in lines])
+    session.flush()  # the order needs its id
     position = max((line.position for line in order.lines), default=0)
-    added = []
-    for number, data in enumerate(lines, start=1):
-        item = items[data["item_id"]]
-        line = OrderLine(
-            position=position + number,
-            item=item,
-            description=data.get("description") or item.name,
-            quantity=data["quantity"],
-            manual_price=data.get("manual_price"),
-            manual_discount=data.get("manual_discount"),
-        )
-        order.lines.append(line)
-        added.append(line)
-    session.flush()
+    session.execute(insert(OrderLine), [
+        {"order_id": order.id, "position": position + number, "item_id": data["item_id"],
+         "description": data.get("description") or items[data["item_id"]].name,
+         "quantity": data["quantity"], "manual_price": data.get("manual_price"),
+         "manual_discount": data.get("manual_discount")}
+        for number, data in enumerate(lines, start=1)
+    ])
+    reloaded = session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order.id)
+        .order_by(OrderLine.position).options(selectinload(OrderLine.item))
+    ).all()
+    set_committed_value(order, "lines", reloaded)
+    added = [line for line in reloaded if line.position > position]
     for line in added:
         hook.comptoir_order_line_added(order=order, line=line, session=session)
     return added
@@ -167,21 +169,34 @@ def price_order(session, hook, order):
         for index, line in enumerate(order.lines)
     ]
     result = price(hook, pricing_context(order, session), lines)
-    for line, priced in zip(order.lines, result.lines, strict=True):
-        apply_price(line, priced)
+    session.flush()  # every line has its id
+    store_prices(session, order.lines, result)
     order.untaxed, order.tax, order.total = result.untaxed, result.tax, result.total
     session.flush()
     return result
 
 
+PRICE_FIELDS = ("unit_price", "discount", "tax_rate", "amount", "tax_amount", "explanation")
+
+
+def store_prices(session, lines, result):
+    """Write a PricedDocument's figures onto ``lines`` (order or quotation lines, all of one
+    kind, already flushed) with one UPDATE statement, however many lines there are."""
+    if not lines:
+        return
+    rows = []
+    for line, priced in zip(lines, result.lines, strict=True):
+        values = {field: getattr(priced, field) for field in PRICE_FIELDS}
+        rows.append({"id": line.id, **values})
+        for field, value in values.items():  # the objects match the rows written: not dirty
+            set_committed_value(line, field, value)
+    session.execute(update(type(lines[0])), rows)
+
+
 def apply_price(line, priced):
-    """Store a PricedLine's figures on an order (or quotation) line."""
-    line.unit_price = priced.unit_price
-    line.discount = priced.discount
-    line.tax_rate = priced.tax_rate
-    line.amount = priced.amount
-    line.tax_amount = priced.tax_amount
-    line.explanation = priced.explanation
+    """Set a PricedLine's figures on one line, written at the next flush."""
+    for field in PRICE_FIELDS:
+        setattr(line, field, getattr(priced, field))
 
 
 def change_type(session, hook, order, code):
@@ -250,9 +265,9 @@ def search_orders(session, text="", status=None, type_code=None, page=1, per_pag
     ``(orders, total count)``."""
     query = select(Order).join(Order.party)
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(Order.number).like(pattern),
-                                func.lower(Party.name).like(pattern)))
+        pattern = contains(text)
+        query = query.where(or_(func.lower(Order.number).like(pattern, escape="\\"),
+                                func.lower(Party.name).like(pattern, escape="\\")))
     if status:
         query = query.where(Order.status == status)
     if type_code:

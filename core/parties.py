@@ -26,10 +26,10 @@ def search_parties(session, text="", stage=None, page=1, per_page=25):
     """Live parties whose name, e-mail or phone contains ``text``: ``(parties, total count)``."""
     query = select(Party).where(Party.merged_into_id.is_(None))
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(Party.name).like(pattern),
-                                func.lower(Party.email).like(pattern),
-                                Party.phone.like(pattern)))
+        pattern = contains(text)
+        query = query.where(or_(func.lower(Party.name).like(pattern, escape="\\"),
+                                func.lower(Party.email).like(pattern, escape="\\"),
+                                Party.phone.like(pattern, escape="\\")))
     if stage:
         query = query.where(Party.stage == stage)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
@@ -37,6 +37,12 @@ def search_parties(session, text="", stage=None, page=1, per_page=25):
         query.order_by(Party.name, Party.id).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return parties, total
+
+
+def contains(text):
+    """A LIKE pattern matching values that contain ``text`` (lower case), wildcards escaped."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def create_party(session, data, cause="created"):
@@ -120,7 +126,7 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
     the further of the two stages.  The duplicate is kept, marked as merged, never deleted."""
     if survivor_id == duplicate_id:
         raise ValidationError("a party cannot be merged into itself",
-                              fields={"duplicate": ["Choose another party."]})
+                              fields={"duplicate_id": ["Choose another party."]})
     survivor = get_party(session, survivor_id)
     duplicate = get_party(session, duplicate_id)
     for model in (Order, Address, StageChange):
