@@ -1,16 +1,460 @@
-"""Pages and API of quotations."""
+"""Pages and API of quotations: list, create, edit lines, revise, send, accept, lose."""
 
-from flask import Blueprint
+from datetime import date, timedelta
+from operator import attrgetter
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
+from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as MarshmallowError
+from sqlalchemy import select
 
-MENU = []
+from core.db import MAX_ID
+from core.errors import ComptoirError
+from core.models import Item, Party
+from core.money import round_money
+from core.ui import MenuEntry
+from plugins.sales import quotations
+from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from web.auth import role_required
+from web.database import db
 
+MENU = [MenuEntry("Quotations", "quotations.quotation_list", role="sales", priority=25)]
+
+# How long a new quotation is valid unless the form says otherwise.
+DEFAULT_VALIDITY = timedelta(days=30)
+
+
+# Schemas -------------------------------------------------------------------------------------
+
+def _decimal(low, high, *, above_low=False, below_high=False, description="", **kwargs):
+    """A decimal from ``low`` (or just above it) to ``high`` (or just below it), with at most 6
+    digits after the point: what an amount column holds."""
+    lower = f"greater than {low}" if above_low else f"at least {low}"
+    upper = f"less than {high}" if below_high else f"at most {high}"
+
+    def check(value):
+        if value < low or value > high or (above_low and value == low) \
+                or (below_high and value == high):
+            raise MarshmallowError(f"Must be {lower} and {upper}.")
+        if value.normalize().as_tuple().exponent < -6:
+            raise MarshmallowError("At most 6 digits after the point.")
+
+    # Documented by hand: the schema generator would write the bounds as strings.
+    bounds = {"minimum": low, "maximum": high, "exclusiveMinimum": above_low,
+              "exclusiveMaximum": below_high, "description": description}
+    return fields.Decimal(validate=check, metadata=bounds, **kwargs)
+
+
+def _percent(**kwargs):
+    return _decimal(0, 100, description="percent", **kwargs)
+
+
+class QuotationLineSchema(Schema):
+    """A quotation line as given: the item, how many, and optionally a typed price or discount."""
+
+    item_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    quantity = _decimal(0, quotations.MAX_AMOUNT, above_low=True, below_high=True,
+                        required=True)
+    manual_price = _decimal(0, quotations.MAX_AMOUNT, below_high=True, allow_none=True,
+                            description="unit price overriding the price rules")
+    manual_discount = _percent(allow_none=True)
+    description = fields.String(validate=validate.Length(max=256))
+
+
+class QuotationHeaderSchema(Schema):
+    """A quotation's header: for whom, in which currency, until when, with which discount."""
+
+    party_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    currency = fields.String(required=True, validate=validate.Length(equal=3))
+    valid_until = fields.Date(required=True)
+    discount = _percent(allow_none=True)
+
+
+class QuotationChangeSchema(QuotationHeaderSchema):
+    """What changing a quotation's header takes: any of its fields."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+class QuotationLineChangeSchema(QuotationLineSchema):
+    """What changing a line takes: any of its fields."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+
+class QuotationCreateSchema(QuotationHeaderSchema):
+    """What creating a quotation takes: its header and its lines."""
+
+    lines = fields.List(fields.Nested(QuotationLineSchema), load_default=list)
+
+
+class QuotationLoseSchema(Schema):
+    """Why the customer declined."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+class QuotationListArgsSchema(Schema):
+    """Filters of the quotation list."""
+
+    q = fields.String(validate=validate.Length(max=100),
+                      metadata={"description": "part of the number or of the party's name"})
+    status = fields.String(validate=validate.OneOf(quotations.SHOWN_STATUSES))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000),
+                          metadata={"description": f"pages hold {PER_PAGE} quotations"})
+
+
+def _money(attribute, currency_of):
+    """A money figure as a string rounded to the currency of its record."""
+    return fields.Function(
+        lambda record: str(round_money(getattr(record, attribute), currency_of(record))),
+        metadata={"type": "string"},
+    )
+
+
+class QuotationLineOutSchema(Schema):
+    """A priced quotation line and the explanation of its price."""
+
+    id = fields.Integer()
+    position = fields.Integer()
+    item_id = fields.Integer()
+    item_number = fields.String(attribute="item.number")
+    item_name = fields.String(attribute="item.name")
+    description = fields.String()
+    quantity = fields.Decimal(as_string=True)
+    manual_price = fields.Decimal(as_string=True, allow_none=True)
+    manual_discount = fields.Decimal(as_string=True, allow_none=True)
+    unit_price = fields.Decimal(as_string=True)
+    discount = fields.Decimal(as_string=True)
+    tax_rate = fields.Decimal(as_string=True)
+    amount = _money("amount", attrgetter("quotation.currency"))
+    tax_amount = _money("tax_amount", attrgetter("quotation.currency"))
+    explanation = fields.List(fields.Dict())
+
+
+class QuotationSummarySchema(Schema):
+    """A quotation revision without its lines; ``status`` is the one shown (maybe expired)."""
+
+    id = fields.Integer()
+    number = fields.String()
+    revision = fields.Integer()
+    status = fields.Function(lambda quotation: quotation.shown_status(),
+                             metadata={"type": "string", "enum": list(quotations.SHOWN_STATUSES)})
+    party_id = fields.Integer()
+    party_name = fields.String(attribute="party.name")
+    currency = fields.String()
+    valid_until = fields.Date()
+    discount = fields.Decimal(as_string=True)
+    untaxed = _money("untaxed", attrgetter("currency"))
+    tax = _money("tax", attrgetter("currency"))
+    total = _money("total", attrgetter("currency"))
+    lost_reason = fields.String()
+    order_id = fields.Integer(allow_none=True)
+    order_number = fields.Function(
+        lambda quotation: quotation.order.number if quotation.order_id else None,
+        metadata={"type": "string", "nullable": True})
+    created_at = fields.DateTime()
+
+
+class QuotationSchema(QuotationSummarySchema):
+    """A quotation revision with its priced lines."""
+
+    lines = fields.List(fields.Nested(QuotationLineOutSchema))
+
+
+# Pages ---------------------------------------------------------------------------------------
 
 def blueprint():
     """The quotations pages."""
-    return Blueprint("quotations", __name__, url_prefix="/quotations")
+    bp = Blueprint("quotations", __name__, url_prefix="/quotations", template_folder="templates")
+    bp.before_request(_sales_only)
+    bp.add_url_rule("/", view_func=quotation_list)
+    bp.add_url_rule("/new", view_func=quotation_new, methods=["GET", "POST"])
+    bp.add_url_rule("/<id:quotation_id>", view_func=quotation_page)
+    bp.add_url_rule("/<id:quotation_id>/edit", view_func=quotation_edit, methods=["GET", "POST"])
+    bp.add_url_rule("/<id:quotation_id>/lines", view_func=line_add, methods=["POST"])
+    bp.add_url_rule("/<id:quotation_id>/lines/<id:line_id>/remove", view_func=line_remove,
+                    methods=["POST"])
+    bp.add_url_rule("/<id:quotation_id>/revise", view_func=quotation_revise, methods=["POST"])
+    bp.add_url_rule("/<id:quotation_id>/send", view_func=quotation_send, methods=["POST"])
+    bp.add_url_rule("/<id:quotation_id>/accept", view_func=quotation_accept, methods=["POST"])
+    bp.add_url_rule("/<id:quotation_id>/lose", view_func=quotation_lose, methods=["POST"])
+    return bp
 
+
+@role_required("sales")
+def _sales_only():
+    """Every quotation page is for the sales role."""
+
+
+def quotation_list():
+    """Quotations, searchable by number or party name and filtered by the status shown."""
+    text = request.args.get("q", "").strip()[:100]
+    status = request.args.get("status", "")
+    status = status if status in quotations.SHOWN_STATUSES else ""
+    page = page_number()
+    found, total = quotations.search_quotations(db(), text, status, page, PER_PAGE)
+    return render_template("sales/quotation_list.html", quotations=found, total=total,
+                           page=page, pages=page_count(total), q=text, status=status,
+                           statuses=quotations.SHOWN_STATUSES)
+
+
+def quotation_new():
+    """The form creating a quotation (its lines are added on its page)."""
+    form = request.form if request.method == "POST" else {
+        "currency": "EUR", "valid_until": (date.today() + DEFAULT_VALIDITY).isoformat(),
+    }
+    errors = {}
+    if request.method == "POST":
+        data, errors = read_form(QuotationHeaderSchema())
+        if not errors:
+            try:
+                quotation = quotations.create_quotation(db(), hook(), data)
+            except ComptoirError as error:
+                errors = _field_errors(error)
+            else:
+                db().commit()
+                flash(f"Quotation {quotation.number} created.", "info")
+                return redirect(url_for("quotations.quotation_page", quotation_id=quotation.id))
+    return _header_form(None, form, errors)
+
+
+def quotation_edit(quotation_id):
+    """The form changing a draft's header: party, currency, validity date, discount."""
+    quotation = quotations.load_quotation(db(), quotation_id, lock=request.method == "POST")
+    form = request.form if request.method == "POST" else {
+        "party_id": quotation.party_id, "currency": quotation.currency,
+        "valid_until": quotation.valid_until.isoformat(),
+        "discount": f"{quotation.discount:f}" if quotation.discount else "",
+    }
+    errors = {}
+    if request.method == "POST":
+        data, errors = read_form(QuotationHeaderSchema())
+        if not errors:
+            try:
+                # An emptied discount box means no discount.
+                quotations.update_quotation(db(), hook(), quotation,
+                                            {"discount": None, **data})
+            except ComptoirError as error:
+                errors = _field_errors(error)
+                quotation = quotations.load_quotation(db(), quotation_id)
+            else:
+                db().commit()
+                flash(f"Quotation {quotation.number} saved.", "info")
+                return redirect(url_for("quotations.quotation_page", quotation_id=quotation.id))
+    return _header_form(quotation, form, errors)
+
+
+def _field_errors(error):
+    """Undo the failed change; a refusal tied to fields is shown by them, any other re-raised."""
+    db().rollback()
+    if not error.fields:
+        raise error
+    return error.fields
+
+
+def _header_form(quotation, form, errors):
+    parties = db().execute(select(Party.id, Party.name).where(Party.merged_into_id.is_(None))
+                           .order_by(Party.name, Party.id)).all()
+    return render_template("sales/quotation_form.html", quotation=quotation, form=form,
+                           errors=errors, parties=parties), 422 if errors else 200
+
+
+def quotation_page(quotation_id):
+    """A quotation: its lines and their explanations, totals, revisions and actions."""
+    return _page(quotation_id)
+
+
+def _page(quotation_id, errors=None, status=200):
+    quotation = quotations.load_quotation(db(), quotation_id)
+    items = db().execute(select(Item.id, Item.number, Item.name).order_by(Item.number)).all()
+    return render_template(
+        "sales/quotation.html", quotation=quotation, shown=quotation.shown_status(),
+        revisions=quotations.revisions(db(), quotation), items=items,
+        form=request.form if errors else {}, errors=errors or {},
+    ), status
+
+
+def _act(quotation_id, action, done):
+    """Run ``action`` on the locked quotation and commit; then flash ``done(result)`` and show
+    the quotation ``action`` returns.  A refusal shows the page with the reason and its status."""
+    quotation = quotations.load_quotation(db(), quotation_id, lock=True)
+    try:
+        shown = action(quotation)
+    except ComptoirError as error:
+        db().rollback()
+        flash(error.message, "error")
+        return _page(quotation_id, error.fields, error.status)
+    db().commit()
+    flash(done(shown), "info")
+    return redirect(url_for("quotations.quotation_page", quotation_id=shown.id))
+
+
+def line_add(quotation_id):
+    """Add a line (item, quantity, optional typed price and discount) to a draft."""
+    data, errors = read_form(QuotationLineSchema())
+    if errors:
+        return _page(quotation_id, errors, 422)
+
+    def add(quotation):
+        quotations.add_lines(db(), hook(), quotation, [data])
+        return quotation
+
+    return _act(quotation_id, add, lambda q: "Line added.")
+
+
+def line_remove(quotation_id, line_id):
+    """Remove a line from a draft."""
+
+    def remove(quotation):
+        quotations.remove_line(db(), hook(), quotation, line_id)
+        return quotation
+
+    return _act(quotation_id, remove, lambda q: "Line removed.")
+
+
+def quotation_revise(quotation_id):
+    """Archive this revision and open the next one as a draft."""
+    return _act(quotation_id, lambda q: quotations.revise_quotation(db(), hook(), q),
+                lambda q: f"Revision {q.revision} of quotation {q.number} created.")
+
+
+def quotation_send(quotation_id):
+    """Mark a draft as sent."""
+    return _act(quotation_id, lambda q: quotations.send_quotation(db(), q),
+                lambda q: f"Quotation {q.number} marked as sent.")
+
+
+def quotation_accept(quotation_id):
+    """The customer accepted: convert the quotation into a sales order."""
+
+    def accept(quotation):
+        quotations.accept_quotation(db(), hook(), quotation)
+        return quotation
+
+    return _act(quotation_id, accept,
+                lambda q: f"Quotation {q.number} accepted: order {q.order.number} created.")
+
+
+def quotation_lose(quotation_id):
+    """Mark the quotation as lost, with the reason given."""
+    reason = request.form.get("reason", "")
+    return _act(quotation_id, lambda q: quotations.lose_quotation(db(), q, reason),
+                lambda q: f"Quotation {q.number} marked as lost.")
+
+
+# API -----------------------------------------------------------------------------------------
 
 def api_blueprint():
     """The quotations API."""
-    return ApiBlueprint("quotations_api", __name__, url_prefix="/api/v1/quotations")
+    blp = ApiBlueprint("quotations_api", __name__, url_prefix="/api/v1/quotations",
+                       description="Quotations: revisions, sending, acceptance into orders")
+    blp.before_request(_sales_only)
+
+    def done(quotation):
+        """Commit the change and answer ``quotation`` (it stays loaded after the commit)."""
+        db().commit()
+        return quotation
+
+    @blp.route("")
+    class QuotationList(MethodView):
+        @blp.arguments(QuotationListArgsSchema, location="query")
+        @blp.response(200, QuotationSummarySchema(many=True),
+                      headers={"X-Total-Count": {"description": "How many quotations match",
+                                                 "schema": {"type": "integer"}}})
+        def get(self, args):
+            """Quotations, newest first, a page at a time (archived revisions only on request)."""
+            found, total = quotations.search_quotations(
+                db(), args.get("q", ""), args.get("status"), args["page"], PER_PAGE)
+            return found, {"X-Total-Count": str(total)}
+
+        @blp.arguments(QuotationCreateSchema)
+        @blp.response(201, QuotationSchema)
+        def post(self, data):
+            """Create a draft quotation with its lines, priced."""
+            return done(quotations.create_quotation(db(), hook(), data))
+
+    @blp.route("/<id:quotation_id>")
+    class QuotationItem(MethodView):
+        @blp.response(200, QuotationSchema)
+        def get(self, quotation_id):
+            """One quotation revision with its priced lines."""
+            return quotations.load_quotation(db(), quotation_id)
+
+        @blp.arguments(QuotationChangeSchema)
+        @blp.response(200, QuotationSchema)
+        def patch(self, data, quotation_id):
+            """Change a draft's party, currency, validity date or discount; reprices it."""
+            quotation = quotations.load_quotation(db(), quotation_id, lock=True)
+            return done(quotations.update_quotation(db(), hook(), quotation, data))
+
+    @blp.route("/<id:quotation_id>/lines", methods=["POST"])
+    @blp.arguments(QuotationLineSchema)
+    @blp.response(201, QuotationSchema)
+    def add_line(data, quotation_id):
+        """Add a line to a draft; answers the repriced quotation."""
+        quotation = quotations.load_quotation(db(), quotation_id, lock=True)
+        quotations.add_lines(db(), hook(), quotation, [data])
+        return done(quotation)
+
+    @blp.route("/<id:quotation_id>/lines/<id:line_id>")
+    class QuotationLineItem(MethodView):
+        @blp.arguments(QuotationLineChangeSchema)
+        @blp.response(200, QuotationSchema)
+        def patch(self, data, quotation_id, line_id):
+            """Change a line of a draft; answers the repriced quotation."""
+            quotation = quotations.load_quotation(db(), quotation_id, lock=True)
+            quotations.update_line(db(), hook(), quotation, line_id, data)
+            return done(quotation)
+
+        @blp.response(200, QuotationSchema)
+        def delete(self, quotation_id, line_id):
+            """Remove a line from a draft; answers the repriced quotation."""
+            quotation = quotations.load_quotation(db(), quotation_id, lock=True)
+            quotations.remove_line(db(), hook(), quotation, line_id)
+            return done(quotation)
+
+    @blp.route("/<id:quotation_id>/revisions")
+    @blp.response(200, QuotationSummarySchema(many=True))
+    def revision_list(quotation_id):
+        """Every revision of the quotation's number, the first one first."""
+        return quotations.revisions(db(), quotations.load_quotation(db(), quotation_id))
+
+    @blp.route("/<id:quotation_id>/revise", methods=["POST"])
+    @blp.response(201, QuotationSchema)
+    def revise(quotation_id):
+        """Archive this revision and answer the next one, a draft copy with the same number."""
+        quotation = quotations.load_quotation(db(), quotation_id, lock=True)
+        return done(quotations.revise_quotation(db(), hook(), quotation))
+
+    @blp.route("/<id:quotation_id>/send", methods=["POST"])
+    @blp.response(200, QuotationSchema)
+    def send(quotation_id):
+        """Mark a draft as sent (409 once expired)."""
+        quotation = quotations.load_quotation(db(), quotation_id, lock=True)
+        return done(quotations.send_quotation(db(), quotation))
+
+    @blp.route("/<id:quotation_id>/accept", methods=["POST"])
+    @blp.response(200, QuotationSchema)
+    def accept(quotation_id):
+        """Convert a draft or sent quotation into a sales order; answers its id and number.
+
+        Refused (409) once the quotation expired.
+        """
+        quotation = quotations.load_quotation(db(), quotation_id, lock=True)
+        quotations.accept_quotation(db(), hook(), quotation)
+        return done(quotation)
+
+    @blp.route("/<id:quotation_id>/lose", methods=["POST"])
+    @blp.arguments(QuotationLoseSchema)
+    @blp.response(200, QuotationSchema)
+    def lose(data, quotation_id):
+        """Mark a draft or sent quotation as lost, with the customer's reason."""
+        quotation = quotations.load_quotation(db(), quotation_id, lock=True)
+        return done(quotations.lose_quotation(db(), quotation, data["reason"]))
+
+    return blp

@@ -1,0 +1,352 @@
+"""Services on quotations: create, change, price, revise, send, accept (into an order), lose.
+
+Every function works inside the caller's transaction (the caller commits) and raises a
+ComptoirError naming what is wrong.  Only a draft can change; a revision copies the quotation
+into a new draft with the same number and archives the earlier one, which stays read-only.
+Pricing follows the orders' chain, in a fixed number of SQL statements whatever the number of
+lines.
+"""
+
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from core.errors import Conflict, NotFound, ValidationError
+from core.models import Item, Party
+from core.money import check_currency
+from core.numbering import next_number
+from core.orders import apply_price, create_order
+from core.parties import advance_to, get_party
+from core.pricing import PricingContext, PricingItem, PricingLine, price
+from plugins.sales.models import Quotation, QuotationLine
+
+# What people see: the stored statuses, with open quotations past their date shown "expired".
+SHOWN_STATUSES = ("draft", "sent", "expired", "accepted", "lost", "archived")
+OPEN = ("draft", "sent")
+# Amount columns hold 18 digits, 6 of them after the point.
+MAX_AMOUNT = 10**12
+
+
+def load_quotation(session, quotation_id, *, lock=False):
+    """The quotation ``quotation_id`` with its lines and their items; ``lock`` takes its row
+    lock, so that two requests changing one quotation run one after the other."""
+    query = (select(Quotation).where(Quotation.id == quotation_id)
+             .options(selectinload(Quotation.lines).selectinload(QuotationLine.item)))
+    if lock:
+        query = query.with_for_update(of=Quotation)
+    quotation = session.scalars(query).unique().one_or_none()
+    if quotation is None:
+        raise NotFound(f"quotation {quotation_id} does not exist")
+    return quotation
+
+
+def _shown(status, today):
+    """A condition selecting the quotations whose shown status is ``status`` on ``today``."""
+    expired = and_(Quotation.status.in_(OPEN), Quotation.valid_until < today)
+    if status == "expired":
+        return expired
+    if status in OPEN:
+        return and_(Quotation.status == status, Quotation.valid_until >= today)
+    return Quotation.status == status
+
+
+def search_quotations(session, text="", status=None, page=1, per_page=25, today=None):
+    """Quotations whose number or party name contains ``text``, newest first, as
+    ``(quotations, total count)``.
+
+    ``status`` is a shown status (``"expired"`` included); without one, every quotation but the
+    archived revisions.
+    """
+    today = today or date.today()
+    query = select(Quotation).join(Party, Party.id == Quotation.party_id)
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(or_(func.lower(Quotation.number).like(pattern),
+                                func.lower(Party.name).like(pattern)))
+    if status:
+        query = query.where(_shown(status, today))
+    else:
+        query = query.where(Quotation.status != "archived")
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    quotations = session.scalars(
+        query.options(selectinload(Quotation.order))
+        .order_by(Quotation.number.desc(), Quotation.revision.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return quotations, total
+
+
+def revisions(session, quotation):
+    """Every revision of ``quotation``'s number, the first one first."""
+    return session.scalars(select(Quotation).where(Quotation.number == quotation.number)
+                           .order_by(Quotation.revision)).all()
+
+
+def create_quotation(session, hook, data, today=None):
+    """Create a draft quotation from validated ``data`` (header fields and ``lines``), priced.
+
+    The party must be a live one and the validity date must not be in the past.
+    """
+    quotation = Quotation(
+        number=next_number(session, "quotation"),
+        revision=1,
+        party=_party(session, data["party_id"]),
+        currency=check_currency(data["currency"]),
+        valid_until=_valid_until(data["valid_until"], today),
+        discount=data.get("discount") or 0,
+        status="draft",
+        lost_reason="",
+        lines=[],
+    )
+    session.add(quotation)
+    _add_lines(session, quotation, data.get("lines", ()))
+    price_quotation(session, hook, quotation)
+    return quotation
+
+
+def update_quotation(session, hook, quotation, data, today=None):
+    """Change a draft's header (party, currency, validity date, discount) and reprice it."""
+    _require_draft(quotation)
+    if "party_id" in data:
+        quotation.party = _party(session, data["party_id"])
+    if "currency" in data:
+        quotation.currency = check_currency(data["currency"])
+    if "valid_until" in data:
+        quotation.valid_until = _valid_until(data["valid_until"], today)
+    if "discount" in data:
+        quotation.discount = data["discount"] or 0
+    price_quotation(session, hook, quotation)
+    return quotation
+
+
+def _party(session, party_id):
+    """The live party ``party_id``; refused per field (422) when missing or merged away."""
+    try:
+        return get_party(session, party_id)
+    except (NotFound, Conflict) as error:
+        raise ValidationError(error.message, fields={"party_id": [error.message]}) from None
+
+
+def _valid_until(value, today):
+    if value < (today or date.today()):
+        raise ValidationError("the validity date must not be in the past",
+                              fields={"valid_until": ["Must not be in the past."]})
+    return value
+
+
+def add_lines(session, hook, quotation, lines):
+    """Append validated ``lines`` to a draft and reprice it; returns the new lines."""
+    _require_draft(quotation)
+    added = _add_lines(session, quotation, lines)
+    price_quotation(session, hook, quotation)
+    return added
+
+
+def _add_lines(session, quotation, lines):
+    items = _items(session, [line["item_id"] for line in lines])
+    position = max((line.position for line in quotation.lines), default=0)
+    added = []
+    for number, data in enumerate(lines, start=1):
+        item = items[data["item_id"]]
+        line = QuotationLine(
+            position=position + number,
+            item=item,
+            description=data.get("description") or item.name,
+            quantity=data["quantity"],
+            manual_price=data.get("manual_price"),
+            manual_discount=data.get("manual_discount"),
+        )
+        quotation.lines.append(line)
+        added.append(line)
+    return added
+
+
+def _items(session, ids):
+    if not ids:
+        return {}
+    found = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(set(ids))))}
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise ValidationError(f"unknown item {missing[0]}",
+                              fields={"lines": [f"Item {i} does not exist." for i in missing]})
+    return found
+
+
+def update_line(session, hook, quotation, line_id, data):
+    """Change one line of a draft (item, quantity, typed price or discount) and reprice."""
+    _require_draft(quotation)
+    line = _line(quotation, line_id)
+    if "item_id" in data:
+        line.item = _items(session, [data["item_id"]])[data["item_id"]]
+    for field in ("quantity", "manual_price", "manual_discount", "description"):
+        if field in data:
+            setattr(line, field, data[field])
+    price_quotation(session, hook, quotation)
+    return line
+
+
+def remove_line(session, hook, quotation, line_id):
+    """Remove one line of a draft and reprice."""
+    _require_draft(quotation)
+    quotation.lines.remove(_line(quotation, line_id))
+    price_quotation(session, hook, quotation)
+
+
+def _line(quotation, line_id):
+    for line in quotation.lines:
+        if line.id == line_id:
+            return line
+    raise NotFound(f"quotation {quotation.number} has no line {line_id}")
+
+
+def price_quotation(session, hook, quotation):
+    """Price every line of a draft in one pass, storing prices, totals and explanations.
+
+    Prices follow the rules of today, for the quotation's party, currency and discount.
+    """
+    _require_draft(quotation)
+    lines = [
+        PricingLine(index, PricingItem.of(line.item), line.quantity, line.manual_price,
+                    line.manual_discount)
+        for index, line in enumerate(quotation.lines)
+    ]
+    context = PricingContext(
+        currency=quotation.currency,
+        date=date.today(),
+        party_id=quotation.party.id,
+        customer_group_id=quotation.party.customer_group_id,
+        discount=quotation.discount,
+        session=session,
+    )
+    result = price(hook, context, lines)
+    if any(abs(figure) >= MAX_AMOUNT for line in result.lines
+           for figure in (line.unit_price, line.amount, line.tax_amount)) \
+            or result.total >= MAX_AMOUNT:
+        raise ValidationError("the amounts are too large",
+                              fields={"lines": ["Amounts must stay below 1,000,000,000,000."]})
+    for line, priced in zip(quotation.lines, result.lines, strict=True):
+        apply_price(line, priced)
+    quotation.untaxed, quotation.tax, quotation.total = result.untaxed, result.tax, result.total
+    session.flush()
+    return result
+
+
+def revise_quotation(session, hook, quotation):
+    """Copy an open quotation into its next revision, a repriced draft with the same number;
+    the revision copied is archived and stays read-only.  Returns the new revision."""
+    if quotation.status not in OPEN:
+        raise Conflict(_refusal(quotation, "revised"))
+    quotation.status = "archived"
+    revised = Quotation(
+        number=quotation.number,
+        revision=quotation.revision + 1,
+        party=quotation.party,
+        currency=quotation.currency,
+        valid_until=quotation.valid_until,
+        discount=quotation.discount,
+        status="draft",
+        lost_reason="",
+        lines=[
+            QuotationLine(position=line.position, item=line.item, description=line.description,
+                          quantity=line.quantity, manual_price=line.manual_price,
+                          manual_discount=line.manual_discount)
+            for line in quotation.lines
+        ],
+    )
+    session.add(revised)
+    price_quotation(session, hook, revised)
+    return revised
+
+
+def send_quotation(session, quotation, today=None):
+    """Mark a draft as sent to the customer (refused once expired or without lines)."""
+    _require_draft(quotation)
+    _require_valid(quotation, "sent", today)
+    if not quotation.lines:
+        raise Conflict(f"quotation {quotation.number} has no lines to send")
+    quotation.status = "sent"
+    session.flush()
+    return quotation
+
+
+def accept_quotation(session, hook, quotation, today=None):
+    """The customer accepts a draft or sent quotation: it becomes a draft sales order.
+
+    The order keeps exactly the quoted prices (each line's unit price and discount are given as
+    typed ones) and the quotation keeps the link to it; a party not yet a customer becomes one.
+    Refused once expired, or without lines.  Returns the order.
+    """
+    if quotation.status not in OPEN:
+        raise Conflict(_refusal(quotation, "accepted"))
+    _require_valid(quotation, "accepted", today)
+    if not quotation.lines:
+        raise Conflict(f"quotation {quotation.number} has no lines to accept")
+    order = create_order(session, hook, {
+        "type": "sales",
+        "party_id": quotation.party_id,
+        "currency": quotation.currency,
+        "discount": quotation.discount,
+        "lines": [
+            {"item_id": line.item_id, "description": line.description,
+             "quantity": line.quantity, "manual_price": line.unit_price,
+             "manual_discount": line.discount}
+            for line in quotation.lines
+        ],
+    })
+    for line in order.lines:
+        line.explanation = _quoted(line.explanation, quotation.number)
+    quotation.order = order
+    quotation.status = "accepted"
+    advance_to(session, quotation.party, "customer", f"quotation {quotation.number} accepted")
+    session.flush()
+    return order
+
+
+def _quoted(explanation, number):
+    """``explanation`` of an order line whose typed price and discount come from quotation
+    ``number``, saying so.
+
+    Repricing the order (changing or confirming it) writes the kernel's wording back.
+    """
+    return [
+        {**entry, "rule": f"{entry['effect']} from quotation {number}"}
+        if entry["kind"] == "manual" else entry
+        for entry in explanation
+    ]
+
+
+def lose_quotation(session, quotation, reason):
+    """Mark a draft or sent quotation as lost, with the ``reason`` the customer gave."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("a lost quotation needs a reason", fields={"reason": ["Required."]})
+    if len(reason) > 256:
+        raise ValidationError("the reason is too long",
+                              fields={"reason": ["At most 256 characters."]})
+    if quotation.status not in OPEN:
+        raise Conflict(_refusal(quotation, "marked lost"))
+    quotation.status = "lost"
+    quotation.lost_reason = reason
+    session.flush()
+    return quotation
+
+
+def _require_draft(quotation):
+    if quotation.status != "draft":
+        raise Conflict(_refusal(quotation, "changed"))
+
+
+def _require_valid(quotation, action, today):
+    if quotation.shown_status(today) == "expired":
+        remedy = ("give it a later validity date" if quotation.status == "draft"
+                  else "revise it and give the revision a later validity date")
+        raise Conflict(f"quotation {quotation.number} expired on {quotation.valid_until} and "
+                       f"cannot be {action}: {remedy}")
+
+
+def _refusal(quotation, action):
+    name = f"quotation {quotation.number} revision {quotation.revision}"
+    if quotation.status == "archived":
+        return f"{name} is archived (a later revision replaces it) and cannot be {action}"
+    return f"{name} is {quotation.status} and cannot be {action}"
