@@ -121,19 +121,24 @@ def price(hook, context, lines):
         base = list_prices(lines, context)
     for rule in base.values():
         candidates[rule.line].append(rule)
+    arguments = {"lines": lines, "context": context}
     for impl in hook.comptoir_price_rules.get_hookimpls():
         try:
-            proposed = impl.function(lines=lines, context=context)
+            proposed = impl.function(**{name: arguments[name] for name in impl.argnames})
         except ComptoirError:
             raise
         except Exception as exc:
             raise PricingFailed(f"the price rules of {impl.plugin_name} failed: {exc}") from exc
         for rule in proposed or ():
+            if rule.line not in candidates:
+                raise PricingFailed(f"the price rules of {impl.plugin_name} failed: they "
+                                    f"propose a rule for line {rule.line!r}, which is not there")
             candidates[rule.line].append(rule)
     for line in lines:
         if line.manual_price is not None:
             candidates[line.key].append(PriceRule(line.key, "price", line.manual_price,
-                                                  MANUAL_PRIORITY, "manual", "price typed on the line"))
+                                                  MANUAL_PRIORITY, "manual",
+                                                  "price typed on the line"))
         if line.manual_discount is not None:
             candidates[line.key].append(PriceRule(line.key, "discount", line.manual_discount,
                                                   MANUAL_PRIORITY, "manual",
@@ -183,14 +188,14 @@ def _explain(ranked, effect):
                       "applied", "")]
     for loser in ranked[1:]:
         if loser.priority < winner.priority:
-            why = f"lower priority ({loser.priority} < {winner.priority})"
+            why = f"lower priority ({loser.priority} < {winner.priority}) than {winner.rule}"
         elif loser.value != winner.value:
             worse = "higher price" if effect == "price" else "smaller discount"
-            why = f"same priority, {worse}"
+            why = f"same priority, {worse} than {winner.rule}"
         else:
-            why = "same priority and value; the other rule comes first"
+            why = f"same priority and value as {winner.rule}, which comes first"
         entries.append(_entry(loser.kind, loser.rule, effect, loser.value, loser.priority,
-                              "lost", f"{why} than {winner.rule}"))
+                              "lost", why))
     return entries
 
 

@@ -4,7 +4,7 @@ their pages and API, and a price simulation that saves nothing."""
 from pathlib import Path
 
 from core import hookimpl
-from plugins.pricing import api, rules, views
+from plugins.pricing import api, demo, rules, views
 
 
 @hookimpl
@@ -15,6 +15,11 @@ def comptoir_migrations():
 @hookimpl
 def comptoir_price_rules(lines, context):
     return rules.price_list_rules(lines, context)
+
+
+@hookimpl
+def comptoir_demo_data(session, hook):
+    demo.load(session, hook)
 
 
 @hookimpl
