@@ -9,15 +9,16 @@ lines.
 
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Item, Party
 from core.money import check_currency
 from core.numbering import next_number
-from core.orders import apply_price, create_order
-from core.parties import advance_to, get_party
+from core.orders import create_order, store_prices
+from core.parties import advance_to, contains, get_party
 from core.pricing import PricingContext, PricingItem, PricingLine, price
 from plugins.sales.models import Quotation, QuotationLine
 
@@ -61,9 +62,9 @@ def search_quotations(session, text="", status=None, page=1, per_page=25, today=
     today = today or date.today()
     query = select(Quotation).join(Party, Party.id == Quotation.party_id)
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(or_(func.lower(Quotation.number).like(pattern),
-                                func.lower(Party.name).like(pattern)))
+        pattern = contains(text)
+        query = query.where(or_(func.lower(Quotation.number).like(pattern, escape="\\"),
+                                func.lower(Party.name).like(pattern, escape="\\")))
     if status:
         query = query.where(_shown(status, today))
     else:
@@ -144,27 +145,29 @@ def add_lines(session, hook, quotation, lines):
 
 
 def _add_lines(session, quotation, lines):
+    """Insert ``lines`` in one statement, then reload the quotation's lines with their items."""
+    if not lines:
+        return []
     items = _items(session, [line["item_id"] for line in lines])
+    session.flush()  # the quotation needs its id
     position = max((line.position for line in quotation.lines), default=0)
-    added = []
-    for number, data in enumerate(lines, start=1):
-        item = items[data["item_id"]]
-        line = QuotationLine(
-            position=position + number,
-            item=item,
-            description=data.get("description") or item.name,
-            quantity=data["quantity"],
-            manual_price=data.get("manual_price"),
-            manual_discount=data.get("manual_discount"),
-        )
-        quotation.lines.append(line)
-        added.append(line)
-    return added
+    session.execute(insert(QuotationLine), [
+        {"quotation_id": quotation.id, "position": position + number,
+         "item_id": data["item_id"],
+         "description": data.get("description") or items[data["item_id"]].name,
+         "quantity": data["quantity"], "manual_price": data.get("manual_price"),
+         "manual_discount": data.get("manual_discount")}
+        for number, data in enumerate(lines, start=1)
+    ])
+    reloaded = session.scalars(
+        select(QuotationLine).where(QuotationLine.quotation_id == quotation.id)
+        .order_by(QuotationLine.position).options(selectinload(QuotationLine.item))
+    ).all()
+    set_committed_value(quotation, "lines", reloaded)
+    return [line for line in reloaded if line.position > position]
 
 
 def _items(session, ids):
-    if not ids:
-        return {}
     found = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(set(ids))))}
     missing = sorted(set(ids) - set(found))
     if missing:
@@ -220,13 +223,13 @@ def price_quotation(session, hook, quotation):
         session=session,
     )
     result = price(hook, context, lines)
-    if any(abs(figure) >= MAX_AMOUNT for line in result.lines
-           for figure in (line.unit_price, line.amount, line.tax_amount)) \
-            or result.total >= MAX_AMOUNT:
+    figures = [result.total, *(figure for line in result.lines
+                               for figure in (line.unit_price, line.amount, line.tax_amount))]
+    if any(abs(figure) >= MAX_AMOUNT for figure in figures):
         raise ValidationError("the amounts are too large",
                               fields={"lines": ["Amounts must stay below 1,000,000,000,000."]})
-    for line, priced in zip(quotation.lines, result.lines, strict=True):
-        apply_price(line, priced)
+    session.flush()  # every line has its id
+    store_prices(session, quotation.lines, result)
     quotation.untaxed, quotation.tax, quotation.total = result.untaxed, result.tax, result.total
     session.flush()
     return result
@@ -247,14 +250,14 @@ def revise_quotation(session, hook, quotation):
         discount=quotation.discount,
         status="draft",
         lost_reason="",
-        lines=[
-            QuotationLine(position=line.position, item=line.item, description=line.description,
-                          quantity=line.quantity, manual_price=line.manual_price,
-                          manual_discount=line.manual_discount)
-            for line in quotation.lines
-        ],
+        lines=[],
     )
     session.add(revised)
+    _add_lines(session, revised, [
+        {"item_id": line.item_id, "description": line.description, "quantity": line.quantity,
+         "manual_price": line.manual_price, "manual_discount": line.manual_discount}
+        for line in quotation.lines
+    ])
     price_quotation(session, hook, revised)
     return revised
 

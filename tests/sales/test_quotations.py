@@ -551,6 +551,7 @@ def test_the_list_searches_filters_and_pages(browser, api, shop):
     assert "1 quotation." in by_party and "QT-00027" in by_party
     by_number = text_of(browser.get("/quotations/?q=qt-00005"))
     assert "QT-00005" in by_number and "1 quotation." in by_number
+    assert "0 quotations." in text_of(browser.get("/quotations/?q=%25"))  # % is no wildcard
     sent = text_of(browser.get("/quotations/?status=sent"))
     assert "1 quotation." in sent and "QT-00027" in sent
     assert "26 quotations" in text_of(browser.get("/quotations/?status=draft"))
@@ -579,7 +580,7 @@ def test_quotations_are_for_the_sales_role(shop, login, browser):
 
 # 8. Statements per pricing -------------------------------------------------------------------
 
-def test_repricing_issues_as_many_statements_for_100_lines_as_for_5(api, shop):
+def test_creating_and_repricing_issue_as_many_statements_for_100_lines_as_for_5(api, shop):
     with shop.session() as s:
         item_ids = [items.create_item(s, {"number": f"T{n:03}", "name": f"Tool {n}",
                                           "list_price": Decimal(n + 1), "currency": "EUR",
@@ -587,14 +588,15 @@ def test_repricing_issues_as_many_statements_for_100_lines_as_for_5(api, shop):
         s.commit()
     counts = {}
     for size in (5, 100):
-        quotation = new_quotation(api, shop, lines=[
-            {"item_id": item_id, "quantity": "2"} for item_id in item_ids[:size]])
-        with count_queries(shop.reg.engine) as statements:
-            changed = api.patch(f"/api/v1/quotations/{quotation['id']}", json={"discount": "10"})
-        assert changed.status_code == 200
-        assert len(changed.json["lines"]) == size
-        assert Decimal(changed.json["untaxed"]) == Decimal(quotation["untaxed"]) * Decimal("0.9")
-        counts[size] = len(statements)
+        with count_queries(shop.reg.engine) as created:
+            quotation = new_quotation(api, shop, lines=[
+                {"item_id": item_id, "quantity": "2"} for item_id in item_ids[:size]])
+        with count_queries(shop.reg.engine) as changed:
+            repriced = api.patch(f"/api/v1/quotations/{quotation['id']}", json={"discount": "10"})
+        assert repriced.status_code == 200
+        assert len(repriced.json["lines"]) == size
+        assert Decimal(repriced.json["untaxed"]) == Decimal(quotation["untaxed"]) * Decimal("0.9")
+        counts[size] = (len(created), len(changed))
     assert counts[5] == counts[100]
 
 
