@@ -63,9 +63,9 @@ def comptoir_demo_data(session, hook):
     """Add this module's demonstration records to ``session`` (do not commit).
 
     ``hook`` is the hook relay of the enabled modules, for services that call hooks (creating
-    and pricing orders).  Called once, kernel first and then each enabled module in dependency order, by
-    ``comptoir init --demo`` on a database it creates, so a module can rely on the demo data of
-    the modules it depends on.  Returns nothing.  Collected.
+    and pricing orders).  Called once, kernel first and then each enabled module in dependency
+    order, by ``comptoir init --demo`` on a database it creates, so a module can rely on the
+    demo data of the modules it depends on.  Returns nothing.  Collected.
     """
 
 

@@ -1,10 +1,11 @@
 """The pricing chain: price every line of a document in one pass and explain each price.
 
 For each line the chain gathers *candidate rules*: the base price (``comptoir_base_prices``, or
-the item's list price when no module answers), the candidates of every rule kind (``comptoir_price_rules``, one
-implementation per kind, each loading what it needs for all lines at once) and what the
-salesperson typed on the line.  Among price candidates the highest priority wins, then the lowest
-price; among discount candidates the highest priority wins, then the largest discount.  The
+the item's list price when no module answers), the candidates of every rule kind
+(``comptoir_price_rules``, one implementation per kind, each loading what it needs for all lines
+at once) and what the salesperson typed on the line.  Among price candidates the highest priority
+wins, then the lowest price; among discount candidates the highest priority wins, then the
+largest discount.  The
 order discount then applies to every line, tax follows the item's tax category, and amounts are
 rounded to the currency's minor unit.  Every candidate, winner or loser, goes into the line's
 explanation with the reason it lost.

@@ -1,9 +1,66 @@
-"""Marshmallow schemas of the kernel's records, shared by the API and the admin forms."""
+"""Marshmallow schemas of the kernel's records, shared by the API and the admin forms, and the
+field builders every module's schemas use for amounts."""
 
-from marshmallow import Schema, fields, validate
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from core.db import MAX_ID
 from core.models import ROLES
+from core.money import round_money
+
+# What an Amount column holds exactly: 12 digits before the point, 6 after it.
+LARGEST_AMOUNT = Decimal(10) ** 12
+
+
+def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
+    """A ``Decimal`` field, read and written as a string (numbers are accepted too), that an
+    Amount column holds exactly: at least ``minimum`` (above it with ``above_minimum``), at most
+    ``maximum``, with at most 6 digits after the point.
+
+    Documented in OpenAPI as a decimal string: the schema generator would write the bounds of a
+    string-valued number as strings, which is not valid OpenAPI.
+    """
+    lowest = f"above {minimum}" if above_minimum else f"at least {minimum}"
+    bounds = f"{lowest} and at most {maximum}" if maximum is not None else lowest
+
+    def check(value):
+        if value < minimum or (above_minimum and value == minimum) or (
+                maximum is not None and value > maximum):
+            raise ValidationError(f"Must be {bounds}.")
+        if abs(value) >= LARGEST_AMOUNT or value.as_tuple().exponent < -6:
+            raise ValidationError("At most 12 digits before the point and 6 after it.")
+
+    metadata = {"type": "string", "format": "decimal", "description": f"a decimal, {bounds}",
+                **kwargs.pop("metadata", {})}
+    return fields.Decimal(as_string=True, allow_nan=False, validate=check, metadata=metadata,
+                          **kwargs)
+
+
+def percent_field(**kwargs):
+    """A percentage (a discount, a tax rate): from 0 to 100."""
+    return decimal_field(0, 100, **kwargs)
+
+
+class PriceStepSchema(Schema):
+    """One step of a line's price explanation: a rule that applied or lost, and why it lost."""
+
+    kind = fields.String()
+    rule = fields.String()
+    effect = fields.String(metadata={"enum": ["price", "discount", "tax"]})
+    value = fields.String(metadata={"format": "decimal"})
+    priority = fields.Integer(allow_none=True)
+    outcome = fields.String(metadata={"enum": ["applied", "lost"]})
+    why = fields.String()
+
+
+def money_field(attribute, currency_of):
+    """A dumped amount: ``attribute`` of the record as a string rounded to the currency
+    ``currency_of(record)`` gives."""
+    return fields.Function(
+        lambda record: str(round_money(getattr(record, attribute), currency_of(record))),
+        metadata={"type": "string", "format": "decimal"},
+    )
 
 
 class UserSchema(Schema):

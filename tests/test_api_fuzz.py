@@ -7,12 +7,12 @@ from schemathesis.checks import not_a_server_error
 from core import users
 
 
-def test_no_generated_request_makes_the_server_fail(make_app):
-    app = make_app(modules=["example"])
+def fuzz(app, login):
+    """Send generated requests to every operation of ``app``'s API; return their labels."""
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     registry = app.extensions["comptoir"]
     with registry.session_factory() as session, session.begin():
-        _token, secret = users.create_token(session, users.find_user(session, "admin"), "fuzz")
+        _token, secret = users.create_token(session, users.find_user(session, login), "fuzz")
     headers = {"Authorization": f"Bearer {secret}"}
     checked = []
 
@@ -27,5 +27,16 @@ def test_no_generated_request_makes_the_server_fail(make_app):
 
         check()
         checked.append(operation.label)
+    return checked
 
+
+def test_no_generated_request_makes_the_kernel_fail(make_app):
+    checked = fuzz(make_app(modules=["example"]), "admin")
     assert "POST /api/v1/users" in checked and "POST /api/v1/example/notes" in checked
+
+
+def test_no_generated_request_makes_sales_or_pricing_fail(make_app):
+    checked = fuzz(make_app(modules=["sales", "pricing"], demo=True), "sales")
+    for label in ("POST /api/v1/orders", "POST /api/v1/quotations/{quotation_id}/accept",
+                  "POST /api/v1/pricing/simulate", "POST /api/v1/parties/{party_id}/merge"):
+        assert label in checked

@@ -1,4 +1,4 @@
-"""Template filters every page may use: ``{{ amount | money(currency) }}``, ``{{ qty | plain }}``."""
+"""Template filters for every page: ``{{ amount | money(currency) }}``, ``{{ qty | plain }}``."""
 
 from decimal import Decimal
 

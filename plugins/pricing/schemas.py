@@ -6,36 +6,14 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.db import MAX_ID
+from core.schemas import PriceStepSchema, decimal_field, percent_field
 
-# What an Amount column holds: 18 digits, 6 of them after the point.
-LARGEST_AMOUNT = Decimal(10) ** 12
 MAX_SIMULATED_LINES = 1000
-
-
-def _fits_a_column(value):
-    """Refuse a number an Amount column cannot store exactly."""
-    if abs(value) >= LARGEST_AMOUNT or value.as_tuple().exponent < -6:
-        raise ValidationError("At most 12 digits before the point and 6 after it.")
 
 
 def _not_blank(text):
     if not text.strip():
         raise ValidationError("Must not be blank.")
-
-
-def amount(*, maximum=None, positive=False, **kwargs):
-    """A decimal input (a price, a quantity, a percent) that fits an Amount column; never
-    negative, and above zero when ``positive``."""
-    return fields.Decimal(
-        as_string=True,
-        validate=[validate.Range(min=0, max=maximum, min_inclusive=not positive), _fits_a_column],
-        **kwargs,
-    )
-
-
-def percent(**kwargs):
-    """A discount percent: between 0 and 100."""
-    return amount(maximum=100, **kwargs)
 
 
 def record_id(**kwargs):
@@ -102,11 +80,11 @@ class PriceRuleCreateSchema(Schema):
     customer_group = code(allow_none=True)
     item_id = record_id(allow_none=True)
     item_group = code(allow_none=True)
-    min_quantity = amount(load_default=Decimal(0))
+    min_quantity = decimal_field(load_default=Decimal(0))
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
-    price = amount(allow_none=True)
-    discount = percent(allow_none=True)
+    price = decimal_field(allow_none=True)
+    discount = percent_field(allow_none=True)
 
     @validates_schema
     def _consistent(self, data, **_kwargs):
@@ -129,9 +107,9 @@ class SimulatedLineSchema(Schema):
     """One line of a simulated order; a typed unit price or discount beats every rule."""
 
     item_id = record_id(required=True)
-    quantity = amount(required=True, positive=True)
-    unit_price = amount(allow_none=True)
-    discount = percent(allow_none=True)
+    quantity = decimal_field(above_minimum=True, required=True)
+    unit_price = decimal_field(allow_none=True)
+    discount = percent_field(allow_none=True)
 
 
 class SimulationSchema(Schema):
@@ -141,7 +119,7 @@ class SimulationSchema(Schema):
     customer_group = code(allow_none=True)
     currency = fields.String(required=True, validate=validate.Length(equal=3))
     date = fields.Date(load_default=date.today)
-    discount = percent(load_default=Decimal(0))
+    discount = percent_field(load_default=Decimal(0))
     lines = fields.List(fields.Nested(SimulatedLineSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_SIMULATED_LINES,
                                                 error="Give between {min} and {max} lines."))
@@ -153,31 +131,19 @@ class SimulationSchema(Schema):
                                   "customer_group")
 
 
-class PriceExplanationSchema(Schema):
-    """One candidate of a priced line: what it proposed, and whether it was applied or lost."""
-
-    kind = fields.String()
-    rule = fields.String()
-    effect = fields.String()
-    value = fields.String()
-    priority = fields.Integer(allow_none=True)
-    outcome = fields.String()
-    why = fields.String()
-
-
 class SimulatedLineResultSchema(Schema):
     """A priced line of a simulation; money is rounded to the currency."""
 
     item_id = fields.Integer()
     item_number = fields.String()
     item_name = fields.String()
-    quantity = fields.Decimal(as_string=True)
-    unit_price = fields.Decimal(as_string=True)
-    discount = fields.Decimal(as_string=True)
-    tax_rate = fields.Decimal(as_string=True)
-    amount = fields.Decimal(as_string=True)
-    tax_amount = fields.Decimal(as_string=True)
-    explanation = fields.List(fields.Nested(PriceExplanationSchema))
+    quantity = decimal_field()
+    unit_price = decimal_field()
+    discount = decimal_field()
+    tax_rate = decimal_field()
+    amount = decimal_field()
+    tax_amount = decimal_field()
+    explanation = fields.List(fields.Nested(PriceStepSchema))
 
 
 class SimulationResultSchema(Schema):
@@ -187,8 +153,8 @@ class SimulationResultSchema(Schema):
     customer_group = fields.String(allow_none=True)
     currency = fields.String()
     date = fields.Date()
-    discount = fields.Decimal(as_string=True)
+    discount = decimal_field()
     lines = fields.List(fields.Nested(SimulatedLineResultSchema))
-    untaxed = fields.Decimal(as_string=True)
-    tax = fields.Decimal(as_string=True)
-    total = fields.Decimal(as_string=True)
+    untaxed = decimal_field()
+    tax = decimal_field()
+    total = decimal_field()

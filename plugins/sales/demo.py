@@ -34,7 +34,8 @@ PARTIES = [
      [("prospect", "met at the spring trade fair"), ("lead", "asked for the catalogue"),
       ("opportunity", "requested a quotation"), ("customer", "first order placed")]),
     ("Fabrikam Wholesale", "purchasing@fabrikam.example", "WHOLESALE", False,
-     [("prospect", "imported from the distributor list"), ("customer", "framework contract signed")]),
+     [("prospect", "imported from the distributor list"),
+      ("customer", "framework contract signed")]),
     ("Northwind Supplies", "sales@northwind.example", None, True,
      [("prospect", "supplier of lamps"), ("customer", "buys our installation service")]),
 ]

@@ -14,6 +14,7 @@ from marshmallow import ValidationError as MarshmallowError
 from core.items import create_item, get_item, search_items, update_item
 from core.models import ItemGroup, TaxCategory
 from core.money import CURRENCIES, round_money
+from core.schemas import decimal_field, percent_field
 from core.ui import MenuEntry
 from plugins.sales.pages import PER_PAGE, page_count, page_number, read_form
 from plugins.sales.records import (
@@ -31,32 +32,16 @@ from web.database import db
 
 MENU = [MenuEntry("Items", "items.index", role="sales", priority=20)]
 
-# What an amount column holds: 18 digits, 6 of them after the point.
-LARGEST = Decimal("999999999999.999999")
-
-
-def _six_places(value):
-    """Accept numbers with at most six decimals, as many as an amount column keeps."""
-    if value.as_tuple().exponent < -6:
-        raise MarshmallowError("At most 6 decimals.")
-
-
 def _currency(code):
     """Accept ISO 4217 currency codes only."""
     if code not in CURRENCIES:
         raise MarshmallowError("Unknown currency: give its ISO 4217 code, e.g. EUR.")
 
 
-def amount(low=Decimal(0), high=LARGEST, **kwargs):
-    """A Decimal field read and written as a string, between ``low`` and ``high``."""
-    return fields.Decimal(as_string=True, allow_nan=False,
-                          validate=[validate.Range(min=low, max=high), _six_places], **kwargs)
-
-
 class TaxCategorySchema(CodedSchema):
     """A tax category: its code, name and rate in percent."""
 
-    rate = amount(high=Decimal(100), required=True)
+    rate = percent_field(required=True)
 
 
 class ItemSchema(Schema):
@@ -70,7 +55,7 @@ class ItemSchema(Schema):
     currency = fields.String()
     tax_category = fields.Function(lambda item: item.tax_category.code)
     item_group = fields.Function(lambda item: item.item_group.code if item.item_group else None)
-    stock_on_hand = fields.Decimal(as_string=True)
+    stock_on_hand = decimal_field()
 
     def _list_price(self, item):
         return str(round_money(item.list_price, item.currency))
@@ -84,12 +69,12 @@ class ItemInputSchema(Schema):
     name = fields.String(required=True,
                             validate=[validate.Length(min=1, max=128), not_blank])
     unit = fields.String(load_default="unit", validate=validate.Length(min=1, max=16))
-    list_price = amount(required=True)
+    list_price = decimal_field(required=True)
     currency = fields.String(required=True, validate=_currency)
     tax_category = fields.String(required=True, validate=validate.Length(min=1, max=32))
     item_group = fields.String(load_default=None, allow_none=True,
                                validate=validate.Length(max=32))
-    stock_on_hand = amount(load_default=Decimal(0))
+    stock_on_hand = decimal_field(load_default=Decimal(0))
 
 
 class ItemChangeSchema(ItemInputSchema):

@@ -1,29 +1,22 @@
 """Marshmallow schemas of orders, shared by the order pages and the API."""
 
+from operator import attrgetter
+
 from marshmallow import Schema, fields, validate
 
 from core.db import MAX_ID
-from core.money import round_money
+from core.schemas import PriceStepSchema, decimal_field, money_field, percent_field
 
 ID = validate.Range(min=1, max=MAX_ID)
-PERCENT = validate.Range(min=0, max=100)
-QUANTITY = validate.Range(min=0, min_inclusive=False, max=10**9)
-PRICE = validate.Range(min=0, max=10**11)
-
-
-def decimal(**kwargs):
-    """A Decimal field read and written as a string (never a float)."""
-    return fields.Decimal(as_string=True, places=None, allow_nan=False, **kwargs)
 
 
 class LineInputSchema(Schema):
     """A line as entered: item, quantity, and optionally a typed unit price or discount."""
 
     item_id = fields.Integer(required=True, validate=ID)
-    quantity = decimal(required=True, validate=QUANTITY)
-    unit_price = decimal(validate=PRICE, allow_none=True, data_key="unit_price",
-                         attribute="manual_price")
-    discount = decimal(validate=PERCENT, allow_none=True, attribute="manual_discount")
+    quantity = decimal_field(above_minimum=True, required=True)
+    unit_price = decimal_field(allow_none=True, attribute="manual_price")
+    discount = percent_field(allow_none=True, attribute="manual_discount")
     description = fields.String(validate=validate.Length(max=256))
 
 
@@ -31,7 +24,7 @@ class LineChangeSchema(LineInputSchema):
     """A change to a line: every field optional."""
 
     item_id = fields.Integer(validate=ID)
-    quantity = decimal(validate=QUANTITY)
+    quantity = decimal_field(above_minimum=True)
 
 
 class OrderCreateSchema(Schema):
@@ -41,7 +34,7 @@ class OrderCreateSchema(Schema):
     type = fields.String(required=True, validate=validate.Length(min=1, max=32))
     currency = fields.String(load_default="EUR", validate=validate.Length(equal=3))
     requested_ship_date = fields.Date(allow_none=True)
-    discount = decimal(validate=PERCENT, allow_none=True)
+    discount = percent_field(allow_none=True)
     lines = fields.List(fields.Nested(LineInputSchema), load_default=list,
                         validate=validate.Length(max=10_000))
 
@@ -52,7 +45,7 @@ class OrderChangeSchema(Schema):
     party_id = fields.Integer(validate=ID)
     currency = fields.String(validate=validate.Length(equal=3))
     requested_ship_date = fields.Date(allow_none=True)
-    discount = decimal(validate=PERCENT, allow_none=True)
+    discount = percent_field(allow_none=True)
 
 
 class TypeChangeSchema(Schema):
@@ -68,27 +61,6 @@ class LinesInputSchema(Schema):
                         validate=validate.Length(min=1, max=10_000))
 
 
-class ExplanationSchema(Schema):
-    """One step of a line's price: a rule that applied or lost, and why it lost."""
-
-    kind = fields.String()
-    rule = fields.String()
-    effect = fields.String()
-    value = fields.String()
-    priority = fields.Integer(allow_none=True)
-    outcome = fields.String()
-    why = fields.String()
-
-
-def money(name):
-    """A dumped amount rounded to the currency of the document it belongs to."""
-    return fields.Function(lambda obj: str(round_money(getattr(obj, name), _currency(obj))))
-
-
-def _currency(obj):
-    return obj.currency if hasattr(obj, "currency") else obj.order.currency
-
-
 class OrderLineSchema(Schema):
     """An order line as the API shows it."""
 
@@ -97,15 +69,15 @@ class OrderLineSchema(Schema):
     item_id = fields.Integer()
     item_number = fields.Function(lambda line: line.item.number)
     description = fields.String()
-    quantity = decimal()
-    manual_price = decimal(data_key="typed_unit_price")
-    manual_discount = decimal(data_key="typed_discount")
-    unit_price = decimal()
-    discount = decimal()
-    tax_rate = decimal()
-    amount = money("amount")
-    tax_amount = money("tax_amount")
-    explanation = fields.List(fields.Nested(ExplanationSchema))
+    quantity = decimal_field()
+    manual_price = decimal_field(data_key="typed_unit_price")
+    manual_discount = decimal_field(data_key="typed_discount")
+    unit_price = decimal_field()
+    discount = decimal_field()
+    tax_rate = decimal_field()
+    amount = money_field("amount", attrgetter("order.currency"))
+    tax_amount = money_field("tax_amount", attrgetter("order.currency"))
+    explanation = fields.List(fields.Nested(PriceStepSchema))
 
 
 class OrderSchema(Schema):
@@ -121,10 +93,10 @@ class OrderSchema(Schema):
     requested_ship_date = fields.Date(allow_none=True)
     rma_number = fields.String(allow_none=True)
     campaign_id = fields.Integer(allow_none=True)
-    discount = decimal()
-    untaxed = money("untaxed")
-    tax = money("tax")
-    total = money("total")
+    discount = decimal_field()
+    untaxed = money_field("untaxed", attrgetter("currency"))
+    tax = money_field("tax", attrgetter("currency"))
+    total = money_field("total", attrgetter("currency"))
     created_at = fields.DateTime()
     confirmed_at = fields.DateTime(allow_none=True)
     lines = fields.List(fields.Nested(OrderLineSchema))

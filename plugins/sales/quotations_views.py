@@ -7,13 +7,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, fields, validate
-from marshmallow import ValidationError as MarshmallowError
 from sqlalchemy import select
 
 from core.db import MAX_ID
 from core.errors import ComptoirError
 from core.models import Item, Party
-from core.money import round_money
+from core.schemas import PriceStepSchema, decimal_field, money_field, percent_field
 from core.ui import MenuEntry
 from plugins.sales import quotations
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
@@ -28,38 +27,14 @@ DEFAULT_VALIDITY = timedelta(days=30)
 
 # Schemas -------------------------------------------------------------------------------------
 
-def _decimal(low, high, *, above_low=False, below_high=False, description="", **kwargs):
-    """A decimal from ``low`` (or just above it) to ``high`` (or just below it), with at most 6
-    digits after the point: what an amount column holds."""
-    lower = f"greater than {low}" if above_low else f"at least {low}"
-    upper = f"less than {high}" if below_high else f"at most {high}"
-
-    def check(value):
-        if value < low or value > high or (above_low and value == low) \
-                or (below_high and value == high):
-            raise MarshmallowError(f"Must be {lower} and {upper}.")
-        if value.normalize().as_tuple().exponent < -6:
-            raise MarshmallowError("At most 6 digits after the point.")
-
-    # Documented by hand: the schema generator would write the bounds as strings.
-    bounds = {"minimum": low, "maximum": high, "exclusiveMinimum": above_low,
-              "exclusiveMaximum": below_high, "description": description}
-    return fields.Decimal(validate=check, metadata=bounds, **kwargs)
-
-
-def _percent(**kwargs):
-    return _decimal(0, 100, description="percent", **kwargs)
-
-
 class QuotationLineSchema(Schema):
     """A quotation line as given: the item, how many, and optionally a typed price or discount."""
 
     item_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
-    quantity = _decimal(0, quotations.MAX_AMOUNT, above_low=True, below_high=True,
-                        required=True)
-    manual_price = _decimal(0, quotations.MAX_AMOUNT, below_high=True, allow_none=True,
-                            description="unit price overriding the price rules")
-    manual_discount = _percent(allow_none=True)
+    quantity = decimal_field(above_minimum=True, required=True)
+    manual_price = decimal_field(allow_none=True,
+                          metadata={"description": "unit price overriding the price rules"})
+    manual_discount = percent_field(allow_none=True)
     description = fields.String(validate=validate.Length(max=256))
 
 
@@ -69,7 +44,7 @@ class QuotationHeaderSchema(Schema):
     party_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     currency = fields.String(required=True, validate=validate.Length(equal=3))
     valid_until = fields.Date(required=True)
-    discount = _percent(allow_none=True)
+    discount = percent_field(allow_none=True)
 
 
 class QuotationChangeSchema(QuotationHeaderSchema):
@@ -108,14 +83,6 @@ class QuotationListArgsSchema(Schema):
                           metadata={"description": f"pages hold {PER_PAGE} quotations"})
 
 
-def _money(attribute, currency_of):
-    """A money figure as a string rounded to the currency of its record."""
-    return fields.Function(
-        lambda record: str(round_money(getattr(record, attribute), currency_of(record))),
-        metadata={"type": "string"},
-    )
-
-
 class QuotationLineOutSchema(Schema):
     """A priced quotation line and the explanation of its price."""
 
@@ -125,15 +92,15 @@ class QuotationLineOutSchema(Schema):
     item_number = fields.String(attribute="item.number")
     item_name = fields.String(attribute="item.name")
     description = fields.String()
-    quantity = fields.Decimal(as_string=True)
-    manual_price = fields.Decimal(as_string=True, allow_none=True)
-    manual_discount = fields.Decimal(as_string=True, allow_none=True)
-    unit_price = fields.Decimal(as_string=True)
-    discount = fields.Decimal(as_string=True)
-    tax_rate = fields.Decimal(as_string=True)
-    amount = _money("amount", attrgetter("quotation.currency"))
-    tax_amount = _money("tax_amount", attrgetter("quotation.currency"))
-    explanation = fields.List(fields.Dict())
+    quantity = decimal_field()
+    manual_price = decimal_field(allow_none=True)
+    manual_discount = decimal_field(allow_none=True)
+    unit_price = decimal_field()
+    discount = decimal_field()
+    tax_rate = decimal_field()
+    amount = money_field("amount", attrgetter("quotation.currency"))
+    tax_amount = money_field("tax_amount", attrgetter("quotation.currency"))
+    explanation = fields.List(fields.Nested(PriceStepSchema))
 
 
 class QuotationSummarySchema(Schema):
@@ -148,10 +115,10 @@ class QuotationSummarySchema(Schema):
     party_name = fields.String(attribute="party.name")
     currency = fields.String()
     valid_until = fields.Date()
-    discount = fields.Decimal(as_string=True)
-    untaxed = _money("untaxed", attrgetter("currency"))
-    tax = _money("tax", attrgetter("currency"))
-    total = _money("total", attrgetter("currency"))
+    discount = decimal_field()
+    untaxed = money_field("untaxed", attrgetter("currency"))
+    tax = money_field("tax", attrgetter("currency"))
+    total = money_field("total", attrgetter("currency"))
     lost_reason = fields.String()
     order_id = fields.Integer(allow_none=True)
     order_number = fields.Function(

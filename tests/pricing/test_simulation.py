@@ -355,7 +355,7 @@ def test_the_simulation_page_says_what_is_wrong_on_each_row(client, catalogue, l
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     row_3 = text[text.index('name="item_id_3"'):text.index('name="item_id_4"')]
-    assert "Must be greater than 0." in row_3
+    assert "Must be above 0." in row_3
     assert 'name="quantity_3" value="-2"' in row_3
 
     no_lines = client.post("/pricing/simulate", data={"csrf_token": token, "currency": "EUR"})

@@ -1,12 +1,12 @@
-"""Fixtures of the sales tests: a catalogue of parties and items on an app with sales and pricing."""
+"""Fixtures of the sales tests: parties and items on an app with sales and pricing."""
 
 from decimal import Decimal
 
 import pytest
 
 from core import items, parties
-from core.testing import api_client
 from core.models import CustomerGroup, ItemGroup, TaxCategory
+from core.testing import api_client
 
 
 def add_catalogue(registry):

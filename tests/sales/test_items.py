@@ -253,7 +253,7 @@ def test_web_item_forms_show_what_is_wrong(web, registry, taxes):
     assert refused.status_code == 422
     text = page_text(refused)
     assert "Unknown currency: give its ISO 4217 code, e.g. EUR." in text
-    assert "Must be greater than or equal to 0" in text
+    assert "Must be at least 0." in text
     assert 'value="EURO"' in refused.get_data(as_text=True), "the input is kept"
 
     unknown_tax = web.post("/items/new", data={
@@ -280,7 +280,7 @@ def test_web_item_forms_show_what_is_wrong(web, registry, taxes):
     rate = web.post("/items/tax-categories", data={"code": "VAT20", "name": "x", "rate": "200",
                                                    "csrf_token": token})
     assert rate.status_code == 422
-    assert "Must be greater than or equal to 0 and less than or equal to 100." in page_text(rate)
+    assert "Must be at least 0 and at most 100." in page_text(rate)
     group = web.post("/items/item-groups", data={"code": "TOOLS", "name": "x",
                                                  "csrf_token": token})
     assert group.status_code == 422 and "This code is taken." in page_text(group)

@@ -249,7 +249,7 @@ def test_the_web_form_creates_a_quotation_and_adds_and_removes_lines(browser, sh
     bad = post_form(browser, f"{page_path}/lines", page_path, item_id=shop.hammer,
                     quantity="-3")
     assert bad.status_code == 422
-    assert "Must be greater than 0" in bad.get_data(as_text=True)
+    assert "Must be above 0." in bad.get_data(as_text=True)
 
     with shop.session() as s:
         saw_line = s.scalars(select(Quotation)).one().lines[1].id
