@@ -13,11 +13,11 @@ from core.ui import MenuEntry
 from plugins.sales.order_schemas import (
     LineChangeSchema,
     LineInputSchema,
-    OrderLineSchema,
     LinesInputSchema,
     ListArgsSchema,
     OrderChangeSchema,
     OrderCreateSchema,
+    OrderLineSchema,
     OrderPageSchema,
     OrderSchema,
     OrderTypeSchema,
