@@ -94,7 +94,8 @@ def _add_lines(session, hook, order, lines):
         {"order_id": order.id, "position": position + number, "item_id": data["item_id"],
          "description": data.get("description") or items[data["item_id"]].name,
          "quantity": data["quantity"], "manual_price": data.get("manual_price"),
-         "manual_discount": data.get("manual_discount")}
+         "manual_discount": data.get("manual_discount"),
+         "price_source": data.get("price_source")}
         for number, data in enumerate(lines, start=1)
     ])
     reloaded = session.scalars(
@@ -126,6 +127,8 @@ def update_line(session, hook, order, line_id, data):
     for field in ("quantity", "manual_price", "manual_discount", "description"):
         if field in data:
             setattr(line, field, data[field])
+    if "manual_price" in data or "manual_discount" in data:
+        line.price_source = None  # typed by the salesperson now
     price_order(session, hook, order)
     return line
 
@@ -165,7 +168,7 @@ def price_order(session, hook, order):
     _require_draft(order, "repriced")
     lines = [
         PricingLine(index, PricingItem.of(line.item), line.quantity, line.manual_price,
-                    line.manual_discount)
+                    line.manual_discount, line.price_source)
         for index, line in enumerate(order.lines)
     ]
     result = price(hook, pricing_context(order, session), lines)

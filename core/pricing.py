@@ -50,13 +50,15 @@ class PricingItem:
 
 @dataclass(frozen=True)
 class PricingLine:
-    """One line to price: ``key`` identifies it within the document."""
+    """One line to price: ``key`` identifies it within the document; ``manual_source`` says
+    where a typed price or discount comes from when not from the salesperson."""
 
     key: int
     item: PricingItem
     quantity: Decimal
     manual_price: Decimal | None = None
     manual_discount: Decimal | None = None
+    manual_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,14 +138,14 @@ def price(hook, context, lines):
                                     f"propose a rule for line {rule.line!r}, which is not there")
             candidates[rule.line].append(rule)
     for line in lines:
+        source = f"from {line.manual_source}" if line.manual_source else "typed on the line"
         if line.manual_price is not None:
             candidates[line.key].append(PriceRule(line.key, "price", line.manual_price,
-                                                  MANUAL_PRIORITY, "manual",
-                                                  "price typed on the line"))
+                                                  MANUAL_PRIORITY, "manual", f"price {source}"))
         if line.manual_discount is not None:
             candidates[line.key].append(PriceRule(line.key, "discount", line.manual_discount,
                                                   MANUAL_PRIORITY, "manual",
-                                                  "discount typed on the line"))
+                                                  f"discount {source}"))
     priced = [_price_line(line, candidates[line.key], context) for line in lines]
     untaxed = sum((p.amount for p in priced), ZERO)
     tax = sum((p.tax_amount for p in priced), ZERO)

@@ -57,6 +57,8 @@ class OrderLine(Base):
     # What the salesperson typed, if anything; pricing treats it as the strongest rule.
     manual_price: Mapped[Decimal | None] = mapped_column(Amount)
     manual_discount: Mapped[Decimal | None] = mapped_column(Amount)
+    # Where the typed price and discount come from, when not from the salesperson (a quotation).
+    price_source: Mapped[str | None] = mapped_column(String(64))
     unit_price: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     discount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))  # percent
     tax_rate: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))  # percent

@@ -72,6 +72,7 @@ class OrderLineSchema(Schema):
     quantity = decimal_field()
     manual_price = decimal_field(data_key="typed_unit_price")
     manual_discount = decimal_field(data_key="typed_discount")
+    price_source = fields.String(allow_none=True)
     unit_price = decimal_field()
     discount = decimal_field()
     tax_rate = decimal_field()

@@ -293,30 +293,16 @@ def accept_quotation(session, hook, quotation, today=None):
         "lines": [
             {"item_id": line.item_id, "description": line.description,
              "quantity": line.quantity, "manual_price": line.unit_price,
-             "manual_discount": line.discount}
+             "manual_discount": line.discount,
+             "price_source": f"quotation {quotation.number}"}
             for line in quotation.lines
         ],
     })
-    for line in order.lines:
-        line.explanation = _quoted(line.explanation, quotation.number)
     quotation.order = order
     quotation.status = "accepted"
     advance_to(session, quotation.party, "customer", f"quotation {quotation.number} accepted")
     session.flush()
     return order
-
-
-def _quoted(explanation, number):
-    """``explanation`` of an order line whose typed price and discount come from quotation
-    ``number``, saying so.
-
-    Repricing the order (changing or confirming it) writes the kernel's wording back.
-    """
-    return [
-        {**entry, "rule": f"{entry['effect']} from quotation {number}"}
-        if entry["kind"] == "manual" else entry
-        for entry in explanation
-    ]
 
 
 def lose_quotation(session, quotation, reason):

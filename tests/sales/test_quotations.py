@@ -375,6 +375,16 @@ def test_sending_then_accepting_makes_a_sales_order_at_the_quoted_prices(api, sh
         assert (party.history[-1].old_stage, party.history[-1].cause) == (
             "prospect", "quotation QT-00001 accepted")
 
+    # Repricing and confirming the order keep saying where its prices come from.
+    assert api.patch(f"/api/v1/orders/{order_id}", json={"requested_ship_date": None}
+                     ).status_code == 200
+    confirmed = api.post(f"/api/v1/orders/{order_id}/confirm")
+    assert confirmed.status_code == 200
+    for line in confirmed.json["lines"]:
+        assert line["price_source"] == "quotation QT-00001"
+        assert {e["rule"] for e in line["explanation"] if e["outcome"] == "applied"} >= {
+            "price from quotation QT-00001", "discount from quotation QT-00001"}
+
 
 def test_accepting_from_the_page_links_the_order(browser, api, shop):
     quotation = new_quotation(api, shop, party=shop.customer)

@@ -189,6 +189,7 @@ def upgrade():
         sa.Column("quantity", Amount(), nullable=False),
         sa.Column("manual_price", Amount(), nullable=True),
         sa.Column("manual_discount", Amount(), nullable=True),
+        sa.Column("price_source", sa.String(length=64), nullable=True),
         sa.Column("unit_price", Amount(), nullable=False),
         sa.Column("discount", Amount(), nullable=False),
         sa.Column("tax_rate", Amount(), nullable=False),
