@@ -42,6 +42,33 @@ def percent_field(**kwargs):
     return decimal_field(0, 100, **kwargs)
 
 
+class ListArgsSchema(Schema):
+    """The query arguments of every paged list: text to search for, a page and its size."""
+
+    q = fields.String(load_default="", validate=validate.Length(max=128),
+                      metadata={"description": "text to search for"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+def page_schema(item_schema, name):
+    """The schema of one page of a list: its ``items`` (``item_schema``), the ``total`` count,
+    the ``page``, its size ``per_page`` and the number of ``pages``."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema)),
+        "total": fields.Integer(),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+        "pages": fields.Integer(),
+    }, name=name)
+
+
+def page_of(items, total, args):
+    """One page of a list, as ``page_schema`` describes it, for the ``ListArgsSchema`` args."""
+    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"],
+            "pages": max(1, -(-total // args["per_page"]))}
+
+
 class PriceStepSchema(Schema):
     """One step of a line's price explanation: a rule that applied or lost, and why it lost."""
 

@@ -1,4 +1,5 @@
-"""Demo data of the pricing module: two price lists, and the demo drafts repriced with them."""
+"""Demo data of the pricing module: two price lists, and the demo drafts (orders and quotations)
+repriced with them."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -8,6 +9,8 @@ from sqlalchemy import select
 from core import orders
 from core.models import CustomerGroup, Item, ItemGroup, Order
 from plugins.pricing.models import PriceList, PriceRuleRow
+from plugins.sales import quotations
+from plugins.sales.models import Quotation
 
 
 def load(session, hook):
@@ -37,3 +40,5 @@ def load(session, hook):
     session.flush()
     for order_id in session.scalars(select(Order.id).where(Order.status == "draft")):
         orders.price_order(session, hook, orders.load_order(session, order_id))
+    for quotation_id in session.scalars(select(Quotation.id).where(Quotation.status == "draft")):
+        quotations.price_quotation(session, hook, quotations.load_quotation(session, quotation_id))

@@ -1,10 +1,12 @@
-"""Demo data of the sales module: a catalogue, parties at every stage, an order of each type."""
+"""Demo data of the sales module: a catalogue, parties at every stage, an order of each type and
+quotations in every status."""
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from core import items, orders, parties
 from core.models import CustomerGroup, ItemGroup, TaxCategory
+from plugins.sales import quotations
 
 TAX_CATEGORIES = [("VAT20", "Standard rate", "20"), ("VAT5", "Reduced rate", "5.5"),
                   ("EXEMPT", "Exempt", "0")]
@@ -50,8 +52,18 @@ ORDERS = [
 ]
 
 
+# customer, lines (item number, quantity), what happens to it
+QUOTATIONS = [
+    ("Atelier Moreau", [("DESK-100", 4), ("CHAIR-200", 4)], "revised"),
+    ("Blue Harbor Café", [("LAMP-110", 12), ("BULB-120", 10)], "sent"),
+    ("Contoso Retail", [("SHELF-300", 6), ("SETUP-01", 4)], "accepted"),
+    ("Nordwind Logistics", [("CHAIR-200", 30)], "lost"),
+    ("Atelier Moreau", [("BOOK-900", 10)], "expired"),
+]
+
+
 def load(session, hook):
-    """Add the demo catalogue, parties and orders."""
+    """Add the demo catalogue, parties, orders and quotations."""
     session.add_all(TaxCategory(code=code, name=name, rate=Decimal(rate))
                     for code, name, rate in TAX_CATEGORIES)
     session.add_all(CustomerGroup(code=code, name=name) for code, name in CUSTOMER_GROUPS)
@@ -82,4 +94,27 @@ def load(session, hook):
                       for number, quantity in lines]})
         if confirm:
             orders.confirm_order(session, hook, order)
-    return people, catalogue
+    for customer, lines, fate in QUOTATIONS:
+        _quotation(session, hook, people[customer], catalogue, lines, fate)
+
+
+def _quotation(session, hook, party, catalogue, lines, fate):
+    """A quotation for ``party`` taken to the status ``fate`` names."""
+    today = date.today()
+    issued = today - timedelta(days=60) if fate == "expired" else today
+    quotation = quotations.create_quotation(session, hook, {
+        "party_id": party.id, "currency": "EUR", "valid_until": issued + timedelta(days=30),
+        "lines": [{"item_id": catalogue[number].id, "quantity": Decimal(quantity)}
+                  for number, quantity in lines]}, today=issued)
+    if fate == "revised":
+        quotation = quotations.revise_quotation(session, hook, quotation)
+        quotations.add_lines(session, hook, quotation, [
+            {"item_id": catalogue["LAMP-110"].id, "quantity": Decimal(4),
+             "manual_discount": Decimal(10)}])
+    elif fate == "sent":
+        quotations.send_quotation(session, quotation)
+    elif fate == "accepted":
+        quotations.send_quotation(session, quotation)
+        quotations.accept_quotation(session, hook, quotation)
+    elif fate == "lost":
+        quotations.lose_quotation(session, quotation, "chose a local supplier")

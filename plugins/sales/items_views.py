@@ -14,7 +14,7 @@ from marshmallow import ValidationError as MarshmallowError
 from core.items import create_item, get_item, search_items, update_item
 from core.models import ItemGroup, TaxCategory
 from core.money import CURRENCIES, round_money
-from core.schemas import decimal_field, percent_field
+from core.schemas import ListArgsSchema, decimal_field, page_of, page_schema, percent_field
 from core.ui import MenuEntry
 from plugins.sales.pages import PER_PAGE, page_count, page_number, read_form
 from plugins.sales.records import (
@@ -84,23 +84,7 @@ class ItemChangeSchema(ItemInputSchema):
         exclude = ("number",)
 
 
-class ItemQuerySchema(Schema):
-    """Which items to list: text found in number or name, a page."""
-
-    q = fields.String(load_default="", validate=validate.Length(max=128))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=PER_PAGE, validate=validate.Range(min=1, max=100))
-
-
-class ItemPageSchema(Schema):
-    """One page of items and how many there are in all."""
-
-    items = fields.List(fields.Nested(ItemSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-    pages = fields.Integer()
-
+ItemPageSchema = page_schema(ItemSchema, "ItemPage")
 
 
 def blueprint():
@@ -215,7 +199,7 @@ def api_blueprint():
 
     @blp.route("/items")
     class Items(MethodView):
-        @blp.arguments(ItemQuerySchema, location="query")
+        @blp.arguments(ListArgsSchema, location="query")
         @blp.response(200, ItemPageSchema)
         def get(self, args):
             """Items by number, one page at a time.
@@ -223,8 +207,7 @@ def api_blueprint():
             ``q`` searches number and name; ``per_page`` is at most 100.
             """
             items, total = search_items(db(), args["q"], args["page"], args["per_page"])
-            return {"items": items, "total": total, "page": args["page"],
-                    "per_page": args["per_page"], "pages": page_count(total, args["per_page"])}
+            return page_of(items, total, args)
 
         @blp.arguments(ItemInputSchema)
         @blp.response(201, ItemSchema)

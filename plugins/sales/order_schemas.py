@@ -5,7 +5,14 @@ from operator import attrgetter
 from marshmallow import Schema, fields, validate
 
 from core.db import MAX_ID
-from core.schemas import PriceStepSchema, decimal_field, money_field, percent_field
+from core.schemas import (
+    ListArgsSchema,
+    PriceStepSchema,
+    decimal_field,
+    money_field,
+    page_schema,
+    percent_field,
+)
 
 ID = validate.Range(min=1, max=MAX_ID)
 
@@ -110,12 +117,7 @@ class OrderSummarySchema(OrderSchema):
         exclude = ("lines",)
 
 
-class OrderPageSchema(Schema):
-    """One page of orders."""
-
-    items = fields.List(fields.Nested(OrderSummarySchema))
-    total = fields.Integer()
-    page = fields.Integer()
+OrderPageSchema = page_schema(OrderSummarySchema, "OrderPage")
 
 
 class OrderTypeSchema(Schema):
@@ -132,11 +134,8 @@ class OrderTypeSchema(Schema):
     fixed_from = fields.List(fields.String())
 
 
-class ListArgsSchema(Schema):
-    """Query arguments of an order list."""
+class OrderListArgsSchema(ListArgsSchema):
+    """Query arguments of the order list: text in the number or customer name, status, type."""
 
-    q = fields.String(load_default="", validate=validate.Length(max=128))
     status = fields.String(validate=validate.Length(max=16))
     type = fields.String(validate=validate.Length(max=32))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))

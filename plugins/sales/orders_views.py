@@ -9,15 +9,16 @@ from core import orders
 from core.errors import ComptoirError, ValidationError
 from core.models import STAGES, Item, Party
 from core.ordertypes import order_types
+from core.schemas import page_of
 from core.ui import MenuEntry
 from plugins.sales.order_schemas import (
     LineChangeSchema,
     LineInputSchema,
     LinesInputSchema,
-    ListArgsSchema,
     OrderChangeSchema,
     OrderCreateSchema,
     OrderLineSchema,
+    OrderListArgsSchema,
     OrderPageSchema,
     OrderSchema,
     OrderTypeSchema,
@@ -170,14 +171,14 @@ def api_blueprint():
     class Orders(MethodView):
         decorators = [role_required("sales")]
 
-        @blp.arguments(ListArgsSchema, location="query")
+        @blp.arguments(OrderListArgsSchema, location="query")
         @blp.response(200, OrderPageSchema)
         def get(self, args):
             """Orders, newest first, searched by number or customer name (``q``)."""
             found, total = orders.search_orders(db(), args["q"], args.get("status"),
                                                 args.get("type"), args["page"],
                                                 args["per_page"])
-            return {"items": found, "total": total, "page": args["page"]}
+            return page_of(found, total, args)
 
         @blp.arguments(OrderCreateSchema)
         @blp.response(201, OrderSchema)

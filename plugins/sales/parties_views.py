@@ -20,6 +20,7 @@ from core.errors import ComptoirError, NotFound, ValidationError
 from core.models import STAGES, Address, CustomerGroup, Order, Party
 from core.ordertypes import order_types
 from core.parties import create_party, get_party, merge_parties, search_parties, update_party
+from core.schemas import ListArgsSchema, page_of, page_schema
 from core.ui import MenuEntry
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from plugins.sales.records import (
@@ -120,23 +121,13 @@ class PartyChangeSchema(PartyInputSchema):
     """What changing a party takes, loaded ``partial``: any of the fields of a new party."""
 
 
-class PartyQuerySchema(Schema):
+class PartyQuerySchema(ListArgsSchema):
     """Which parties to list: text found in name, e-mail or phone, a stage, a page."""
 
-    q = fields.String(load_default="", validate=validate.Length(max=128))
     stage = fields.String(validate=validate.OneOf(STAGES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=PER_PAGE, validate=validate.Range(min=1, max=100))
 
 
-class PartyPageSchema(Schema):
-    """One page of parties and how many there are in all."""
-
-    items = fields.List(fields.Nested(PartySchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-    pages = fields.Integer()
+PartyPageSchema = page_schema(PartySchema, "PartyPage")
 
 
 class StageSchema(Schema):
@@ -360,8 +351,7 @@ def api_blueprint():
             """
             parties, total = search_parties(db(), args["q"], args.get("stage"), args["page"],
                                             args["per_page"])
-            return {"items": _with_collections(parties), "total": total, "page": args["page"],
-                    "per_page": args["per_page"], "pages": page_count(total, args["per_page"])}
+            return page_of(_with_collections(parties), total, args)
 
         @blp.arguments(PartyInputSchema)
         @blp.response(201, PartySchema)

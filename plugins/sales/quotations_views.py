@@ -12,7 +12,15 @@ from sqlalchemy import select
 from core.db import MAX_ID
 from core.errors import ComptoirError
 from core.models import Item, Party
-from core.schemas import PriceStepSchema, decimal_field, money_field, percent_field
+from core.schemas import (
+    ListArgsSchema,
+    PriceStepSchema,
+    decimal_field,
+    money_field,
+    page_of,
+    page_schema,
+    percent_field,
+)
 from core.ui import MenuEntry
 from plugins.sales import quotations
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
@@ -73,14 +81,10 @@ class QuotationLoseSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=256))
 
 
-class QuotationListArgsSchema(Schema):
-    """Filters of the quotation list."""
+class QuotationListArgsSchema(ListArgsSchema):
+    """Filters of the quotation list: text in the number or party name, a shown status."""
 
-    q = fields.String(validate=validate.Length(max=100),
-                      metadata={"description": "part of the number or of the party's name"})
     status = fields.String(validate=validate.OneOf(quotations.SHOWN_STATUSES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000),
-                          metadata={"description": f"pages hold {PER_PAGE} quotations"})
 
 
 class QuotationLineOutSchema(Schema):
@@ -330,14 +334,12 @@ def api_blueprint():
     @blp.route("")
     class QuotationList(MethodView):
         @blp.arguments(QuotationListArgsSchema, location="query")
-        @blp.response(200, QuotationSummarySchema(many=True),
-                      headers={"X-Total-Count": {"description": "How many quotations match",
-                                                 "schema": {"type": "integer"}}})
+        @blp.response(200, page_schema(QuotationSummarySchema, "QuotationPage"))
         def get(self, args):
             """Quotations, newest first, a page at a time (archived revisions only on request)."""
             found, total = quotations.search_quotations(
-                db(), args.get("q", ""), args.get("status"), args["page"], PER_PAGE)
-            return found, {"X-Total-Count": str(total)}
+                db(), args["q"], args.get("status"), args["page"], args["per_page"])
+            return page_of(found, total, args)
 
         @blp.arguments(QuotationCreateSchema)
         @blp.response(201, QuotationSchema)
