@@ -5,6 +5,7 @@ on PostgreSQL.  ``pytest --comptoir-db=sqlite,postgresql`` runs each database te
 backend.  Override the ``comptoir_modules`` fixture to offer modules that are not installed.
 """
 
+import functools
 import os
 import re
 import uuid
@@ -70,7 +71,6 @@ def make_app(comptoir_db, comptoir_modules, tmp_path):
     apps = []
 
     def build(modules=(), demo=False, **config):
-        from core import defaults
         from core.modules import enable, initialise
         from web import create_app
 
@@ -92,13 +92,30 @@ def make_app(comptoir_db, comptoir_modules, tmp_path):
         else:
             initialise(registry, modules)
             with registry.session_factory() as session, session.begin():
-                defaults.comptoir_demo_data(session)
+                session.add_all(_demo_users())
         apps.append(app)
         return app
 
     yield build
     for app in apps:
         app.extensions["comptoir"].engine.dispose()
+
+
+def _demo_users():
+    """The kernel's demo users (``sales`` / ``salessales``...), their password hashes computed
+    once per test run: hashing is deliberately slow, and most tests start with these users."""
+    from core.defaults import DEMO_USERS
+    from core.models import User
+
+    return [User(login=login, name=name, password_hash=_password_hash(login * 2),
+                 roles=",".join(roles), active=True) for login, name, roles in DEMO_USERS]
+
+
+@functools.cache
+def _password_hash(password):
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password)
 
 
 @pytest.fixture
