@@ -102,8 +102,12 @@ def make_app(comptoir_db, comptoir_modules, tmp_path):
 
 
 def _demo_users():
-    """The kernel's demo users (``sales`` / ``salessales``...), their password hashes computed
-    once per test run: hashing is deliberately slow, and most tests start with these users."""
+    """The kernel's demo users (``sales`` / ``salessales``...) with cheap password hashes.
+
+    A real hash is deliberately slow to compute and to check (about 0.13 s); every test starts
+    with these users and many log in, so theirs use few iterations.  Users created through
+    ``core.users`` keep the real method.
+    """
     from core.defaults import DEMO_USERS
     from core.models import User
 
@@ -115,7 +119,7 @@ def _demo_users():
 def _password_hash(password):
     from werkzeug.security import generate_password_hash
 
-    return generate_password_hash(password)
+    return generate_password_hash(password, method="pbkdf2:sha256:1000")
 
 
 @pytest.fixture

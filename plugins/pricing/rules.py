@@ -52,16 +52,21 @@ def price_list_rules(lines, context):
         else:
             general.append(row)
     candidates = []
+    described = {}  # rule id → its candidate but the line: described once, however many lines
     for line in lines:
         matching = (by_item.get(line.item.id, []) + by_group.get(line.item.item_group_id, [])
                     + general)
         for row in matching:
             if line.quantity >= row.min_quantity:
-                candidates.append(_candidate(line, row))
+                proposal = described.get(row.id)
+                if proposal is None:
+                    proposal = described[row.id] = _proposal(line, row)
+                candidates.append(PriceRule(line.key, *proposal))
     return candidates
 
 
-def _candidate(line, row):
+def _proposal(line, row):
+    """What ``row`` proposes to any line it matches: effect, value, priority, kind, rule."""
     if row.item_id is not None:
         priority, target = ITEM, f"item {line.item.number}"
     elif row.item_group_id is not None:
@@ -75,5 +80,5 @@ def _candidate(line, row):
     if row.min_quantity:
         description += f", from {row.min_quantity.normalize():f} units"
     if row.price is not None:
-        return PriceRule(line.key, "price", row.price, priority, "price list", description)
-    return PriceRule(line.key, "discount", row.discount, priority, "price list", description)
+        return "price", row.price, priority, "price list", description
+    return "discount", row.discount, priority, "price list", description
