@@ -16,7 +16,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.models import Item, Order, OrderLine, Party
 from core.money import check_currency
 from core.numbering import next_number
-from core.ordertypes import order_type
+from core.ordertypes import order_type, order_types
 from core.parties import advance_to, contains, get_party
 from core.pricing import PricingContext, PricingItem, PricingLine, price
 
@@ -38,7 +38,7 @@ def load_order(session, order_id, *, lock=False):
 def create_order(session, hook, data):
     """Create a draft order from validated ``data`` (header fields and ``lines``) and price it."""
     kind = order_type(hook, data["type"])
-    party = get_party(session, data["party_id"])
+    party = _customer(session, data["party_id"])
     order = Order(
         number=next_number(session, "order"),
         type=kind.code,
@@ -64,8 +64,11 @@ def update_order(session, hook, order, data):
     if "type" in data and data["type"] != order.type:
         change_type(session, hook, order, data["type"])
     if "party_id" in data:
-        order.party = get_party(session, data["party_id"])
-    if "currency" in data:
+        order.party = _customer(session, data["party_id"])
+    if "currency" in data and data["currency"] != order.currency:
+        if any(line.manual_price is not None for line in order.lines):
+            raise Conflict(f"order {order.number} has prices typed in {order.currency}: remove "
+                           "them (or the lines) before changing its currency")
         order.currency = check_currency(data["currency"])
     for field in ("requested_ship_date", "discount"):
         if field in data:
@@ -107,6 +110,14 @@ def _add_lines(session, hook, order, lines):
     for line in added:
         hook.comptoir_order_line_added(order=order, line=line, session=session)
     return added
+
+
+def _customer(session, party_id):
+    """The live party an order is for; a missing or merged one is refused on ``party_id``."""
+    try:
+        return get_party(session, party_id)
+    except (NotFound, Conflict) as error:
+        raise ValidationError(error.message, fields={"party_id": [error.message]}) from None
 
 
 def _items(session, ids):
@@ -209,11 +220,14 @@ def change_type(session, hook, order, code):
     delivered) or the new type does not allow that status (a confirmed order cannot become a
     Journal).  A type with its own sequence (Returned order) gives the order its second number.
     """
-    current = order_type(hook, order.type)
+    if order.status == "cancelled":
+        raise Conflict(f"order {order.number} is cancelled and cannot change type")
     new = order_type(hook, code)
-    if new.code == current.code:
+    if new.code == order.type:
         return order
-    if order.status in current.fixed_from:
+    # The current type may come from a module since disabled: nothing then holds the order.
+    current = order_types(hook).get(order.type)
+    if current is not None and order.status in current.fixed_from:
         raise Conflict(f"order {order.number} is {order.status}: an order of type "
                        f"{current.title} can no longer change type")
     if order.status not in new.statuses:
@@ -226,26 +240,57 @@ def change_type(session, hook, order, code):
     return order
 
 
+class PricesChanged(Conflict):
+    """Confirming found the draft's prices out of date: it was repriced, not confirmed.
+
+    The new prices are flushed; the caller commits them so that the salesperson sees them
+    before confirming again.
+    """
+
+
 def confirm_order(session, hook, order):
-    """Confirm a draft order with the prices it shows, frozen from now on; its party becomes a
+    """Confirm a draft order: price it a last time and freeze its prices; its party becomes a
     customer.
 
     Refused (409) for an order that is not a draft, has no lines, or whose type cannot be
-    confirmed (a Journal).
+    confirmed (a Journal).  If the last pricing changes any figure the salesperson was shown
+    (a price list changed since), the order stays a draft with its new prices and
+    PricesChanged is raised: nobody confirms a total they have not seen.
     """
-    kind = order_type(hook, order.type)
+    kind = _type_of(hook, order)
     _require_draft(order, "confirmed")
     if not kind.can_confirm:
         raise Conflict(f"order {order.number} is a {kind.title}, which stays a draft: change "
                        "its type to confirm it")
     if not order.lines:
         raise Conflict(f"order {order.number} has no lines")
+    shown = _figures(order)
+    price_order(session, hook, order)
+    if _figures(order) != shown:
+        raise PricesChanged(f"the prices of order {order.number} changed since it was last "
+                            f"priced: the total is now {order.total} {order.currency}; check it "
+                            "and confirm again")
     order.status = "confirmed"
     order.confirmed_at = datetime.now()
     advance_to(session, order.party, "customer", f"order {order.number} confirmed")
     hook.comptoir_order_confirmed(order=order, session=session)
     session.flush()
     return order
+
+
+def _figures(order):
+    """Every figure of an order a salesperson sees, to tell whether a pricing changed any."""
+    return [order.untaxed, order.tax, order.total] + [
+        (line.unit_price, line.discount, line.amount, line.tax_amount) for line in order.lines]
+
+
+def _type_of(hook, order):
+    types = order_types(hook)
+    if order.type not in types:
+        raise ValidationError(f"order {order.number} is of type {order.type!r}, which no enabled "
+                              "module provides: change its type",
+                              fields={"type": [f"Type {order.type!r} is not available."]})
+    return types[order.type]
 
 
 def cancel_order(session, order):
@@ -264,12 +309,13 @@ def _require_draft(order, action):
 
 
 def search_orders(session, text="", status=None, type_code=None, page=1, per_page=25):
-    """Orders whose number or customer name contains ``text``, newest first:
+    """Orders whose number, RMA number or customer name contains ``text``, newest first:
     ``(orders, total count)``."""
     query = select(Order).join(Order.party)
     if text:
         pattern = contains(text)
         query = query.where(or_(func.lower(Order.number).like(pattern, escape="\\"),
+                                func.lower(Order.rma_number).like(pattern, escape="\\"),
                                 func.lower(Party.name).like(pattern, escape="\\")))
     if status:
         query = query.where(Order.status == status)

@@ -125,13 +125,23 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
     and every module's documents (``comptoir_parties_merged``) move to the survivor, which takes
     the further of the two stages.  The duplicate is kept, marked as merged, never deleted."""
     if survivor_id == duplicate_id:
-        raise ValidationError("a party cannot be merged into itself",
-                              fields={"duplicate_id": ["Choose another party."]})
+        message = "A party cannot be merged into itself."
+        raise ValidationError(message, fields={"duplicate_id": [message]})
     survivor = get_party(session, survivor_id)
-    duplicate = get_party(session, duplicate_id)
-    for model in (Order, Address, StageChange):
+    try:
+        duplicate = get_party(session, duplicate_id)
+    except (NotFound, Conflict) as error:
+        raise ValidationError(error.message, fields={"duplicate_id": [error.message]}) from None
+    for model in (Order, Address):
         session.execute(update(model).where(model.party_id == duplicate.id)
                         .values(party_id=survivor.id).execution_options(synchronize_session=False))
+    # The duplicate's history joins the survivor's, each entry saying whose it was.
+    session.execute(
+        update(StageChange).where(StageChange.party_id == duplicate.id)
+        .values(party_id=survivor.id,
+                cause=func.substr(StageChange.cause + f" (as {duplicate.name})", 1, 256))
+        .execution_options(synchronize_session=False)
+    )
     survivor.tags = sorted({*survivor.tags, *duplicate.tags}, key=lambda t: t.name)
     survivor.is_vendor = survivor.is_vendor or duplicate.is_vendor
     survivor.customer_group = survivor.customer_group or duplicate.customer_group

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -71,3 +71,8 @@ class QuotationLine(Base):
 
     quotation: Mapped[Quotation] = relationship(back_populates="lines")
     item: Mapped[Item] = relationship()
+
+
+def accepted_quotation(session, order):
+    """The quotation ``order`` was accepted from, or None."""
+    return session.scalar(select(Quotation).where(Quotation.order_id == order.id))

@@ -5,6 +5,7 @@ from operator import attrgetter
 from marshmallow import Schema, fields, validate
 
 from core.db import MAX_ID
+from core.models.orders import STATUSES
 from core.schemas import (
     ListArgsSchema,
     PriceStepSchema,
@@ -13,6 +14,8 @@ from core.schemas import (
     page_schema,
     percent_field,
 )
+from plugins.sales.models import accepted_quotation
+from web.database import db
 
 ID = validate.Range(min=1, max=MAX_ID)
 
@@ -107,14 +110,23 @@ class OrderSchema(Schema):
     total = money_field("total", attrgetter("currency"))
     created_at = fields.DateTime()
     confirmed_at = fields.DateTime(allow_none=True)
+    quotation_id = fields.Function(lambda order: _quotation_of(order, "id"), allow_none=True)
+    quotation_number = fields.Function(lambda order: _quotation_of(order, "number"),
+                                       allow_none=True)
     lines = fields.List(fields.Nested(OrderLineSchema))
+
+
+def _quotation_of(order, attribute):
+    """``attribute`` of the quotation ``order`` was accepted from, or None."""
+    quotation = accepted_quotation(db(), order)
+    return getattr(quotation, attribute) if quotation else None
 
 
 class OrderSummarySchema(OrderSchema):
     """An order in a list: the header and totals, without lines."""
 
     class Meta:
-        exclude = ("lines",)
+        exclude = ("lines", "quotation_id", "quotation_number")
 
 
 OrderPageSchema = page_schema(OrderSummarySchema, "OrderPage")
@@ -137,5 +149,5 @@ class OrderTypeSchema(Schema):
 class OrderListArgsSchema(ListArgsSchema):
     """Query arguments of the order list: text in the number or customer name, status, type."""
 
-    status = fields.String(validate=validate.Length(max=16))
+    status = fields.String(validate=validate.OneOf(STATUSES))
     type = fields.String(validate=validate.Length(max=32))

@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from core import orders
 from core.errors import ComptoirError, ValidationError
-from core.models import STAGES, Item, Party
+from core.models import Item, Party
 from core.ordertypes import order_types
 from core.schemas import page_of
 from core.ui import MenuEntry
+from plugins.sales.models import accepted_quotation
 from plugins.sales.order_schemas import (
     LineChangeSchema,
     LineInputSchema,
@@ -44,7 +45,8 @@ def blueprint():
         page = page_number()
         found, total = orders.search_orders(db(), text, status, None, page, PER_PAGE)
         return render_template("sales/orders.html", orders=found, total=total, page=page,
-                               pages=page_count(total), q=text, status=status)
+                               pages=page_count(total), q=text, status=status,
+                               types=order_types(hook()))
 
     @bp.route("/new", methods=["GET", "POST"])
     def order_new():
@@ -68,7 +70,7 @@ def blueprint():
         order = orders.load_order(db(), order_id)
         page = render_template("sales/order.html", order=order, errors=errors or {},
                                form=request.form, types=order_types(hook()),
-                               items=_items(), stages=STAGES)
+                               items=_items(), quotation=accepted_quotation(db(), order))
         return page, status
 
     def act(order_id, action, done):
@@ -76,6 +78,9 @@ def blueprint():
         order = orders.load_order(db(), order_id, lock=True)
         try:
             action(order)
+        except orders.PricesChanged as error:
+            db().commit()  # keep the new prices: the page shows them
+            return order_page(order_id, errors={"_": [error.message]}, status=error.status)
         except ComptoirError as error:
             db().rollback()
             return order_page(order_id, errors=error.fields or {"_": [error.message]},
@@ -126,14 +131,14 @@ def blueprint():
 
 
 def _line_from_form():
-    """The line typed on the order form; the item is given by its number."""
+    """The line typed on the order form; the item is given by its number.  Every mistake is
+    reported at once."""
+    form = {key: value for key, value in request.form.items() if key != "item"}
+    data, errors = read_form(LineInputSchema(exclude=("item_id",)), _Form(form))
     number = request.form.get("item", "").strip()
     item_id = db().scalar(select(Item.id).where(Item.number == number)) if number else None
     if item_id is None:
-        raise ValidationError(f"no item numbered {number!r}" if number else "choose an item",
-                              fields={"item": ["Unknown item number." if number else "Required."]})
-    form = {key: value for key, value in request.form.items() if key != "item"}
-    data, errors = read_form(LineInputSchema(exclude=("item_id",)), _Form(form))
+        errors = {**(errors or {}), "item": ["Unknown item number." if number else "Required."]}
     if errors:
         raise ValidationError("the line is not valid", fields=errors)
     return {**data, "item_id": item_id}
@@ -174,7 +179,9 @@ def api_blueprint():
         @blp.arguments(OrderListArgsSchema, location="query")
         @blp.response(200, OrderPageSchema)
         def get(self, args):
-            """Orders, newest first, searched by number or customer name (``q``)."""
+            """Orders, newest first, searched by number, RMA number or customer name (``q``)."""
+            if args.get("type") and args["type"] not in order_types(hook()):
+                raise ValidationError("unknown order type", fields={"type": ["Unknown type."]})
             found, total = orders.search_orders(db(), args["q"], args.get("status"),
                                                 args.get("type"), args["page"],
                                                 args["per_page"])
@@ -238,8 +245,16 @@ def api_blueprint():
     @blp.response(200, OrderSchema)
     @role_required("sales")
     def confirm(order_id):
-        """Confirm a draft order: its prices are frozen from now on."""
-        return _commit(orders.confirm_order(db(), hook(), _locked(order_id)))
+        """Confirm a draft order: priced a last time, its prices are frozen from now on.
+
+        409 when that last pricing changed the prices (a price list changed since): the order
+        stays a draft with the new prices, to be checked and confirmed again.
+        """
+        try:
+            return _commit(orders.confirm_order(db(), hook(), _locked(order_id)))
+        except orders.PricesChanged:
+            db().commit()
+            raise
 
     @blp.route("/orders/<id:order_id>/cancel", methods=["POST"])
     @blp.response(200, OrderSchema)

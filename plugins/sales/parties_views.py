@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.db import MAX_ID
-from core.errors import ComptoirError, NotFound, ValidationError
+from core.errors import ComptoirError, NotFound
 from core.models import STAGES, Address, CustomerGroup, Order, Party
 from core.ordertypes import order_types
 from core.parties import create_party, get_party, merge_parties, search_parties, update_party
@@ -160,12 +160,6 @@ def _with_collections(parties):
     return parties
 
 
-def _refuse_self_merge(survivor_id, duplicate_id):
-    if survivor_id == duplicate_id:
-        raise ValidationError("a party cannot be merged into itself",
-                              fields={"duplicate_id": ["Choose another party."]})
-
-
 
 def blueprint():
     """The parties pages: list and search, new party, a party's page with its forms."""
@@ -298,16 +292,16 @@ def blueprint():
         status = 422
         if not errors:
             try:
-                _refuse_self_merge(party.id, data["duplicate_id"])
-                duplicate = get_party(db(), data["duplicate_id"])
-                merge_parties(db(), hook(), party.id, duplicate.id)
+                merge_parties(db(), hook(), party.id, data["duplicate_id"])
+                duplicate = db().get(Party, data["duplicate_id"])
                 db().commit()
                 flash(f"Party {duplicate.name} (#{duplicate.id}) merged into {party.name}.",
                       "info")
                 return redirect(url_for("parties.show", party_id=party.id))
             except ComptoirError as error:  # the duplicate is unknown, merged or this party
                 db().rollback()
-                errors, status = {"duplicate_id": [error.message]}, error.status
+                errors = error.fields or {"duplicate_id": [error.message]}
+                status = error.status
         return _party_page(party, errors, status)
 
     return bp
@@ -410,7 +404,6 @@ def api_blueprint():
         Its orders, quotations, addresses, tags and history move here.  The duplicate is kept,
         marked as merged into this one, and no longer listed.
         """
-        _refuse_self_merge(party_id, data["duplicate_id"])
         survivor = merge_parties(db(), hook(), party_id, data["duplicate_id"])
         db().commit()
         return survivor

@@ -55,5 +55,5 @@ def test_log_in_enter_three_lines_and_see_the_priced_total(server, page):
     assert page.locator("table.lines tbody tr").count() == 3
     page.locator("details.explanation summary").first.click()
     explanation = page.locator("details.explanation").first.inner_text()
-    assert "applied: list price — list price of item HAM: price 12.5" in explanation
-    assert "tax category VAT20" in explanation
+    assert "applied: list price of item HAM gives a unit price of €12.50" in explanation
+    assert "tax category VAT20 gives tax of 20 %" in explanation

@@ -80,3 +80,27 @@ def test_without_the_module_the_sixth_type_is_unknown(sales_api, catalogue):
     assert "consignment" not in {t["code"] for t in sales_api.get("/api/v1/order-types")
                                  .get_json()}
 
+
+
+def test_an_order_of_a_disabled_modules_type_can_still_change_type(make_app, catalogue):
+    from core.modules import disable
+
+    app = make_app(["consignment"])
+    api = api_client(app)
+    order = api.post("/api/v1/orders", json={
+        "party_id": catalogue["acme"], "type": "consignment",
+        "lines": [{"item_id": catalogue["HAM"], "quantity": "1"}]}).get_json()
+    disable(app.extensions["comptoir"], "consignment")
+    refused = api.post(f"/api/v1/orders/{order['id']}/confirm")
+    assert refused.status_code == 422
+    assert "no enabled module provides" in refused.get_json()["message"]
+    changed = api.post(f"/api/v1/orders/{order['id']}/type", json={"type": "sales"})
+    assert changed.status_code == 200
+    assert api.post(f"/api/v1/orders/{order['id']}/confirm").status_code == 200
+
+
+def test_a_cancelled_order_keeps_its_type(sales_api, catalogue):
+    order = new_order(sales_api, catalogue)
+    assert sales_api.post(f"/api/v1/orders/{order['id']}/cancel").status_code == 200
+    refused = sales_api.post(f"/api/v1/orders/{order['id']}/type", json={"type": "returned"})
+    assert refused.status_code == 409

@@ -1,3 +1,6 @@
+from decimal import Decimal
+
+
 def order_body(catalogue, **extra):
     return {"party_id": catalogue["acme"], "type": "sales", "currency": "EUR",
             "lines": [{"item_id": catalogue["HAM"], "quantity": "2"},
@@ -53,3 +56,41 @@ def test_search_treats_wildcards_as_text(sales_api, catalogue):
         assert sales_api.get("/api/v1/orders", query_string={"q": text}).get_json()[
             "total"] == 0, text
     assert sales_api.get("/api/v1/parties", query_string={"q": "%"}).get_json()["total"] == 0
+
+
+def test_confirming_reprices_and_stops_when_prices_moved(sales_app, sales_api, catalogue):
+    from plugins.pricing.models import PriceList, PriceRuleRow
+
+    order = sales_api.post("/api/v1/orders", json=order_body(catalogue)).get_json()
+    registry = sales_app.extensions["comptoir"]
+    with registry.session_factory() as session:
+        session.add(PriceList(name="Late deal", currency="EUR", rules=[
+            PriceRuleRow(item_id=catalogue["HAM"], price=Decimal("10"))]))
+        session.commit()
+    moved = sales_api.post(f"/api/v1/orders/{order['id']}/confirm")
+    assert moved.status_code == 409
+    assert "changed since it was last priced" in moved.get_json()["message"]
+    repriced = sales_api.get(f"/api/v1/orders/{order['id']}").get_json()
+    assert (repriced["status"], repriced["lines"][0]["unit_price"]) == ("draft", "10")
+    assert repriced["untaxed"] == "68.80"  # 2 × 10 + 28.80 + 20
+    confirmed = sales_api.post(f"/api/v1/orders/{order['id']}/confirm")
+    assert confirmed.status_code == 200 and confirmed.get_json()["untaxed"] == "68.80"
+
+
+def test_references_and_filters_are_checked_per_field(sales_api, catalogue):
+    unknown = sales_api.post("/api/v1/orders", json=order_body(catalogue, party_id=999))
+    assert unknown.status_code == 422 and "party_id" in unknown.get_json()["errors"]["json"]
+    for query in ("status=bogus", "type=bogus"):
+        assert sales_api.get(f"/api/v1/orders?{query}").status_code == 422, query
+
+
+def test_the_currency_cannot_change_under_typed_prices(sales_api, catalogue):
+    body = order_body(catalogue)
+    body["lines"][0]["unit_price"] = "11.00"
+    order = sales_api.post("/api/v1/orders", json=body).get_json()
+    refused = sales_api.patch(f"/api/v1/orders/{order['id']}", json={"currency": "JPY"})
+    assert refused.status_code == 409
+    assert sales_api.get(f"/api/v1/orders/{order['id']}").get_json()["currency"] == "EUR"
+    plain = sales_api.post("/api/v1/orders", json=order_body(catalogue)).get_json()
+    no_yen = sales_api.patch(f"/api/v1/orders/{plain['id']}", json={"currency": "JPY"})
+    assert no_yen.status_code == 422 and "no price in JPY" in no_yen.get_json()["message"]
