@@ -107,11 +107,20 @@ def create_quotation(session, hook, data, today=None):
 
 
 def update_quotation(session, hook, quotation, data, today=None):
-    """Change a draft's header (party, currency, validity date, discount) and reprice it."""
-    _require_draft(quotation)
+    """Change a draft's header (party, currency, validity date, discount) and reprice it.
+
+    The currency changes only while no line has a typed unit price (409); the other lines are
+    repriced in the new one (422 when an item has no price in it).
+    """
+    require_draft(quotation)
     if "party_id" in data:
         quotation.party = _party(session, data["party_id"])
-    if "currency" in data:
+    if "currency" in data and data["currency"] != quotation.currency:
+        # A typed price is an amount in the old currency: converting it is not ours to guess.
+        if any(line.manual_price is not None for line in quotation.lines):
+            raise Conflict(f"quotation {quotation.number} has prices typed in "
+                           f"{quotation.currency}: remove them (or the lines) before changing "
+                           "its currency")
         quotation.currency = check_currency(data["currency"])
     if "valid_until" in data:
         quotation.valid_until = _valid_until(data["valid_until"], today)
@@ -138,7 +147,7 @@ def _valid_until(value, today):
 
 def add_lines(session, hook, quotation, lines):
     """Append validated ``lines`` to a draft and reprice it; returns the new lines."""
-    _require_draft(quotation)
+    require_draft(quotation)
     added = _add_lines(session, quotation, lines)
     price_quotation(session, hook, quotation)
     return added
@@ -178,7 +187,7 @@ def _items(session, ids):
 
 def update_line(session, hook, quotation, line_id, data):
     """Change one line of a draft (item, quantity, typed price or discount) and reprice."""
-    _require_draft(quotation)
+    require_draft(quotation)
     line = _line(quotation, line_id)
     if "item_id" in data:
         line.item = _items(session, [data["item_id"]])[data["item_id"]]
@@ -191,7 +200,7 @@ def update_line(session, hook, quotation, line_id, data):
 
 def remove_line(session, hook, quotation, line_id):
     """Remove one line of a draft and reprice."""
-    _require_draft(quotation)
+    require_draft(quotation)
     quotation.lines.remove(_line(quotation, line_id))
     price_quotation(session, hook, quotation)
 
@@ -208,7 +217,7 @@ def price_quotation(session, hook, quotation):
 
     Prices follow the rules of today, for the quotation's party, currency and discount.
     """
-    _require_draft(quotation)
+    require_draft(quotation)
     lines = [
         PricingLine(index, PricingItem.of(line.item), line.quantity, line.manual_price,
                     line.manual_discount)
@@ -264,7 +273,7 @@ def revise_quotation(session, hook, quotation):
 
 def send_quotation(session, quotation, today=None):
     """Mark a draft as sent to the customer (refused once expired or without lines)."""
-    _require_draft(quotation)
+    require_draft(quotation)
     _require_valid(quotation, "sent", today)
     if not quotation.lines:
         raise Conflict(f"quotation {quotation.number} has no lines to send")
@@ -321,7 +330,8 @@ def lose_quotation(session, quotation, reason):
     return quotation
 
 
-def _require_draft(quotation):
+def require_draft(quotation):
+    """Refuse (409) to change a quotation revision that is not a draft, saying why."""
     if quotation.status != "draft":
         raise Conflict(_refusal(quotation, "changed"))
 

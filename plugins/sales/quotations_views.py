@@ -14,7 +14,6 @@ from core.errors import ComptoirError
 from core.models import Item, Party
 from core.schemas import (
     ListArgsSchema,
-    PriceStepSchema,
     decimal_field,
     money_field,
     page_of,
@@ -23,6 +22,12 @@ from core.schemas import (
 )
 from core.ui import MenuEntry
 from plugins.sales import quotations
+from plugins.sales.order_schemas import (
+    LineChangeSchema,
+    LineInputSchema,
+    LinesInputSchema,
+    OrderLineSchema,
+)
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from web.auth import role_required
 from web.database import db
@@ -34,17 +39,6 @@ DEFAULT_VALIDITY = timedelta(days=30)
 
 
 # Schemas -------------------------------------------------------------------------------------
-
-class QuotationLineSchema(Schema):
-    """A quotation line as given: the item, how many, and optionally a typed price or discount."""
-
-    item_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
-    quantity = decimal_field(above_minimum=True, required=True)
-    manual_price = decimal_field(allow_none=True,
-                          metadata={"description": "unit price overriding the price rules"})
-    manual_discount = percent_field(allow_none=True)
-    description = fields.String(validate=validate.Length(max=256))
-
 
 class QuotationHeaderSchema(Schema):
     """A quotation's header: for whom, in which currency, until when, with which discount."""
@@ -62,17 +56,11 @@ class QuotationChangeSchema(QuotationHeaderSchema):
         super().__init__(partial=True, **kwargs)
 
 
-class QuotationLineChangeSchema(QuotationLineSchema):
-    """What changing a line takes: any of its fields."""
-
-    def __init__(self, **kwargs):
-        super().__init__(partial=True, **kwargs)
-
-
 class QuotationCreateSchema(QuotationHeaderSchema):
-    """What creating a quotation takes: its header and its lines."""
+    """What creating a quotation takes: its header and its lines, given as an order's are."""
 
-    lines = fields.List(fields.Nested(QuotationLineSchema), load_default=list)
+    lines = fields.List(fields.Nested(LineInputSchema), load_default=list,
+                        validate=validate.Length(max=10_000))
 
 
 class QuotationLoseSchema(Schema):
@@ -87,24 +75,15 @@ class QuotationListArgsSchema(ListArgsSchema):
     status = fields.String(validate=validate.OneOf(quotations.SHOWN_STATUSES))
 
 
-class QuotationLineOutSchema(Schema):
-    """A priced quotation line and the explanation of its price."""
+class QuotationLineSchema(OrderLineSchema):
+    """A priced quotation line, shown with an order line's keys; a quotation line has no
+    ``price_source`` (its prices come from the price rules or are typed on it)."""
 
-    id = fields.Integer()
-    position = fields.Integer()
-    item_id = fields.Integer()
-    item_number = fields.String(attribute="item.number")
-    item_name = fields.String(attribute="item.name")
-    description = fields.String()
-    quantity = decimal_field()
-    manual_price = decimal_field(allow_none=True)
-    manual_discount = decimal_field(allow_none=True)
-    unit_price = decimal_field()
-    discount = decimal_field()
-    tax_rate = decimal_field()
     amount = money_field("amount", attrgetter("quotation.currency"))
     tax_amount = money_field("tax_amount", attrgetter("quotation.currency"))
-    explanation = fields.List(fields.Nested(PriceStepSchema))
+
+    class Meta:
+        exclude = ("price_source",)
 
 
 class QuotationSummarySchema(Schema):
@@ -134,7 +113,7 @@ class QuotationSummarySchema(Schema):
 class QuotationSchema(QuotationSummarySchema):
     """A quotation revision with its priced lines."""
 
-    lines = fields.List(fields.Nested(QuotationLineOutSchema))
+    lines = fields.List(fields.Nested(QuotationLineSchema))
 
 
 # Pages ---------------------------------------------------------------------------------------
@@ -179,60 +158,72 @@ def quotation_new():
     form = request.form if request.method == "POST" else {
         "currency": "EUR", "valid_until": (date.today() + DEFAULT_VALIDITY).isoformat(),
     }
-    errors = {}
+    errors, status = {}, 200
     if request.method == "POST":
         data, errors = read_form(QuotationHeaderSchema())
+        status = 422 if errors else 200
         if not errors:
             try:
                 quotation = quotations.create_quotation(db(), hook(), data)
             except ComptoirError as error:
-                errors = _field_errors(error)
+                errors, status = _refusal_shown(error), error.status
             else:
                 db().commit()
                 flash(f"Quotation {quotation.number} created.", "info")
                 return redirect(url_for("quotations.quotation_page", quotation_id=quotation.id))
-    return _header_form(None, form, errors)
+    return _header_form(None, form, errors, status)
 
 
 def quotation_edit(quotation_id):
-    """The form changing a draft's header: party, currency, validity date, discount."""
+    """The form changing a draft's header: party, currency, validity date, discount.
+
+    A revision that is no longer a draft is shown instead, with why it cannot change (409).
+    """
     quotation = quotations.load_quotation(db(), quotation_id, lock=request.method == "POST")
+    try:
+        quotations.require_draft(quotation)
+    except ComptoirError as error:
+        db().rollback()
+        flash(error.message, "error")
+        return _page(quotation_id, status=error.status)
     form = request.form if request.method == "POST" else {
         "party_id": quotation.party_id, "currency": quotation.currency,
         "valid_until": quotation.valid_until.isoformat(),
         "discount": f"{quotation.discount:f}" if quotation.discount else "",
     }
-    errors = {}
+    errors, status = {}, 200
     if request.method == "POST":
         data, errors = read_form(QuotationHeaderSchema())
+        status = 422 if errors else 200
         if not errors:
             try:
                 # An emptied discount box means no discount.
                 quotations.update_quotation(db(), hook(), quotation,
                                             {"discount": None, **data})
             except ComptoirError as error:
-                errors = _field_errors(error)
+                errors, status = _refusal_shown(error), error.status
                 quotation = quotations.load_quotation(db(), quotation_id)
             else:
                 db().commit()
                 flash(f"Quotation {quotation.number} saved.", "info")
                 return redirect(url_for("quotations.quotation_page", quotation_id=quotation.id))
-    return _header_form(quotation, form, errors)
+    return _header_form(quotation, form, errors, status)
 
 
-def _field_errors(error):
-    """Undo the failed change; a refusal tied to fields is shown by them, any other re-raised."""
+def _refusal_shown(error):
+    """Undo the refused change; answer its per-field messages, or flash its message when it
+    names no field (such as a currency change while prices are typed in the old one)."""
     db().rollback()
     if not error.fields:
-        raise error
+        flash(error.message, "error")
     return error.fields
 
 
-def _header_form(quotation, form, errors):
+def _header_form(quotation, form, errors, status=200):
     parties = db().execute(select(Party.id, Party.name).where(Party.merged_into_id.is_(None))
                            .order_by(Party.name, Party.id)).all()
     return render_template("sales/quotation_form.html", quotation=quotation, form=form,
-                           errors=errors, parties=parties), 422 if errors else 200
+                           errors=errors, parties=parties), status
 
 
 def quotation_page(quotation_id):
@@ -267,7 +258,7 @@ def _act(quotation_id, action, done):
 
 def line_add(quotation_id):
     """Add a line (item, quantity, optional typed price and discount) to a draft."""
-    data, errors = read_form(QuotationLineSchema())
+    data, errors = read_form(LineInputSchema())
     if errors:
         return _page(quotation_id, errors, 422)
 
@@ -357,35 +348,40 @@ def api_blueprint():
         @blp.arguments(QuotationChangeSchema)
         @blp.response(200, QuotationSchema)
         def patch(self, data, quotation_id):
-            """Change a draft's party, currency, validity date or discount; reprices it."""
+            """Change a draft's party, currency, validity date or discount; reprices it.
+
+            The currency cannot change (409) while a line has a typed unit price.
+            """
             quotation = quotations.load_quotation(db(), quotation_id, lock=True)
             return done(quotations.update_quotation(db(), hook(), quotation, data))
 
     @blp.route("/<id:quotation_id>/lines", methods=["POST"])
-    @blp.arguments(QuotationLineSchema)
-    @blp.response(201, QuotationSchema)
-    def add_line(data, quotation_id):
-        """Add a line to a draft; answers the repriced quotation."""
+    @blp.arguments(LinesInputSchema)
+    @blp.response(201, QuotationLineSchema(many=True))
+    def lines_add(data, quotation_id):
+        """Append lines to a draft; the quotation is repriced.  Answers the new lines."""
         quotation = quotations.load_quotation(db(), quotation_id, lock=True)
-        quotations.add_lines(db(), hook(), quotation, [data])
-        return done(quotation)
+        added = quotations.add_lines(db(), hook(), quotation, data["lines"])
+        db().commit()
+        return added
 
     @blp.route("/<id:quotation_id>/lines/<id:line_id>")
     class QuotationLineItem(MethodView):
-        @blp.arguments(QuotationLineChangeSchema)
-        @blp.response(200, QuotationSchema)
+        @blp.arguments(LineChangeSchema)
+        @blp.response(200, QuotationLineSchema)
         def patch(self, data, quotation_id, line_id):
-            """Change a line of a draft; answers the repriced quotation."""
+            """Change a line of a draft; the quotation is repriced.  Answers the line."""
             quotation = quotations.load_quotation(db(), quotation_id, lock=True)
-            quotations.update_line(db(), hook(), quotation, line_id, data)
-            return done(quotation)
+            line = quotations.update_line(db(), hook(), quotation, line_id, data)
+            db().commit()
+            return line
 
-        @blp.response(200, QuotationSchema)
+        @blp.response(204)
         def delete(self, quotation_id, line_id):
-            """Remove a line from a draft; answers the repriced quotation."""
+            """Remove a line of a draft; the quotation is repriced."""
             quotation = quotations.load_quotation(db(), quotation_id, lock=True)
             quotations.remove_line(db(), hook(), quotation, line_id)
-            return done(quotation)
+            db().commit()
 
     @blp.route("/<id:quotation_id>/revisions")
     @blp.response(200, QuotationSummarySchema(many=True))
