@@ -125,11 +125,12 @@ def simulate(session, hook, data):
     shaped like SimulationResultSchema, money rounded to the currency.
     """
     currency = _currency(data["currency"])
-    party_id, group_id = data.get("party_id"), None
+    party_id, group = data.get("party_id"), None
     if party_id is not None:
-        group_id = _party(session, party_id).customer_group_id
+        group = _party(session, party_id).customer_group
     elif data.get("customer_group") is not None:
-        group_id = _by_code(session, CustomerGroup, data["customer_group"], "customer_group").id
+        group = _by_code(session, CustomerGroup, data["customer_group"], "customer_group")
+    group_id = group.id if group else None
     items = _items(session, [line["item_id"] for line in data["lines"]])
     lines = [
         PricingLine(index, PricingItem.of(items[line["item_id"]]), line["quantity"],
@@ -142,7 +143,7 @@ def simulate(session, hook, data):
     priced = price(hook, context, lines)
     return {
         "party_id": party_id,
-        "customer_group": data.get("customer_group"),
+        "customer_group": group.code if group else None,  # the party's, when a party is given
         "currency": currency,
         "date": data["date"],
         "discount": plain(data["discount"]),

@@ -40,8 +40,19 @@ PARTIES = [
       ("customer", "framework contract signed")]),
     ("Northwind Supplies", "sales@northwind.example", None, True,
      [("prospect", "supplier of lamps"), ("customer", "buys our installation service")]),
+    # a duplicate of Contoso Retail, entered from a business card: try merging it
+    ("Contoso Retail Ltd", "j.smith@contoso.example", None, False,
+     [("prospect", "business card from the autumn fair")]),
 ]
-# type, customer, lines (item number, quantity), confirmed
+# name: tags and an address (street, postcode, city, country)
+DETAILS = {
+    "Contoso Retail": (["key account", "furniture"], ("12 Market Street", "75002", "Paris", "FR")),
+    "Fabrikam Wholesale": (["distributor"], ("Hafenstraße 4", "20457", "Hamburg", "DE")),
+    "Blue Harbor Café": (["hospitality", "mailing spring"], ("3 Quay Road", "BS1 4QA",
+                                                               "Bristol", "GB")),
+    "Atelier Moreau": (["design studio"], ("8 rue des Arts", "69001", "Lyon", "FR")),
+}
+# type, customer, lines (item number, quantity), confirmed (or "cancelled")
 ORDERS = [
     ("sales", "Contoso Retail", [("DESK-100", 2), ("CHAIR-200", 4), ("LAMP-110", 4)], True),
     ("sales", "Fabrikam Wholesale", [("CHAIR-200", 25), ("BULB-120", 100)], False),
@@ -49,6 +60,7 @@ ORDERS = [
     ("subscription", "Contoso Retail", [("CARE-12", 1)], True),
     ("returned", "Contoso Retail", [("LAMP-110", 1)], False),
     ("item_requirements", "Fabrikam Wholesale", [("SETUP-01", 16), ("DESK-100", 6)], True),
+    ("sales", "Atelier Moreau", [("LAMP-110", 2)], "cancelled"),
 ]
 
 
@@ -79,21 +91,26 @@ def load(session, hook):
     start = datetime.now() - timedelta(days=90)
     for name, email, group, vendor, stages in PARTIES:
         (first, cause), *later = stages
-        party = parties.create_party(session, {"name": name, "email": email, "stage": first,
-                                               "customer_group": group, "is_vendor": vendor},
-                                     cause=cause)
+        tags, (street, postcode, city, country) = DETAILS.get(name, ([], ("", "", "", "")))
+        party = parties.create_party(session, {
+            "name": name, "email": email, "stage": first, "customer_group": group,
+            "is_vendor": vendor, "tags": tags,
+            "addresses": [{"kind": "invoice", "street": street, "postcode": postcode,
+                           "city": city, "country": country}] if city else []}, cause=cause)
         party.history[0].changed_at = start
         for step, (stage, cause) in enumerate(later, start=1):
             parties.set_stage(session, party, stage, cause, when=start + timedelta(days=20 * step))
         people[name] = party
-    for type_code, customer, lines, confirm in ORDERS:
+    for type_code, customer, lines, outcome in ORDERS:
         order = orders.create_order(session, hook, {
             "type": type_code, "party_id": people[customer].id, "currency": "EUR",
             "requested_ship_date": date.today() + timedelta(days=14),
             "lines": [{"item_id": catalogue[number].id, "quantity": Decimal(quantity)}
                       for number, quantity in lines]})
-        if confirm:
+        if outcome is True:
             orders.confirm_order(session, hook, order)
+        elif outcome == "cancelled":
+            orders.cancel_order(session, order)
     for customer, lines, fate in QUOTATIONS:
         _quotation(session, hook, people[customer], catalogue, lines, fate)
 

@@ -11,7 +11,9 @@ def test_demo_data_covers_every_stage_and_order_type(make_app):
     found = api.get("/api/v1/orders?per_page=100").get_json()["items"]
     assert {o["type"] for o in found} == {"journal", "subscription", "sales", "returned",
                                           "item_requirements"}
-    assert {o["status"] for o in found} == {"draft", "confirmed"}
+    assert {o["status"] for o in found} == {"draft", "confirmed", "cancelled"}
+    assert any(p["tags"] and p["addresses"] for p in parties)
+    assert len([p for p in parties if p["name"].startswith("Contoso Retail")]) == 2
     assert all(o["total"] != "0.00" for o in found)
     returned = next(o for o in found if o["type"] == "returned")
     assert returned["rma_number"] == "RMA-00001"

@@ -94,3 +94,10 @@ def test_the_currency_cannot_change_under_typed_prices(sales_api, catalogue):
     plain = sales_api.post("/api/v1/orders", json=order_body(catalogue)).get_json()
     no_yen = sales_api.patch(f"/api/v1/orders/{plain['id']}", json={"currency": "JPY"})
     assert no_yen.status_code == 422 and "no price in JPY" in no_yen.get_json()["message"]
+
+
+def test_a_simulation_for_a_customer_says_which_group_priced_it(sales_api, catalogue):
+    simulated = sales_api.post("/api/v1/pricing/simulate", json={
+        "party_id": catalogue["bolt"], "currency": "EUR",
+        "lines": [{"item_id": catalogue["HAM"], "quantity": "1"}]}).get_json()
+    assert (simulated["customer_group"], simulated["total"]) == ("WHOLESALE", "15.00")
