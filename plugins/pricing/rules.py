@@ -4,7 +4,9 @@ Priority follows specificity: a rule on the item (30) beats one on its item grou
 beats one on every item (10); a rule for the customer's group adds 5 to its target's priority.
 """
 
-from sqlalchemy import or_, select, union_all
+import functools
+
+from sqlalchemy import bindparam, or_, select, union_all
 
 from core.models import CustomerGroup, ItemGroup
 from core.pricing import PriceRule
@@ -17,32 +19,13 @@ def price_list_rules(lines, context):
     """The candidates of every price-list rule matching ``lines`` in ``context``; one query."""
     if not lines:
         return []
-    item_ids = {line.item.id for line in lines}
-    group_ids = {line.item.item_group_id for line in lines} - {None}
-    rule = PriceRuleRow
-    shared = select(rule.id, rule.item_id, rule.item_group_id, rule.customer_group_id,
-                    rule.min_quantity, rule.price, rule.discount, PriceList.name,
-                    ItemGroup.code.label("group_code"),
-                    CustomerGroup.code.label("customer_code"))
-    shared = (
-        shared.join(PriceList, PriceList.id == rule.price_list_id)
-        .outerjoin(ItemGroup, ItemGroup.id == rule.item_group_id)
-        .outerjoin(CustomerGroup, CustomerGroup.id == rule.customer_group_id)
-        .where(
-            PriceList.active,
-            PriceList.currency == context.currency,
-            or_(rule.customer_group_id.is_(None),
-                rule.customer_group_id == context.customer_group_id),
-            or_(rule.start_date.is_(None), rule.start_date <= context.date),
-            or_(rule.end_date.is_(None), rule.end_date >= context.date),
-        )
-    )
-    # Three branches, each using its own index, rather than one OR that scans every rule.
-    rows = context.session.execute(union_all(
-        shared.where(rule.item_id.in_(item_ids)),
-        shared.where(rule.item_id.is_(None), rule.item_group_id.in_(group_ids)),
-        shared.where(rule.item_id.is_(None), rule.item_group_id.is_(None)),
-    )).all()
+    rows = context.session.execute(_matching_rules(), {
+        "currency": context.currency,
+        "customer_group": context.customer_group_id,
+        "day": context.date,
+        "items": sorted({line.item.id for line in lines}),
+        "groups": sorted({line.item.item_group_id for line in lines} - {None}),
+    }).all()
     by_item, by_group, general = {}, {}, []
     for row in rows:
         if row.item_id is not None:
@@ -63,6 +46,36 @@ def price_list_rules(lines, context):
                     proposal = described[row.id] = _proposal(line, row)
                 candidates.append(PriceRule(line.key, *proposal))
     return candidates
+
+
+@functools.cache
+def _matching_rules():
+    """The statement reading the rules that may apply, built once (its parameters are bound
+    at each call): three branches, each using its own index, rather than one OR that scans
+    every rule."""
+    rule = PriceRuleRow
+    shared = (
+        select(rule.id, rule.item_id, rule.item_group_id, rule.customer_group_id,
+               rule.min_quantity, rule.price, rule.discount, PriceList.name,
+               ItemGroup.code.label("group_code"), CustomerGroup.code.label("customer_code"))
+        .join(PriceList, PriceList.id == rule.price_list_id)
+        .outerjoin(ItemGroup, ItemGroup.id == rule.item_group_id)
+        .outerjoin(CustomerGroup, CustomerGroup.id == rule.customer_group_id)
+        .where(
+            PriceList.active,
+            PriceList.currency == bindparam("currency"),
+            or_(rule.customer_group_id.is_(None),
+                rule.customer_group_id == bindparam("customer_group")),
+            or_(rule.start_date.is_(None), rule.start_date <= bindparam("day")),
+            or_(rule.end_date.is_(None), rule.end_date >= bindparam("day")),
+        )
+    )
+    return union_all(
+        shared.where(rule.item_id.in_(bindparam("items", expanding=True))),
+        shared.where(rule.item_id.is_(None),
+                     rule.item_group_id.in_(bindparam("groups", expanding=True))),
+        shared.where(rule.item_id.is_(None), rule.item_group_id.is_(None)),
+    )
 
 
 def _proposal(line, row):
