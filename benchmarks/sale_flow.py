@@ -12,8 +12,8 @@ default; give a PostgreSQL URL (and a schema that exists) to measure there:
                                    [--url postgresql://postgres@127.0.0.1/test --schema s]
 
 Targets on a 2-core machine, SQLite: creating, pricing and confirming 10-line orders at 200
-orders per second or more (the flow figure); one 1,000-line order priced against 10,000 rules in under 100 ms; peak
-memory under 300 MB for 10,000 orders.
+orders per second or more (the flow figure); one 1,000-line order priced against 10,000 rules
+in under 100 ms; peak memory under 300 MB for 10,000 orders.
 """
 
 import argparse

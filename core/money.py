@@ -66,6 +66,14 @@ def round_money(amount, currency):
     return Decimal(amount).quantize(exponent(currency), rounding=ROUND_HALF_UP)
 
 
+def price_text(value, currency):
+    """A unit price as text: with the currency's decimals at least (``12.50``), more when it
+    has them (``9.999``) — a price may be finer than the currency, never shown rounded."""
+    value = Decimal(value)
+    rounded = value.quantize(exponent(currency))
+    return f"{rounded if rounded == value else plain(value):f}"
+
+
 def to_decimal(value, field="value"):
     """``value`` (a string, int or Decimal; never a float) as a finite Decimal."""
     if isinstance(value, float):

@@ -9,6 +9,13 @@ from sqlalchemy import String, insert, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
+from core.errors import ComptoirError
+
+
+class MissingSequence(ComptoirError):
+    """A number was asked of a sequence nobody created: a module's mistake (HTTP 500)."""
+
+    status = 500
 
 
 class Sequence(Base):
@@ -38,6 +45,7 @@ def next_number(session, code):
         .returning(Sequence.next_value, Sequence.prefix, Sequence.padding)
     ).one_or_none()
     if row is None:
-        raise LookupError(f"no number sequence {code!r}")
+        raise MissingSequence(f"there is no number sequence {code!r}: the module using it must "
+                              "create it in one of its migrations")
     value, prefix, padding = row
     return f"{prefix}{value - 1:0{padding}d}"

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Item, Order, OrderLine, Party
 from core.money import check_currency
-from core.numbering import next_number
+from core.numbering import MissingSequence, next_number
 from core.ordertypes import order_type, order_types
 from core.parties import advance_to, contains, get_party
 from core.pricing import PricingContext, PricingItem, PricingLine, price
@@ -51,7 +51,7 @@ def create_order(session, hook, data):
         lines=[],
     )
     if kind.sequence:
-        order.rma_number = next_number(session, kind.sequence)
+        order.rma_number = _second_number(session, kind)
     session.add(order)
     _add_lines(session, hook, order, data.get("lines", ()))
     price_order(session, hook, order)
@@ -110,6 +110,13 @@ def _add_lines(session, hook, order, lines):
     for line in added:
         hook.comptoir_order_line_added(order=order, line=line, session=session)
     return added
+
+
+def _second_number(session, kind):
+    try:
+        return next_number(session, kind.sequence)
+    except MissingSequence as error:
+        raise MissingSequence(f"order type {kind.code!r}: {error.message}") from None
 
 
 def _customer(session, party_id):
@@ -235,13 +242,14 @@ def change_type(session, hook, order, code):
                        f"{new.title} cannot be")
     order.type = new.code
     if new.sequence and order.rma_number is None:
-        order.rma_number = next_number(session, new.sequence)
+        order.rma_number = _second_number(session, new)
     session.flush()
     return order
 
 
 class PricesChanged(Conflict):
-    """Confirming found the draft's prices out of date: it was repriced, not confirmed.
+    """A last pricing found a draft's prices out of date: it was repriced, not confirmed (or
+    sent).
 
     The new prices are flushed; the caller commits them so that the salesperson sees them
     before confirming again.
@@ -264,9 +272,9 @@ def confirm_order(session, hook, order):
                        "its type to confirm it")
     if not order.lines:
         raise Conflict(f"order {order.number} has no lines")
-    shown = _figures(order)
+    shown = figures_shown(order)
     price_order(session, hook, order)
-    if _figures(order) != shown:
+    if figures_shown(order) != shown:
         raise PricesChanged(f"the prices of order {order.number} changed since it was last "
                             f"priced: the total is now {order.total} {order.currency}; check it "
                             "and confirm again")
@@ -278,10 +286,10 @@ def confirm_order(session, hook, order):
     return order
 
 
-def _figures(order):
-    """Every figure of an order a salesperson sees, to tell whether a pricing changed any."""
-    return [order.untaxed, order.tax, order.total] + [
-        (line.unit_price, line.discount, line.amount, line.tax_amount) for line in order.lines]
+def figures_shown(document):
+    """Every figure of an order or quotation people see, to tell whether a pricing changed any."""
+    return [document.untaxed, document.tax, document.total] + [
+        (line.unit_price, line.discount, line.amount, line.tax_amount) for line in document.lines]
 
 
 def _type_of(hook, order):

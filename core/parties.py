@@ -149,7 +149,11 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
         if not getattr(survivor, field):
             setattr(survivor, field, getattr(duplicate, field))
     hook.comptoir_parties_merged(survivor=survivor, duplicate=duplicate, session=session)
-    advance_to(session, survivor, duplicate.stage, f"merged with {duplicate.name}")
+    cause = f"merged with {duplicate.name}"
+    if STAGES.index(duplicate.stage) > STAGES.index(survivor.stage):
+        set_stage(session, survivor, duplicate.stage, cause)
+    else:  # the merge itself is worth a line in the history, stage unchanged
+        _record(session, survivor, survivor.stage, survivor.stage, cause)
     duplicate.merged_into_id = survivor.id
     duplicate.tags = []
     session.flush()

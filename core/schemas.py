@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from core.db import MAX_ID
 from core.models import ROLES
-from core.money import round_money
+from core.money import price_text, round_money
 
 # What an Amount column holds exactly: 12 digits before the point, 6 after it.
 LARGEST_AMOUNT = Decimal(10) ** 12
@@ -40,6 +40,15 @@ def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
 def percent_field(**kwargs):
     """A percentage (a discount, a tax rate): from 0 to 100."""
     return decimal_field(0, 100, **kwargs)
+
+
+def price_field(attribute, currency_of):
+    """A dumped unit price: ``attribute`` of the record as text with at least the decimals of
+    the currency ``currency_of(record)`` gives, more when it has them (never rounded)."""
+    return fields.Function(
+        lambda record: price_text(getattr(record, attribute), currency_of(record)),
+        metadata={"type": "string", "format": "decimal"},
+    )
 
 
 class ListArgsSchema(Schema):

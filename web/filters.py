@@ -1,6 +1,9 @@
-"""Template filters for every page: ``{{ amount | money(currency) }}``, ``{{ qty | plain }}``."""
+"""Template filters for every page: ``{{ amount | money(currency) }}``,
+``{{ price | unit_price(currency) }}``, ``{{ qty | plain }}``."""
 
 from decimal import Decimal
+
+from babel.numbers import format_currency
 
 from core.money import format_money, plain, round_money
 
@@ -8,6 +11,16 @@ from core.money import format_money, plain, round_money
 def money(amount, currency):
     """``amount`` rounded to ``currency`` and written with its symbol (``€1,234.50``)."""
     return format_money(round_money(amount or 0, currency), currency)
+
+
+def unit_price(amount, currency):
+    """A unit price with its currency symbol, as precise as it is: ``€9.999`` (a price may have
+    more decimals than its currency), ``€12.50``."""
+    value = Decimal(amount or 0)
+    if value == round_money(value, currency):
+        return money(value, currency)
+    return format_currency(value, currency, format="¤#,##0.00####", currency_digits=False,
+                           locale="en")
 
 
 def plain_number(value):
@@ -18,4 +31,5 @@ def plain_number(value):
 def register(app):
     """Add the filters to ``app``'s templates."""
     app.add_template_filter(money, "money")
+    app.add_template_filter(unit_price, "unit_price")
     app.add_template_filter(plain_number, "plain")

@@ -59,7 +59,7 @@ class Party(Base):
         back_populates="party", order_by="Address.id", cascade="all, delete-orphan"
     )
     history: Mapped[list["StageChange"]] = relationship(
-        back_populates="party", order_by="StageChange.id"
+        back_populates="party", order_by="[StageChange.changed_at, StageChange.id]"
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.errors import NotFound, ValidationError
 from core.models import CustomerGroup, Item, ItemGroup, Party
-from core.money import check_currency, plain, round_money
+from core.money import check_currency, plain, price_text, round_money
 from core.pricing import PricingContext, PricingItem, PricingLine, price
 from plugins.pricing.models import PriceList, PriceRuleRow
 
@@ -185,7 +185,7 @@ def _line_result(line, result, currency):
         "item_number": line.item.number,
         "item_name": line.item.name,
         "quantity": plain(line.quantity),
-        "unit_price": round_money(result.unit_price, currency),
+        "unit_price": price_text(result.unit_price, currency),
         "discount": plain(result.discount),
         "tax_rate": plain(result.tax_rate),
         "amount": round_money(result.amount, currency),

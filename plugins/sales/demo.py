@@ -129,9 +129,9 @@ def _quotation(session, hook, party, catalogue, lines, fate):
             {"item_id": catalogue["LAMP-110"].id, "quantity": Decimal(4),
              "manual_discount": Decimal(10)}])
     elif fate == "sent":
-        quotations.send_quotation(session, quotation)
+        quotations.send_quotation(session, hook, quotation)
     elif fate == "accepted":
-        quotations.send_quotation(session, quotation)
+        quotations.send_quotation(session, hook, quotation)
         quotations.accept_quotation(session, hook, quotation)
     elif fate == "lost":
         quotations.lose_quotation(session, quotation, "chose a local supplier")

@@ -4,6 +4,7 @@ List prices are stored as entered (up to six decimals) and shown rounded to thei
 """
 
 from decimal import Decimal
+from operator import attrgetter
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
@@ -13,8 +14,15 @@ from marshmallow import ValidationError as MarshmallowError
 
 from core.items import create_item, get_item, search_items, update_item
 from core.models import ItemGroup, TaxCategory
-from core.money import CURRENCIES, round_money
-from core.schemas import ListArgsSchema, decimal_field, page_of, page_schema, percent_field
+from core.money import CURRENCIES
+from core.schemas import (
+    ListArgsSchema,
+    decimal_field,
+    page_of,
+    page_schema,
+    percent_field,
+    price_field,
+)
 from core.ui import MenuEntry
 from plugins.sales.pages import PER_PAGE, page_count, page_number, read_form
 from plugins.sales.records import (
@@ -51,14 +59,12 @@ class ItemSchema(Schema):
     number = fields.String()
     name = fields.String()
     unit = fields.String()
-    list_price = fields.Method("_list_price")
+    list_price = price_field("list_price", attrgetter("currency"))
     currency = fields.String()
     tax_category = fields.Function(lambda item: item.tax_category.code)
     item_group = fields.Function(lambda item: item.item_group.code if item.item_group else None)
     stock_on_hand = decimal_field()
 
-    def _list_price(self, item):
-        return str(round_money(item.list_price, item.currency))
 
 
 class ItemInputSchema(Schema):

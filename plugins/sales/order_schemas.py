@@ -13,6 +13,7 @@ from core.schemas import (
     money_field,
     page_schema,
     percent_field,
+    price_field,
 )
 from plugins.sales.models import accepted_quotation
 from web.database import db
@@ -83,7 +84,7 @@ class OrderLineSchema(Schema):
     manual_price = decimal_field(data_key="typed_unit_price", allow_none=True)
     manual_discount = decimal_field(data_key="typed_discount", allow_none=True)
     price_source = fields.String(allow_none=True)
-    unit_price = decimal_field()
+    unit_price = price_field("unit_price", attrgetter("order.currency"))
     discount = decimal_field()
     tax_rate = decimal_field()
     amount = money_field("amount", attrgetter("order.currency"))

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import orders
 from core.errors import ComptoirError, ValidationError
@@ -136,12 +136,21 @@ def _line_from_form():
     form = {key: value for key, value in request.form.items() if key != "item"}
     data, errors = read_form(LineInputSchema(exclude=("item_id",)), _Form(form))
     number = request.form.get("item", "").strip()
-    item_id = db().scalar(select(Item.id).where(Item.number == number)) if number else None
+    item_id = _item_numbered(number) if number else None
     if item_id is None:
         errors = {**(errors or {}), "item": ["Unknown item number." if number else "Required."]}
     if errors:
         raise ValidationError("the line is not valid", fields=errors)
     return {**data, "item_id": item_id}
+
+
+def _item_numbered(number):
+    """The id of the item numbered ``number``, in any case if no item has it exactly."""
+    exact = db().scalar(select(Item.id).where(Item.number == number))
+    if exact is not None:
+        return exact
+    found = db().scalars(select(Item.id).where(func.lower(Item.number) == number.lower())).all()
+    return found[0] if len(found) == 1 else None
 
 
 class _Form(dict):

@@ -17,7 +17,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.models import Item, Party
 from core.money import check_currency
 from core.numbering import next_number
-from core.orders import create_order, store_prices
+from core.orders import PricesChanged, create_order, figures_shown, store_prices
 from core.parties import advance_to, contains, get_party
 from core.pricing import PricingContext, PricingItem, PricingLine, price
 from plugins.sales.models import Quotation, QuotationLine
@@ -271,12 +271,17 @@ def revise_quotation(session, hook, quotation):
     return revised
 
 
-def send_quotation(session, quotation, today=None):
-    """Mark a draft as sent to the customer (refused once expired or without lines)."""
+def send_quotation(session, hook, quotation, today=None):
+    """Mark a draft as sent to the customer (refused once expired or without lines).
+
+    It is priced a last time first: if any figure moved (a price list changed since), it stays
+    a draft with its new prices and PricesChanged (409) is raised, to be sent again once checked.
+    """
     require_draft(quotation)
     _require_valid(quotation, "sent", today)
     if not quotation.lines:
         raise Conflict(f"quotation {quotation.number} has no lines to send")
+    _price_a_last_time(session, hook, quotation, "send")
     quotation.status = "sent"
     session.flush()
     return quotation
@@ -287,13 +292,17 @@ def accept_quotation(session, hook, quotation, today=None):
 
     The order keeps exactly the quoted prices (each line's unit price and discount are given as
     typed ones) and the quotation keeps the link to it; a party not yet a customer becomes one.
-    Refused once expired, or without lines.  Returns the order.
+    A sent quotation is taken as sent (the customer accepted that offer); a draft is priced a
+    last time first, as when sending.  Refused once expired, or without lines.  Returns the
+    order.
     """
     if quotation.status not in OPEN:
         raise Conflict(_refusal(quotation, "accepted"))
     _require_valid(quotation, "accepted", today)
     if not quotation.lines:
         raise Conflict(f"quotation {quotation.number} has no lines to accept")
+    if quotation.status == "draft":
+        _price_a_last_time(session, hook, quotation, "accept")
     order = create_order(session, hook, {
         "type": "sales",
         "party_id": quotation.party_id,
@@ -312,6 +321,16 @@ def accept_quotation(session, hook, quotation, today=None):
     advance_to(session, quotation.party, "customer", f"quotation {quotation.number} accepted")
     session.flush()
     return order
+
+
+def _price_a_last_time(session, hook, quotation, action):
+    """Reprice a draft; if any figure moved, keep the new prices and raise PricesChanged."""
+    shown = figures_shown(quotation)
+    price_quotation(session, hook, quotation)
+    if figures_shown(quotation) != shown:
+        raise PricesChanged(f"the prices of quotation {quotation.number} changed since it was "
+                            f"last priced: the total is now {quotation.total} "
+                            f"{quotation.currency}; check it and {action} it again")
 
 
 def lose_quotation(session, quotation, reason):

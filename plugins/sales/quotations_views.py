@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.db import MAX_ID
 from core.errors import ComptoirError
 from core.models import Item, Party
+from core.orders import PricesChanged
 from core.schemas import (
     ListArgsSchema,
     decimal_field,
@@ -19,6 +20,7 @@ from core.schemas import (
     page_of,
     page_schema,
     percent_field,
+    price_field,
 )
 from core.ui import MenuEntry
 from plugins.sales import quotations
@@ -79,6 +81,7 @@ class QuotationLineSchema(OrderLineSchema):
     """A priced quotation line, shown with an order line's keys; a quotation line has no
     ``price_source`` (its prices come from the price rules or are typed on it)."""
 
+    unit_price = price_field("unit_price", attrgetter("quotation.currency"))
     amount = money_field("amount", attrgetter("quotation.currency"))
     tax_amount = money_field("tax_amount", attrgetter("quotation.currency"))
 
@@ -241,12 +244,25 @@ def _page(quotation_id, errors=None, status=200):
     ), status
 
 
+def _keeping_new_prices(action):
+    """Run ``action``; if it found the prices moved, commit them before answering 409."""
+    try:
+        return action()
+    except PricesChanged:
+        db().commit()
+        raise
+
+
 def _act(quotation_id, action, done):
     """Run ``action`` on the locked quotation and commit; then flash ``done(result)`` and show
     the quotation ``action`` returns.  A refusal shows the page with the reason and its status."""
     quotation = quotations.load_quotation(db(), quotation_id, lock=True)
     try:
         shown = action(quotation)
+    except PricesChanged as error:
+        db().commit()  # keep the new prices: the page shows them
+        flash(error.message, "error")
+        return _page(quotation_id, error.fields, error.status)
     except ComptoirError as error:
         db().rollback()
         flash(error.message, "error")
@@ -287,7 +303,7 @@ def quotation_revise(quotation_id):
 
 def quotation_send(quotation_id):
     """Mark a draft as sent."""
-    return _act(quotation_id, lambda q: quotations.send_quotation(db(), q),
+    return _act(quotation_id, lambda q: quotations.send_quotation(db(), hook(), q),
                 lambda q: f"Quotation {q.number} marked as sent.")
 
 
@@ -399,19 +415,22 @@ def api_blueprint():
     @blp.route("/<id:quotation_id>/send", methods=["POST"])
     @blp.response(200, QuotationSchema)
     def send(quotation_id):
-        """Mark a draft as sent (409 once expired)."""
+        """Mark a draft as sent (409 once expired, or when its prices moved since it was priced:
+        it then stays a draft showing the new prices)."""
         quotation = quotations.load_quotation(db(), quotation_id, lock=True)
-        return done(quotations.send_quotation(db(), quotation))
+        return done(_keeping_new_prices(lambda: quotations.send_quotation(db(), hook(),
+                                                                          quotation)))
 
     @blp.route("/<id:quotation_id>/accept", methods=["POST"])
     @blp.response(200, QuotationSchema)
     def accept(quotation_id):
         """Convert a draft or sent quotation into a sales order; answers its id and number.
 
-        Refused (409) once the quotation expired.
+        Refused (409) once the quotation expired, or when a draft's prices moved since it was
+        priced (it then stays a draft showing the new prices).
         """
         quotation = quotations.load_quotation(db(), quotation_id, lock=True)
-        quotations.accept_quotation(db(), hook(), quotation)
+        _keeping_new_prices(lambda: quotations.accept_quotation(db(), hook(), quotation))
         return done(quotation)
 
     @blp.route("/<id:quotation_id>/lose", methods=["POST"])

@@ -234,7 +234,7 @@ def test_changing_price_lists_never_alters_a_confirmed_order(client, catalogue, 
     after = client.get(f"/api/v1/orders/{order_id}", headers=headers).json
     assert after == confirmed
     assert [(line["unit_price"], line["discount"], line["amount"]) for line in after["lines"]] == [
-        ("8", "10", "36.00"), ("25", "10", "45.00")]
+        ("8.00", "10", "36.00"), ("25.00", "10", "45.00")]
     assert (after["untaxed"], after["tax"], after["total"]) == ("81.00", "16.20", "97.20")
 
     reprice = client.patch(f"/api/v1/orders/{order_id}", headers=headers, json={"discount": "0"})

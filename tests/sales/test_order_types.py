@@ -104,3 +104,14 @@ def test_a_cancelled_order_keeps_its_type(sales_api, catalogue):
     assert sales_api.post(f"/api/v1/orders/{order['id']}/cancel").status_code == 200
     refused = sales_api.post(f"/api/v1/orders/{order['id']}/type", json={"type": "returned"})
     assert refused.status_code == 409
+
+
+def test_a_type_naming_a_missing_sequence_fails_clearly_and_saves_nothing(make_app, catalogue):
+    api = api_client(make_app(["loan_orders"]))
+    failed = api.post("/api/v1/orders", json={
+        "party_id": catalogue["acme"], "type": "loan",
+        "lines": [{"item_id": catalogue["HAM"], "quantity": "1"}]})
+    assert failed.status_code == 500
+    assert "order type 'loan'" in failed.get_json()["message"]
+    assert "no number sequence 'loan'" in failed.get_json()["message"]
+    assert api.get("/api/v1/orders").get_json()["total"] == 0

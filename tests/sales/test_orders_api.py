@@ -71,7 +71,7 @@ def test_confirming_reprices_and_stops_when_prices_moved(sales_app, sales_api, c
     assert moved.status_code == 409
     assert "changed since it was last priced" in moved.get_json()["message"]
     repriced = sales_api.get(f"/api/v1/orders/{order['id']}").get_json()
-    assert (repriced["status"], repriced["lines"][0]["unit_price"]) == ("draft", "10")
+    assert (repriced["status"], repriced["lines"][0]["unit_price"]) == ("draft", "10.00")
     assert repriced["untaxed"] == "68.80"  # 2 × 10 + 28.80 + 20
     confirmed = sales_api.post(f"/api/v1/orders/{order['id']}/confirm")
     assert confirmed.status_code == 200 and confirmed.get_json()["untaxed"] == "68.80"
@@ -101,3 +101,12 @@ def test_a_simulation_for_a_customer_says_which_group_priced_it(sales_api, catal
         "party_id": catalogue["bolt"], "currency": "EUR",
         "lines": [{"item_id": catalogue["HAM"], "quantity": "1"}]}).get_json()
     assert (simulated["customer_group"], simulated["total"]) == ("WHOLESALE", "15.00")
+
+
+def test_a_price_finer_than_the_currency_is_shown_as_it_is(sales_api, sales_client, catalogue):
+    body = order_body(catalogue, lines=[{"item_id": catalogue["NAIL"], "quantity": "1000",
+                                         "unit_price": "0.0125"}])
+    order = sales_api.post("/api/v1/orders", json=body).get_json()
+    assert (order["lines"][0]["unit_price"], order["untaxed"]) == ("0.0125", "12.50")
+    page = sales_client.get(f"/orders/{order['id']}").get_data(as_text=True)
+    assert "€0.0125" in page and 'id="untaxed">€12.50<' in page

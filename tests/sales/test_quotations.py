@@ -136,7 +136,7 @@ def test_a_quotation_for_a_prospect_is_priced_and_explained(api, shop):
     assert quotation["valid_until"] == LATER
     # 12 × 8.50 − 5% − 10% = 87.21; 2 × 20 − 10% = 36.00; 1 × 10 − 50% − 10% = 4.50
     assert [line["amount"] for line in quotation["lines"]] == ["87.21", "36.00", "4.50"]
-    assert [line["unit_price"] for line in quotation["lines"]] == ["8.5", "20", "10"]
+    assert [line["unit_price"] for line in quotation["lines"]] == ["8.50", "20.00", "10.00"]
     assert quotation["untaxed"] == "127.71"
     assert quotation["tax"] == "25.54"
     assert quotation["total"] == "153.25"
@@ -487,7 +487,7 @@ def test_lines_and_header_of_a_draft_change_and_reprice(api, shop):
     more = api.patch(f"{path}/lines/{line_id}", json={"quantity": "10"})
     assert more.status_code == 200
     assert (more.json["id"], more.json["quantity"]) == (line_id, "10")
-    assert more.json["unit_price"] == "8.5"  # the quantity break now applies
+    assert more.json["unit_price"] == "8.50"  # the quantity break now applies
     assert more.json["amount"] == "80.75"  # 10 × 8.50 − 5%
     assert api.get(path).json["untaxed"] == "80.75"
 
@@ -507,7 +507,7 @@ def test_lines_and_header_of_a_draft_change_and_reprice(api, shop):
                         json={"unit_price": None, "description": "Saw, blue handle"})
     assert untyped.status_code == 200
     assert (untyped.json["typed_unit_price"], untyped.json["typed_discount"]) == (None, "10")
-    assert (untyped.json["unit_price"], untyped.json["amount"]) == ("25", "45.00")
+    assert (untyped.json["unit_price"], untyped.json["amount"]) == ("25.00", "45.00")
     assert untyped.json["description"] == "Saw, blue handle"
 
     header = api.patch(path, json={"discount": "20", "currency": "EUR"})
@@ -567,7 +567,7 @@ def test_the_currency_changes_only_without_typed_prices(api, shop):
     dollars = api.patch(path, json={"currency": "USD"})
     assert dollars.status_code == 200, dollars.json
     assert dollars.json["currency"] == "USD"
-    assert [line["unit_price"] for line in dollars.json["lines"]] == ["30", "30"]
+    assert [line["unit_price"] for line in dollars.json["lines"]] == ["30.00", "30.00"]
     assert [line["amount"] for line in dollars.json["lines"]] == ["30.00", "54.00"]
     assert (dollars.json["untaxed"], dollars.json["total"]) == ("84.00", "100.80")
     applied = [e["rule"] for e in dollars.json["lines"][0]["explanation"]
