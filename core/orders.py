@@ -20,8 +20,6 @@ from core.ordertypes import order_type, order_types
 from core.parties import advance_to, contains, get_party
 from core.pricing import PricingContext, PricingItem, PricingLine, price
 
-EDITABLE = "draft"
-
 
 def load_order(session, order_id, *, lock=False):
     """The order ``order_id`` with its lines and their items; ``lock`` takes its row lock."""
@@ -214,12 +212,6 @@ def store_prices(session, lines, result):
     session.execute(update(type(lines[0])), rows)
 
 
-def apply_price(line, priced):
-    """Set a PricedLine's figures on one line, written at the next flush."""
-    for field in PRICE_FIELDS:
-        setattr(line, field, getattr(priced, field))
-
-
 def change_type(session, hook, order, code):
     """Give ``order`` the order type ``code``.
 
@@ -311,7 +303,7 @@ def cancel_order(session, order):
 
 
 def _require_draft(order, action):
-    if order.status != EDITABLE:
+    if order.status != "draft":
         detail = ": its prices are frozen" if order.status == "confirmed" else ""
         raise Conflict(f"order {order.number} is {order.status} and cannot be {action}{detail}")
 

@@ -31,7 +31,6 @@ from plugins.sales.records import (
     committed,
     create_coded,
     list_coded,
-    money,
     not_blank,
     refused_if_taken,
 )
@@ -110,7 +109,7 @@ def blueprint():
         items, total = search_items(db(), q, page, PER_PAGE)
         return render_template(
             "sales/items.html", items=items, total=total, page=page, pages=page_count(total),
-            q=q, money=money, tax_categories=list_coded(db(), TaxCategory),
+            q=q, tax_categories=list_coded(db(), TaxCategory),
             item_groups=list_coded(db(), ItemGroup), errors=errors or {}, failed=form,
             posted=request.form if errors else {},
         ), status
@@ -141,7 +140,7 @@ def blueprint():
 
     def _form_page(item, errors, values):
         return render_template(
-            "sales/items_form.html", item=item, errors=errors, values=values, money=money,
+            "sales/items_form.html", item=item, errors=errors, values=values,
             tax_categories=list_coded(db(), TaxCategory), item_groups=list_coded(db(), ItemGroup),
         ), 422 if errors else 200
 

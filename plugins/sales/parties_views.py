@@ -29,7 +29,6 @@ from plugins.sales.records import (
     committed,
     create_coded,
     list_coded,
-    money,
     not_blank,
 )
 from web.auth import role_required
@@ -234,7 +233,7 @@ def blueprint():
             "sales/parties_show.html", party=party, survivor=survivor, orders=orders,
             order_total=order_total, type_titles={
                 code: kind.title for code, kind in order_types(hook()).items()
-            }, money=money, values=edited or _current_values(party), stages=STAGES,
+            }, values=edited or _current_values(party), stages=STAGES,
             groups=list_coded(db(), CustomerGroup), kinds=ADDRESS_KINDS, match=match,
             candidates=candidates, errors=errors or {},
             posted=request.form if errors else {},

@@ -9,13 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import ValidationError
-from core.money import format_money, round_money
 from web.database import db
-
-
-def money(amount, currency):
-    """``amount`` rounded to ``currency`` and written as people read it (``€1,234.50``)."""
-    return format_money(round_money(amount, currency), currency)
 
 
 def not_blank(value):
