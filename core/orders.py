@@ -57,10 +57,11 @@ def create_order(session, hook, data):
 
 
 def update_order(session, hook, order, data):
-    """Change a draft order's header (customer, currency, dates, discount, type) and reprice."""
+    """Change a draft order's header (customer, currency, ship date, discount) and reprice.
+
+    The currency cannot change (409) while a line has a typed price: it is in the old one.
+    """
     _require_draft(order, "changed")
-    if "type" in data and data["type"] != order.type:
-        change_type(session, hook, order, data["type"])
     if "party_id" in data:
         order.party = _customer(session, data["party_id"])
     if "currency" in data and data["currency"] != order.currency:
@@ -68,10 +69,10 @@ def update_order(session, hook, order, data):
             raise Conflict(f"order {order.number} has prices typed in {order.currency}: remove "
                            "them (or the lines) before changing its currency")
         order.currency = check_currency(data["currency"])
-    for field in ("requested_ship_date", "discount"):
-        if field in data:
-            setattr(order, field, data[field] if data[field] is not None else
-                    (0 if field == "discount" else None))
+    if "requested_ship_date" in data:
+        order.requested_ship_date = data["requested_ship_date"]
+    if "discount" in data:
+        order.discount = data["discount"] or 0
     price_order(session, hook, order)
     return order
 
@@ -163,11 +164,12 @@ def _line(order, line_id):
     raise NotFound(f"order {order.number} has no line {line_id}")
 
 
-def pricing_context(order, session, on=None):
-    """The pricing context of ``order``: its customer's group, currency, discount and date."""
+def pricing_context(order, session):
+    """The pricing context of ``order``: its customer's group, currency, discount and date (the
+    requested ship date, or today)."""
     return PricingContext(
         currency=order.currency,
-        date=on or order.requested_ship_date or date.today(),
+        date=order.requested_ship_date or date.today(),
         party_id=order.party.id,
         customer_group_id=order.party.customer_group_id,
         discount=order.discount,
