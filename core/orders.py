@@ -8,17 +8,26 @@ written back in one batch.
 
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
+from core.documents import (
+    change_currency,
+    change_line,
+    figures_shown,
+    insert_lines,
+    line_of,
+    party_for,
+    pricing_lines,
+    store_prices,
+)
 from core.errors import Conflict, NotFound, ValidationError
-from core.models import Item, Order, OrderLine, Party
+from core.models import Order, OrderLine, Party
 from core.money import check_currency
 from core.numbering import MissingSequence, next_number
 from core.ordertypes import order_type, order_types
-from core.parties import advance_to, contains, get_party
-from core.pricing import PricingContext, PricingItem, PricingLine, price
+from core.parties import advance_to, contains
+from core.pricing import PricingContext, price
 
 
 def load_order(session, order_id, *, lock=False):
@@ -36,7 +45,7 @@ def load_order(session, order_id, *, lock=False):
 def create_order(session, hook, data):
     """Create a draft order from validated ``data`` (header fields and ``lines``) and price it."""
     kind = order_type(hook, data["type"])
-    party = _customer(session, data["party_id"])
+    party = party_for(session, data["party_id"])
     order = Order(
         number=next_number(session, "order"),
         type=kind.code,
@@ -63,12 +72,9 @@ def update_order(session, hook, order, data):
     """
     _require_draft(order, "changed")
     if "party_id" in data:
-        order.party = _customer(session, data["party_id"])
-    if "currency" in data and data["currency"] != order.currency:
-        if any(line.manual_price is not None for line in order.lines):
-            raise Conflict(f"order {order.number} has prices typed in {order.currency}: remove "
-                           "them (or the lines) before changing its currency")
-        order.currency = check_currency(data["currency"])
+        order.party = party_for(session, data["party_id"])
+    if "currency" in data:
+        change_currency(order, data["currency"], f"order {order.number}")
     if "requested_ship_date" in data:
         order.requested_ship_date = data["requested_ship_date"]
     if "discount" in data:
@@ -86,26 +92,7 @@ def add_lines(session, hook, order, lines):
 
 
 def _add_lines(session, hook, order, lines):
-    """Insert ``lines`` in one statement, then reload the order's lines with their items."""
-    if not lines:
-        return []
-    items = _items(session, [line["item_id"] for line in lines])
-    session.flush()  # the order needs its id
-    position = max((line.position for line in order.lines), default=0)
-    session.execute(insert(OrderLine), [
-        {"order_id": order.id, "position": position + number, "item_id": data["item_id"],
-         "description": data.get("description") or items[data["item_id"]].name,
-         "quantity": data["quantity"], "manual_price": data.get("manual_price"),
-         "manual_discount": data.get("manual_discount"),
-         "price_source": data.get("price_source")}
-        for number, data in enumerate(lines, start=1)
-    ])
-    reloaded = session.scalars(
-        select(OrderLine).where(OrderLine.order_id == order.id)
-        .order_by(OrderLine.position).options(selectinload(OrderLine.item))
-    ).all()
-    set_committed_value(order, "lines", reloaded)
-    added = [line for line in reloaded if line.position > position]
+    added = insert_lines(session, order, OrderLine, "order_id", lines)
     for line in added:
         hook.comptoir_order_line_added(order=order, line=line, session=session)
     return added
@@ -118,34 +105,11 @@ def _second_number(session, kind):
         raise MissingSequence(f"order type {kind.code!r}: {error.message}") from None
 
 
-def _customer(session, party_id):
-    """The live party an order is for; a missing or merged one is refused on ``party_id``."""
-    try:
-        return get_party(session, party_id)
-    except (NotFound, Conflict) as error:
-        raise ValidationError(error.message, fields={"party_id": [error.message]}) from None
-
-
-def _items(session, ids):
-    found = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(set(ids))))}
-    missing = sorted(set(ids) - set(found))
-    if missing:
-        raise ValidationError(f"unknown item {missing[0]}",
-                              fields={"lines": [f"Item {i} does not exist." for i in missing]})
-    return found
-
-
 def update_line(session, hook, order, line_id, data):
     """Change one line of a draft order (quantity, typed price or discount) and reprice."""
     _require_draft(order, "changed")
-    line = _line(order, line_id)
-    if "item_id" in data:
-        line.item = _items(session, [data["item_id"]])[data["item_id"]]
-    for field in ("quantity", "manual_price", "manual_discount", "description"):
-        if field in data:
-            setattr(line, field, data[field])
-    if "manual_price" in data or "manual_discount" in data:
-        line.price_source = None  # typed by the salesperson now
+    line = line_of(order, line_id, f"order {order.number}")
+    change_line(session, line, data)
     price_order(session, hook, order)
     return line
 
@@ -153,15 +117,8 @@ def update_line(session, hook, order, line_id, data):
 def remove_line(session, hook, order, line_id):
     """Remove one line of a draft order and reprice."""
     _require_draft(order, "changed")
-    order.lines.remove(_line(order, line_id))
+    order.lines.remove(line_of(order, line_id, f"order {order.number}"))
     price_order(session, hook, order)
-
-
-def _line(order, line_id):
-    for line in order.lines:
-        if line.id == line_id:
-            return line
-    raise NotFound(f"order {order.number} has no line {line_id}")
 
 
 def pricing_context(order, session):
@@ -184,34 +141,12 @@ def price_order(session, hook, order):
     Refused (409) once the order is confirmed: its prices are frozen.
     """
     _require_draft(order, "repriced")
-    lines = [
-        PricingLine(index, PricingItem.of(line.item), line.quantity, line.manual_price,
-                    line.manual_discount, line.price_source)
-        for index, line in enumerate(order.lines)
-    ]
-    result = price(hook, pricing_context(order, session), lines)
+    result = price(hook, pricing_context(order, session), pricing_lines(order))
     session.flush()  # every line has its id
     store_prices(session, order.lines, result)
     order.untaxed, order.tax, order.total = result.untaxed, result.tax, result.total
     session.flush()
     return result
-
-
-PRICE_FIELDS = ("unit_price", "discount", "tax_rate", "amount", "tax_amount", "explanation")
-
-
-def store_prices(session, lines, result):
-    """Write a PricedDocument's figures onto ``lines`` (order or quotation lines, all of one
-    kind, already flushed) with one UPDATE statement, however many lines there are."""
-    if not lines:
-        return
-    rows = []
-    for line, priced in zip(lines, result.lines, strict=True):
-        values = {field: getattr(priced, field) for field in PRICE_FIELDS}
-        rows.append({"id": line.id, **values})
-        for field, value in values.items():  # the objects match the rows written: not dirty
-            set_committed_value(line, field, value)
-    session.execute(update(type(lines[0])), rows)
 
 
 def change_type(session, hook, order, code):
@@ -278,12 +213,6 @@ def confirm_order(session, hook, order):
     hook.comptoir_order_confirmed(order=order, session=session)
     session.flush()
     return order
-
-
-def figures_shown(document):
-    """Every figure of an order or quotation people see, to tell whether a pricing changed any."""
-    return [document.untaxed, document.tax, document.total] + [
-        (line.unit_price, line.discount, line.amount, line.tax_amount) for line in document.lines]
 
 
 def _type_of(hook, order):

@@ -9,17 +9,26 @@ lines.
 
 from datetime import date
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
+from core.documents import (
+    change_currency,
+    change_line,
+    figures_shown,
+    insert_lines,
+    line_of,
+    party_for,
+    pricing_lines,
+    store_prices,
+)
 from core.errors import Conflict, NotFound, ValidationError
-from core.models import Item, Party
+from core.models import Party
 from core.money import check_currency
 from core.numbering import next_number
-from core.orders import PricesChanged, create_order, figures_shown, store_prices
-from core.parties import advance_to, contains, get_party
-from core.pricing import PricingContext, PricingItem, PricingLine, price
+from core.orders import PricesChanged, create_order
+from core.parties import advance_to, contains
+from core.pricing import PricingContext, price
 from plugins.sales.models import Quotation, QuotationLine
 
 # What people see: the stored statuses, with open quotations past their date shown "expired".
@@ -92,7 +101,7 @@ def create_quotation(session, hook, data, today=None):
     quotation = Quotation(
         number=next_number(session, "quotation"),
         revision=1,
-        party=_party(session, data["party_id"]),
+        party=party_for(session, data["party_id"]),
         currency=check_currency(data["currency"]),
         valid_until=_valid_until(data["valid_until"], today),
         discount=data.get("discount") or 0,
@@ -101,7 +110,7 @@ def create_quotation(session, hook, data, today=None):
         lines=[],
     )
     session.add(quotation)
-    _add_lines(session, quotation, data.get("lines", ()))
+    insert_lines(session, quotation, QuotationLine, "quotation_id", data.get("lines", ()))
     price_quotation(session, hook, quotation)
     return quotation
 
@@ -114,28 +123,15 @@ def update_quotation(session, hook, quotation, data, today=None):
     """
     require_draft(quotation)
     if "party_id" in data:
-        quotation.party = _party(session, data["party_id"])
-    if "currency" in data and data["currency"] != quotation.currency:
-        # A typed price is an amount in the old currency: converting it is not ours to guess.
-        if any(line.manual_price is not None for line in quotation.lines):
-            raise Conflict(f"quotation {quotation.number} has prices typed in "
-                           f"{quotation.currency}: remove them (or the lines) before changing "
-                           "its currency")
-        quotation.currency = check_currency(data["currency"])
+        quotation.party = party_for(session, data["party_id"])
+    if "currency" in data:
+        change_currency(quotation, data["currency"], f"quotation {quotation.number}")
     if "valid_until" in data:
         quotation.valid_until = _valid_until(data["valid_until"], today)
     if "discount" in data:
         quotation.discount = data["discount"] or 0
     price_quotation(session, hook, quotation)
     return quotation
-
-
-def _party(session, party_id):
-    """The live party ``party_id``; refused per field (422) when missing or merged away."""
-    try:
-        return get_party(session, party_id)
-    except (NotFound, Conflict) as error:
-        raise ValidationError(error.message, fields={"party_id": [error.message]}) from None
 
 
 def _valid_until(value, today):
@@ -148,52 +144,16 @@ def _valid_until(value, today):
 def add_lines(session, hook, quotation, lines):
     """Append validated ``lines`` to a draft and reprice it; returns the new lines."""
     require_draft(quotation)
-    added = _add_lines(session, quotation, lines)
+    added = insert_lines(session, quotation, QuotationLine, "quotation_id", lines)
     price_quotation(session, hook, quotation)
     return added
-
-
-def _add_lines(session, quotation, lines):
-    """Insert ``lines`` in one statement, then reload the quotation's lines with their items."""
-    if not lines:
-        return []
-    items = _items(session, [line["item_id"] for line in lines])
-    session.flush()  # the quotation needs its id
-    position = max((line.position for line in quotation.lines), default=0)
-    session.execute(insert(QuotationLine), [
-        {"quotation_id": quotation.id, "position": position + number,
-         "item_id": data["item_id"],
-         "description": data.get("description") or items[data["item_id"]].name,
-         "quantity": data["quantity"], "manual_price": data.get("manual_price"),
-         "manual_discount": data.get("manual_discount")}
-        for number, data in enumerate(lines, start=1)
-    ])
-    reloaded = session.scalars(
-        select(QuotationLine).where(QuotationLine.quotation_id == quotation.id)
-        .order_by(QuotationLine.position).options(selectinload(QuotationLine.item))
-    ).all()
-    set_committed_value(quotation, "lines", reloaded)
-    return [line for line in reloaded if line.position > position]
-
-
-def _items(session, ids):
-    found = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(set(ids))))}
-    missing = sorted(set(ids) - set(found))
-    if missing:
-        raise ValidationError(f"unknown item {missing[0]}",
-                              fields={"lines": [f"Item {i} does not exist." for i in missing]})
-    return found
 
 
 def update_line(session, hook, quotation, line_id, data):
     """Change one line of a draft (item, quantity, typed price or discount) and reprice."""
     require_draft(quotation)
-    line = _line(quotation, line_id)
-    if "item_id" in data:
-        line.item = _items(session, [data["item_id"]])[data["item_id"]]
-    for field in ("quantity", "manual_price", "manual_discount", "description"):
-        if field in data:
-            setattr(line, field, data[field])
+    line = line_of(quotation, line_id, f"quotation {quotation.number}")
+    change_line(session, line, data)
     price_quotation(session, hook, quotation)
     return line
 
@@ -201,15 +161,8 @@ def update_line(session, hook, quotation, line_id, data):
 def remove_line(session, hook, quotation, line_id):
     """Remove one line of a draft and reprice."""
     require_draft(quotation)
-    quotation.lines.remove(_line(quotation, line_id))
+    quotation.lines.remove(line_of(quotation, line_id, f"quotation {quotation.number}"))
     price_quotation(session, hook, quotation)
-
-
-def _line(quotation, line_id):
-    for line in quotation.lines:
-        if line.id == line_id:
-            return line
-    raise NotFound(f"quotation {quotation.number} has no line {line_id}")
 
 
 def price_quotation(session, hook, quotation):
@@ -218,11 +171,7 @@ def price_quotation(session, hook, quotation):
     Prices follow the rules of today, for the quotation's party, currency and discount.
     """
     require_draft(quotation)
-    lines = [
-        PricingLine(index, PricingItem.of(line.item), line.quantity, line.manual_price,
-                    line.manual_discount)
-        for index, line in enumerate(quotation.lines)
-    ]
+    lines = pricing_lines(quotation)
     context = PricingContext(
         currency=quotation.currency,
         date=date.today(),
@@ -262,7 +211,7 @@ def revise_quotation(session, hook, quotation):
         lines=[],
     )
     session.add(revised)
-    _add_lines(session, revised, [
+    insert_lines(session, revised, QuotationLine, "quotation_id", [
         {"item_id": line.item_id, "description": line.description, "quantity": line.quantity,
          "manual_price": line.manual_price, "manual_discount": line.manual_discount}
         for line in quotation.lines

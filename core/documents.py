@@ -1,0 +1,125 @@
+"""What orders and quotations share: the party they are for, their lines, their pricing.
+
+A *document* has ``lines`` (each with an ``item``, ``position``, ``quantity``, the typed
+``manual_price`` and ``manual_discount``, and the priced figures), a ``currency`` and totals.
+The functions work inside the caller's transaction and cost a fixed number of SQL statements
+whatever the number of lines.
+"""
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from core.errors import Conflict, NotFound, ValidationError
+from core.models import Item
+from core.money import check_currency
+from core.parties import get_party
+from core.pricing import PricingItem, PricingLine
+
+PRICE_FIELDS = ("unit_price", "discount", "tax_rate", "amount", "tax_amount", "explanation")
+TYPED_FIELDS = ("quantity", "manual_price", "manual_discount", "description")
+
+
+def party_for(session, party_id):
+    """The live party a document is for; a missing or merged one is refused on ``party_id``."""
+    try:
+        return get_party(session, party_id)
+    except (NotFound, Conflict) as error:
+        raise ValidationError(error.message, fields={"party_id": [error.message]}) from None
+
+
+def items_by_id(session, ids):
+    """The items ``ids`` name, by id, in one query; unknown ones are refused on ``lines``."""
+    found = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(set(ids))))}
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise ValidationError(f"unknown item {missing[0]}",
+                              fields={"lines": [f"Item {i} does not exist." for i in missing]})
+    return found
+
+
+def insert_lines(session, document, line_model, owner, lines):
+    """Insert validated ``lines`` after ``document``'s last one with one statement, reload all
+    its lines with their items, and return the new ones.  ``owner`` names the lines' column
+    pointing at the document (``"order_id"``)."""
+    if not lines:
+        return []
+    items = items_by_id(session, [line["item_id"] for line in lines])
+    session.flush()  # the document needs its id
+    position = max((line.position for line in document.lines), default=0)
+    # Columns some kinds of line have (an order line's price_source), filled when given.
+    optional = [name for name in ("price_source",) if hasattr(line_model, name)]
+    session.execute(insert(line_model), [
+        {owner: document.id, "position": position + number, "item_id": data["item_id"],
+         "description": data.get("description") or items[data["item_id"]].name,
+         "quantity": data["quantity"], "manual_price": data.get("manual_price"),
+         "manual_discount": data.get("manual_discount"),
+         **{name: data.get(name) for name in optional}}
+        for number, data in enumerate(lines, start=1)
+    ])
+    reloaded = session.scalars(
+        select(line_model).where(getattr(line_model, owner) == document.id)
+        .order_by(line_model.position).options(selectinload(line_model.item))
+    ).all()
+    set_committed_value(document, "lines", reloaded)
+    return [line for line in reloaded if line.position > position]
+
+
+def line_of(document, line_id, name):
+    """The line ``line_id`` of ``document`` (called ``name`` in the message), or NotFound."""
+    for line in document.lines:
+        if line.id == line_id:
+            return line
+    raise NotFound(f"{name} has no line {line_id}")
+
+
+def change_line(session, line, data):
+    """Apply validated ``data`` (item, quantity, typed price or discount, description) to
+    ``line``; a price or discount typed now no longer comes from elsewhere."""
+    if "item_id" in data:
+        line.item = items_by_id(session, [data["item_id"]])[data["item_id"]]
+    for field in TYPED_FIELDS:
+        if field in data:
+            setattr(line, field, data[field])
+    if hasattr(line, "price_source") and ("manual_price" in data or "manual_discount" in data):
+        line.price_source = None
+
+
+def change_currency(document, currency, name):
+    """Give ``document`` (called ``name``) the currency ``currency``; refused (409) while a line
+    has a typed price, an amount in the old currency that is not ours to convert."""
+    if currency == document.currency:
+        return
+    if any(line.manual_price is not None for line in document.lines):
+        raise Conflict(f"{name} has prices typed in {document.currency}: remove them (or the "
+                       "lines) before changing its currency")
+    document.currency = check_currency(currency)
+
+
+def pricing_lines(document):
+    """The pricing chain's view of ``document``'s lines, keyed by their index."""
+    return [
+        PricingLine(index, PricingItem.of(line.item), line.quantity, line.manual_price,
+                    line.manual_discount, getattr(line, "price_source", None))
+        for index, line in enumerate(document.lines)
+    ]
+
+
+def store_prices(session, lines, result):
+    """Write a PricedDocument's figures onto ``lines`` (order or quotation lines, all of one
+    kind, already flushed) with one UPDATE statement, however many lines there are."""
+    if not lines:
+        return
+    rows = []
+    for line, priced in zip(lines, result.lines, strict=True):
+        values = {field: getattr(priced, field) for field in PRICE_FIELDS}
+        rows.append({"id": line.id, **values})
+        for field, value in values.items():  # the objects match the rows written: not dirty
+            set_committed_value(line, field, value)
+    session.execute(update(type(lines[0])), rows)
+
+
+def figures_shown(document):
+    """Every figure of an order or quotation people see, to tell whether a pricing changed any."""
+    return [document.untaxed, document.tax, document.total] + [
+        (line.unit_price, line.discount, line.amount, line.tax_amount) for line in document.lines]
