@@ -27,6 +27,7 @@ from core.ui import MenuEntry
 from plugins.sales.pages import PER_PAGE, page_count, page_number, read_form
 from plugins.sales.records import (
     CodedSchema,
+    add_coded_routes,
     attempt,
     committed,
     create_coded,
@@ -235,34 +236,7 @@ def api_blueprint():
             db().commit()
             return item
 
-    @blp.route("/tax-categories")
-    class TaxCategories(MethodView):
-        @blp.response(200, TaxCategorySchema(many=True))
-        def get(self):
-            """Every tax category, by code."""
-            return list_coded(db(), TaxCategory)
-
-        @blp.arguments(TaxCategorySchema)
-        @blp.response(201, TaxCategorySchema)
-        def post(self, data):
-            """Create a tax category (rate in percent); its code must be new."""
-            category = create_coded(db(), TaxCategory, data)
-            db().commit()
-            return category
-
-    @blp.route("/item-groups")
-    class ItemGroups(MethodView):
-        @blp.response(200, CodedSchema(many=True))
-        def get(self):
-            """Every item group, by code."""
-            return list_coded(db(), ItemGroup)
-
-        @blp.arguments(CodedSchema)
-        @blp.response(201, CodedSchema)
-        def post(self, data):
-            """Create an item group; its code must be new."""
-            group = create_coded(db(), ItemGroup, data)
-            db().commit()
-            return group
-
+    add_coded_routes(blp, "/tax-categories", TaxCategory, TaxCategorySchema, "tax category",
+                     " (rate in percent)")
+    add_coded_routes(blp, "/item-groups", ItemGroup, CodedSchema, "item group")
     return blp

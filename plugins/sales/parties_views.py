@@ -25,6 +25,7 @@ from core.ui import MenuEntry
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from plugins.sales.records import (
     CodedSchema,
+    add_coded_routes,
     attempt,
     committed,
     create_coded,
@@ -407,19 +408,5 @@ def api_blueprint():
         db().commit()
         return survivor
 
-    @blp.route("/customer-groups")
-    class CustomerGroups(MethodView):
-        @blp.response(200, CodedSchema(many=True))
-        def get(self):
-            """Every customer group, by code."""
-            return list_coded(db(), CustomerGroup)
-
-        @blp.arguments(CodedSchema)
-        @blp.response(201, CodedSchema)
-        def post(self, data):
-            """Create a customer group; its code must be new."""
-            group = create_coded(db(), CustomerGroup, data)
-            db().commit()
-            return group
-
+    add_coded_routes(blp, "/customer-groups", CustomerGroup, CodedSchema, "customer group")
     return blp

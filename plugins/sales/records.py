@@ -26,6 +26,29 @@ class CodedSchema(Schema):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=128), not_blank])
 
 
+def add_coded_routes(blp, path, model, schema, name, note=""):
+    """Add ``GET`` and ``POST`` on ``path`` to API blueprint ``blp``: list the ``model`` rows by
+    code, create one (its code must be new).  ``name`` is what one row is called in the API's
+    description ("tax category"); ``note`` adds to the creation's."""
+
+    def listed():
+        return list_coded(db(), model)
+
+    def created(data):
+        record = create_coded(db(), model, data)
+        db().commit()
+        return record
+
+    listed.__doc__ = f"Every {name}, by code."
+    article = "an" if name[0] in "aeiou" else "a"
+    created.__doc__ = f"Create {article} {name}{note}; its code must be new."
+    endpoint = path.strip("/").replace("-", "_")
+    blp.route(path, endpoint=f"{endpoint}_list", methods=["GET"])(
+        blp.response(200, schema(many=True))(listed))
+    blp.route(path, endpoint=f"{endpoint}_create", methods=["POST"])(
+        blp.arguments(schema)(blp.response(201, schema)(created)))
+
+
 def list_coded(session, model):
     """Every ``model`` row, by code."""
     return session.scalars(select(model).order_by(model.code)).all()
