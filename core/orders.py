@@ -228,8 +228,35 @@ def cancel_order(session, order):
     """Cancel a draft or confirmed order (409 once delivered, invoiced or already cancelled)."""
     if order.status not in ("draft", "confirmed"):
         raise Conflict(f"order {order.number} is {order.status} and cannot be cancelled")
+    if any(line.delivered_quantity or line.invoiced_quantity for line in order.lines):
+        raise Conflict(f"order {order.number} is partly delivered or invoiced and cannot be "
+                       "cancelled")
     order.status = "cancelled"
     session.flush()
+    return order
+
+
+def settle_status(hook, order):
+    """Move a confirmed or delivered order on after a delivery or an invoice was posted.
+
+    Every line delivered makes it Delivered; every line delivered and invoiced makes it
+    Invoiced, except that a recurring type (Subscription) then returns to Confirmed for its
+    next period, its lines' delivered and invoiced quantities starting again from zero.
+    Anything less leaves the status as it is, and further packing slips and invoices follow.
+    """
+    if order.status not in ("confirmed", "delivered"):
+        return order
+    if any(line.deliver_remainder > 0 for line in order.lines):
+        return order
+    if any(line.invoice_remainder > 0 for line in order.lines):
+        order.status = "delivered"
+        return order
+    if _type_of(hook, order).recurring:
+        for line in order.lines:
+            line.delivered_quantity = line.invoiced_quantity = 0
+        order.status = "confirmed"
+    else:
+        order.status = "invoiced"
     return order
 
 

@@ -65,6 +65,19 @@ class OrderLine(Base):
     amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))  # excluding tax
     tax_amount: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     explanation: Mapped[list] = mapped_column(JSON, default=list)
+    # Kept by the modules posting packing slips and invoices.
+    delivered_quantity: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    invoiced_quantity: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
 
     order: Mapped[Order] = relationship(back_populates="lines")
     item: Mapped[Item] = relationship()
+
+    @property
+    def deliver_remainder(self):
+        """The quantity still to deliver."""
+        return self.quantity - self.delivered_quantity
+
+    @property
+    def invoice_remainder(self):
+        """The quantity still to invoice."""
+        return self.quantity - self.invoiced_quantity

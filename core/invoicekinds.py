@@ -1,0 +1,80 @@
+"""Invoice kinds: what each contributes through ``comptoir_invoice_kinds`` and how to look
+them up."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from core.errors import ValidationError
+
+
+class Entry(NamedTuple):
+    """One ledger entry a posting writes: an account, a debit or a credit, and what it is for.
+
+    ``party_id`` is set on entries of the customer's balance (the summary account), so that
+    the balance of each customer can be read from the ledger.
+    """
+
+    account: str
+    debit: Decimal
+    credit: Decimal
+    description: str
+    party_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceKind:
+    """The rules of one invoice kind.
+
+    ``lines``: what its lines hold: ``"items"`` (order lines and packing-slip lines, with their
+    items), ``"accounts"`` (free text: a ledger account, a description, an amount and a tax
+    category; no item) or ``"any"``;
+    ``posts``: whether an invoice of this kind is posted to the ledger (a pro forma never is);
+    ``sequence``: the number sequence its invoices take their number from when posted;
+    ``sign``: ``-1`` for a kind that reverses what an invoice posted (a credit note);
+    ``validate``: ``validate(invoice)`` raises :class:`core.errors.ValidationError` when the
+    invoice may not be saved or posted as it is; called on every change and before posting;
+    ``entries``: ``entries(invoice, profile)`` returns the :class:`Entry` list posting writes,
+    which must balance; ``None`` uses the invoicing module's standard entries (customer balance
+    to the profile's summary account, revenue to each line's account, tax to the tax account);
+    ``watermark``: a word stamped across its documents (``"PRO FORMA"``).
+    """
+
+    code: str
+    title: str
+    description: str = ""
+    lines: str = "items"
+    posts: bool = True
+    sequence: str | None = None
+    sign: int = 1
+    validate: Callable | None = None
+    entries: Callable | None = None
+    watermark: str | None = None
+
+
+def invoice_kinds(hook):
+    """Every invoice kind the enabled modules contribute, as ``{code: InvoiceKind}`` in title
+    order.
+
+    Two modules contributing one code is an error naming both.
+    """
+    found = {}
+    owners = {}
+    for impl in hook.comptoir_invoice_kinds.get_hookimpls():
+        for kind in impl.function():
+            if kind.code in found:
+                raise ValidationError(f"invoice kind {kind.code!r} is contributed by both "
+                                      f"{owners[kind.code]} and {impl.plugin_name}")
+            found[kind.code] = kind
+            owners[kind.code] = impl.plugin_name
+    return dict(sorted(found.items(), key=lambda pair: pair[1].title))
+
+
+def invoice_kind(hook, code):
+    """The invoice kind ``code``, or ValidationError listing the known ones."""
+    kinds = invoice_kinds(hook)
+    if code not in kinds:
+        raise ValidationError(f"unknown invoice kind {code!r}",
+                              fields={"kind": [f"Must be one of: {', '.join(kinds)}."]})
+    return kinds[code]
