@@ -208,9 +208,13 @@ def comptoir_price_rules(lines, context):
 def comptoir_invoice_kinds():
     """Return a list of invoice kinds this module contributes.
 
-    Each kind is an object with at least ``code``, ``title`` and how it validates, whether and
-    how it posts, and its number sequence.  Called whenever the list of invoice kinds is needed.
-    Two modules contributing the same code is an error naming both.  Collected.
+    Each kind is a :class:`core.invoicekinds.InvoiceKind`: a ``code`` (unique, e.g.
+    ``"customer"``), a ``title``, what its lines hold (items or ledger accounts), how it
+    validates (``validate(invoice)``), whether it posts and with which entries
+    (``entries(invoice, profile)``, balanced), and the number sequence its posted invoices take
+    their gapless numbers from.  Called whenever the list of kinds is needed (forms, the API's
+    enumeration, validation, posting).  Two modules contributing the same code is an error
+    naming both.  Collected.
     """
 
 
