@@ -108,15 +108,21 @@ def pricing_lines(document):
 def store_prices(session, lines, result):
     """Write a PricedDocument's figures onto ``lines`` (order or quotation lines, all of one
     kind, already flushed) with one UPDATE statement, however many lines there are."""
-    if not lines:
+    store_values(session, lines, [{field: getattr(priced, field) for field in PRICE_FIELDS}
+                                  for priced in result.lines])
+
+
+def store_values(session, records, values):
+    """Write ``values[i]`` (``{column: value}``) onto ``records[i]`` (flushed rows of one mapped
+    class, every dict with the same columns) with one UPDATE statement, however many rows."""
+    if not records:
         return
     rows = []
-    for line, priced in zip(lines, result.lines, strict=True):
-        values = {field: getattr(priced, field) for field in PRICE_FIELDS}
-        rows.append({"id": line.id, **values})
-        for field, value in values.items():  # the objects match the rows written: not dirty
-            set_committed_value(line, field, value)
-    session.execute(update(type(lines[0])), rows)
+    for record, changes in zip(records, values, strict=True):
+        rows.append({"id": record.id, **changes})
+        for field, value in changes.items():  # the objects match the rows written: not dirty
+            set_committed_value(record, field, value)
+    session.execute(update(type(records[0])), rows)
 
 
 def figures_shown(document):

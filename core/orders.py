@@ -237,26 +237,26 @@ def cancel_order(session, order):
 
 
 def settle_status(hook, order):
-    """Move a confirmed or delivered order on after a delivery or an invoice was posted.
+    """Set a confirmed, delivered or invoiced order's status from its lines' remainders, after a
+    packing slip or an invoice (or a credit note) was posted.
 
     Every line delivered makes it Delivered; every line delivered and invoiced makes it
-    Invoiced, except that a recurring type (Subscription) then returns to Confirmed for its
-    next period, its lines' delivered and invoiced quantities starting again from zero.
-    Anything less leaves the status as it is, and further packing slips and invoices follow.
+    Invoiced, except that a recurring type (Subscription) then returns to Confirmed for its next
+    period, its lines' delivered and invoiced quantities starting again from zero.  Otherwise it
+    is Confirmed, and further packing slips and invoices follow.
     """
-    if order.status not in ("confirmed", "delivered"):
+    if order.status not in ("confirmed", "delivered", "invoiced"):
         return order
-    if any(line.deliver_remainder > 0 for line in order.lines):
-        return order
-    if any(line.invoice_remainder > 0 for line in order.lines):
-        order.status = "delivered"
-        return order
-    if _type_of(hook, order).recurring:
+    delivered = all(line.deliver_remainder <= 0 for line in order.lines)
+    invoiced = all(line.invoice_remainder <= 0 for line in order.lines)
+    if delivered and invoiced and _type_of(hook, order).recurring:
         for line in order.lines:
             line.delivered_quantity = line.invoiced_quantity = 0
         order.status = "confirmed"
+    elif delivered:
+        order.status = "invoiced" if invoiced else "delivered"
     else:
-        order.status = "invoiced"
+        order.status = "confirmed"
     return order
 
 
