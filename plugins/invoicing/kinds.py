@@ -1,0 +1,78 @@
+"""The invoicing module's four invoice kinds and how each validates."""
+
+from core.errors import ValidationError
+from core.invoicekinds import InvoiceKind
+
+
+def _refuse(problems):
+    if problems:
+        raise ValidationError("the invoice is not valid", fields={"lines": problems})
+
+
+def validate_item_lines(invoice):
+    """A customer invoice's lines each invoice a positive quantity of an order line of the
+    invoice's customer and currency."""
+    problems = []
+    for number, line in enumerate(invoice.lines, 1):
+        if line.order_line is None:
+            problems.append(f"Line {number}: a customer invoice line invoices an order line.")
+        elif line.quantity <= 0:
+            problems.append(f"Line {number}: the quantity must be more than 0.")
+        elif (line.order_line.order.party_id != invoice.party_id
+              or line.order_line.order.currency != invoice.currency):
+            problems.append(f"Line {number}: order {line.order_line.order.number} is not of "
+                            "this invoice's customer and currency.")
+    _refuse(problems)
+
+
+def validate_free_text_lines(invoice):
+    """A free text invoice's lines each have a ledger account, a description and tax
+    information, and no item."""
+    problems = []
+    for number, line in enumerate(invoice.lines, 1):
+        if line.item_id is not None or line.order_line_id is not None:
+            problems.append(f"Line {number}: item numbers are not allowed on a free text "
+                            "invoice.")
+        if line.account_id is None:
+            problems.append(f"Line {number}: a ledger account is required.")
+        if line.tax_category_id is None:
+            problems.append(f"Line {number}: tax information (a tax category) is required.")
+        if not line.description.strip():
+            problems.append(f"Line {number}: a description is required.")
+    _refuse(problems)
+
+
+def validate_pro_forma(invoice):
+    """A pro forma invoice holds either customer invoice lines or free text lines."""
+    if any(line.order_line_id is not None for line in invoice.lines):
+        validate_item_lines(invoice)
+    else:
+        validate_free_text_lines(invoice)
+
+
+def validate_credit_note(invoice):
+    """A credit note credits a posted invoice of the same customer and currency."""
+    credited = invoice.credited_invoice
+    if credited is None or credited.status != "posted" or credited.kind == "credit_note":
+        raise ValidationError("a credit note credits a posted invoice",
+                              fields={"credited_invoice_id": ["Must be a posted invoice."]})
+    if (credited.party_id, credited.currency) != (invoice.party_id, invoice.currency):
+        raise ValidationError("a credit note has its invoice's customer and currency",
+                              fields={"credited_invoice_id": ["Another customer or currency."]})
+
+
+KINDS = [
+    InvoiceKind("customer", "Customer invoice",
+                "Invoices order lines, from an order or from packing slips.",
+                lines="items", sequence="invoice", validate=validate_item_lines),
+    InvoiceKind("free_text", "Free text invoice",
+                "Lines with a ledger account, a description, an amount and a tax category.",
+                lines="accounts", sequence="free_text_invoice",
+                validate=validate_free_text_lines),
+    InvoiceKind("pro_forma", "Pro forma invoice",
+                "An estimate of a customer or free text invoice; never posted nor numbered.",
+                lines="any", posts=False, validate=validate_pro_forma, watermark="PRO FORMA"),
+    InvoiceKind("credit_note", "Credit note",
+                "Reverses all or part of a posted invoice.",
+                lines="any", sequence="credit_note", sign=-1, validate=validate_credit_note),
+]

@@ -1,0 +1,186 @@
+"""Posting an invoice: its gapless number, its ledger entries, and what it invoiced.
+
+Everything happens in the caller's transaction, so a posting that fails anywhere leaves no
+number taken, no entry written and no quantity changed.  The number of SQL statements does not
+grow with the invoice's lines: entries are inserted and order lines updated in one batch each.
+"""
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
+
+from core.documents import store_values
+from core.errors import ComptoirError, Conflict, NotFound, ValidationError
+from core.invoicekinds import Entry, invoice_kind
+from core.models import Order, OrderLine
+from core.money import round_money
+from core.numbering import MissingSequence, next_number
+from core.orders import settle_status
+from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry
+
+
+class UnbalancedEntries(ComptoirError):
+    """An invoice kind's entries do not balance: the kind's mistake (HTTP 500)."""
+
+    status = 500
+
+
+def load_invoice(session, invoice_id, *, lock=False):
+    """The invoice ``invoice_id`` with its lines and what they invoice; ``lock`` takes its row
+    lock."""
+    query = (select(Invoice).where(Invoice.id == invoice_id)
+             .options(selectinload(Invoice.lines).selectinload(InvoiceLine.order_line)
+                      .selectinload(OrderLine.order)))
+    if lock:
+        query = query.with_for_update(of=Invoice)
+    invoice = session.scalars(query).unique().one_or_none()
+    if invoice is None:
+        raise NotFound(f"invoice {invoice_id} does not exist")
+    return invoice
+
+
+def require_draft(invoice):
+    """Refuse (409) any change to an invoice that is no longer a draft."""
+    if invoice.status != "draft":
+        raise Conflict(f"invoice {invoice.number} is {invoice.status} and cannot be changed: "
+                       "correct it with a credit note")
+
+
+def compute_totals(invoice):
+    """Set the invoice's untaxed amount, tax and total from its lines."""
+    invoice.untaxed = round_money(sum(line.amount for line in invoice.lines), invoice.currency)
+    invoice.tax = round_money(sum(line.tax_amount for line in invoice.lines), invoice.currency)
+    invoice.total = invoice.untaxed + invoice.tax
+
+
+def validate(hook, invoice):
+    """Run the invoice kind's own validation; returns the kind."""
+    kind = invoice_kind(hook, invoice.kind)
+    if kind.validate is not None:
+        kind.validate(invoice)
+    return kind
+
+
+def post_invoice(session, hook, invoice, posted_on=None):
+    """Post a draft invoice: number it from its kind's sequence, write its balanced ledger
+    entries, update the invoiced quantities of the order lines it invoices (or credits) and the
+    status of their orders, and call ``comptoir_invoice_posted``.
+
+    Refused (409) for an invoice already posted, a kind that never posts (a pro forma), an
+    invoice without lines, or a quantity beyond an order line's invoice remainder.  ``posted_on``
+    is the posting date (default: the invoice date).
+    """
+    require_draft(invoice)
+    kind = validate(hook, invoice)
+    if not kind.posts:
+        raise Conflict(f"a {kind.title.lower()} is never posted")
+    if not invoice.lines:
+        raise Conflict("the invoice has no lines")
+    orders = _lock_orders(session, invoice)
+    _invoice_order_lines(session, invoice, kind.sign)
+    compute_totals(invoice)
+    invoice.number = _number(session, kind)
+    invoice.status = "posted"
+    invoice.posted_at = datetime.now()
+    entries = (kind.entries or standard_entries)(invoice, invoice.posting_profile)
+    write_entries(session, entries, document=invoice.number, currency=invoice.currency,
+                  entry_date=posted_on or invoice.invoice_date, invoice_id=invoice.id,
+                  sign=kind.sign, owner=f"invoice kind {kind.code!r}")
+    for order in orders:
+        settle_status(hook, order)
+    hook.comptoir_invoice_posted(invoice=invoice, session=session)
+    session.flush()
+    return invoice
+
+
+def _number(session, kind):
+    try:
+        return next_number(session, kind.sequence)
+    except MissingSequence as error:
+        raise MissingSequence(f"invoice kind {kind.code!r}: {error.message}") from None
+
+
+def _lock_orders(session, invoice):
+    """Lock and load, with their lines, the orders whose lines the invoice invoices."""
+    order_ids = {line.order_line.order_id for line in invoice.lines if line.order_line}
+    if not order_ids:
+        return []
+    return session.scalars(select(Order).where(Order.id.in_(order_ids))
+                           .options(selectinload(Order.lines))
+                           .with_for_update(of=Order).execution_options(populate_existing=True)
+                           ).unique().all()
+
+
+def _invoice_order_lines(session, invoice, sign):
+    """Add (or, with ``sign`` -1, take back) the invoiced quantities, within the remainders."""
+    quantities = defaultdict(lambda: 0)
+    for line in invoice.lines:
+        if line.order_line is not None:
+            quantities[line.order_line] += line.quantity
+    problems = []
+    for order_line, quantity in quantities.items():
+        if sign > 0 and quantity > order_line.invoice_remainder:
+            problems.append(f"Order {order_line.order.number} line {order_line.position}: "
+                            f"{quantity} is more than the {order_line.invoice_remainder} left "
+                            "to invoice.")
+        if sign < 0 and quantity > order_line.invoiced_quantity:
+            problems.append(f"Order {order_line.order.number} line {order_line.position}: "
+                            f"{quantity} is more than the {order_line.invoiced_quantity} "
+                            "invoiced.")
+    if problems:
+        raise Conflict("the invoice invoices more than is left to invoice",
+                       fields={"lines": problems})
+    lines = list(quantities)
+    store_values(session, lines, [{"invoiced_quantity": line.invoiced_quantity
+                                   + sign * quantities[line]} for line in lines])
+
+
+def standard_entries(invoice, profile):
+    """The standard entries of an invoice: the customer's balance debited on the profile's
+    summary account, each line's amount credited to its account (the profile's revenue account
+    for item lines), the tax credited to the profile's tax account.  A kind with ``sign`` -1
+    swaps debits and credits; use :func:`reversed_entries` for that."""
+    revenue = defaultdict(lambda: 0)
+    for line in invoice.lines:
+        revenue[line.account.code if line.account else profile.revenue_account.code] += \
+            line.amount
+    entries = [Entry(profile.summary_account.code, invoice.total, 0, invoice.party.name,
+                     invoice.party_id)]
+    entries += [Entry(code, 0, amount, "revenue")
+                for code, amount in sorted(revenue.items()) if amount]
+    if invoice.tax:
+        entries.append(Entry(profile.tax_account.code, 0, invoice.tax, "tax"))
+    return entries
+
+
+def write_entries(session, entries, *, document, currency, entry_date, owner, invoice_id=None,
+                  payment_id=None, sign=1):
+    """Insert balanced ``entries`` (:class:`core.invoicekinds.Entry`) in one statement.
+
+    Negative amounts move to the other side, and ``sign`` -1 swaps debits and credits.  Entries
+    that do not balance raise UnbalancedEntries naming ``owner``; an unknown account code is a
+    422.
+    """
+    rows = []
+    for entry in entries:
+        debit, credit = (entry.debit, entry.credit) if sign > 0 else (entry.credit, entry.debit)
+        if debit < 0 or credit < 0:
+            debit, credit = -credit, -debit
+        rows.append((entry, debit, credit))
+    if sum(debit for _, debit, _ in rows) != sum(credit for _, _, credit in rows):
+        raise UnbalancedEntries(f"{owner}: the entries of {document} do not balance")
+    codes = {entry.account for entry in entries}
+    accounts = dict(session.execute(select(Account.code, Account.id)
+                                    .where(Account.code.in_(codes))).all())
+    if codes - accounts.keys():
+        missing = ", ".join(sorted(codes - accounts.keys()))
+        raise ValidationError(f"{owner}: no ledger account {missing}",
+                              fields={"account": [f"Unknown ledger account {missing}."]})
+    session.execute(insert(LedgerEntry), [
+        {"entry_date": entry_date, "document": document, "invoice_id": invoice_id,
+         "payment_id": payment_id, "account_id": accounts[entry.account],
+         "party_id": entry.party_id, "currency": currency, "debit": debit, "credit": credit,
+         "description": entry.description[:256]}
+        for entry, debit, credit in rows])

@@ -1,0 +1,45 @@
+"""Fixtures of the invoicing tests: an app with sales, fulfilment and invoicing, a catalogue,
+and confirmed orders to invoice."""
+
+from decimal import Decimal
+
+import pytest
+
+from core import orders
+from core.testing import api_client
+from tests.sales.conftest import add_catalogue
+
+
+@pytest.fixture
+def invoicing_app(make_app):
+    """An application with the sales, fulfilment and invoicing modules enabled."""
+    return make_app(["sales", "fulfilment", "invoicing"])
+
+
+@pytest.fixture
+def registry(invoicing_app):
+    """The module registry of ``invoicing_app``, refreshed."""
+    registry = invoicing_app.extensions["comptoir"]
+    registry.refresh()
+    return registry
+
+
+@pytest.fixture
+def catalogue(registry):
+    """The ids of the test catalogue (parties acme and bolt; items HAM, NAIL, BOOK)."""
+    return add_catalogue(registry)
+
+
+@pytest.fixture
+def accounting_api(invoicing_app):
+    """A test client sending the demo accountant's API token with every request."""
+    return api_client(invoicing_app, "accounting")
+
+
+def confirmed_order(session, hook, party_id, lines, currency="EUR", order_type="sales"):
+    """Create and confirm an order of ``lines`` (``[(item_id, quantity)]``); returns it."""
+    order = orders.create_order(session, hook, {
+        "type": order_type, "party_id": party_id, "currency": currency,
+        "lines": [{"item_id": item, "quantity": Decimal(quantity)} for item, quantity in lines]})
+    orders.confirm_order(session, hook, order)
+    return order
