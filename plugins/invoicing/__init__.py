@@ -3,7 +3,11 @@
 from pathlib import Path
 
 from core import hookimpl
+from plugins.invoicing import demo, invoices_views, ledger_views
 from plugins.invoicing.kinds import KINDS
+
+# Each area of the module brings its pages (blueprint()), API (api_blueprint()) and MENU.
+AREAS = (invoices_views, ledger_views)
 
 
 @hookimpl
@@ -14,3 +18,23 @@ def comptoir_migrations():
 @hookimpl
 def comptoir_invoice_kinds():
     return KINDS
+
+
+@hookimpl
+def comptoir_demo_data(session, hook):
+    demo.load(session, hook)
+
+
+@hookimpl
+def comptoir_blueprints():
+    return [area.blueprint() for area in AREAS]
+
+
+@hookimpl
+def comptoir_api_blueprints():
+    return [area.api_blueprint() for area in AREAS]
+
+
+@hookimpl
+def comptoir_menu_entries():
+    return [entry for area in AREAS for entry in area.MENU]

@@ -1,0 +1,5 @@
+"""Demo data of the invoicing module."""
+
+
+def load(session, hook):
+    """Nothing yet."""
