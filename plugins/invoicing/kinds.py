@@ -5,40 +5,44 @@ from core.invoicekinds import InvoiceKind
 
 
 def _refuse(problems):
+    """Raise the problems found, ``{line index: {field: [messages]}}``, as one 422."""
     if problems:
-        raise ValidationError("the invoice is not valid", fields={"lines": problems})
+        raise ValidationError("the invoice is not valid", fields={"lines": dict(problems)})
 
 
 def validate_item_lines(invoice):
     """A customer invoice's lines each invoice a positive quantity of an order line of the
     invoice's customer and currency."""
-    problems = []
-    for number, line in enumerate(invoice.lines, 1):
+    problems = {}
+    for index, line in enumerate(invoice.lines):
         if line.order_line is None:
-            problems.append(f"Line {number}: a customer invoice line invoices an order line.")
+            problems[index] = {"order_line": ["A customer invoice line invoices an order line."]}
         elif line.quantity <= 0:
-            problems.append(f"Line {number}: the quantity must be more than 0.")
+            problems[index] = {"quantity": ["Must be more than 0."]}
         elif (line.order_line.order.party_id != invoice.party_id
               or line.order_line.order.currency != invoice.currency):
-            problems.append(f"Line {number}: order {line.order_line.order.number} is not of "
-                            "this invoice's customer and currency.")
+            problems[index] = {"order_line": [
+                f"Order {line.order_line.order.number} is not of this invoice's customer and "
+                "currency."]}
     _refuse(problems)
 
 
 def validate_free_text_lines(invoice):
     """A free text invoice's lines each have a ledger account, a description and tax
     information, and no item."""
-    problems = []
-    for number, line in enumerate(invoice.lines, 1):
+    problems = {}
+    for index, line in enumerate(invoice.lines):
+        errors = {}
         if line.item_id is not None or line.order_line_id is not None:
-            problems.append(f"Line {number}: item numbers are not allowed on a free text "
-                            "invoice.")
+            errors["item"] = ["Item numbers are not allowed on a free text invoice."]
         if line.account_id is None:
-            problems.append(f"Line {number}: a ledger account is required.")
+            errors["account"] = ["A ledger account is required."]
         if line.tax_category_id is None:
-            problems.append(f"Line {number}: tax information (a tax category) is required.")
+            errors["tax_category"] = ["Tax information is required: give a tax category."]
         if not line.description.strip():
-            problems.append(f"Line {number}: a description is required.")
+            errors["description"] = ["A description is required."]
+        if errors:
+            problems[index] = errors
     _refuse(problems)
 
 

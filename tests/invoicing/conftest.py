@@ -1,6 +1,7 @@
 """Fixtures of the invoicing tests: an app with sales, fulfilment and invoicing, a catalogue,
 and confirmed orders to invoice."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -43,3 +44,29 @@ def confirmed_order(session, hook, party_id, lines, currency="EUR", order_type="
         "lines": [{"item_id": item, "quantity": Decimal(quantity)} for item, quantity in lines]})
     orders.confirm_order(session, hook, order)
     return order
+
+
+def packing_slip(session, hook, order, quantities=None):
+    """A posted packing slip of ``order`` delivering ``quantities`` (``{line position:
+    quantity}``, default: every line's remainder), made with the fulfilment models."""
+    from core.documents import store_values
+    from core.orders import settle_status
+    from plugins.fulfilment.models import PackingSlip, PackingSlipLine
+
+    session.flush()
+    count = session.query(PackingSlip).count()
+    slip = PackingSlip(number=f"PS-{count + 1:05d}", order=order, party_id=order.party_id,
+                       delivery_date=date.today())
+    delivered = []
+    for line in order.lines:
+        quantity = Decimal((quantities or {}).get(line.position, line.deliver_remainder))
+        if quantity:
+            slip.lines.append(PackingSlipLine(order_line=line, quantity=quantity))
+            delivered.append((line, line.delivered_quantity + quantity))
+    session.add(slip)
+    session.flush()
+    store_values(session, [line for line, _ in delivered],
+                 [{"delivered_quantity": quantity} for _, quantity in delivered])
+    settle_status(hook, order)
+    session.flush()
+    return slip

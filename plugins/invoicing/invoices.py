@@ -1,0 +1,452 @@
+"""Services on invoices: create them from an order, from packing slips or as free text, make a
+pro forma, change and delete drafts, find them.
+
+Every function works inside the caller's transaction (the caller commits) and raises a
+ComptoirError naming what is wrong.  Creating an invoice costs a fixed number of SQL statements
+whatever its number of lines (or of packing slips): what it needs is loaded with one query per
+table and its lines are inserted in one batch.
+
+Amounts of a line invoicing part of an order line are that part of the order line's frozen
+amount and tax: ``round(amount × quantity / ordered quantity)`` to the currency's minor unit,
+half up.  Invoicing an order line in several parts may therefore differ from its amount by a
+cent per part; prices are never computed again.
+"""
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from core.documents import party_for
+from core.errors import Conflict, NotFound, ValidationError
+from core.invoicekinds import invoice_kind, invoice_kinds
+from core.models import Order, OrderLine, Party, TaxCategory
+from core.money import HUNDRED, check_currency, round_money
+from core.parties import contains
+from plugins.fulfilment.models import PackingSlip, PackingSlipLine
+from plugins.invoicing.models import Account, Invoice, InvoiceLine, PostingProfile
+from plugins.invoicing.posting import compute_totals, require_draft, validate
+
+DUE_DAYS = 30  # the due date when none is given: the invoice date plus 30 days
+HEADER_FIELDS = ("invoice_date", "due_date", "posting_profile", "note")
+# The columns every new line is given, so that all of them are inserted in one batch.
+LINE_COLUMNS = ("order_line_id", "packing_slip_line_id", "credited_line_id", "item_id",
+                "account_id", "tax_category_id", "description", "quantity", "unit_price",
+                "discount", "tax_rate", "amount", "tax_amount")
+
+
+def invoicing_kinds(hook):
+    """The codes of the kinds whose invoices take order quantities: they post, forwards, and
+    their lines may hold order lines (the customer invoice, and any partner kind alike)."""
+    return [code for code, kind in invoice_kinds(hook).items()
+            if kind.posts and kind.sign > 0 and kind.lines != "accounts"]
+
+
+def default_profile(session, code=None):
+    """The posting profile ``code``, or the default one; an unknown code is refused (422)."""
+    query = select(PostingProfile)
+    query = query.where(PostingProfile.code == code) if code else query.where(
+        PostingProfile.is_default)
+    profile = session.scalars(query.order_by(PostingProfile.id).limit(1)).first()
+    if profile is None:
+        message = f"Unknown posting profile {code}." if code else "There is no default profile."
+        raise ValidationError(message, fields={"posting_profile": [message]})
+    return profile
+
+
+def _new_invoice(session, hook, kind_code, party, currency, header, takes):
+    """A transient invoice of kind ``kind_code`` for ``party``, its header from ``header``.
+
+    ``takes`` is the kind of lines the caller brings (``"items"`` or ``"accounts"``): a kind
+    whose lines hold the other kind is refused on ``kind``.
+    """
+    kind = invoice_kind(hook, kind_code)
+    if kind.lines not in (takes, "any"):
+        what = "order lines" if takes == "items" else "free text lines"
+        raise ValidationError(f"a {kind.title.lower()} does not take {what}",
+                              fields={"kind": [f"A {kind.title.lower()} does not take {what}."]})
+    header = header or {}
+    invoice_date = header.get("invoice_date") or date.today()
+    due_date = header.get("due_date") or invoice_date + timedelta(days=DUE_DAYS)
+    if due_date < invoice_date:
+        raise ValidationError("the due date is before the invoice date",
+                              fields={"due_date": ["Must not be before the invoice date."]})
+    profile = default_profile(session, header.get("posting_profile"))
+    return Invoice(kind=kind.code, status="draft", number=None, party=party, party_id=party.id,
+                   currency=currency, invoice_date=invoice_date, due_date=due_date,
+                   posting_profile=profile, posting_profile_id=profile.id,
+                   credited_invoice_id=None, note=header.get("note") or "",
+                   untaxed=Decimal(0), tax=Decimal(0), total=Decimal(0), settled=Decimal(0),
+                   lines=[])
+
+
+def _save(session, hook, invoice):
+    """Number the lines, total, validate with the invoice's kind, and insert the invoice and
+    its lines (one batch)."""
+    for position, line in enumerate(invoice.lines, 1):
+        line.position = position
+    compute_totals(invoice)
+    validate(hook, invoice)
+    session.add(invoice)
+    session.flush()
+    return invoice
+
+
+def _line(**values):
+    """A new invoice line, every column given (unset ones None)."""
+    return InvoiceLine(**{**dict.fromkeys(LINE_COLUMNS), "discount": Decimal(0), **values})
+
+
+def _order_line_part(order_line, quantity, currency, slip_line_id=None):
+    """An invoice line invoicing ``quantity`` of ``order_line`` at its frozen prices."""
+    share = quantity / order_line.quantity
+    return _line(order_line=order_line, order_line_id=order_line.id,
+                 packing_slip_line_id=slip_line_id,
+                 item_id=order_line.item_id, tax_category_id=order_line.item.tax_category_id,
+                 description=order_line.description or order_line.item.name, quantity=quantity,
+                 unit_price=order_line.unit_price, discount=order_line.discount,
+                 tax_rate=order_line.tax_rate,
+                 amount=round_money(order_line.amount * share, currency),
+                 tax_amount=round_money(order_line.tax_amount * share, currency))
+
+
+def _invoiceable(order):
+    if order.status in ("draft", "cancelled"):
+        raise Conflict(f"order {order.number} is {order.status}: only a confirmed order is "
+                       "invoiced")
+
+
+def drafted_quantities(session, hook, order_line_ids, *, but=None):
+    """``{order line id: quantity}`` already on draft invoices that will invoice them (other
+    than invoice ``but``)."""
+    if not order_line_ids:
+        return {}
+    query = (select(InvoiceLine.order_line_id, InvoiceLine.quantity).join(InvoiceLine.invoice)
+             .where(Invoice.status == "draft", Invoice.kind.in_(invoicing_kinds(hook)),
+                    InvoiceLine.order_line_id.in_(order_line_ids)))
+    if but is not None:
+        query = query.where(Invoice.id != but)
+    found = defaultdict(Decimal)
+    for line_id, quantity in session.execute(query):
+        found[line_id] += quantity
+    return found
+
+
+def open_quantities(session, hook, order):
+    """``{order line id: quantity}`` that an invoice of ``order`` may still take: the invoice
+    remainder less what draft invoices already hold."""
+    drafted = drafted_quantities(session, hook, [line.id for line in order.lines])
+    return {line.id: max(line.invoice_remainder - drafted.get(line.id, 0), Decimal(0))
+            for line in order.lines}
+
+
+def invoice_from_order(session, hook, order, quantities=None, kind="customer", header=None):
+    """A draft invoice of ``order``'s lines: what is left to invoice of each, or the
+    ``quantities`` given (``{order line id: quantity}``).
+
+    Refused (409) for a draft or cancelled order or when nothing is left to invoice; a quantity
+    beyond what is left, or of a line not on the order, is refused (422) on ``quantities``.
+    ``header`` may hold ``invoice_date``, ``due_date``, ``posting_profile`` (a code), ``note``.
+    """
+    _invoiceable(order)
+    invoice = _new_invoice(session, hook, kind, order.party, order.currency, header, "items")
+    left = open_quantities(session, hook, order)
+    if quantities is None:
+        quantities = {line_id: quantity for line_id, quantity in left.items() if quantity > 0}
+    problems = []
+    for line_id, quantity in quantities.items():
+        if line_id not in left:
+            problems.append(f"Order {order.number} has no line {line_id}.")
+        elif quantity > left[line_id]:
+            problems.append(f"Line {line_id}: {quantity} is more than the {left[line_id]} left "
+                            "to invoice.")
+    if problems:
+        raise ValidationError("the quantities cannot be invoiced", fields={"quantities": problems})
+    for line in order.lines:
+        if quantities.get(line.id, 0) > 0:
+            invoice.lines.append(_order_line_part(line, quantities[line.id], order.currency))
+    if not invoice.lines:
+        raise Conflict(f"nothing of order {order.number} is left to invoice")
+    return _save(session, hook, invoice)
+
+
+def invoice_from_packing_slips(session, hook, slip_ids, kind="customer", header=None):
+    """A draft invoice of what the packing slips ``slip_ids`` delivered: slips of one customer
+    and one currency, possibly of several orders; each slip line invoices its quantity.
+
+    Unknown slips, slips of several customers or currencies are refused (422) on
+    ``packing_slip_ids``; a slip line already on an invoice is refused (409).
+    """
+    slip_ids = sorted(set(slip_ids))
+    if not slip_ids:
+        raise ValidationError("no packing slip", fields={"packing_slip_ids": ["Choose one."]})
+    slips = session.scalars(
+        select(PackingSlip).where(PackingSlip.id.in_(slip_ids)).order_by(PackingSlip.id)
+        .options(selectinload(PackingSlip.order),
+                 selectinload(PackingSlip.lines).selectinload(PackingSlipLine.order_line)
+                 .selectinload(OrderLine.item))).all()
+    missing = sorted(set(slip_ids) - {slip.id for slip in slips})
+    if missing:
+        raise ValidationError("unknown packing slips", fields={"packing_slip_ids": [
+            f"Packing slip {slip_id} does not exist." for slip_id in missing]})
+    customers = {(slip.order.party_id, slip.order.currency) for slip in slips}
+    if len(customers) > 1:
+        raise ValidationError("the packing slips are of several customers or currencies",
+                              fields={"packing_slip_ids": [
+                                  "All the packing slips must be of one customer and currency."]})
+    for order in {slip.order for slip in slips}:
+        _invoiceable(order)
+    taken = taken_slip_lines(session, hook, [line.id for slip in slips for line in slip.lines])
+    if taken:
+        numbers = sorted({slip.number for slip in slips for line in slip.lines
+                          if line.id in taken})
+        raise Conflict(f"packing slips {', '.join(numbers)} are already invoiced",
+                       fields={"packing_slip_ids": [f"{number} is already invoiced."
+                                                    for number in numbers]})
+    first = slips[0].order
+    invoice = _new_invoice(session, hook, kind, first.party, first.currency, header, "items")
+    for slip in slips:
+        for slip_line in slip.lines:
+            if slip_line.quantity > 0:
+                invoice.lines.append(_order_line_part(slip_line.order_line, slip_line.quantity,
+                                                      first.currency, slip_line.id))
+    if not invoice.lines:
+        raise Conflict("the packing slips deliver nothing to invoice")
+    return _save(session, hook, invoice)
+
+
+def taken_slip_lines(session, hook, slip_line_ids):
+    """The packing slip lines among ``slip_line_ids`` already on an invoice (draft or posted)
+    that a posted cancelling credit note has not given back."""
+    if not slip_line_ids:
+        return set()
+    credited = aliased(InvoiceLine)
+    signs = {code: kind.sign for code, kind in invoice_kinds(hook).items() if kind.posts}
+    slip_line = func.coalesce(InvoiceLine.packing_slip_line_id, credited.packing_slip_line_id)
+    rows = session.execute(
+        select(slip_line, Invoice.kind, InvoiceLine.quantity)
+        .join(InvoiceLine.invoice)
+        .outerjoin(credited, credited.id == InvoiceLine.credited_line_id)
+        .where(slip_line.in_(slip_line_ids), Invoice.kind.in_(list(signs)),
+               or_(Invoice.status == "posted",
+                   and_(Invoice.status == "draft", Invoice.kind.in_(invoicing_kinds(hook)))),
+               # a credit note gives quantities back only when it cancels (names order lines)
+               or_(InvoiceLine.credited_line_id.is_(None),
+                   InvoiceLine.order_line_id.is_not(None)))).all()
+    net = defaultdict(Decimal)
+    for line_id, kind, quantity in rows:
+        net[line_id] += signs[kind] * quantity
+    return {line_id for line_id, quantity in net.items() if quantity > 0}
+
+
+def free_text_invoice(session, hook, data):
+    """A draft invoice of free text lines, not related to any order.
+
+    ``data``: ``party_id``, ``currency``, the header fields, ``kind`` (default ``free_text``)
+    and ``lines``, each with ``account`` (a code), ``description``, ``quantity`` (default 1)
+    and ``unit_price``, or an ``amount``, and ``tax_category`` (a code).  An ``item`` on a line
+    and a line without a tax category are refused (422) on that line's field.
+    """
+    party = party_for(session, data["party_id"])
+    currency = check_currency(data.get("currency") or "EUR")
+    invoice = _new_invoice(session, hook, data.get("kind") or "free_text", party, currency,
+                           data, "accounts")
+    invoice.lines.extend(free_text_lines(session, data.get("lines") or [], currency))
+    if not invoice.lines:
+        raise ValidationError("the invoice has no lines", fields={"lines": ["Add a line."]})
+    return _save(session, hook, invoice)
+
+
+def free_text_lines(session, lines, currency):
+    """New free text invoice lines from their input (see :func:`free_text_invoice`); every
+    mistake of every line is reported at once, keyed by the line's index."""
+    codes = {line.get("account") for line in lines} - {None}
+    accounts = dict(session.execute(select(Account.code, Account.id)
+                                    .where(Account.code.in_(codes))).all()) if codes else {}
+    codes = {line.get("tax_category") for line in lines} - {None}
+    taxes = ({tax.code: tax for tax in session.scalars(
+        select(TaxCategory).where(TaxCategory.code.in_(codes)))} if codes else {})
+    built, problems = [], {}
+    for index, data in enumerate(lines):
+        errors = {}
+        if data.get("item"):
+            errors["item"] = ["Item numbers are not allowed on a free text invoice."]
+        if data.get("account") and data["account"] not in accounts:
+            errors["account"] = [f"Unknown ledger account {data['account']}."]
+        tax = taxes.get(data.get("tax_category"))
+        if not data.get("tax_category"):
+            errors["tax_category"] = ["Tax information is required: give a tax category."]
+        elif tax is None:
+            errors["tax_category"] = [f"Unknown tax category {data['tax_category']}."]
+        quantity, unit_price = _quantity_and_price(data, errors)
+        if errors:
+            problems[index] = errors
+            continue
+        amount = round_money(quantity * unit_price, currency)
+        built.append(_line(account_id=accounts.get(data.get("account")),
+                           tax_category_id=tax.id, description=data.get("description") or "",
+                           quantity=quantity, unit_price=unit_price, tax_rate=tax.rate,
+                           amount=amount,
+                           tax_amount=round_money(amount * tax.rate / HUNDRED, currency)))
+    if problems:
+        raise ValidationError("the lines are not valid", fields={"lines": problems})
+    return built
+
+
+def _quantity_and_price(data, errors):
+    """A free text line's quantity and unit price: ``unit_price`` × ``quantity`` (default 1),
+    or an ``amount`` for one unit."""
+    quantity = data.get("quantity") or Decimal(1)
+    if data.get("amount") is not None:
+        if data.get("unit_price") is not None or quantity != 1:
+            errors["amount"] = ["Give either an amount, or a unit price and a quantity."]
+        return quantity, data["amount"]
+    if data.get("unit_price") is None:
+        errors["unit_price"] = ["Give a unit price (or an amount)."]
+    return quantity, data.get("unit_price") or Decimal(0)
+
+
+def pro_forma_of(session, hook, invoice):
+    """A pro forma invoice copying draft ``invoice`` (a customer or free text invoice): the
+    same customer, dates and lines; it is printed, never posted nor numbered."""
+    kind = invoice_kind(hook, invoice.kind)
+    require_draft(invoice)
+    if not kind.posts or kind.sign < 0:
+        raise Conflict(f"a pro forma is made of a customer or free text invoice, not of a "
+                       f"{kind.title.lower()}")
+    copy = _new_invoice(session, hook, "pro_forma", invoice.party, invoice.currency,
+                        {"invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
+                         "posting_profile": invoice.posting_profile.code,
+                         "note": invoice.note}, "items")
+    for line in invoice.lines:
+        copy.lines.append(_line(**{column: getattr(line, column) for column in LINE_COLUMNS},
+                                order_line=line.order_line))
+    return _save(session, hook, copy)
+
+
+def update_invoice(session, hook, invoice, data):
+    """Change a draft invoice's header: ``invoice_date``, ``due_date``, ``posting_profile``
+    (a code), ``note``.  Refused (409) once posted."""
+    require_draft(invoice)
+    if "posting_profile" in data:
+        invoice.posting_profile = default_profile(session, data["posting_profile"])
+    for field in ("invoice_date", "due_date", "note"):
+        if field in data:
+            setattr(invoice, field, data[field] if field != "note" else data[field] or "")
+    if invoice.due_date < invoice.invoice_date:
+        raise ValidationError("the due date is before the invoice date",
+                              fields={"due_date": ["Must not be before the invoice date."]})
+    validate(hook, invoice)
+    session.flush()
+    return invoice
+
+
+def add_lines(session, hook, invoice, lines):
+    """Append free text ``lines`` to a draft invoice whose kind takes them; returns them."""
+    require_draft(invoice)
+    kind = invoice_kind(hook, invoice.kind)
+    if kind.lines == "items" or any(line.order_line_id for line in invoice.lines):
+        raise Conflict("free text lines go on a free text invoice")
+    added = free_text_lines(session, lines, invoice.currency)
+    start = max((line.position for line in invoice.lines), default=0)
+    for number, line in enumerate(added, 1):
+        line.position = start + number
+        invoice.lines.append(line)
+    compute_totals(invoice)
+    validate(hook, invoice)
+    session.flush()
+    return added
+
+
+def update_line(session, hook, invoice, line_id, data):
+    """Change a line of a draft invoice: the quantity of an order line's part (its amounts
+    follow), or any field of a free text line."""
+    require_draft(invoice)
+    line = _line_of(invoice, line_id)
+    if line.order_line is not None:
+        unknown = set(data) - {"quantity", "description"}
+        if unknown:
+            raise ValidationError("an order line's part takes only a quantity", fields={
+                name: ["Only the quantity of an order line's part changes."]
+                for name in sorted(unknown)})
+        if "quantity" in data:
+            replaced = _order_line_part(line.order_line, data["quantity"], invoice.currency)
+            for column in ("quantity", "amount", "tax_amount"):
+                setattr(line, column, getattr(replaced, column))
+        line.description = data.get("description") or line.description
+    else:
+        current = {"account": line.account.code if line.account else None,
+                   "tax_category": line.tax_category.code if line.tax_category else None,
+                   "description": line.description, "quantity": line.quantity,
+                   "unit_price": line.unit_price}
+        if "amount" in data:
+            current.pop("unit_price")
+            current.pop("quantity")
+        try:
+            [new] = free_text_lines(session, [{**current, **data}], invoice.currency)
+        except ValidationError as error:
+            raise ValidationError(error.message, fields=error.fields["lines"][0]) from None
+        for column in LINE_COLUMNS:
+            setattr(line, column, getattr(new, column))
+    compute_totals(invoice)
+    validate(hook, invoice)
+    session.flush()
+    return line
+
+
+def remove_line(session, hook, invoice, line_id):
+    """Remove a line of a draft invoice."""
+    require_draft(invoice)
+    invoice.lines.remove(_line_of(invoice, line_id))
+    compute_totals(invoice)
+    session.flush()
+    return invoice
+
+
+def _line_of(invoice, line_id):
+    for line in invoice.lines:
+        if line.id == line_id:
+            return line
+    raise NotFound(f"the invoice has no line {line_id}")
+
+
+def delete_invoice(session, invoice):
+    """Delete a draft invoice and its lines (409 once posted: a credit note corrects it)."""
+    require_draft(invoice)
+    session.delete(invoice)
+    session.flush()
+
+
+def search_invoices(session, text="", kind=None, status=None, party_id=None, page=1,
+                    per_page=25):
+    """Invoices whose number or customer name contains ``text``, newest first, of ``kind``,
+    ``status`` and customer ``party_id`` when given: ``(invoices, total count)``."""
+    query = select(Invoice).join(Invoice.party)
+    if text:
+        pattern = contains(text)
+        query = query.where(or_(func.lower(Invoice.number).like(pattern, escape="\\"),
+                                func.lower(Party.name).like(pattern, escape="\\")))
+    if kind:
+        query = query.where(Invoice.kind == kind)
+    if status:
+        query = query.where(Invoice.status == status)
+    if party_id:
+        query = query.where(Invoice.party_id == party_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    found = session.scalars(
+        query.order_by(case((Invoice.status == "draft", 0), else_=1), Invoice.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return found, total
+
+
+def uninvoiced_slips(session, hook, party_id):
+    """The packing slips of customer ``party_id`` with a line not invoiced yet, oldest first."""
+    slips = session.scalars(
+        select(PackingSlip).join(PackingSlip.order)
+        .where(Order.party_id == party_id, Order.status != "cancelled")
+        .order_by(PackingSlip.delivery_date, PackingSlip.id)
+        .options(selectinload(PackingSlip.order), selectinload(PackingSlip.lines))).all()
+    taken = taken_slip_lines(session, hook, [line.id for slip in slips for line in slip.lines])
+    return [slip for slip in slips if any(line.id not in taken for line in slip.lines)]

@@ -1,0 +1,178 @@
+"""Creating invoices: from an order, from packing slips, as free text, as a pro forma; drafts
+change, posted invoices do not."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from core.errors import Conflict, ValidationError
+from core.models import Order
+from plugins.invoicing import invoices
+from plugins.invoicing.models import Account, LedgerEntry
+from plugins.invoicing.posting import load_invoice, post_invoice
+from tests.invoicing.conftest import confirmed_order, packing_slip
+
+
+def _post(session, hook, invoice):
+    post_invoice(session, hook, invoice)
+    session.commit()
+    return invoice
+
+
+def test_an_order_is_invoiced_in_parts_and_becomes_invoiced_once_delivered(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 3), (catalogue["BOOK"], 1)])
+        ham, book = order.lines
+        first = invoices.invoice_from_order(session, hook, order, {ham.id: Decimal(1)})
+        assert [(line.quantity, line.amount, line.tax_amount) for line in first.lines] == [
+            (1, Decimal("12.50"), Decimal("2.50"))]
+        with pytest.raises(ValidationError) as refused:  # more than is left beside the draft
+            invoices.invoice_from_order(session, hook, order, {ham.id: Decimal(3)})
+        assert "quantities" in refused.value.fields
+        _post(session, hook, first)
+        assert first.number == "INV-00001" and order.status == "confirmed"
+        packing_slip(session, hook, order)
+        assert order.status == "delivered"
+        rest = invoices.invoice_from_order(session, hook, order)
+        assert [line.quantity for line in rest.lines] == [2, 1]
+        assert rest.due_date == rest.invoice_date + invoices.timedelta(days=30)
+        with pytest.raises(Conflict):  # all of it is on the draft
+            invoices.invoice_from_order(session, hook, order)
+        _post(session, hook, rest)
+        assert session.get(Order, order.id).status == "invoiced"
+        assert [line.invoice_remainder for line in order.lines] == [0, 0]
+
+
+def test_invoicing_before_delivery_leaves_the_order_confirmed(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 2)])
+        _post(session, hook, invoices.invoice_from_order(session, hook, order))
+        assert order.status == "confirmed"
+        packing_slip(session, hook, order)
+        assert order.status == "invoiced"
+
+
+def test_draft_and_cancelled_orders_are_not_invoiced(registry, catalogue):
+    from core import orders
+
+    hook = registry.hook
+    with registry.session_factory() as session:
+        draft = orders.create_order(session, hook, {
+            "type": "sales", "party_id": catalogue["bolt"], "currency": "EUR",
+            "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(1)}]})
+        with pytest.raises(Conflict):
+            invoices.invoice_from_order(session, hook, draft)
+        orders.cancel_order(session, draft)
+        with pytest.raises(Conflict):
+            invoices.invoice_from_order(session, hook, draft)
+
+
+def test_one_invoice_from_packing_slips_of_two_orders(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        first = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 2)])
+        second = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["NAIL"], 5)])
+        slips = [packing_slip(session, hook, first, {1: 1}), packing_slip(session, hook, first),
+                 packing_slip(session, hook, second)]
+        other = packing_slip(session, hook, confirmed_order(session, hook, catalogue["acme"],
+                                                            [(catalogue["HAM"], 1)]))
+        with pytest.raises(ValidationError) as mixed:
+            invoices.invoice_from_packing_slips(session, hook, [slips[0].id, other.id])
+        assert "packing_slip_ids" in mixed.value.fields
+        with pytest.raises(ValidationError):
+            invoices.invoice_from_packing_slips(session, hook, [slips[0].id, 999_999])
+        invoice = invoices.invoice_from_packing_slips(session, hook,
+                                                      [slip.id for slip in slips])
+        assert [(line.packing_slip_line_id, line.quantity) for line in invoice.lines] == [
+            (slip.lines[0].id, slip.lines[0].quantity) for slip in slips]
+        assert invoice.total == Decimal("49.20")  # 2 × 12.50 + 5 × 3.20, plus 20 %
+        with pytest.raises(Conflict):
+            invoices.invoice_from_packing_slips(session, hook, [slips[2].id])
+        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == []
+        _post(session, hook, invoice)
+        assert {first.status, second.status} == {"invoiced"}
+
+
+def test_free_text_lines_refuse_items_and_need_tax_information(registry, catalogue):
+    hook = registry.hook
+    data = {"party_id": catalogue["acme"], "currency": "EUR", "lines": [
+        {"account": "706", "description": "Consulting", "amount": Decimal(100),
+         "tax_category": "VAT20"},
+        {"account": "706", "description": "Hammer", "amount": Decimal(10), "item": "HAM"},
+    ]}
+    with registry.session_factory() as session:
+        with pytest.raises(ValidationError) as refused:
+            invoices.free_text_invoice(session, hook, data)
+        assert refused.value.fields == {"lines": {1: {
+            "item": ["Item numbers are not allowed on a free text invoice."],
+            "tax_category": ["Tax information is required: give a tax category."]}}}
+        with pytest.raises(ValidationError) as no_account:
+            invoices.free_text_invoice(session, hook, {**data, "lines": [
+                {"description": "Consulting", "amount": Decimal(1), "tax_category": "VAT20"}]})
+        assert no_account.value.fields == {"lines": {0: {
+            "account": ["A ledger account is required."]}}}
+
+
+def test_a_free_text_invoice_posts_to_the_accounts_of_its_lines(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        session.add(Account(code="7061", name="Consulting", kind="revenue"))
+        invoice = invoices.free_text_invoice(session, hook, {
+            "party_id": catalogue["acme"], "currency": "EUR", "lines": [
+                {"account": "7061", "description": "Audit", "quantity": Decimal(2),
+                 "unit_price": Decimal("150"), "tax_category": "VAT20"},
+                {"account": "706", "description": "Handbooks", "amount": Decimal(40),
+                 "tax_category": "VAT5"}]})
+        _post(session, hook, invoice)
+        assert invoice.number == "FTI-00001" and invoice.total == Decimal("402.20")
+        entries = session.execute(select(Account.code, LedgerEntry.debit, LedgerEntry.credit)
+                                  .join(LedgerEntry.account)
+                                  .where(LedgerEntry.document == "FTI-00001")).all()
+        assert sorted(entries) == [("411", Decimal("402.20"), 0), ("4457", 0, Decimal("62.20")),
+                                   ("706", 0, Decimal(40)), ("7061", 0, Decimal(300))]
+
+
+def test_a_pro_forma_never_posts_nor_takes_a_number(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 2)])
+        draft = invoices.invoice_from_order(session, hook, order)
+        pro_forma = invoices.pro_forma_of(session, hook, draft)
+        direct = invoices.free_text_invoice(session, hook, {
+            "kind": "pro_forma", "party_id": catalogue["acme"], "lines": [
+                {"account": "706", "description": "Estimate", "amount": Decimal(5),
+                 "tax_category": "VAT20"}]})
+        session.commit()
+        assert pro_forma.total == draft.total and pro_forma.kind == "pro_forma"
+        for invoice in (pro_forma, direct):
+            with pytest.raises(Conflict):
+                post_invoice(session, hook, load_invoice(session, invoice.id))
+            session.rollback()
+        with pytest.raises(Conflict):  # a pro forma is made of a draft only
+            invoices.pro_forma_of(session, hook, _post(session, hook, draft))
+        assert draft.number == "INV-00001"
+        assert pro_forma.number is None and pro_forma.status == "draft"
+
+
+def test_a_posted_invoice_is_not_changed(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        invoice = invoices.free_text_invoice(session, hook, {
+            "party_id": catalogue["acme"], "lines": [
+                {"account": "706", "description": "Fee", "amount": Decimal(5),
+                 "tax_category": "VAT20"}]})
+        line = invoice.lines[0]
+        invoices.update_line(session, hook, invoice, line.id, {"amount": Decimal(7)})
+        assert invoice.total == Decimal("8.40")
+        _post(session, hook, invoice)
+        for change in (lambda: invoices.update_invoice(session, hook, invoice, {"note": "x"}),
+                       lambda: invoices.update_line(session, hook, invoice, line.id,
+                                                    {"amount": Decimal(1)}),
+                       lambda: invoices.remove_line(session, hook, invoice, line.id),
+                       lambda: invoices.delete_invoice(session, invoice)):
+            with pytest.raises(Conflict):
+                change()
