@@ -1,0 +1,105 @@
+"""Marshmallow schemas of packing slips, remainders and stock, shared by the pages and the API."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from core.db import MAX_ID
+from core.schemas import ListArgsSchema, decimal_field, page_schema
+
+ID = validate.Range(min=1, max=MAX_ID)
+
+
+class DeliverLineSchema(Schema):
+    """A quantity of one order line to deliver."""
+
+    order_line_id = fields.Integer(required=True, validate=ID)
+    quantity = decimal_field(above_minimum=True, required=True)
+
+
+class DeliverSchema(Schema):
+    """What posting a packing slip takes: quantities per order line (none: every remainder) and
+    the delivery date (default: today)."""
+
+    lines = fields.List(fields.Nested(DeliverLineSchema), load_default=list,
+                        validate=validate.Length(max=10_000))
+    delivery_date = fields.Date(allow_none=True)
+
+    @validates("lines")
+    def _one_quantity_per_line(self, lines, **_kwargs):
+        ids = [line["order_line_id"] for line in lines]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("Give each order line once.")
+
+
+class PackingSlipLineSchema(Schema):
+    """A packing slip line: the order line, its item and the quantity delivered."""
+
+    id = fields.Integer()
+    order_line_id = fields.Integer()
+    item_id = fields.Function(lambda line: line.order_line.item_id)
+    item_number = fields.Function(lambda line: line.order_line.item.number)
+    description = fields.Function(lambda line: line.order_line.description)
+    quantity = decimal_field()
+
+
+class PackingSlipSchema(Schema):
+    """A posted packing slip with its lines."""
+
+    id = fields.Integer()
+    number = fields.String()
+    order_id = fields.Integer()
+    order_number = fields.Function(lambda slip: slip.order.number)
+    party_id = fields.Integer()
+    party_name = fields.Function(lambda slip: slip.party.name)
+    delivery_date = fields.Date()
+    created_at = fields.DateTime()
+    lines = fields.List(fields.Nested(PackingSlipLineSchema))
+
+
+class PackingSlipSummarySchema(PackingSlipSchema):
+    """A packing slip in a list: without its lines."""
+
+    class Meta:
+        exclude = ("lines",)
+
+
+PackingSlipPageSchema = page_schema(PackingSlipSummarySchema, "PackingSlipPage")
+
+
+class PackingSlipListArgsSchema(ListArgsSchema):
+    """Query arguments of the packing slip list: text in the slip or order number or customer
+    name, one order, one customer."""
+
+    order_id = fields.Integer(validate=ID)
+    party_id = fields.Integer(validate=ID)
+
+
+class RemainderSchema(Schema):
+    """What is delivered and invoiced of one order line, and what remains."""
+
+    order_line_id = fields.Integer(attribute="id")
+    position = fields.Integer()
+    item_number = fields.Function(lambda line: line.item.number)
+    quantity = decimal_field()
+    delivered = decimal_field(attribute="delivered_quantity")
+    deliver_remainder = decimal_field()
+    invoiced = decimal_field(attribute="invoiced_quantity")
+    invoice_remainder = decimal_field()
+
+
+class OrderRemaindersSchema(Schema):
+    """An order's status and its lines' remainders."""
+
+    order_id = fields.Integer(attribute="id")
+    number = fields.String()
+    status = fields.String()
+    lines = fields.List(fields.Nested(RemainderSchema))
+
+
+class StockSchema(Schema):
+    """An item's stock: on hand, still to deliver on open orders, and short."""
+
+    item_id = fields.Integer()
+    item_number = fields.String()
+    on_hand = decimal_field()
+    backordered = decimal_field()
+    short = decimal_field()

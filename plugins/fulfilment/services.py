@@ -1,0 +1,188 @@
+"""Delivering orders: packing slips, the stock moves they post, and what is left to deliver.
+
+``deliver`` works inside the caller's transaction (the caller commits) and costs a fixed number
+of SQL statements whatever the order's number of lines: the slip's lines, the stock moves, the
+order lines' delivered quantities and the items' stock are each written with one statement.
+"""
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from core.documents import store_values
+from core.errors import Conflict, NotFound, ValidationError
+from core.models import Item, Order, OrderLine, Party
+from core.numbering import next_number
+from core.orders import settle_status
+from core.ordertypes import order_type, order_types
+from core.parties import contains
+from plugins.fulfilment.models import PackingSlip, PackingSlipLine, StockMove
+
+# Order types whose deliveries bring goods back instead of sending them out.
+INCOMING_TYPES = frozenset({"returned"})
+# The statuses of an order that may still have something to deliver.
+OPEN_STATUSES = ("confirmed", "delivered")
+
+
+def deliver(session, hook, order, quantities=None, delivery_date=None):
+    """Post a packing slip delivering ``quantities`` (``{order_line_id: quantity}``) of
+    ``order``, or every line's deliver remainder when ``quantities`` is None; returns the slip.
+
+    ``order`` comes from ``core.orders.load_order(..., lock=True)``: its row lock keeps two
+    deliveries of one order from both taking the same remainder.  Refused (409) unless the
+    order is confirmed (or delivered with something left); refused (422, per line under
+    ``lines``) for an unknown line, a quantity not above zero or above the line's remainder,
+    and when nothing is left to deliver.  A type that affects stock writes one stock move per
+    line (out, or in for a return) and changes the items' stock on hand.  The order's status
+    then follows its remainders, and ``comptoir_order_delivered`` is called.
+    """
+    if order.status not in OPEN_STATUSES:
+        raise Conflict(f"order {order.number} is {order.status} and cannot be delivered")
+    kind = order_type(hook, order.type)
+    wanted = _quantities(order, quantities)
+    slip = PackingSlip(number=next_number(session, "packing_slip"), order=order,
+                       party=order.party, delivery_date=delivery_date or date.today())
+    session.add(slip)
+    session.flush()
+    session.execute(insert(PackingSlipLine), [
+        {"packing_slip_id": slip.id, "order_line_id": line.id, "quantity": quantity}
+        for line, quantity in wanted])
+    lines = session.scalars(select(PackingSlipLine).where(PackingSlipLine.packing_slip_id
+                                                          == slip.id)
+                            .order_by(PackingSlipLine.id)).all()
+    set_committed_value(slip, "lines", lines)
+    if kind.affects_stock:
+        sign = 1 if kind.code in INCOMING_TYPES else -1
+        slip_line_of = {line.order_line_id: line.id for line in lines}
+        _move_stock(session, slip, [(slip_line_of[line.id], line.item, sign * quantity)
+                                    for line, quantity in wanted])
+    store_values(session, [line for line, _quantity in wanted],
+                 [{"delivered_quantity": line.delivered_quantity + quantity}
+                  for line, quantity in wanted])
+    settle_status(hook, order)
+    session.flush()
+    hook.comptoir_order_delivered(order=order, packing_slip=slip, session=session)
+    return slip
+
+
+def _quantities(order, quantities):
+    """``[(order line, quantity)]`` to deliver, in the order's line order; every mistake is
+    reported at once."""
+    if quantities is None:
+        wanted = [(line, line.deliver_remainder) for line in order.lines
+                  if line.deliver_remainder > 0]
+        if not wanted:
+            raise ValidationError(f"order {order.number} has nothing left to deliver",
+                                  fields={"lines": ["Nothing left to deliver."]})
+        return wanted
+    lines = {line.id: line for line in order.lines}
+    errors = {}
+    for line_id, quantity in quantities.items():
+        line = lines.get(line_id)
+        if line is None:
+            errors[str(line_id)] = [f"Order {order.number} has no line {line_id}."]
+        elif quantity <= 0:
+            errors[str(line_id)] = ["Must be above 0."]
+        elif quantity > line.deliver_remainder:
+            errors[str(line_id)] = [f"Only {line.deliver_remainder:f} left to deliver."]
+    if errors:
+        raise ValidationError(f"order {order.number} cannot be delivered as asked",
+                              fields={"lines": errors})
+    if not quantities:
+        raise ValidationError("nothing to deliver", fields={"lines": ["Nothing to deliver."]})
+    return [(line, quantities[line.id]) for line in order.lines if line.id in quantities]
+
+
+def _move_stock(session, slip, moves):
+    """Write a stock move for each ``(packing slip line id, item, signed quantity)`` and add the
+    quantities to the items' stock on hand: one statement each, whatever the number of lines."""
+    session.execute(insert(StockMove), [
+        {"item_id": item.id, "quantity": quantity, "packing_slip_line_id": slip_line_id,
+         "move_date": slip.delivery_date}
+        for slip_line_id, item, quantity in moves])
+    change = defaultdict(int)
+    for _slip_line_id, item, quantity in moves:
+        change[item] += quantity
+    items = sorted(change, key=lambda item: item.id)  # locks taken in one order: no deadlock
+    # Read under the rows' locks: another delivery may have moved the same items meanwhile.
+    on_hand = dict(session.execute(
+        select(Item.id, Item.stock_on_hand).where(Item.id.in_([item.id for item in items]))
+        .order_by(Item.id).with_for_update()).all())
+    store_values(session, items, [{"stock_on_hand": on_hand[item.id] + change[item]}
+                                  for item in items])
+
+
+def load_packing_slip(session, slip_id):
+    """The packing slip ``slip_id`` with its order, customer and lines, or NotFound."""
+    slip = session.scalars(
+        select(PackingSlip).where(PackingSlip.id == slip_id)
+        .options(selectinload(PackingSlip.order),
+                 selectinload(PackingSlip.lines).selectinload(PackingSlipLine.order_line)
+                 .selectinload(OrderLine.item))).one_or_none()
+    if slip is None:
+        raise NotFound(f"packing slip {slip_id} does not exist")
+    return slip
+
+
+def search_packing_slips(session, text="", order_id=None, party_id=None, page=1, per_page=25):
+    """Packing slips whose number, order number or customer name contains ``text``, of one
+    order or customer if given, newest first: ``(slips, total count)``."""
+    query = select(PackingSlip).join(PackingSlip.order).join(PackingSlip.party)
+    if text:
+        pattern = contains(text)
+        query = query.where(or_(func.lower(PackingSlip.number).like(pattern, escape="\\"),
+                                func.lower(Order.number).like(pattern, escape="\\"),
+                                func.lower(Party.name).like(pattern, escape="\\")))
+    if order_id is not None:
+        query = query.where(PackingSlip.order_id == order_id)
+    if party_id is not None:
+        query = query.where(PackingSlip.party_id == party_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    found = session.scalars(
+        query.options(selectinload(PackingSlip.order), selectinload(PackingSlip.party))
+        .order_by(PackingSlip.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    return found, total
+
+
+def backorders(session, item_id=None, party_id=None):
+    """The lines of open orders with something left to deliver, of one item or customer if
+    given, oldest order first.  Returns are left out: they bring goods back."""
+    query = (select(OrderLine).join(OrderLine.order)
+             .where(Order.status.in_(OPEN_STATUSES), Order.type.not_in(INCOMING_TYPES))
+             .options(selectinload(OrderLine.item), selectinload(OrderLine.order))
+             .order_by(Order.id, OrderLine.position))
+    if item_id is not None:
+        query = query.where(OrderLine.item_id == item_id)
+    if party_id is not None:
+        query = query.where(Order.party_id == party_id)
+    # Amounts are text on SQLite: the remainder is compared here, not in SQL.
+    return [line for line in session.scalars(query) if line.deliver_remainder > 0]
+
+
+def stock(session, hook):
+    """Every item's stock on hand, what open orders of types that affect stock still have to
+    take from it, and what is short: ``[(item, on hand, backordered, short)]`` by number."""
+    stocked = [code for code, kind in order_types(hook).items()
+               if kind.affects_stock and code not in INCOMING_TYPES]
+    waiting = defaultdict(int)
+    for line in backorders(session):
+        if line.order.type in stocked:
+            waiting[line.item_id] += line.deliver_remainder
+    result = []
+    for item in session.scalars(select(Item).order_by(Item.number)):
+        backordered = waiting.get(item.id, 0)
+        result.append((item, item.stock_on_hand, backordered,
+                       max(backordered - item.stock_on_hand, 0)))
+    return result
+
+
+def latest_moves(session, limit=50):
+    """The ``limit`` most recent stock moves, newest first, with their items and slips."""
+    return session.scalars(
+        select(StockMove).order_by(StockMove.id.desc()).limit(limit)
+        .options(selectinload(StockMove.item),
+                 selectinload(StockMove.packing_slip_line).selectinload(
+                     PackingSlipLine.packing_slip))).all()

@@ -1,0 +1,202 @@
+"""Fulfilment pages and API: deliver an order, packing slips, backorders and stock.
+
+Salespeople deliver; accountants may look at everything (they invoice from packing slips).
+"""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint as ApiBlueprint
+from marshmallow import ValidationError as MarshmallowError
+
+from core import orders
+from core.errors import ComptoirError, ValidationError
+from core.schemas import decimal_field, page_of
+from core.ui import MenuEntry
+from plugins.fulfilment import services
+from plugins.fulfilment.schemas import (
+    DeliverSchema,
+    OrderRemaindersSchema,
+    PackingSlipListArgsSchema,
+    PackingSlipPageSchema,
+    PackingSlipSchema,
+    StockSchema,
+)
+from plugins.sales.pages import PER_PAGE, hook, page_count, page_number
+from web.auth import login_manager, role_required
+from web.database import db
+
+MENU = [MenuEntry("Packing slips", "fulfilment.slip_list", role="sales", priority=35),
+        MenuEntry("Backorders", "fulfilment.backorder_list", role="sales", priority=36),
+        MenuEntry("Stock", "fulfilment.stock_page", role="sales", priority=37)]
+VIEWERS = ("sales", "accounting")
+QUANTITY = decimal_field(above_minimum=True)
+
+
+def viewer_required(view):
+    """Let salespeople and accountants (and admins) reach ``view``; others get 403."""
+
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not any(current_user.has_role(role) for role in VIEWERS):
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def blueprint():
+    """The fulfilment pages: deliver an order, packing slips, backorders, stock."""
+    bp = Blueprint("fulfilment", __name__, url_prefix="/fulfilment",
+                   template_folder="templates")
+    bp.before_request(viewer_required(lambda: None))
+
+    @bp.route("/orders/<id:order_id>/deliver", methods=["GET"])
+    def deliver_page(order_id, errors=None, status=200):
+        order = orders.load_order(db(), order_id)
+        slips, _total = services.search_packing_slips(db(), order_id=order.id, per_page=100)
+        page = render_template("fulfilment/deliver.html", order=order, slips=slips,
+                               errors=errors or {}, form=request.form,
+                               today=date.today().isoformat())
+        return page, status
+
+    @bp.route("/orders/<id:order_id>/deliver", methods=["POST"])
+    @role_required("sales")
+    def deliver(order_id):
+        order = orders.load_order(db(), order_id, lock=True)
+        try:
+            quantities, delivery_date = _read_delivery(order)
+            slip = services.deliver(db(), hook(), order, quantities, delivery_date)
+        except ComptoirError as error:
+            db().rollback()
+            return deliver_page(order_id, errors=error.fields or {"_": [error.message]},
+                                status=error.status)
+        db().commit()
+        flash(f"Packing slip {slip.number} posted.", "info")
+        return redirect(url_for("fulfilment.slip_page", slip_id=slip.id))
+
+    @bp.route("/packing-slips/")
+    def slip_list():
+        text = request.args.get("q", "")[:128]
+        page = page_number()
+        found, total = services.search_packing_slips(db(), text, page=page, per_page=PER_PAGE)
+        return render_template("fulfilment/slips.html", slips=found, total=total, page=page,
+                               pages=page_count(total), q=text)
+
+    @bp.route("/packing-slips/<id:slip_id>")
+    def slip_page(slip_id):
+        return render_template("fulfilment/slip.html",
+                               slip=services.load_packing_slip(db(), slip_id))
+
+    @bp.route("/backorders")
+    def backorder_list():
+        by = "customer" if request.args.get("by") == "customer" else "item"
+        groups = {}
+        for line in services.backorders(db()):
+            key = line.order.party if by == "customer" else line.item
+            groups.setdefault(key, []).append(line)
+        return render_template("fulfilment/backorders.html", by=by, groups=groups)
+
+    @bp.route("/stock")
+    def stock_page():
+        return render_template("fulfilment/stock.html", rows=services.stock(db(), hook()),
+                               moves=services.latest_moves(db()))
+
+    return bp
+
+
+def _read_delivery(order):
+    """The quantities and date the deliver form asks for: every remainder for "Deliver all
+    remaining", else the quantity typed for each line (blank or 0: not this time)."""
+    typed = request.form.get("delivery_date", "").strip()
+    try:
+        delivery_date = date.fromisoformat(typed) if typed else None
+    except ValueError:
+        raise ValidationError(
+            "the delivery date is not valid",
+            fields={"delivery_date": ["Not a valid date."]}) from None
+    if "all" in request.form:
+        return None, delivery_date
+    quantities, errors = {}, {}
+    for line in order.lines:
+        text = request.form.get(f"quantity_{line.id}", "").strip()
+        if not text or text == "0":
+            continue
+        try:
+            quantities[line.id] = QUANTITY.deserialize(text)
+        except MarshmallowError as error:
+            errors[str(line.id)] = error.messages
+    if errors:
+        raise ValidationError("the quantities are not valid",
+                                       fields={"lines": errors})
+    return quantities, delivery_date
+
+
+def api_blueprint():
+    """The fulfilment API: post and list packing slips, an order's remainders, stock."""
+    blp = ApiBlueprint("fulfilment_api", __name__, url_prefix="/api/v1",
+                       description="Packing slips, remainders and stock")
+
+    @blp.route("/orders/<id:order_id>/packing-slips", methods=["POST"])
+    @blp.arguments(DeliverSchema)
+    @blp.response(201, PackingSlipSchema)
+    @role_required("sales")
+    def deliver(data, order_id):
+        """Post a packing slip for the order: the quantities given per order line, or every
+        line's remainder when ``lines`` is empty or absent.
+
+        422 per order line (under ``lines``, by order line id) for an unknown line or a
+        quantity above its remainder; 409 unless the order is confirmed.
+        """
+        quantities = {line["order_line_id"]: line["quantity"] for line in data["lines"]}
+        order = orders.load_order(db(), order_id, lock=True)
+        slip = services.deliver(db(), hook(), order, quantities or None,
+                                data.get("delivery_date"))
+        db().commit()
+        return slip
+
+    @blp.route("/packing-slips")
+    @blp.arguments(PackingSlipListArgsSchema, location="query")
+    @blp.response(200, PackingSlipPageSchema)
+    @viewer_required
+    def slip_list(args):
+        """Packing slips, newest first, searched by slip or order number or customer name
+        (``q``), of one order or customer."""
+        found, total = services.search_packing_slips(
+            db(), args["q"], args.get("order_id"), args.get("party_id"), args["page"],
+            args["per_page"])
+        return page_of(found, total, args)
+
+    @blp.route("/packing-slips/<id:slip_id>")
+    @blp.response(200, PackingSlipSchema)
+    @viewer_required
+    def slip_get(slip_id):
+        """One packing slip with its lines."""
+        return services.load_packing_slip(db(), slip_id)
+
+    @blp.route("/orders/<id:order_id>/remainders")
+    @blp.response(200, OrderRemaindersSchema)
+    @viewer_required
+    def remainders(order_id):
+        """Each line of the order: quantity, delivered, deliver remainder, invoiced, invoice
+        remainder."""
+        return orders.load_order(db(), order_id)
+
+    @blp.route("/stock")
+    class Stock(MethodView):
+        decorators = [viewer_required]
+
+        @blp.response(200, StockSchema(many=True))
+        def get(self):
+            """Every item's stock on hand, what open orders still take from it, and what is
+            short, by item number."""
+            return [{"item_id": item.id, "item_number": item.number, "on_hand": on_hand,
+                     "backordered": backordered, "short": short}
+                    for item, on_hand, backordered, short in services.stock(db(), hook())]
+
+    return blp

@@ -1,0 +1,153 @@
+"""Delivering orders: full and partial packing slips, stock moves, refusals, and a fixed number
+of SQL statements whatever the order's size."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from core import hookimpl, orders
+from core.errors import Conflict, ValidationError
+from core.models import Item
+from core.testing import count_queries
+from plugins.fulfilment.models import PackingSlip, StockMove
+from plugins.fulfilment.services import deliver
+from tests.fulfilment.conftest import confirmed_order
+from tests.sales.conftest import add_catalogue
+
+
+def _deliver(registry, order_id, quantities=None):
+    """Deliver ``quantities`` of order ``order_id`` in a transaction of its own; returns the
+    slip's number."""
+    with registry.session_factory() as session:
+        order = orders.load_order(session, order_id, lock=True)
+        slip = deliver(session, registry.hook, order, quantities)
+        session.commit()
+        return slip.number
+
+
+def _moves(session):
+    return sorted((move.item.number, move.quantity) for move in session.scalars(select(StockMove)))
+
+
+class Spy:
+    """Records every packing slip the fulfilment hook announces."""
+
+    def __init__(self):
+        self.seen = []
+
+    @hookimpl
+    def comptoir_order_delivered(self, order, packing_slip, session):
+        self.seen.append((order.number, order.status, packing_slip.number,
+                          len(packing_slip.lines)))
+
+
+def test_a_full_delivery_moves_the_stock_and_settles_the_order(registry, catalogue):
+    order_id = confirmed_order(registry, catalogue["bolt"],
+                               [(catalogue["HAM"], 3), (catalogue["NAIL"], 5)])
+    spy = Spy()
+    registry.loaded.manager.register(spy)
+    try:
+        number = _deliver(registry, order_id)
+    finally:
+        registry.loaded.manager.unregister(spy)
+    with registry.session_factory() as session:
+        order = orders.load_order(session, order_id)
+        assert order.status == "delivered"
+        assert [line.deliver_remainder for line in order.lines] == [0, 0]
+        assert [line.invoice_remainder for line in order.lines] == [3, 5]
+        assert _moves(session) == [("HAM", Decimal(-3)), ("NAIL", Decimal(-5))]
+        assert session.get(Item, catalogue["HAM"]).stock_on_hand == Decimal(-3)
+    assert spy.seen == [(order.number, "delivered", number, 2)]
+    with pytest.raises(ValidationError) as refused, registry.session_factory() as session:
+        deliver(session, registry.hook, orders.load_order(session, order_id, lock=True))
+    assert refused.value.fields == {"lines": ["Nothing left to deliver."]}
+
+
+def test_a_partial_delivery_leaves_a_remainder_for_a_second_slip(registry, catalogue):
+    order_id = confirmed_order(registry, catalogue["bolt"],
+                               [(catalogue["HAM"], 4), (catalogue["NAIL"], 2)])
+    with registry.session_factory() as session:
+        ham, nail = (line.id for line in orders.load_order(session, order_id).lines)
+    first = _deliver(registry, order_id, {ham: Decimal("1.5")})
+    with registry.session_factory() as session:
+        order = orders.load_order(session, order_id)
+        assert order.status == "confirmed"
+        assert [line.deliver_remainder for line in order.lines] == [Decimal("2.5"), 2]
+    second = _deliver(registry, order_id)
+    with registry.session_factory() as session:
+        assert orders.load_order(session, order_id).status == "delivered"
+        slips = session.scalars(select(PackingSlip).order_by(PackingSlip.id)).all()
+        assert [(slip.number, [(line.order_line_id, line.quantity) for line in slip.lines])
+                for slip in slips] == [(first, [(ham, Decimal("1.5"))]),
+                                       (second, [(ham, Decimal("2.5")), (nail, 2)])]
+        assert (first, second) == ("PS-00001", "PS-00002")
+        assert _moves(session) == [("HAM", Decimal("-2.5")), ("HAM", Decimal("-1.5")),
+                                   ("NAIL", Decimal(-2))]
+
+
+def test_a_return_brings_the_goods_back(registry, catalogue):
+    order_id = confirmed_order(registry, catalogue["bolt"], [(catalogue["BOOK"], 2)],
+                               order_type="returned")
+    _deliver(registry, order_id)
+    with registry.session_factory() as session:
+        assert _moves(session) == [("BOOK", Decimal(2))]
+        assert session.get(Item, catalogue["BOOK"]).stock_on_hand == Decimal(2)
+
+
+def test_an_order_type_that_does_not_affect_stock_moves_nothing(make_app):
+    registry = make_app(["sales", "fulfilment", "consignment"]).extensions["comptoir"]
+    registry.refresh()
+    catalogue = add_catalogue(registry)
+    order_id = confirmed_order(registry, catalogue["bolt"], [(catalogue["HAM"], 2)],
+                               order_type="consignment")
+    _deliver(registry, order_id)
+    with registry.session_factory() as session:
+        assert orders.load_order(session, order_id).status == "delivered"
+        assert _moves(session) == []
+        assert session.get(Item, catalogue["HAM"]).stock_on_hand == 0
+
+
+def test_refusals_write_nothing(registry, catalogue):
+    order_id = confirmed_order(registry, catalogue["bolt"],
+                               [(catalogue["HAM"], 2), (catalogue["NAIL"], 1)])
+    with registry.session_factory() as session:
+        ham, nail = (line.id for line in orders.load_order(session, order_id).lines)
+        for order_type in ("journal", "sales"):  # a Journal is never confirmed
+            draft = orders.create_order(session, registry.hook, {
+                "type": order_type, "party_id": catalogue["bolt"], "currency": "EUR",
+                "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(1)}]})
+            with pytest.raises(Conflict):
+                deliver(session, registry.hook, draft)
+        order = orders.load_order(session, order_id, lock=True)
+        with pytest.raises(ValidationError) as refused:
+            deliver(session, registry.hook, order,
+                    {ham: Decimal(3), nail: Decimal(0), 999_999: Decimal(1)})
+        assert refused.value.fields == {"lines": {
+            str(ham): ["Only 2 left to deliver."], str(nail): ["Must be above 0."],
+            "999999": [f"Order {order.number} has no line 999999."]}}
+        session.rollback()
+        order = orders.load_order(session, order_id, lock=True)
+        orders.cancel_order(session, order)
+        with pytest.raises(Conflict):
+            deliver(session, registry.hook, order)
+        session.rollback()
+    with registry.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(PackingSlip)) == 0
+        assert orders.load_order(session, order_id).lines[0].delivered_quantity == 0
+
+
+def test_delivering_does_not_cost_more_statements_for_more_lines(registry, catalogue):
+    items = [catalogue["HAM"], catalogue["NAIL"], catalogue["BOOK"]]
+    counts = []
+    for size in (5, 100):
+        order_id = confirmed_order(registry, catalogue["bolt"],
+                                   [(items[n % 3], n + 1) for n in range(size)])
+        with registry.session_factory() as session, count_queries(registry.engine) as statements:
+            deliver(session, registry.hook, orders.load_order(session, order_id, lock=True))
+            session.commit()
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+    with registry.session_factory() as session:
+        assert orders.load_order(session, order_id).status == "delivered"
+        assert len(_moves(session)) == 105
