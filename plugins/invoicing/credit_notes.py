@@ -1,0 +1,186 @@
+"""Credit notes: cancel an unpaid posted invoice, or credit the goods a customer returned.
+
+A posted invoice is never edited: a credit note (kind ``credit_note``) reverses all or part of
+it, with a number of its own and reversing ledger entries.  Every function works inside the
+caller's transaction, which must hold the credited invoice's row lock
+(``posting.load_invoice(..., lock=True)``), and runs a fixed number of SQL statements whatever
+the number of lines.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.errors import Conflict, ValidationError
+from core.invoicekinds import invoice_kind
+from core.money import round_money
+from plugins.invoicing.models import Invoice, InvoiceLine, Settlement
+from plugins.invoicing.posting import compute_totals, post_invoice
+
+CREDIT_NOTE = "credit_note"
+
+
+def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
+    """Cancel the posted, unpaid ``invoice`` with a credit note of its every line, posted on
+    ``on`` (default: today); returns ``(credit_note, draft copy or None)``.
+
+    The credit note credits the same order lines, so they can be invoiced again, and settles
+    the invoice in full: both are then paid and the customer's balance is back where it was.
+    With ``copy`` a new draft invoice with the same lines is made, to correct and post.
+    Refused (409) for a draft, an invoice already paid in part or in full (credit the returned
+    goods instead), an invoice a credit note already credits, a credit note, or a kind that
+    never posts.
+    """
+    _require_creditable(session, hook, invoice)
+    earlier = session.scalar(select(Invoice.number).where(
+        Invoice.credited_invoice_id == invoice.id, Invoice.status == "posted").limit(1))
+    if earlier is not None:
+        raise Conflict(f"invoice {invoice.number} is already credited by {earlier}: only an "
+                       "invoice nothing credited yet is cancelled")
+    if invoice.settled != 0:
+        state = invoice.payment_status.replace("_", " ")
+        raise Conflict(f"invoice {invoice.number} is already {state}: only an unpaid invoice "
+                       "is cancelled; credit the returned goods instead")
+    credit_note = _credit_note(invoice, reason, on)
+    for line in invoice.lines:
+        credit_note.lines.append(_line_copy(line, credited_line_id=line.id))
+    session.add(credit_note)
+    session.flush()
+    post_invoice(session, hook, credit_note)
+    _settle(session, invoice, credit_note, invoice.total)
+    draft = _draft_copy(session, invoice) if copy else None
+    return credit_note, draft
+
+
+def credit_returned_goods(session, hook, invoice, quantities, reason, on=None):
+    """Credit returned goods: ``quantities`` (``{invoice line id: quantity}``) of the posted
+    ``invoice``'s item lines, on a credit note posted on ``on`` (default: today); returns it.
+
+    Each quantity is at most what the line invoiced less what earlier credit notes credited
+    (422 naming each line otherwise); amounts are the line's, in proportion, the last credit of
+    a line taking exactly what is left of its amounts.  The order is not reopened for invoicing.
+    The customer's balance goes down by the credit note's total; while the invoice is still
+    open, the credit note settles it up to its open amount, and the rest is owed to the customer.
+    """
+    _require_creditable(session, hook, invoice)
+    lines = {line.id: line for line in invoice.lines}
+    credited = _credited_so_far(session, list(lines))
+    problems, chosen = [], []
+    for line_id, quantity in quantities.items():
+        line = lines.get(line_id)
+        if line is None:
+            problems.append(f"Line {line_id} is not a line of invoice {invoice.number}.")
+            continue
+        done_quantity, done_amount, done_tax = credited.get(line.id, (0, 0, 0))
+        left = line.quantity - done_quantity
+        if line.item_id is None:
+            problems.append(f"Line {line.position}: holds no goods to return.")
+        elif quantity <= 0:
+            problems.append(f"Line {line.position}: the quantity must be more than 0.")
+        elif quantity > left:
+            problems.append(f"Line {line.position} ({line.description}): {quantity} is more "
+                            f"than the {left} left to credit.")
+        elif quantity == left:
+            chosen.append((line, quantity, line.amount - done_amount,
+                           line.tax_amount - done_tax))
+        else:
+            share = quantity / line.quantity
+            chosen.append((line, quantity, round_money(line.amount * share, invoice.currency),
+                           round_money(line.tax_amount * share, invoice.currency)))
+    if not problems and not chosen:
+        problems.append("Give a quantity to credit on at least one line.")
+    if problems:
+        raise ValidationError("the goods cannot be credited", fields={"lines": problems})
+    credit_note = _credit_note(invoice, reason, on)
+    for position, (line, quantity, amount, tax_amount) in enumerate(
+            sorted(chosen, key=lambda chosen_line: chosen_line[0].position), 1):
+        credit_note.lines.append(_line_copy(
+            line, credited_line_id=line.id, position=position, quantity=quantity,
+            amount=amount, tax_amount=tax_amount, order_line=None, packing_slip_line_id=None))
+    session.add(credit_note)
+    session.flush()
+    post_invoice(session, hook, credit_note)
+    if invoice.open_amount > 0:
+        _settle(session, invoice, credit_note, min(invoice.open_amount, credit_note.total))
+    return credit_note
+
+
+def credited_quantities(session, invoice):
+    """What posted credit notes credited of each of ``invoice``'s lines, as
+    ``{line id: quantity}``."""
+    return {line_id: quantity for line_id, (quantity, _amount, _tax)
+            in _credited_so_far(session, [line.id for line in invoice.lines]).items()}
+
+
+def _require_creditable(session, hook, invoice):
+    kind = invoice_kind(hook, invoice.kind)
+    if invoice.status != "posted":
+        raise Conflict(f"invoice {invoice.id} is a draft: only a posted invoice is credited")
+    if not kind.posts or kind.sign < 0:
+        raise Conflict(f"{invoice.number} is a {kind.title.lower()}: only an invoice is credited")
+
+
+def _credited_so_far(session, line_ids):
+    """``{credited line id: (quantity, amount, tax)}`` over posted credit notes; summed here
+    because SQLite would sum the exact amounts as floats."""
+    rows = session.execute(
+        select(InvoiceLine.credited_line_id, InvoiceLine.quantity, InvoiceLine.amount,
+               InvoiceLine.tax_amount)
+        .join(InvoiceLine.invoice)
+        .where(InvoiceLine.credited_line_id.in_(line_ids), Invoice.status == "posted")).all()
+    totals = {}
+    for line_id, quantity, amount, tax in rows:
+        done = totals.get(line_id, (Decimal(0), Decimal(0), Decimal(0)))
+        totals[line_id] = (done[0] + quantity, done[1] + amount, done[2] + tax)
+    return totals
+
+
+def _credit_note(invoice, reason, on):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("a credit note needs a reason", fields={"reason": ["Required."]})
+    day = on or date.today()
+    return Invoice(kind=CREDIT_NOTE, party=invoice.party, currency=invoice.currency,
+                   invoice_date=day, due_date=day, posting_profile=invoice.posting_profile,
+                   credited_invoice=invoice, note=f"Credits {invoice.number}: {reason}",
+                   status="draft", settled=Decimal(0))
+
+
+def _line_copy(line, **changes):
+    """A new invoice line with ``line``'s values, except ``changes``."""
+    values = {
+        "position": line.position, "order_line": line.order_line,
+        "packing_slip_line_id": line.packing_slip_line_id, "item_id": line.item_id,
+        "account": line.account, "tax_category_id": line.tax_category_id,
+        "description": line.description, "quantity": line.quantity,
+        "unit_price": line.unit_price, "discount": line.discount, "tax_rate": line.tax_rate,
+        "amount": line.amount, "tax_amount": line.tax_amount,
+    }
+    return InvoiceLine(**{**values, **changes})
+
+
+def _settle(session, invoice, credit_note, amount):
+    """Record that ``credit_note`` settles ``amount`` of ``invoice``.
+
+    No ledger entries: posting the credit note already credited the customer's balance.
+    """
+    session.add(Settlement(invoice_id=invoice.id, credit_note_id=credit_note.id, amount=amount))
+    invoice.settled += amount
+    credit_note.settled += amount
+    session.flush()
+
+
+def _draft_copy(session, invoice):
+    """A new draft invoice of ``invoice``'s kind, customer and lines, to correct and post."""
+    today = date.today()
+    draft = Invoice(kind=invoice.kind, party=invoice.party, currency=invoice.currency,
+                    invoice_date=today, due_date=today + (invoice.due_date - invoice.invoice_date),
+                    posting_profile=invoice.posting_profile, note=f"Corrects {invoice.number}",
+                    status="draft", settled=Decimal(0))
+    for line in invoice.lines:
+        draft.lines.append(_line_copy(line))
+    compute_totals(draft)
+    session.add(draft)
+    session.flush()
+    return draft

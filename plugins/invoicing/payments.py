@@ -1,0 +1,323 @@
+"""Payments: register money received from a customer and apply it to posted invoices; the
+customer's balance and the aged list of open invoices.
+
+Every function works inside the caller's transaction.  Registering or applying a payment runs
+a fixed number of SQL statements however many invoices it settles: the invoices are locked and
+loaded in one query, and settlements, invoice updates and ledger entries are written in one
+batch each.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, insert, or_, select
+
+from core.documents import party_for, store_values
+from core.errors import Conflict, NotFound, ValidationError
+from core.invoicekinds import Entry, invoice_kinds
+from core.models import Party
+from core.money import check_currency, round_money
+from core.numbering import next_number
+from core.parties import contains
+from plugins.invoicing.models import (
+    Account,
+    Invoice,
+    LedgerEntry,
+    Payment,
+    PostingProfile,
+    Settlement,
+)
+from plugins.invoicing.posting import write_entries
+
+BUCKETS = (("not_due", "Not due"), ("days_1_30", "1–30 days"), ("days_31_60", "31–60 days"),
+           ("days_61_90", "61–90 days"), ("over_90", "Over 90 days"))
+OWNER = "payments"
+
+
+def register_payment(session, party_id, amount, currency, payment_date, reference="",
+                     applications=(), account="512"):
+    """Register ``amount`` received from the customer ``party_id`` into the bank account
+    ``account`` and apply it to posted invoices; returns the payment, numbered from the
+    ``payment`` sequence.
+
+    ``applications`` is ``[(invoice id, amount)]``: invoices of the payment's customer and
+    currency, each amount at most the invoice's open amount, together at most the payment
+    (422 naming each problem; 409 for a draft invoice).  The ledger gets the bank debited and
+    the customer's balance credited: on the summary account of each invoice's posting profile
+    for what is applied, of the default profile for the rest.
+    """
+    party = party_for(session, party_id)
+    check_currency(currency)
+    amount = Decimal(amount)
+    if amount <= 0 or round_money(amount, currency) != amount:
+        raise ValidationError("the amount is not valid", fields={"amount": [
+            f"Must be more than 0, in whole {currency} cents at most."]})
+    bank = session.scalars(select(Account).where(Account.code == account)).one_or_none()
+    if bank is None or bank.kind != "bank":
+        raise ValidationError(f"{account} is not a bank account",
+                              fields={"account": ["Not a bank account."]})
+    payment = Payment(party_id=party.id, party=party, payment_date=payment_date,
+                      currency=currency, amount=amount, applied=Decimal(0),
+                      reference=reference or "", account_id=bank.id)
+    invoices, profiles = _checked(session, payment, applications)
+    payment.number = next_number(session, "payment")
+    session.add(payment)
+    session.flush()
+    applied = _apply(session, payment, invoices, applications, profiles)
+    default = _default_summary(profiles)
+    applied[default] = applied.get(default, Decimal(0)) + payment.unapplied
+    entries = [Entry(bank.code, amount, 0, _description(payment))]
+    entries += [Entry(code, 0, value, party.name, party.id)
+                for code, value in sorted(applied.items()) if value]
+    write_entries(session, entries, document=payment.number, currency=currency,
+                  entry_date=payment_date, owner=OWNER, payment_id=payment.id)
+    return payment
+
+
+def apply_payment(session, payment, applications, on=None):
+    """Apply the unapplied rest of ``payment`` (locked by the caller: ``load_payment(...,
+    lock=True)``) to posted invoices, ``[(invoice id, amount)]`` as for
+    :func:`register_payment`; returns the payment.
+
+    The rest was credited to the default posting profile's summary account; an invoice posting
+    to another summary account gets the amount moved there, with entries dated ``on`` (default:
+    today).
+    """
+    if not applications:
+        raise ValidationError("nothing to apply",
+                              fields={"applications": ["Apply the payment to an invoice."]})
+    invoices, profiles = _checked(session, payment, applications)
+    applied = _apply(session, payment, invoices, applications, profiles)
+    default = _default_summary(profiles)
+    moved = {code: value for code, value in applied.items() if code != default and value}
+    if moved:
+        entries = [Entry(default, sum(moved.values()), 0, payment.party.name, payment.party_id)]
+        entries += [Entry(code, 0, value, payment.party.name, payment.party_id)
+                    for code, value in sorted(moved.items())]
+        write_entries(session, entries, document=payment.number, currency=payment.currency,
+                      entry_date=on or date.today(), owner=OWNER, payment_id=payment.id)
+    return payment
+
+
+def load_payment(session, payment_id, *, lock=False):
+    """The payment ``payment_id``; ``lock`` takes its row lock."""
+    query = select(Payment).where(Payment.id == payment_id)
+    if lock:
+        query = query.with_for_update(of=Payment).execution_options(populate_existing=True)
+    payment = session.scalars(query).one_or_none()
+    if payment is None:
+        raise NotFound(f"payment {payment_id} does not exist")
+    return payment
+
+
+def search_payments(session, text="", page=1, per_page=25):
+    """Payments whose number, reference or customer name contains ``text``, newest first:
+    ``(payments, total count)``."""
+    query = select(Payment).join(Payment.party)
+    if text:
+        pattern = contains(text)
+        query = query.where(or_(func.lower(Payment.number).like(pattern, escape="\\"),
+                                func.lower(Payment.reference).like(pattern, escape="\\"),
+                                func.lower(Party.name).like(pattern, escape="\\")))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    found = session.scalars(
+        query.order_by(Payment.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    return found, total
+
+
+@dataclass(frozen=True)
+class Application:
+    """A part of a payment applied to an invoice."""
+
+    invoice_id: int
+    invoice_number: str
+    amount: Decimal
+    currency: str
+
+
+def payment_applications(session, payment):
+    """What ``payment`` was applied to, in the order it was."""
+    rows = session.execute(
+        select(Settlement.invoice_id, Invoice.number, Settlement.amount)
+        .join(Invoice, Settlement.invoice_id == Invoice.id)
+        .where(Settlement.payment_id == payment.id).order_by(Settlement.id)).all()
+    return [Application(invoice_id, number, amount, payment.currency)
+            for invoice_id, number, amount in rows]
+
+
+def payment_entries(session, payment):
+    """The ledger entries ``payment`` wrote."""
+    return session.scalars(select(LedgerEntry).where(LedgerEntry.payment_id == payment.id)
+                           .order_by(LedgerEntry.id)).all()
+
+
+def customer_balance(session, party_id):
+    """What the customer ``party_id`` owes, per currency (``{currency: amount}``), from the
+    ledger: debits less credits of the receivable accounts' entries for that customer.  A
+    negative amount is owed to the customer."""
+    rows = session.execute(
+        select(LedgerEntry.currency, LedgerEntry.debit, LedgerEntry.credit)
+        .join(LedgerEntry.account)
+        .where(LedgerEntry.party_id == party_id, Account.kind == "receivable")).all()
+    balances = defaultdict(lambda: Decimal(0))
+    for currency, debit, credit in rows:  # summed here: SQLite sums the exact text as floats
+        balances[currency] += debit - credit
+    return {currency: round_money(balances[currency], currency) for currency in sorted(balances)}
+
+
+def open_invoices(session, party_id, currency=None):
+    """The customer's posted invoices and credit notes not fully settled, oldest due first."""
+    query = _open().where(Invoice.party_id == party_id)
+    if currency:
+        query = query.where(Invoice.currency == currency)
+    return session.scalars(query.order_by(Invoice.due_date, Invoice.id)).all()
+
+
+def unapplied_payments(session, party_id):
+    """The customer's payments not wholly applied yet, oldest first."""
+    return session.scalars(select(Payment).where(Payment.party_id == party_id,
+                                                 Payment.applied != Payment.amount)
+                           .order_by(Payment.payment_date, Payment.id)).all()
+
+
+@dataclass
+class AgedCustomer:
+    """One customer's open invoices in one currency, by how long they are past due.
+
+    Credit notes count negative: they are owed to the customer.
+    """
+
+    party_id: int
+    party_name: str
+    currency: str
+    buckets: dict = field(default_factory=lambda: {code: Decimal(0) for code, _ in BUCKETS})
+    invoices: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        """Everything open, all buckets together."""
+        return sum(self.buckets.values(), Decimal(0))
+
+
+@dataclass(frozen=True)
+class AgedInvoice:
+    """An open invoice in the aged list: its signed open amount and days past due."""
+
+    invoice: Invoice
+    open_amount: Decimal
+    days_past_due: int
+    bucket: str
+
+
+def bucket_of(days_past_due):
+    """The bucket code of an invoice ``days_past_due`` days past its due date."""
+    for limit, code in ((0, "not_due"), (30, "days_1_30"), (60, "days_31_60"),
+                        (90, "days_61_90")):
+        if days_past_due <= limit:
+            return code
+    return "over_90"
+
+
+def aged_open_invoices(session, hook, as_of, party_id=None):
+    """The open invoices and credit notes (or the customer ``party_id``'s), aged on ``as_of``:
+    ``(customers, totals)``.
+
+    ``customers`` is a list of :class:`AgedCustomer`, by customer name and currency; ``totals``
+    an :class:`AgedCustomer` per currency summing them (its party is ``None``).
+    """
+    signs = {code: kind.sign for code, kind in invoice_kinds(hook).items()}
+    query = _open()
+    if party_id is not None:
+        query = query.where(Invoice.party_id == party_id)
+    rows = session.scalars(query.order_by(Invoice.due_date, Invoice.id)).all()
+    customers, totals = {}, {}
+    for invoice in rows:
+        key = (invoice.party_id, invoice.currency)
+        if key not in customers:
+            customers[key] = AgedCustomer(invoice.party_id, invoice.party.name, invoice.currency)
+        if invoice.currency not in totals:
+            totals[invoice.currency] = AgedCustomer(None, "", invoice.currency)
+        days = (as_of - invoice.due_date).days
+        aged = AgedInvoice(invoice, signs.get(invoice.kind, 1) * invoice.open_amount, days,
+                           bucket_of(days))
+        customers[key].invoices.append(aged)
+        customers[key].buckets[aged.bucket] += aged.open_amount
+        totals[invoice.currency].buckets[aged.bucket] += aged.open_amount
+    ordered = sorted(customers.values(),
+                     key=lambda customer: (customer.party_name.lower(), customer.currency))
+    return ordered, [totals[currency] for currency in sorted(totals)]
+
+
+def _open():
+    return select(Invoice).where(Invoice.status == "posted", Invoice.settled != Invoice.total)
+
+
+def _checked(session, payment, applications):
+    """Lock and load the invoices ``applications`` name and check each application;
+    returns ``({id: invoice}, {profile id: profile})``, the default profile included."""
+    ids = [invoice_id for invoice_id, _amount in applications]
+    invoices = {}
+    if ids:
+        invoices = {invoice.id: invoice for invoice in session.scalars(
+            select(Invoice).where(Invoice.id.in_(set(ids))).order_by(Invoice.id)
+            .with_for_update(of=Invoice).execution_options(populate_existing=True)).unique()}
+    profiles = {profile.id: profile for profile in session.scalars(
+        select(PostingProfile).where(or_(PostingProfile.is_default, PostingProfile.id.in_(
+            {invoice.posting_profile_id for invoice in invoices.values()}))))}
+    drafts = [invoice.id for invoice in invoices.values() if invoice.status != "posted"]
+    if drafts:
+        raise Conflict(f"invoice {drafts[0]} is a draft: only posted invoices are paid",
+                       fields={"applications": [f"Invoice {i} is a draft." for i in drafts]})
+    problems, seen = [], set()
+    for invoice_id, amount in applications:
+        invoice = invoices.get(invoice_id)
+        if invoice is None:
+            problems.append(f"Invoice {invoice_id} does not exist.")
+        elif invoice_id in seen:
+            problems.append(f"{invoice.number} is applied to twice.")
+        elif invoice.credited_invoice_id is not None:
+            problems.append(f"{invoice.number} is a credit note: it is not paid.")
+        elif (invoice.party_id, invoice.currency) != (payment.party_id, payment.currency):
+            problems.append(f"{invoice.number} is not of the payment's customer and currency.")
+        elif amount <= 0 or round_money(amount, payment.currency) != amount:
+            problems.append(f"{invoice.number}: {amount} must be more than 0, in whole cents.")
+        elif amount > invoice.open_amount:
+            problems.append(f"{invoice.number}: {amount} is more than the "
+                            f"{invoice.open_amount} open.")
+        seen.add(invoice_id)
+    applied = sum((amount for _id, amount in applications), Decimal(0))
+    if not problems and applied > payment.unapplied:
+        problems.append(f"The applications add up to {applied}, more than the "
+                        f"{payment.unapplied} of the payment left to apply.")
+    if problems:
+        raise ValidationError("the payment cannot be applied so",
+                              fields={"applications": problems})
+    return invoices, profiles
+
+
+def _apply(session, payment, invoices, applications, profiles):
+    """Write the checked ``applications``; returns what was applied per summary account."""
+    per_account = defaultdict(lambda: Decimal(0))
+    if not applications:
+        return per_account
+    settled = [invoices[invoice_id] for invoice_id, _amount in applications]
+    session.execute(insert(Settlement), [
+        {"invoice_id": invoice_id, "payment_id": payment.id, "amount": amount}
+        for invoice_id, amount in applications])
+    store_values(session, settled, [{"settled": invoice.settled + amount}
+                                    for invoice, (_id, amount) in zip(settled, applications)])
+    for invoice, (_id, amount) in zip(settled, applications):
+        per_account[profiles[invoice.posting_profile_id].summary_account.code] += amount
+    payment.applied += sum(amount for _id, amount in applications)
+    return per_account
+
+
+def _default_summary(profiles):
+    return next(profile.summary_account.code for profile in profiles.values()
+                if profile.is_default)
+
+
+def _description(payment):
+    return f"{payment.party.name} {payment.reference}".strip()
