@@ -1,16 +1,408 @@
-"""Invoices pages and API."""
+"""Invoice pages and API: invoice kinds, invoices from an order, from packing slips or as free
+text, pro forma invoices, changing and posting drafts."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy import select
 
-MENU = []
+from core import orders
+from core.errors import ComptoirError, ValidationError
+from core.invoicekinds import invoice_kinds
+from core.models import Order, Party, TaxCategory
+from core.schemas import page_of
+from core.ui import MenuEntry
+from plugins.invoicing import invoices
+from plugins.invoicing.invoice_schemas import (
+    FreeTextLineInputSchema,
+    HeaderSchema,
+    InvoiceChangeSchema,
+    InvoiceCreateSchema,
+    InvoiceKindSchema,
+    InvoiceLineSchema,
+    InvoiceListArgsSchema,
+    InvoicePageSchema,
+    InvoiceSchema,
+    InvoiceLineChangeSchema,
+    InvoiceLinesInputSchema,
+)
+from plugins.invoicing.ledger import invoice_entries
+from plugins.invoicing.models import Account, Invoice, PostingProfile
+from plugins.invoicing.posting import load_invoice, post_invoice
+from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from web.auth import role_required
+from web.database import db
+
+MENU = [MenuEntry("Invoices", "invoices.invoice_list", role="accounting", priority=40)]
+ROLE = "accounting"
+LINE_ROWS = 5  # empty free text lines offered by the form
+CHOICES_SHOWN = 500  # customers offered in the forms' lists
 
 
 def blueprint():
-    """The invoices pages."""
-    return Blueprint("invoices", __name__, url_prefix="/invoices", template_folder="templates")
+    """The invoice pages: list, the three ways of creating one, the invoice and its actions."""
+    bp = Blueprint("invoices", __name__, url_prefix="/invoices", template_folder="templates")
+    bp.before_request(role_required(ROLE)(lambda: None))
+
+    @bp.route("/")
+    def invoice_list():
+        text = request.args.get("q", "")[:128]
+        kind = request.args.get("kind") or None
+        status = request.args.get("status") or None
+        party_id = request.args.get("party_id", type=int)
+        page = page_number()
+        found, total = invoices.search_invoices(db(), text, kind, status, party_id, page,
+                                                PER_PAGE)
+        return render_template("invoicing/invoices.html", invoices=found, total=total,
+                               page=page, pages=page_count(total), q=text, kind=kind,
+                               status=status, party_id=party_id, kinds=invoice_kinds(hook()),
+                               parties=_customers())
+
+    @bp.route("/new/order", methods=["GET", "POST"])
+    def new_from_order():
+        """Choose an order (by number or id) and the quantities of its lines to invoice."""
+        order, errors, form = _order_asked(), {}, request.form
+        if order is not None and request.method == "POST":
+            try:
+                quantities = _quantities_from_form(order)
+                header, errors = read_form(HeaderSchema())
+                if errors:
+                    raise ValidationError("the invoice is not valid", fields=errors)
+                invoice = invoices.invoice_from_order(db(), hook(), order, quantities,
+                                                      form.get("kind") or "customer", header)
+            except ComptoirError as error:
+                db().rollback()
+                errors = error.fields or {"_": [error.message]}
+                order = _order_asked()
+            else:
+                db().commit()
+                return redirect(url_for("invoices.invoice_page", invoice_id=invoice.id))
+        left = invoices.open_quantities(db(), hook(), order) if order else {}
+        page = render_template("invoicing/invoice_new_order.html", order=order, left=left,
+                               errors=errors, form=form, profiles=_profiles(),
+                               kinds=_kinds_taking("items"))
+        return page, 422 if errors else (404 if _order_missing(order) else 200)
+
+    @bp.route("/new/packing-slips", methods=["GET", "POST"])
+    def new_from_slips():
+        """Choose a customer, then some of its packing slips not invoiced yet."""
+        party_id = request.values.get("party_id", type=int)
+        errors, form = {}, request.form
+        if request.method == "POST":
+            ids = [int(value) for value in form.getlist("packing_slip_ids") if value.isdigit()]
+            header, errors = read_form(HeaderSchema())
+            if not errors:
+                try:
+                    invoice = invoices.invoice_from_packing_slips(
+                        db(), hook(), ids, form.get("kind") or "customer", header)
+                except ComptoirError as error:
+                    db().rollback()
+                    errors = error.fields or {"_": [error.message]}
+                else:
+                    db().commit()
+                    return redirect(url_for("invoices.invoice_page", invoice_id=invoice.id))
+        slips = invoices.uninvoiced_slips(db(), hook(), party_id) if party_id else []
+        page = render_template("invoicing/invoice_new_slips.html", party_id=party_id,
+                               slips=slips, errors=errors, form=form, parties=_customers(),
+                               profiles=_profiles(), kinds=_kinds_taking("items"))
+        return page, 422 if errors else 200
+
+    @bp.route("/new/free-text", methods=["GET", "POST"])
+    def new_free_text():
+        """A free text invoice (or a kind taking the same lines): header and lines."""
+        errors, form = {}, request.form
+        if request.method == "POST":
+            rows = []
+            try:
+                data, rows = _free_text_from_form()
+                invoice = invoices.free_text_invoice(db(), hook(), data)
+            except ComptoirError as error:
+                db().rollback()
+                errors = _on_rows(error.fields, rows) or {"_": [error.message]}
+            else:
+                db().commit()
+                return redirect(url_for("invoices.invoice_page", invoice_id=invoice.id))
+        page = render_template("invoicing/invoice_new_free_text.html", errors=errors,
+                               form=form, rows=range(LINE_ROWS), parties=_customers(),
+                               profiles=_profiles(), kinds=_kinds_taking("accounts"),
+                               accounts=db().scalars(select(Account).order_by(Account.code)),
+                               taxes=db().scalars(select(TaxCategory)
+                                                  .order_by(TaxCategory.code)).all())
+        return page, 422 if errors else 200
+
+    @bp.route("/<id:invoice_id>")
+    def invoice_page(invoice_id, errors=None, status=200):
+        invoice = load_invoice(db(), invoice_id)
+        page = render_template("invoicing/invoice.html", invoice=invoice,
+                               kinds=invoice_kinds(hook()), errors=errors or {},
+                               form=request.form, profiles=_profiles(),
+                               entries=invoice_entries(db(), invoice.id))
+        return page, status
+
+    def act(invoice_id, action, done):
+        """Run ``action(invoice)`` and commit; on refusal show why on the invoice's page."""
+        invoice = load_invoice(db(), invoice_id, lock=True)
+        try:
+            result = action(invoice)
+        except ComptoirError as error:
+            db().rollback()
+            return invoice_page(invoice_id, errors=error.fields or {"_": [error.message]},
+                                status=error.status)
+        db().commit()
+        flash(done, "info")
+        if isinstance(result, Invoice):
+            return redirect(url_for("invoices.invoice_page", invoice_id=result.id))
+        return redirect(url_for("invoices.invoice_list"))
+
+    @bp.route("/<id:invoice_id>/post", methods=["POST"])
+    def post(invoice_id):
+        return act(invoice_id, lambda invoice: post_invoice(db(), hook(), invoice),
+                   "Invoice posted.")
+
+    @bp.route("/<id:invoice_id>/pro-forma", methods=["POST"])
+    def pro_forma(invoice_id):
+        return act(invoice_id, lambda invoice: invoices.pro_forma_of(db(), hook(), invoice),
+                   "Pro forma invoice made.")
+
+    @bp.route("/<id:invoice_id>/delete", methods=["POST"])
+    def delete(invoice_id):
+        return act(invoice_id, lambda invoice: invoices.delete_invoice(db(), invoice),
+                   "Draft invoice deleted.")
+
+    @bp.route("/<id:invoice_id>/header", methods=["POST"])
+    def header_change(invoice_id):
+        def change(invoice):
+            data, errors = read_form(InvoiceChangeSchema())
+            if errors:
+                raise ValidationError("the invoice cannot be changed", fields=errors)
+            return invoices.update_invoice(db(), hook(), invoice, data)
+
+        return act(invoice_id, change, "Invoice updated.")
+
+    @bp.route("/<id:invoice_id>/lines/<id:line_id>/remove", methods=["POST"])
+    def line_remove(invoice_id, line_id):
+        return act(invoice_id,
+                   lambda invoice: invoices.remove_line(db(), hook(), invoice, line_id),
+                   "Line removed.")
+
+    return bp
+
+
+def _order_asked():
+    """The order the form names by ``order_id`` or by ``order`` number, with its lines."""
+    order_id = request.values.get("order_id", type=int)
+    number = request.values.get("order", "").strip()[:32]
+    if order_id is None and number:
+        order_id = db().scalar(select(Order.id).where(Order.number == number))
+    if order_id is None:
+        return None
+    try:
+        return orders.load_order(db(), order_id)
+    except ComptoirError:
+        return None
+
+
+def _order_missing(order):
+    return order is None and bool(request.values.get("order_id") or request.values.get("order"))
+
+
+def _quantities_from_form(order):
+    """``{order line id: quantity}`` typed on the form (``quantity-<line id>``)."""
+    quantities, errors = {}, {}
+    schema = FreeTextLineInputSchema(only=("quantity",))
+    for line in order.lines:
+        raw = request.form.get(f"quantity-{line.id}", "").strip()
+        if raw and raw != "0":
+            data, problems = read_form(schema, _Form({"quantity": raw}))
+            if problems:
+                errors[f"quantity-{line.id}"] = problems["quantity"]
+            else:
+                quantities[line.id] = data["quantity"]
+    if errors:
+        raise ValidationError("the quantities are not valid", fields=errors)
+    if not quantities:
+        raise ValidationError("nothing to invoice", fields={"quantities": ["Type a quantity."]})
+    return quantities
+
+
+def _free_text_from_form():
+    """The free text invoice typed on the form and the form's row of each of its lines;
+    mistakes of every field and every row are reported at once, keyed by row."""
+    header_fields = ("invoice_date", "due_date", "posting_profile", "note")
+    header, errors = read_form(HeaderSchema(only=header_fields))
+    errors = dict(errors or {})
+    party_id = request.form.get("party_id", type=int)
+    if not party_id:
+        errors["party_id"] = ["Choose a customer."]
+    lines, rows, line_errors = [], [], {}
+    schema = FreeTextLineInputSchema()
+    for row in range(LINE_ROWS):
+        typed = {name: request.form.get(f"{name}-{row}", "") for name in schema.fields}
+        if not any(value.strip() for value in typed.values()):
+            continue
+        data, problems = read_form(schema, _Form(typed))
+        if problems:
+            line_errors[row] = problems
+        else:
+            lines.append(data)
+            rows.append(row)
+    if line_errors:
+        errors["lines"] = line_errors
+    if errors:
+        raise ValidationError("the invoice is not valid", fields=errors)
+    data = {**(header or {}), "party_id": party_id, "kind": request.form.get("kind"),
+            "currency": request.form.get("currency") or "EUR", "lines": lines}
+    return data, rows
+
+
+def _on_rows(errors, rows):
+    """``errors`` with the messages of line ``i`` moved to the form's row ``rows[i]``."""
+    if rows and isinstance(errors.get("lines"), dict):
+        return {**errors, "lines": {rows[index]: messages
+                                    for index, messages in errors["lines"].items()}}
+    return errors
+
+
+class _Form(dict):
+    """A plain dict read like a request form."""
+
+    def getlist(self, name):
+        return [self[name]] if name in self else []
+
+
+def _customers():
+    return db().scalars(select(Party).where(Party.merged_into_id.is_(None))
+                        .order_by(Party.name).limit(CHOICES_SHOWN)).all()
+
+
+def _profiles():
+    return db().scalars(select(PostingProfile).order_by(PostingProfile.code)).all()
+
+
+def _kinds_taking(lines):
+    return [kind for kind in invoice_kinds(hook()).values() if kind.lines in (lines, "any")]
 
 
 def api_blueprint():
-    """The invoices API."""
-    return ApiBlueprint("invoices_api", __name__, url_prefix="/api/v1", description="Invoices")
+    """The invoice API: invoice kinds, invoices, their lines, posting and pro forma."""
+    blp = ApiBlueprint("invoices_api", __name__, url_prefix="/api/v1",
+                       description="Invoice kinds and invoices")
+
+    @blp.route("/invoice-kinds")
+    @blp.response(200, InvoiceKindSchema(many=True))
+    @role_required(ROLE)
+    def kinds():
+        """Every invoice kind the enabled modules contribute, with its rules."""
+        return list(invoice_kinds(hook()).values())
+
+    @blp.route("/invoices")
+    class Invoices(MethodView):
+        decorators = [role_required(ROLE)]
+
+        @blp.arguments(InvoiceListArgsSchema, location="query")
+        @blp.response(200, InvoicePageSchema)
+        def get(self, args):
+            """Invoices, drafts first then newest first, searched by number or customer name
+            (``q``), of a kind, a status, a customer."""
+            found, total = invoices.search_invoices(
+                db(), args["q"], args.get("kind"), args.get("status"), args.get("party_id"),
+                args["page"], args["per_page"])
+            return page_of(found, total, args)
+
+        @blp.arguments(InvoiceCreateSchema)
+        @blp.response(201, InvoiceSchema)
+        def post(self, data):
+            """Create a draft invoice of ``kind``: from an order (``order_id``, and
+            ``quantities``, by default all that is left to invoice), from ``packing_slip_ids``
+            (of one customer, possibly of several orders), or of free text ``lines``."""
+            header = {name: data[name] for name in invoices.HEADER_FIELDS if name in data}
+            if "order_id" in data:
+                order = orders.load_order(db(), data["order_id"])
+                quantities = None
+                if "quantities" in data:
+                    quantities = {}
+                    for wanted in data["quantities"]:
+                        quantities[wanted["order_line_id"]] = (
+                            quantities.get(wanted["order_line_id"], 0) + wanted["quantity"])
+                invoice = invoices.invoice_from_order(db(), hook(), order, quantities,
+                                                      data["kind"], header)
+            elif "packing_slip_ids" in data:
+                invoice = invoices.invoice_from_packing_slips(db(), hook(),
+                                                              data["packing_slip_ids"],
+                                                              data["kind"], header)
+            else:
+                invoice = invoices.free_text_invoice(db(), hook(), data)
+            db().commit()
+            return load_invoice(db(), invoice.id)
+
+    @blp.route("/invoices/<id:invoice_id>")
+    class OneInvoice(MethodView):
+        decorators = [role_required(ROLE)]
+
+        @blp.response(200, InvoiceSchema)
+        def get(self, invoice_id):
+            """The invoice with its lines and totals."""
+            return load_invoice(db(), invoice_id)
+
+        @blp.arguments(InvoiceChangeSchema)
+        @blp.response(200, InvoiceSchema)
+        def patch(self, data, invoice_id):
+            """Change a draft invoice's dates, posting profile or note (409 once posted)."""
+            return _commit(invoices.update_invoice(db(), hook(), _locked(invoice_id), data))
+
+        @blp.response(204)
+        def delete(self, invoice_id):
+            """Delete a draft invoice (409 once posted: a credit note corrects it)."""
+            _commit(invoices.delete_invoice(db(), _locked(invoice_id)))
+
+    @blp.route("/invoices/<id:invoice_id>/lines", methods=["POST"])
+    @blp.arguments(InvoiceLinesInputSchema)
+    @blp.response(201, InvoiceLineSchema(many=True))
+    @role_required(ROLE)
+    def lines_add(data, invoice_id):
+        """Append free text lines to a draft invoice of a kind that takes them."""
+        return _commit(invoices.add_lines(db(), hook(), _locked(invoice_id), data["lines"]))
+
+    @blp.route("/invoices/<id:invoice_id>/lines/<id:line_id>")
+    class OneLine(MethodView):
+        decorators = [role_required(ROLE)]
+
+        @blp.arguments(InvoiceLineChangeSchema)
+        @blp.response(200, InvoiceLineSchema)
+        def patch(self, data, invoice_id, line_id):
+            """Change a line of a draft invoice: the quantity of an order line's part (its
+            amounts follow), or any field of a free text line."""
+            return _commit(invoices.update_line(db(), hook(), _locked(invoice_id), line_id,
+                                                data))
+
+        @blp.response(204)
+        def delete(self, invoice_id, line_id):
+            """Remove a line of a draft invoice."""
+            _commit(invoices.remove_line(db(), hook(), _locked(invoice_id), line_id))
+
+    @blp.route("/invoices/<id:invoice_id>/post", methods=["POST"])
+    @blp.response(200, InvoiceSchema)
+    @role_required(ROLE)
+    def post(invoice_id):
+        """Post a draft invoice: it takes the next number of its kind's sequence and writes its
+        ledger entries.  409 once posted, for a pro forma, or beyond what is left to invoice."""
+        return _commit(post_invoice(db(), hook(), _locked(invoice_id)))
+
+    @blp.route("/invoices/<id:invoice_id>/pro-forma", methods=["POST"])
+    @blp.response(201, InvoiceSchema)
+    @role_required(ROLE)
+    def pro_forma(invoice_id):
+        """Make a pro forma invoice of a draft customer or free text invoice."""
+        return _commit(invoices.pro_forma_of(db(), hook(), _locked(invoice_id)))
+
+    return blp
+
+
+def _locked(invoice_id):
+    return load_invoice(db(), invoice_id, lock=True)
+
+
+def _commit(result):
+    db().commit()
+    return result
+

@@ -1,16 +1,90 @@
-"""Ledger pages and API."""
+"""Ledger pages and API: the accounts with their balances, an account's entries with a running
+balance, the entries of one document."""
 
-from flask import Blueprint
+from flask import Blueprint, render_template
 from flask_smorest import Blueprint as ApiBlueprint
 
-MENU = []
+from core.money import round_money
+from core.ui import MenuEntry
+from plugins.invoicing import ledger
+from plugins.invoicing.ledger_schemas import (
+    AccountBalanceSchema,
+    AccountLedgerSchema,
+    DocumentLedgerSchema,
+    LedgerArgsSchema,
+)
+from plugins.sales.pages import page_count, page_number
+from web.auth import role_required
+from web.database import db
+
+MENU = [MenuEntry("Ledger", "ledger.accounts", role="accounting", priority=45)]
+ROLE = "accounting"
+PER_PAGE = 50
+DOCUMENT = "<path:document>"  # a document number, as printed (INV-00001)
 
 
 def blueprint():
     """The ledger pages."""
-    return Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
+    bp = Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
+    bp.before_request(role_required(ROLE)(lambda: None))
+
+    @bp.route("/")
+    def accounts():
+        return render_template("invoicing/ledger_accounts.html",
+                               balances=ledger.account_balances(db()))
+
+    @bp.route("/accounts/<code>")
+    def account(code):
+        page = page_number()
+        found, entries, totals, count = ledger.account_ledger(db(), code[:32], page, PER_PAGE)
+        return render_template("invoicing/ledger_account.html", account=found,
+                               entries=entries, totals=totals, page=page,
+                               pages=page_count(count, PER_PAGE))
+
+    @bp.route(f"/documents/{DOCUMENT}")
+    def document(document):
+        entries = ledger.document_entries(db(), document[:32])
+        return render_template("invoicing/ledger_document.html", document=document,
+                               entries=entries, debit=sum(e.debit for e in entries),
+                               credit=sum(e.credit for e in entries))
+
+    return bp
 
 
 def api_blueprint():
     """The ledger API."""
-    return ApiBlueprint("ledger_api", __name__, url_prefix="/api/v1", description="Ledger")
+    blp = ApiBlueprint("ledger_api", __name__, url_prefix="/api/v1/ledger",
+                       description="The ledger: accounts, their entries, each document's")
+
+    @blp.route("/accounts")
+    @blp.response(200, AccountBalanceSchema(many=True))
+    @role_required(ROLE)
+    def accounts():
+        """Every ledger account with its debits, credits and balance, per currency."""
+        return ledger.account_balances(db())
+
+    @blp.route("/accounts/<code>")
+    @blp.arguments(LedgerArgsSchema, location="query")
+    @blp.response(200, AccountLedgerSchema)
+    @role_required(ROLE)
+    def account(args, code):
+        """One page of the account's entries, oldest first, each with the running balance of
+        its currency, and the account's totals."""
+        found, entries, totals, count = ledger.account_ledger(db(), code[:32], args["page"],
+                                                              args["per_page"])
+        return {"code": found.code, "name": found.name, "kind": found.kind, "totals": totals,
+                "entries": entries, "total": count, "page": args["page"],
+                "per_page": args["per_page"], "pages": page_count(count, args["per_page"])}
+
+    @blp.route(f"/documents/{DOCUMENT}")
+    @blp.response(200, DocumentLedgerSchema)
+    @role_required(ROLE)
+    def document(document):
+        """The entries the document (an invoice, a credit note, a payment) wrote."""
+        entries = ledger.document_entries(db(), document[:32])
+        currency = entries[0].currency
+        return {"document": document, "entries": entries,
+                "debit": str(round_money(sum(entry.debit for entry in entries), currency)),
+                "credit": str(round_money(sum(entry.credit for entry in entries), currency))}
+
+    return blp

@@ -78,6 +78,11 @@ class Invoice(Base):
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan")
 
     @property
+    def reference(self):
+        """How people name the invoice: its number, or ``draft 12`` before it has one."""
+        return self.number or f"draft {self.id}"
+
+    @property
     def open_amount(self):
         """What is left to pay (or, for a credit note, to refund or apply)."""
         return self.total - self.settled

@@ -18,6 +18,7 @@ from core.models import Order, OrderLine
 from core.money import round_money
 from core.numbering import MissingSequence, next_number
 from core.orders import settle_status
+from plugins.fulfilment.models import PackingSlipLine
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry
 
 
@@ -28,11 +29,16 @@ class UnbalancedEntries(ComptoirError):
 
 
 def load_invoice(session, invoice_id, *, lock=False):
-    """The invoice ``invoice_id`` with its lines and what they invoice; ``lock`` takes its row
-    lock."""
+    """The invoice ``invoice_id`` with its posting profile, its lines and what they invoice
+    (order lines and their orders, packing slips, items, tax categories), in a fixed number of
+    queries; ``lock`` takes its row lock."""
     query = (select(Invoice).where(Invoice.id == invoice_id)
-             .options(selectinload(Invoice.lines).selectinload(InvoiceLine.order_line)
-                      .selectinload(OrderLine.order)))
+             .options(selectinload(Invoice.posting_profile),
+                      selectinload(Invoice.lines).options(
+                          selectinload(InvoiceLine.order_line).selectinload(OrderLine.order),
+                          selectinload(InvoiceLine.packing_slip_line)
+                          .selectinload(PackingSlipLine.packing_slip),
+                          selectinload(InvoiceLine.item), selectinload(InvoiceLine.tax_category))))
     if lock:
         query = query.with_for_update(of=Invoice)
     invoice = session.scalars(query).unique().one_or_none()

@@ -1,0 +1,180 @@
+"""Marshmallow schemas of invoices and invoice kinds, shared by the invoice pages and the API."""
+
+from operator import attrgetter
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from core.db import MAX_ID
+from core.schemas import ListArgsSchema, decimal_field, money_field, page_schema, price_field
+
+ID = validate.Range(min=1, max=MAX_ID)
+CODE = validate.Length(min=1, max=32)
+SOURCES = ("order_id", "packing_slip_ids", "lines")
+
+
+class InvoiceKindSchema(Schema):
+    """An invoice kind and its rules."""
+
+    code = fields.String()
+    title = fields.String()
+    description = fields.String()
+    lines = fields.String(metadata={"enum": ["items", "accounts", "any"]})
+    posts = fields.Boolean()
+    sequence = fields.String(allow_none=True)
+    sign = fields.Integer()
+    watermark = fields.String(allow_none=True)
+
+
+class FreeTextLineInputSchema(Schema):
+    """A free text line as entered: a ledger account, a description, a unit price and a
+    quantity (or an amount), a tax category.  ``item`` is read only to be refused."""
+
+    account = fields.String(validate=CODE, metadata={"description": "a ledger account code"})
+    description = fields.String(load_default="", validate=validate.Length(max=256))
+    quantity = decimal_field(above_minimum=True)
+    unit_price = decimal_field()
+    amount = decimal_field(metadata={"description": "the line's amount, for one unit"})
+    tax_category = fields.String(validate=CODE, metadata={"description": "a tax category code"})
+    item = fields.String(validate=validate.Length(max=64),
+                         metadata={"description": "refused: a free text line has no item"})
+
+
+class QuantitySchema(Schema):
+    """A quantity of an order line to invoice."""
+
+    order_line_id = fields.Integer(required=True, validate=ID)
+    quantity = decimal_field(above_minimum=True, required=True)
+
+
+class HeaderSchema(Schema):
+    """An invoice's dates, posting profile and note."""
+
+    invoice_date = fields.Date(metadata={"description": "default: today"})
+    due_date = fields.Date(metadata={"description": "default: the invoice date + 30 days"})
+    posting_profile = fields.String(validate=CODE,
+                                    metadata={"description": "default: the default profile"})
+    note = fields.String(validate=validate.Length(max=2000))
+
+
+class InvoiceCreateSchema(HeaderSchema):
+    """What creating an invoice takes: its ``kind`` and one of ``order_id`` (with
+    ``quantities``, default: all that is left), ``packing_slip_ids``, or free text ``lines``
+    with ``party_id`` and ``currency``."""
+
+    kind = fields.String(load_default="customer", validate=CODE)
+    order_id = fields.Integer(validate=ID)
+    quantities = fields.List(fields.Nested(QuantitySchema), validate=validate.Length(max=10_000))
+    packing_slip_ids = fields.List(fields.Integer(validate=ID),
+                                   validate=validate.Length(min=1, max=10_000))
+    party_id = fields.Integer(validate=ID)
+    currency = fields.String(load_default="EUR", validate=validate.Length(equal=3))
+    lines = fields.List(fields.Nested(FreeTextLineInputSchema),
+                        validate=validate.Length(min=1, max=10_000))
+
+    @validates_schema
+    def _one_source(self, data, **_kwargs):
+        given = [name for name in SOURCES if name in data]
+        if len(given) != 1:
+            message = "Give one of order_id, packing_slip_ids or lines."
+            raise ValidationError({name: [message] for name in (given or SOURCES)})
+        if "lines" in data and "party_id" not in data:
+            raise ValidationError({"party_id": ["Required with free text lines."]})
+        if "quantities" in data and "order_id" not in data:
+            raise ValidationError({"quantities": ["Only with an order_id."]})
+
+
+class InvoiceChangeSchema(HeaderSchema):
+    """A change to a draft invoice's header: every field optional."""
+
+
+class InvoiceLinesInputSchema(Schema):
+    """Free text lines to append to a draft invoice."""
+
+    lines = fields.List(fields.Nested(FreeTextLineInputSchema), required=True,
+                        validate=validate.Length(min=1, max=10_000))
+
+
+class InvoiceLineChangeSchema(FreeTextLineInputSchema):
+    """A change to a draft invoice's line: the quantity of an order line's part, or any field
+    of a free text line."""
+
+    description = fields.String(validate=validate.Length(max=256))
+
+
+def _currency(line):
+    return line.invoice.currency
+
+
+class InvoiceLineSchema(Schema):
+    """An invoice line as the API shows it."""
+
+    id = fields.Integer()
+    position = fields.Integer()
+    order_line_id = fields.Integer(allow_none=True)
+    order_number = fields.Function(
+        lambda line: line.order_line.order.number if line.order_line else None, allow_none=True)
+    packing_slip_line_id = fields.Integer(allow_none=True)
+    packing_slip_number = fields.Function(
+        lambda line: line.packing_slip_line.packing_slip.number if line.packing_slip_line
+        else None, allow_none=True)
+    credited_line_id = fields.Integer(allow_none=True)
+    item_number = fields.Function(lambda line: line.item.number if line.item else None,
+                                  allow_none=True)
+    account = fields.Function(lambda line: line.account.code if line.account else None,
+                              allow_none=True)
+    tax_category = fields.Function(
+        lambda line: line.tax_category.code if line.tax_category else None, allow_none=True)
+    description = fields.String()
+    quantity = decimal_field()
+    unit_price = price_field("unit_price", _currency)
+    discount = decimal_field()
+    tax_rate = decimal_field()
+    amount = money_field("amount", _currency)
+    tax_amount = money_field("tax_amount", _currency)
+
+
+class InvoiceSchema(Schema):
+    """An invoice as the API shows it, with its lines and totals."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    number = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": ["draft", "posted"]})
+    payment_status = fields.String(allow_none=True,
+                                   metadata={"enum": ["open", "partially_paid", "paid"]})
+    party_id = fields.Integer()
+    party_name = fields.Function(lambda invoice: invoice.party.name)
+    currency = fields.String()
+    invoice_date = fields.Date()
+    due_date = fields.Date()
+    posting_profile = fields.Function(lambda invoice: invoice.posting_profile.code)
+    credited_invoice_id = fields.Integer(allow_none=True)
+    note = fields.String()
+    untaxed = money_field("untaxed", attrgetter("currency"))
+    tax = money_field("tax", attrgetter("currency"))
+    total = money_field("total", attrgetter("currency"))
+    settled = money_field("settled", attrgetter("currency"))
+    open_amount = money_field("open_amount", attrgetter("currency"))
+    created_at = fields.DateTime()
+    posted_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(InvoiceLineSchema))
+
+
+class InvoiceSummarySchema(InvoiceSchema):
+    """An invoice in a list: the header and totals, without lines."""
+
+    class Meta:
+        exclude = ("lines",)
+
+
+InvoicePageSchema = page_schema(InvoiceSummarySchema, "InvoicePage")
+
+
+class InvoiceListArgsSchema(ListArgsSchema):
+    """Query arguments of the invoice list: text in the number or customer name, kind, status,
+    customer."""
+
+    kind = fields.String(validate=validate.Length(max=32))
+    status = fields.String(validate=validate.OneOf(("draft", "posted")))
+    party_id = fields.Integer(validate=ID)
+

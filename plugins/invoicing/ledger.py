@@ -1,0 +1,120 @@
+"""Reading the ledger: the balance of every account, an account's entries with their running
+balance, and the entries one document (an invoice, a payment) wrote.
+
+Sums are taken in Python: SQLite holds amounts as exact text, which its SUM would turn into
+floats.
+"""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from sqlalchemy import select
+
+from core.errors import NotFound
+from plugins.invoicing.models import Account, LedgerEntry
+
+
+class Balance(NamedTuple):
+    """What an account holds in one currency: its debits, its credits and their difference."""
+
+    code: str
+    name: str
+    kind: str
+    currency: str | None
+    debit: Decimal
+    credit: Decimal
+
+    @property
+    def balance(self):
+        """Debits less credits."""
+        return self.debit - self.credit
+
+
+class EntryLine(NamedTuple):
+    """A ledger entry as the ledger shows it, with the running balance of its account in its
+    currency after it."""
+
+    id: int
+    entry_date: date
+    document: str
+    invoice_id: int | None
+    payment_id: int | None
+    account: str
+    party_id: int | None
+    currency: str
+    debit: Decimal
+    credit: Decimal
+    description: str
+    balance: Decimal | None
+
+
+def _line(entry, balance=None):
+    return EntryLine(entry.id, entry.entry_date, entry.document, entry.invoice_id,
+                     entry.payment_id, entry.account.code, entry.party_id, entry.currency,
+                     entry.debit, entry.credit, entry.description, balance)
+
+
+def account_balances(session):
+    """Every account with its totals, one :class:`Balance` per currency it has entries in
+    (an account without entries once, with zeros), by account code."""
+    sums = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for account_id, currency, debit, credit in session.execute(
+            select(LedgerEntry.account_id, LedgerEntry.currency, LedgerEntry.debit,
+                   LedgerEntry.credit)):
+        sums[account_id, currency][0] += debit
+        sums[account_id, currency][1] += credit
+    currencies = defaultdict(list)
+    for account_id, currency in sorted(sums):
+        currencies[account_id].append(currency)
+    return [Balance(account.code, account.name, account.kind, currency,
+                    *sums.get((account.id, currency), (Decimal(0), Decimal(0))))
+            for account in session.scalars(select(Account).order_by(Account.code))
+            for currency in currencies.get(account.id) or [None]]
+
+
+def get_account(session, code):
+    """The ledger account ``code``, or NotFound."""
+    account = session.scalars(select(Account).where(Account.code == code)).one_or_none()
+    if account is None:
+        raise NotFound(f"there is no ledger account {code}")
+    return account
+
+
+def account_ledger(session, code, page=1, per_page=50):
+    """The entries of account ``code``, oldest first, one page of them with their running
+    balances, and the account's totals: ``(account, entries, totals, entry count)`` where
+    ``totals`` is a :class:`Balance` per currency."""
+    account = get_account(session, code)
+    order = (LedgerEntry.entry_date, LedgerEntry.id)
+    running, balances = {}, defaultdict(lambda: [Decimal(0), Decimal(0)])
+    rows = session.execute(select(LedgerEntry.id, LedgerEntry.currency, LedgerEntry.debit,
+                                  LedgerEntry.credit)
+                           .where(LedgerEntry.account_id == account.id).order_by(*order)).all()
+    for entry_id, currency, debit, credit in rows:
+        balances[currency][0] += debit
+        balances[currency][1] += credit
+        running[entry_id] = balances[currency][0] - balances[currency][1]
+    entries = session.scalars(select(LedgerEntry).where(LedgerEntry.account_id == account.id)
+                              .order_by(*order).limit(per_page)
+                              .offset((page - 1) * per_page)).all()
+    totals = [Balance(account.code, account.name, account.kind, currency, debit, credit)
+              for currency, (debit, credit) in sorted(balances.items())]
+    return account, [_line(entry, running[entry.id]) for entry in entries], totals, len(rows)
+
+
+def document_entries(session, document):
+    """The entries the document numbered ``document`` wrote (NotFound when none)."""
+    entries = session.scalars(select(LedgerEntry).where(LedgerEntry.document == document)
+                              .order_by(LedgerEntry.id)).all()
+    if not entries:
+        raise NotFound(f"no ledger entry of document {document}")
+    return [_line(entry) for entry in entries]
+
+
+def invoice_entries(session, invoice_id):
+    """The entries invoice ``invoice_id`` wrote when it was posted (none for a draft)."""
+    return [_line(entry) for entry in session.scalars(
+        select(LedgerEntry).where(LedgerEntry.invoice_id == invoice_id)
+        .order_by(LedgerEntry.id))]

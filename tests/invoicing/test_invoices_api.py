@@ -1,0 +1,111 @@
+"""The invoice and ledger API: kinds, creating each kind of invoice, posting, the ledger, and
+the refusals."""
+
+from core.testing import api_client
+from tests.invoicing.conftest import confirmed_order, packing_slip
+
+FEE = {"account": "706", "description": "Set-up fee", "amount": "100", "tax_category": "VAT20"}
+
+
+def _order_and_slip(registry, catalogue, party="bolt"):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue[party],
+                                [(catalogue["HAM"], 2), (catalogue["BOOK"], 1)])
+        slip = packing_slip(session, registry.hook, order)
+        session.commit()
+        return order.id, [line.id for line in order.lines], slip.id
+
+
+def test_kinds_and_an_invoice_from_an_order_posted(accounting_api, registry, catalogue):
+    kinds = {kind["code"]: kind for kind in
+             accounting_api.get("/api/v1/invoice-kinds").get_json()}
+    assert set(kinds) == {"customer", "free_text", "pro_forma", "credit_note"}
+    assert kinds["pro_forma"]["posts"] is False and kinds["customer"]["sequence"] == "invoice"
+    order_id, (ham, _book), _slip = _order_and_slip(registry, catalogue)
+    created = accounting_api.post("/api/v1/invoices", json={
+        "order_id": order_id, "quantities": [{"order_line_id": ham, "quantity": "1"}],
+        "invoice_date": "2024-03-01"})
+    assert created.status_code == 201, created.get_json()
+    invoice = created.get_json()
+    assert (invoice["total"], invoice["due_date"], invoice["number"]) == (
+        "15.00", "2024-03-31", None)
+    assert invoice["lines"][0]["order_number"].startswith("SO-")
+    path = f"/api/v1/invoices/{invoice['id']}"
+    assert accounting_api.patch(path, json={"due_date": "2024-02-01"}).status_code == 422
+    assert accounting_api.patch(path, json={"note": "March"}).get_json()["note"] == "March"
+    posted = accounting_api.post(f"{path}/post")
+    assert posted.status_code == 200
+    assert posted.get_json()["number"] == "INV-00001"
+    assert posted.get_json()["payment_status"] == "open"
+    assert accounting_api.post(f"{path}/post").status_code == 409
+    assert accounting_api.patch(path, json={"note": "x"}).status_code == 409
+    assert accounting_api.delete(path).status_code == 409
+    line = invoice["lines"][0]["id"]
+    assert accounting_api.delete(f"{path}/lines/{line}").status_code == 409
+    document = accounting_api.get("/api/v1/ledger/documents/INV-00001").get_json()
+    assert (document["debit"], document["credit"]) == ("15.00", "15.00")
+    account = accounting_api.get("/api/v1/ledger/accounts/411").get_json()
+    assert account["entries"][0]["balance"] == "15.00" and account["total"] == 1
+    balances = {row["code"]: row for row in
+                accounting_api.get("/api/v1/ledger/accounts").get_json()}
+    assert balances["706"]["balance"] == "-12.50" and balances["512"]["currency"] is None
+    assert accounting_api.get("/api/v1/ledger/accounts/999").status_code == 404
+    assert accounting_api.get("/api/v1/ledger/documents/INV-09999").status_code == 404
+    listed = accounting_api.get("/api/v1/invoices?status=posted&q=inv-0000").get_json()
+    assert [row["number"] for row in listed["items"]] == ["INV-00001"]
+
+
+def test_invoices_from_packing_slips_and_their_refusals(accounting_api, registry, catalogue):
+    _order, _lines, slip = _order_and_slip(registry, catalogue)
+    _other, _lines, foreign = _order_and_slip(registry, catalogue, "acme")
+    mixed = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip, foreign]})
+    assert mixed.status_code == 422 and "packing_slip_ids" in mixed.get_json()["errors"]["json"]
+    assert accounting_api.post("/api/v1/invoices", json={
+        "packing_slip_ids": [slip], "order_id": 1}).status_code == 422
+    created = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip]})
+    assert created.status_code == 201
+    assert created.get_json()["lines"][0]["packing_slip_number"].startswith("PS-")
+    again = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip]})
+    assert again.status_code == 409
+
+
+def test_free_text_refusals_are_per_line_field(accounting_api, catalogue):
+    refused = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["acme"],
+        "lines": [FEE, {**FEE, "item": "HAM"}, {**FEE, "tax_category": "VAT99"},
+                  {"account": "706", "description": "Fee", "amount": "1"}]})
+    assert refused.status_code == 422
+    lines = refused.get_json()["errors"]["json"]["lines"]
+    assert set(lines) == {"1", "2", "3"}
+    assert lines["1"] == {"item": ["Item numbers are not allowed on a free text invoice."]}
+    assert lines["2"] == {"tax_category": ["Unknown tax category VAT99."]}
+    assert lines["3"] == {"tax_category": ["Tax information is required: give a tax category."]}
+    wrong_kind = accounting_api.post("/api/v1/invoices", json={
+        "kind": "customer", "party_id": catalogue["acme"], "lines": [FEE]})
+    assert wrong_kind.status_code == 422 and "kind" in wrong_kind.get_json()["errors"]["json"]
+
+
+def test_free_text_and_pro_forma_through_the_api(accounting_api, catalogue):
+    created = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["acme"], "lines": [FEE]}).get_json()
+    path = f"/api/v1/invoices/{created['id']}"
+    added = accounting_api.post(f"{path}/lines", json={"lines": [
+        {"account": "706", "description": "Travel", "quantity": "2", "unit_price": "25",
+         "tax_category": "VAT20"}]})
+    assert added.status_code == 201
+    changed = accounting_api.patch(f"{path}/lines/{added.get_json()[0]['id']}",
+                                   json={"quantity": "3"})
+    assert changed.get_json()["amount"] == "75.00"
+    pro_forma = accounting_api.post(f"{path}/pro-forma")
+    assert pro_forma.status_code == 201 and pro_forma.get_json()["total"] == "210.00"
+    refused = accounting_api.post(f"/api/v1/invoices/{pro_forma.get_json()['id']}/post")
+    assert refused.status_code == 409
+    assert accounting_api.post(f"{path}/post").get_json()["number"] == "FTI-00001"
+    listed = accounting_api.get("/api/v1/invoices?kind=pro_forma").get_json()
+    assert listed["total"] == 1 and listed["items"][0]["number"] is None
+
+
+def test_the_api_is_for_accounting(invoicing_app):
+    marketing = api_client(invoicing_app, "marketing")
+    for path in ("/api/v1/invoice-kinds", "/api/v1/invoices", "/api/v1/ledger/accounts"):
+        assert marketing.get(path).status_code == 403
