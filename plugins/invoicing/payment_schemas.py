@@ -1,0 +1,206 @@
+"""Marshmallow schemas of credit notes, payments, customer balances and the aged list, shared by
+their pages and the API."""
+
+from datetime import date
+from operator import attrgetter
+
+from marshmallow import Schema, fields, validate
+
+from core.db import MAX_ID
+from core.money import round_money
+from core.schemas import ListArgsSchema, decimal_field, money_field, page_schema
+from plugins.invoicing.invoice_schemas import InvoiceSchema, InvoiceSummarySchema
+from plugins.invoicing.payments import BUCKETS, payment_applications, payment_entries
+from web.database import db
+
+ID = validate.Range(min=1, max=MAX_ID)
+REASON = validate.Length(min=1, max=200)
+
+
+class CancelSchema(Schema):
+    """What cancelling an unpaid invoice takes: why, and whether to make a corrected copy."""
+
+    reason = fields.String(required=True, validate=REASON)
+    copy = fields.Boolean(load_default=False,
+                          metadata={"description": "also make a new draft invoice to correct"})
+
+
+class CancelResultSchema(Schema):
+    """The credit note cancelling an invoice, and the draft copy when one was asked for."""
+
+    credit_note = fields.Nested(InvoiceSchema)
+    copy = fields.Nested(InvoiceSchema, allow_none=True)
+
+
+class CreditLineSchema(Schema):
+    """A quantity of an invoice line to credit."""
+
+    invoice_line_id = fields.Integer(required=True, validate=ID)
+    quantity = decimal_field(above_minimum=True, required=True)
+
+
+class CreditNoteCreateSchema(Schema):
+    """What crediting returned goods takes: why, and the quantities returned."""
+
+    reason = fields.String(required=True, validate=REASON)
+    lines = fields.List(fields.Nested(CreditLineSchema), required=True,
+                        validate=validate.Length(min=1, max=10_000))
+
+
+class ApplicationInputSchema(Schema):
+    """An amount of a payment to apply to a posted invoice."""
+
+    invoice_id = fields.Integer(required=True, validate=ID)
+    amount = decimal_field(above_minimum=True, required=True)
+
+
+class ApplicationsInputSchema(Schema):
+    """Amounts of a payment's unapplied rest to apply to posted invoices."""
+
+    applications = fields.List(fields.Nested(ApplicationInputSchema), required=True,
+                               validate=validate.Length(min=1, max=10_000))
+
+
+class PaymentCreateSchema(Schema):
+    """What registering a payment takes; ``applications`` may be left for later."""
+
+    party_id = fields.Integer(required=True, validate=ID)
+    amount = decimal_field(above_minimum=True, required=True)
+    currency = fields.String(load_default="EUR", validate=validate.Length(equal=3))
+    payment_date = fields.Date(load_default=date.today, metadata={"description":
+                                                                  "default: today"})
+    reference = fields.String(load_default="", validate=validate.Length(max=128))
+    account = fields.String(load_default="512", validate=validate.Length(min=1, max=32),
+                            metadata={"description": "the bank account's code"})
+    applications = fields.List(fields.Nested(ApplicationInputSchema), load_default=list,
+                               validate=validate.Length(max=10_000))
+
+
+class ApplicationSchema(Schema):
+    """A part of a payment applied to an invoice."""
+
+    invoice_id = fields.Integer()
+    invoice_number = fields.String()
+    amount = money_field("amount", attrgetter("currency"))
+
+
+class PaymentEntrySchema(Schema):
+    """A ledger entry."""
+
+    id = fields.Integer()
+    entry_date = fields.Date()
+    document = fields.String()
+    account = fields.Function(lambda entry: entry.account.code)
+    party_id = fields.Integer(allow_none=True)
+    debit = money_field("debit", attrgetter("currency"))
+    credit = money_field("credit", attrgetter("currency"))
+    description = fields.String()
+
+
+class PaymentSchema(Schema):
+    """A payment, what it was applied to, and (in full) the ledger entries it wrote."""
+
+    id = fields.Integer()
+    number = fields.String()
+    party_id = fields.Integer()
+    party_name = fields.Function(lambda payment: payment.party.name)
+    payment_date = fields.Date()
+    currency = fields.String()
+    amount = money_field("amount", attrgetter("currency"))
+    applied = money_field("applied", attrgetter("currency"))
+    unapplied = money_field("unapplied", attrgetter("currency"))
+    reference = fields.String()
+    account = fields.Function(lambda payment: payment.account.code)
+    applications = fields.List(fields.Nested(ApplicationSchema))
+    entries = fields.List(fields.Nested(PaymentEntrySchema))
+
+    def get_attribute(self, obj, attr, default):
+        """Read what the payment was applied to and its entries from the database."""
+        if attr == "applications":
+            return payment_applications(db(), obj)
+        if attr == "entries":
+            return payment_entries(db(), obj)
+        return super().get_attribute(obj, attr, default)
+
+
+class PaymentSummarySchema(PaymentSchema):
+    """A payment in a list."""
+
+    class Meta:
+        exclude = ("applications", "entries")
+
+
+PaymentPageSchema = page_schema(PaymentSummarySchema, "PaymentPage")
+PaymentListArgsSchema = ListArgsSchema
+
+
+class AmountSchema(Schema):
+    """An amount in a currency, rounded to it."""
+
+    currency = fields.String()
+    amount = fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal"})
+
+
+class CustomerBalanceSchema(Schema):
+    """What a customer owes per currency (negative: owed to the customer), its open invoices
+    and credit notes, and its payments not wholly applied."""
+
+    party_id = fields.Integer()
+    party_name = fields.String()
+    balances = fields.List(fields.Nested(AmountSchema))
+    open_invoices = fields.List(fields.Nested(InvoiceSummarySchema))
+    unapplied_payments = fields.List(fields.Nested(PaymentSummarySchema))
+
+
+def _bucket_fields():
+    return {code: fields.Function(
+        lambda aged, code=code: str(round_money(aged.buckets[code], aged.currency)),
+        metadata={"type": "string", "format": "decimal", "description": title})
+        for code, title in BUCKETS}
+
+
+class AgedInvoiceSchema(Schema):
+    """An open invoice (or credit note, negative) in the aged list."""
+
+    invoice_id = fields.Function(lambda aged: aged.invoice.id)
+    number = fields.Function(lambda aged: aged.invoice.number)
+    kind = fields.Function(lambda aged: aged.invoice.kind)
+    invoice_date = fields.Function(lambda aged: aged.invoice.invoice_date.isoformat())
+    due_date = fields.Function(lambda aged: aged.invoice.due_date.isoformat())
+    days_past_due = fields.Integer()
+    bucket = fields.String(metadata={"enum": [code for code, _title in BUCKETS]})
+    open_amount = fields.Function(
+        lambda aged: str(round_money(aged.open_amount, aged.invoice.currency)),
+        metadata={"type": "string", "format": "decimal"})
+
+
+AgedCustomerSchema = Schema.from_dict({
+    "party_id": fields.Integer(allow_none=True),
+    "party_name": fields.String(),
+    "currency": fields.String(),
+    **_bucket_fields(),
+    "total": money_field("total", attrgetter("currency")),
+    "invoices": fields.List(fields.Nested(AgedInvoiceSchema)),
+}, name="AgedCustomer")
+
+AgedTotalSchema = Schema.from_dict({
+    "currency": fields.String(),
+    **_bucket_fields(),
+    "total": money_field("total", attrgetter("currency")),
+}, name="AgedTotal")
+
+
+class AgedSchema(Schema):
+    """The aged list: open invoices per customer and currency, by days past due, and the
+    totals per currency."""
+
+    as_of = fields.Date()
+    customers = fields.List(fields.Nested(AgedCustomerSchema))
+    totals = fields.List(fields.Nested(AgedTotalSchema))
+
+
+class AgedArgsSchema(Schema):
+    """Query arguments of the aged list: the day to count days past due to, one customer."""
+
+    as_of = fields.Date(load_default=date.today, metadata={"description": "default: today"})
+    party_id = fields.Integer(validate=ID)

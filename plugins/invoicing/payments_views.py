@@ -1,0 +1,355 @@
+"""Settling invoices, pages and API: credit notes (cancel an unpaid invoice, credit returned
+goods), payments and their applications, customer balances and the aged list of open
+invoices."""
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy import select
+
+from core.errors import ComptoirError, ValidationError
+from core.models import Party
+from core.parties import get_party
+from core.schemas import page_of
+from core.ui import MenuEntry
+from plugins.invoicing import credit_notes, payments
+from plugins.invoicing.invoice_schemas import InvoiceSchema
+from plugins.invoicing.models import Account
+from plugins.invoicing.payment_schemas import (
+    AgedArgsSchema,
+    AgedSchema,
+    ApplicationInputSchema,
+    ApplicationsInputSchema,
+    CustomerBalanceSchema,
+    CancelResultSchema,
+    CancelSchema,
+    CreditNoteCreateSchema,
+    PaymentCreateSchema,
+    PaymentListArgsSchema,
+    PaymentPageSchema,
+    PaymentSchema,
+)
+from plugins.invoicing.posting import load_invoice
+from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from web.auth import role_required
+from web.database import db
+
+ROLE = "accounting"
+MENU = [MenuEntry("Payments", "payments.payment_list", role=ROLE, priority=41),
+        MenuEntry("Balances", "payments.balance", role=ROLE, priority=42),
+        MenuEntry("Aged invoices", "payments.aged", role=ROLE, priority=43)]
+CHOICES_SHOWN = 500  # customers offered in the forms' lists
+
+
+def blueprint():
+    """The pages: payments, registering and applying one, a customer's balance, the aged list,
+    and cancelling or crediting an invoice."""
+    bp = Blueprint("payments", __name__, url_prefix="/invoicing", template_folder="templates")
+    bp.before_request(role_required(ROLE)(lambda: None))
+
+    @bp.route("/payments/")
+    def payment_list():
+        text = request.args.get("q", "")[:128]
+        page = page_number()
+        found, total = payments.search_payments(db(), text, page, PER_PAGE)
+        return render_template("invoicing/payments.html", payments=found, total=total,
+                               page=page, pages=page_count(total), q=text)
+
+    @bp.route("/payments/new", methods=["GET", "POST"])
+    def payment_new():
+        """Choose the customer (and currency) first; then the amount and its applications."""
+        form = request.form if request.method == "POST" else request.args
+        party = _party_asked(form.get("party_id"))
+        currency = (form.get("currency") or "EUR").strip().upper()[:3]
+        errors = {}
+        if party is not None and request.method == "POST":
+            data, errors = read_form(PaymentCreateSchema(exclude=("applications",)))
+            applications, application_errors = _applications_from_form()
+            errors = {**(errors or {}), **application_errors}
+            if not errors:
+                try:
+                    payment = payments.register_payment(
+                        db(), party.id, data["amount"], data["currency"], data["payment_date"],
+                        data["reference"], applications, data["account"])
+                except ComptoirError as error:
+                    db().rollback()
+                    errors = error.fields or {"_": [error.message]}
+                    party = _party_asked(form.get("party_id"))
+                else:
+                    db().commit()
+                    flash(f"Payment {payment.number} registered.", "info")
+                    return redirect(url_for("payments.payment_page", payment_id=payment.id))
+        page = render_template(
+            "invoicing/payment_new.html", party=party, currency=currency, form=form,
+            errors=errors, parties=_customers(), today=date.today(),
+            banks=db().scalars(select(Account).where(Account.kind == "bank")
+                               .order_by(Account.code)).all(),
+            invoices=payments.open_invoices(db(), party.id, currency) if party else [])
+        return page, 422 if errors else 200
+
+    @bp.route("/payments/<id:payment_id>")
+    def payment_page(payment_id, errors=None, status=200):
+        payment = payments.load_payment(db(), payment_id)
+        page = render_template(
+            "invoicing/payment.html", payment=payment, errors=errors or {}, form=request.form,
+            applications=payments.payment_applications(db(), payment),
+            entries=payments.payment_entries(db(), payment),
+            invoices=(payments.open_invoices(db(), payment.party_id, payment.currency)
+                      if payment.unapplied else []))
+        return page, status
+
+    @bp.route("/payments/<id:payment_id>/applications", methods=["POST"])
+    def payment_apply(payment_id):
+        applications, errors = _applications_from_form()
+        try:
+            if errors:
+                raise ValidationError("the payment cannot be applied so", fields=errors)
+            payment = payments.load_payment(db(), payment_id, lock=True)
+            payments.apply_payment(db(), payment, applications)
+        except ComptoirError as error:
+            db().rollback()
+            return payment_page(payment_id, errors=error.fields or {"_": [error.message]},
+                                status=error.status)
+        db().commit()
+        flash("Payment applied.", "info")
+        return redirect(url_for("payments.payment_page", payment_id=payment_id))
+
+    @bp.route("/balances")
+    def balance():
+        party = _party_asked(request.args.get("party_id"))
+        shown = _balance_of(party) if party else None
+        return render_template("invoicing/balance.html", party=party, shown=shown,
+                               parties=_customers())
+
+    @bp.route("/aged")
+    def aged():
+        as_of = _date_asked(request.args.get("as_of"))
+        party = _party_asked(request.args.get("party_id"))
+        customers, totals = payments.aged_open_invoices(db(), hook(), as_of,
+                                                        party.id if party else None)
+        return render_template("invoicing/aged.html", as_of=as_of, party=party,
+                               customers=customers, totals=totals,
+                               buckets=payments.BUCKETS, parties=_customers())
+
+    @bp.route("/invoices/<id:invoice_id>/cancel", methods=["GET", "POST"])
+    def cancel(invoice_id):
+        errors, status = {}, 200
+        if request.method == "POST":
+            data, errors = read_form(CancelSchema())
+            if not errors:
+                try:
+                    invoice = load_invoice(db(), invoice_id, lock=True)
+                    credit_note, copy = credit_notes.cancel_invoice(
+                        db(), hook(), invoice, data["reason"], data["copy"])
+                except ComptoirError as error:
+                    db().rollback()
+                    errors, status = error.fields or {"_": [error.message]}, error.status
+                else:
+                    db().commit()
+                    flash(f"Invoice {invoice.number} cancelled by credit note "
+                          f"{credit_note.number}.", "info")
+                    shown = copy or credit_note
+                    return redirect(url_for("invoices.invoice_page", invoice_id=shown.id))
+            else:
+                status = 422
+        page = render_template("invoicing/credit_note_cancel.html",
+                               invoice=load_invoice(db(), invoice_id), errors=errors,
+                               form=request.form)
+        return page, status
+
+    @bp.route("/invoices/<id:invoice_id>/credit", methods=["GET", "POST"])
+    def credit(invoice_id):
+        errors, status = {}, 200
+        if request.method == "POST":
+            try:
+                invoice = load_invoice(db(), invoice_id, lock=True)
+                reason = request.form.get("reason", "").strip()[:200]
+                credit_note = credit_notes.credit_returned_goods(
+                    db(), hook(), invoice, _credit_quantities(invoice), reason)
+            except ComptoirError as error:
+                db().rollback()
+                errors, status = error.fields or {"_": [error.message]}, error.status
+            else:
+                db().commit()
+                flash(f"Credit note {credit_note.number} posted.", "info")
+                return redirect(url_for("invoices.invoice_page", invoice_id=credit_note.id))
+        invoice = load_invoice(db(), invoice_id)
+        page = render_template("invoicing/credit_note_return.html", invoice=invoice,
+                               credited=credit_notes.credited_quantities(db(), invoice),
+                               errors=errors, form=request.form)
+        return page, status
+
+    return bp
+
+
+def _party_asked(value):
+    """The live party whose id ``value`` (text) is, or None."""
+    if not value or not str(value).isdigit():
+        return None
+    party = db().get(Party, int(value))
+    return party if party is not None and party.merged_into_id is None else None
+
+
+def _date_asked(value):
+    try:
+        return date.fromisoformat(value) if value else date.today()
+    except ValueError:
+        return date.today()
+
+
+def _customers():
+    return db().scalars(select(Party).where(Party.merged_into_id.is_(None))
+                        .order_by(Party.name).limit(CHOICES_SHOWN)).all()
+
+
+def _applications_from_form():
+    """The ``apply-<invoice id>`` amounts typed on a payment form: ``([(id, amount)],
+    errors)``."""
+    applications, problems = [], []
+    for name, value in request.form.items():
+        if not name.startswith("apply-") or not value.strip():
+            continue
+        data, errors = read_form(ApplicationInputSchema(),
+                                 {"invoice_id": name[len("apply-"):], "amount": value})
+        if errors:
+            problems += [f"{value}: {message}" for messages in errors.values()
+                         for message in messages]
+        else:
+            applications.append((data["invoice_id"], data["amount"]))
+    return applications, ({"applications": problems} if problems else {})
+
+
+def _credit_quantities(invoice):
+    """The ``quantity-<line id>`` quantities typed on the credit form."""
+    quantities, problems = {}, []
+    for line in invoice.lines:
+        value = request.form.get(f"quantity-{line.id}", "").strip()
+        if not value:
+            continue
+        try:
+            quantities[line.id] = Decimal(value)
+        except ArithmeticError:
+            problems.append(f"Line {line.position}: {value!r} is not a number.")
+    if problems:
+        raise ValidationError("the quantities are not valid", fields={"lines": problems})
+    return quantities
+
+
+def _balance_of(party):
+    """What the balance page and API show of ``party``."""
+    session = db()
+    return {
+        "party_id": party.id, "party_name": party.name,
+        "balances": [{"currency": currency, "amount": amount} for currency, amount
+                     in payments.customer_balance(session, party.id).items()],
+        "open_invoices": payments.open_invoices(session, party.id),
+        "unapplied_payments": payments.unapplied_payments(session, party.id),
+    }
+
+
+def api_blueprint():
+    """The API: cancel or credit an invoice, payments and their applications, a customer's
+    balance, the aged list."""
+    blp = ApiBlueprint("payments_api", __name__, url_prefix="/api/v1",
+                       description="Credit notes, payments, balances and the aged list")
+
+    @blp.route("/invoices/<id:invoice_id>/cancel", methods=["POST"])
+    @blp.arguments(CancelSchema)
+    @blp.response(201, CancelResultSchema)
+    @role_required(ROLE)
+    def cancel(data, invoice_id):
+        """Cancel an unpaid posted invoice with a credit note of all of it (409 once paid in
+        part or credited); ``copy`` also makes a new draft invoice to correct and post."""
+        credit_note, copy = credit_notes.cancel_invoice(
+            db(), hook(), load_invoice(db(), invoice_id, lock=True), data["reason"],
+            data["copy"])
+        db().commit()
+        return {"credit_note": credit_note, "copy": copy}
+
+    @blp.route("/invoices/<id:invoice_id>/credit-notes", methods=["POST"])
+    @blp.arguments(CreditNoteCreateSchema)
+    @blp.response(201, InvoiceSchema)
+    @role_required(ROLE)
+    def credit(data, invoice_id):
+        """Credit returned goods: quantities of a posted invoice's item lines (422 beyond what
+        is left to credit).  Settles the invoice while it is open; the rest is owed to the
+        customer."""
+        quantities = {}
+        for line in data["lines"]:
+            quantities[line["invoice_line_id"]] = (quantities.get(line["invoice_line_id"], 0)
+                                                   + line["quantity"])
+        credit_note = credit_notes.credit_returned_goods(
+            db(), hook(), load_invoice(db(), invoice_id, lock=True), quantities,
+            data["reason"])
+        db().commit()
+        return credit_note
+
+    @blp.route("/payments")
+    class Payments(MethodView):
+        decorators = [role_required(ROLE)]
+
+        @blp.arguments(PaymentListArgsSchema, location="query")
+        @blp.response(200, PaymentPageSchema)
+        def get(self, args):
+            """Payments, newest first, searched by number, reference or customer name."""
+            found, total = payments.search_payments(db(), args["q"], args["page"],
+                                                    args["per_page"])
+            return page_of(found, total, args)
+
+        @blp.arguments(PaymentCreateSchema)
+        @blp.response(201, PaymentSchema)
+        def post(self, data):
+            """Register a payment and apply it to posted invoices of its customer and
+            currency (422 beyond an invoice's open amount or the payment; 409 for a draft)."""
+            payment = payments.register_payment(
+                db(), data["party_id"], data["amount"], data["currency"], data["payment_date"],
+                data["reference"], _pairs(data["applications"]), data["account"])
+            db().commit()
+            return payment
+
+    @blp.route("/payments/<id:payment_id>")
+    @blp.response(200, PaymentSchema)
+    @role_required(ROLE)
+    def payment(payment_id):
+        """A payment, what it was applied to and the ledger entries it wrote."""
+        return payments.load_payment(db(), payment_id)
+
+    @blp.route("/payments/<id:payment_id>/applications", methods=["POST"])
+    @blp.arguments(ApplicationsInputSchema)
+    @blp.response(201, PaymentSchema)
+    @role_required(ROLE)
+    def apply(data, payment_id):
+        """Apply the payment's unapplied rest to posted invoices."""
+        payment = payments.apply_payment(db(), payments.load_payment(db(), payment_id,
+                                                                     lock=True),
+                                         _pairs(data["applications"]))
+        db().commit()
+        return payment
+
+    @blp.route("/parties/<id:party_id>/balance")
+    @blp.response(200, CustomerBalanceSchema)
+    @role_required(ROLE)
+    def balance(party_id):
+        """What the customer owes per currency (negative: owed to the customer), from the
+        ledger; its open invoices and credit notes; its payments not wholly applied."""
+        return _balance_of(get_party(db(), party_id, live=False))
+
+    @blp.route("/invoicing/aged")
+    @blp.arguments(AgedArgsSchema, location="query")
+    @blp.response(200, AgedSchema)
+    @role_required(ROLE)
+    def aged(args):
+        """Open invoices and credit notes per customer and currency, by days past due on
+        ``as_of``: not due, 1–30, 31–60, 61–90 and over 90 days, with totals per currency."""
+        customers, totals = payments.aged_open_invoices(db(), hook(), args["as_of"],
+                                                        args.get("party_id"))
+        return {"as_of": args["as_of"], "customers": customers, "totals": totals}
+
+    return blp
+
+
+def _pairs(applications):
+    return [(application["invoice_id"], application["amount"]) for application in applications]

@@ -1,0 +1,174 @@
+"""Credit notes: cancelling an unpaid invoice (and correcting it), crediting returned goods."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from core.errors import Conflict, ValidationError
+from core.models import Order
+from core.testing import csrf_token
+from plugins.invoicing.credit_notes import cancel_invoice, credit_returned_goods
+from plugins.invoicing.models import Account, Invoice, LedgerEntry, Settlement
+from plugins.invoicing.payments import customer_balance, register_payment
+from plugins.invoicing.posting import load_invoice, post_invoice
+from tests.invoicing.conftest import confirmed_order
+from tests.invoicing.test_posting import _draft_of
+
+
+def posted_invoice(session, hook, party_id, lines, delivered=False):
+    """A posted customer invoice of a new order of ``lines``, delivered first if asked."""
+    order = confirmed_order(session, hook, party_id, lines)
+    if delivered:
+        for line in order.lines:
+            line.delivered_quantity = line.quantity
+    invoice = post_invoice(session, hook, _draft_of(session, order))
+    session.commit()
+    return invoice
+
+
+def entries_of(session, invoice):
+    """``{account code: (debit, credit, party id)}`` of the invoice's ledger entries."""
+    rows = session.execute(select(Account.code, LedgerEntry.debit, LedgerEntry.credit,
+                                  LedgerEntry.party_id).join(LedgerEntry.account)
+                           .where(LedgerEntry.invoice_id == invoice.id)).all()
+    return {code: (debit, credit, party) for code, debit, credit, party in rows}
+
+
+def test_cancelling_an_unpaid_invoice_reverses_it_and_reopens_the_order(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2),
+                                                       (catalogue["BOOK"], 1)], delivered=True)
+        order_id = invoice.lines[0].order_line.order_id
+        assert session.get(Order, order_id).status == "invoiced"
+        invoice = load_invoice(session, invoice.id, lock=True)
+        credit_note, copy = cancel_invoice(session, hook, invoice, "Wrong prices", copy=True)
+        session.commit()
+
+        assert credit_note.number == "CN-00001" and credit_note.kind == "credit_note"
+        assert credit_note.credited_invoice_id == invoice.id
+        assert [line.credited_line_id for line in credit_note.lines] == \
+            [line.id for line in invoice.lines]
+        assert entries_of(session, credit_note) == {
+            "411": (Decimal(0), Decimal("51.10"), bolt),
+            "706": (Decimal("45.00"), Decimal(0), None),
+            "4457": (Decimal("6.10"), Decimal(0), None),
+        }
+        assert customer_balance(session, bolt) == {"EUR": Decimal("0.00")}
+        assert (invoice.payment_status, credit_note.payment_status) == ("paid", "paid")
+        assert session.scalars(select(Settlement.amount).where(
+            Settlement.credit_note_id == credit_note.id)).all() == [Decimal("51.10")]
+        order = session.get(Order, order_id)
+        assert order.status == "delivered"
+        assert [line.invoice_remainder for line in order.lines] == [2, 1]
+
+        assert copy.status == "draft" and copy.number is None and copy.kind == "customer"
+        assert copy.total == invoice.total
+        assert [line.order_line_id for line in copy.lines] == \
+            [line.order_line_id for line in invoice.lines]
+        post_invoice(session, hook, copy)  # the correction invoices the order again
+        assert copy.number == "INV-00002"
+
+        with pytest.raises(Conflict, match="already credited"):
+            cancel_invoice(session, hook, load_invoice(session, invoice.id, lock=True), "Again")
+        with pytest.raises(Conflict):
+            cancel_invoice(session, hook, credit_note, "A credit note")
+
+
+def test_a_paid_or_partly_paid_invoice_is_not_cancelled(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])
+        register_payment(session, bolt, Decimal(10), "EUR", date.today(), "",
+                         [(invoice.id, Decimal(10))])
+        with pytest.raises(Conflict, match="partially paid"):
+            cancel_invoice(session, hook, invoice, "Too late")
+        with pytest.raises(ValidationError):
+            cancel_invoice(session, hook, posted_invoice(session, hook, bolt,
+                                                         [(catalogue["NAIL"], 1)]), "  ")
+
+
+def test_crediting_returned_goods_of_a_paid_invoice(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 3),
+                                                       (catalogue["BOOK"], 1)])
+        register_payment(session, bolt, invoice.total, "EUR", date.today(), "",
+                         [(invoice.id, invoice.total)])
+        ham, book = invoice.lines
+        credit_note = credit_returned_goods(session, hook, invoice, {ham.id: Decimal(1)},
+                                            "Returned")
+        session.commit()
+        assert credit_note.number == "CN-00001"
+        assert [(line.credited_line_id, line.item_id, line.order_line_id, line.quantity)
+                for line in credit_note.lines] == [(ham.id, catalogue["HAM"], None, 1)]
+        assert credit_note.total == Decimal("15.00")  # 12.50 + 20 %
+        assert customer_balance(session, bolt) == {"EUR": Decimal("-15.00")}
+        assert credit_note.open_amount == Decimal("15.00")  # owed to the customer
+        assert ham.order_line.invoiced_quantity == 3  # returns do not reopen the order
+
+        with pytest.raises(ValidationError) as refused:
+            credit_returned_goods(session, hook, invoice, {ham.id: Decimal(3),
+                                                           book.id: Decimal(-1),
+                                                           999_999: Decimal(1)}, "Too many")
+        assert len(refused.value.fields["lines"]) == 3
+        session.rollback()
+        last = credit_returned_goods(session, hook, invoice, {ham.id: Decimal(2)}, "The rest")
+        assert last.total == Decimal("30.00")
+
+
+def test_crediting_goods_of_an_open_invoice_settles_it(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["NAIL"], 3)])  # 3 x 3.84
+        credit_note = credit_returned_goods(session, hook, invoice,
+                                            {invoice.lines[0].id: Decimal(1)}, "Broken box")
+        assert credit_note.total == Decimal("3.84")
+        assert (invoice.payment_status, invoice.open_amount) == ("partially_paid",
+                                                                 Decimal("7.68"))
+        assert credit_note.payment_status == "paid"
+        assert customer_balance(session, bolt) == {"EUR": Decimal("7.68")}
+
+
+def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accounting_api, login):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        first = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])
+        second = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 2)])
+        third = posted_invoice(session, hook, bolt, [(catalogue["NAIL"], 1)])
+        first_id, second_id, third_id = first.id, second.id, third.id
+        book_line = second.lines[0].id
+
+    answer = accounting_api.post(f"/api/v1/invoices/{first_id}/cancel",
+                                 json={"reason": "Wrong customer", "copy": True})
+    assert answer.status_code == 201, answer.json
+    assert answer.json["credit_note"]["number"] == "CN-00001"
+    assert answer.json["credit_note"]["total"] == "30.00"
+    assert answer.json["copy"]["status"] == "draft"
+    assert accounting_api.post(f"/api/v1/invoices/{first_id}/cancel",
+                               json={"reason": "Again"}).status_code == 409
+    answer = accounting_api.post(f"/api/v1/invoices/{second_id}/credit-notes", json={
+        "reason": "Returned", "lines": [{"invoice_line_id": book_line, "quantity": "3"}]})
+    assert answer.status_code == 422 and "lines" in answer.json["errors"]["json"]
+    answer = accounting_api.post(f"/api/v1/invoices/{second_id}/credit-notes", json={
+        "reason": "Returned", "lines": [{"invoice_line_id": book_line, "quantity": "1"}]})
+    assert answer.status_code == 201 and answer.json["total"] == "21.10"
+
+    client = invoicing_app.test_client()
+    login(client, "sales")
+    assert client.get(f"/invoicing/invoices/{third_id}/cancel").status_code == 403
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    page = client.get(f"/invoicing/invoices/{third_id}/credit")
+    assert page.status_code == 200 and "Box of nails" in page.get_data(as_text=True)
+    token = csrf_token(client, f"/invoicing/invoices/{third_id}/cancel")
+    refused = client.post(f"/invoicing/invoices/{third_id}/cancel",
+                          data={"csrf_token": token, "reason": ""})
+    assert refused.status_code == 422
+    done = client.post(f"/invoicing/invoices/{third_id}/cancel",
+                       data={"csrf_token": token, "reason": "Ordered twice"})
+    assert done.status_code == 302
+    with registry.session_factory() as session:
+        assert session.get(Invoice, third_id).payment_status == "paid"

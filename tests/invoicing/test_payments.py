@@ -1,0 +1,211 @@
+"""Payments applied to posted invoices, the customer's balance and the aged list."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from core.errors import Conflict, ValidationError
+from core.testing import count_queries, csrf_token
+from plugins.invoicing.credit_notes import credit_returned_goods
+from plugins.invoicing.models import Account, Invoice, LedgerEntry
+from plugins.invoicing.payments import (
+    aged_open_invoices,
+    apply_payment,
+    customer_balance,
+    register_payment,
+)
+from plugins.invoicing.posting import post_invoice
+from tests.invoicing.conftest import confirmed_order
+from tests.invoicing.test_credit_notes import posted_invoice
+from tests.invoicing.test_posting import _draft_of
+
+TODAY = date.today()
+
+
+def entries_of(session, payment):
+    return sorted(session.execute(
+        select(Account.code, LedgerEntry.debit, LedgerEntry.credit, LedgerEntry.party_id)
+        .join(LedgerEntry.account).where(LedgerEntry.payment_id == payment.id)).all())
+
+
+def test_a_payment_settles_invoices_and_the_balance_follows(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        hammers = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])  # 30.00
+        book = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])  # 21.10
+        assert (hammers.payment_status, book.payment_status) == ("open", "open")
+        assert customer_balance(session, bolt) == {"EUR": Decimal("51.10")}
+
+        payment = register_payment(session, bolt, Decimal(40), "EUR", TODAY, "Wire 17",
+                                   [(hammers.id, Decimal(30)), (book.id, Decimal(10))])
+        session.commit()
+        assert payment.number == "PAY-00001" and payment.unapplied == 0
+        assert (hammers.payment_status, book.payment_status) == ("paid", "partially_paid")
+        assert book.open_amount == Decimal("11.10")
+        assert entries_of(session, payment) == [("411", 0, 40, bolt), ("512", 40, 0, None)]
+        assert customer_balance(session, bolt) == {"EUR": Decimal("11.10")}
+
+        later = register_payment(session, bolt, Decimal(20), "EUR", TODAY, "Cheque")
+        assert customer_balance(session, bolt) == {"EUR": Decimal("-8.90")}
+        apply_payment(session, later, [(book.id, Decimal("11.10"))])
+        assert book.payment_status == "paid" and later.unapplied == Decimal("8.90")
+        assert len(entries_of(session, later)) == 2  # one receivable account: nothing moved
+
+
+def test_applications_beyond_what_is_open_are_refused(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])  # 30.00
+        other = posted_invoice(session, hook, catalogue["acme"], [(catalogue["NAIL"], 1)])
+        draft = _draft_of(session, confirmed_order(session, hook, bolt,
+                                                   [(catalogue["NAIL"], 1)]))
+        for amount, applications in [
+            (Decimal(50), [(invoice.id, Decimal(31))]),  # more than open
+            (Decimal(10), [(invoice.id, Decimal(20))]),  # more than the payment
+            (Decimal(10), [(other.id, Decimal(1))]),  # another customer's
+            (Decimal(10), [(999_999, Decimal(1))]),
+        ]:
+            with pytest.raises(ValidationError) as refused:
+                register_payment(session, bolt, amount, "EUR", TODAY, "", applications)
+            assert "applications" in refused.value.fields
+        with pytest.raises(ValidationError):
+            register_payment(session, bolt, Decimal("0.001"), "EUR", TODAY, "")
+        with pytest.raises(Conflict):
+            register_payment(session, bolt, Decimal(10), "EUR", TODAY, "",
+                             [(draft.id, Decimal(1))])
+        session.rollback()
+        assert session.scalar(select(Invoice.settled).where(Invoice.id == invoice.id)) == 0
+
+
+def test_aged_list_buckets_by_days_past_due(registry, catalogue):
+    hook, bolt, acme = registry.hook, catalogue["bolt"], catalogue["acme"]
+    as_of = date(2031, 3, 31)
+    with registry.session_factory() as session:
+        def invoice_due(party, item, quantity, days_past_due):
+            invoice = _draft_of(session, confirmed_order(session, hook, party,
+                                                         [(item, quantity)]))
+            invoice.due_date = as_of - timedelta(days=days_past_due)
+            return post_invoice(session, hook, invoice)
+
+        invoice_due(bolt, catalogue["HAM"], 1, -5)  # 15.00 not due
+        invoice_due(bolt, catalogue["HAM"], 2, 0)  # 30.00 due today: not due
+        invoice_due(bolt, catalogue["NAIL"], 1, 1)  # 3.84
+        invoice_due(bolt, catalogue["NAIL"], 2, 45)  # 7.68
+        invoice_due(bolt, catalogue["NAIL"], 3, 75)  # 11.52
+        paid = invoice_due(bolt, catalogue["BOOK"], 1, 120)  # 21.10
+        register_payment(session, bolt, Decimal("21.10"), "EUR", as_of, "",
+                         [(paid.id, Decimal("21.10"))])
+        credit_note = credit_returned_goods(session, hook, paid, {paid.lines[0].id: Decimal(1)},
+                                            "Returned", on=as_of - timedelta(days=100))
+        invoice_due(acme, catalogue["BOOK"], 2, 91)  # 42.20
+
+        customers, totals = aged_open_invoices(session, hook, as_of)
+        assert [(c.party_name, c.total) for c in customers] == [
+            ("Acme", Decimal("42.20")), ("Bolt & Co", Decimal("46.94"))]
+        assert customers[1].buckets == {
+            "not_due": Decimal("45.00"), "days_1_30": Decimal("3.84"),
+            "days_31_60": Decimal("7.68"), "days_61_90": Decimal("11.52"),
+            "over_90": Decimal("-21.10")}
+        assert [a.invoice.number for a in customers[1].invoices][0] == credit_note.number
+        assert totals[0].currency == "EUR" and totals[0].buckets["over_90"] == Decimal("21.10")
+        assert totals[0].total == Decimal("89.14")
+        only_acme, _totals = aged_open_invoices(session, hook, as_of, acme)
+        assert [c.party_name for c in only_acme] == ["Acme"]
+
+
+def test_applying_to_many_invoices_takes_as_many_statements_as_to_few(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, bolt, [(catalogue["NAIL"], 33)])
+        invoices = [post_invoice(session, hook, _draft_of(session, order,
+                                                          quantities={order.lines[0].id: 1}))
+                    for _ in range(33)]
+        session.commit()
+        ids = [invoice.id for invoice in invoices]
+    counts = []
+    for chosen in (ids[:3], ids[3:]):
+        with registry.session_factory() as session:
+            with count_queries(registry.engine) as statements:
+                register_payment(session, bolt, Decimal("3.84") * len(chosen), "EUR", TODAY,
+                                 "", [(invoice_id, Decimal("3.84")) for invoice_id in chosen])
+                session.commit()
+            counts.append(len(statements))
+    assert counts[0] == counts[1]
+
+
+def test_payment_api(registry, catalogue, accounting_api):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        first = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)]).id  # 30.00
+        second = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)]).id  # 21.10
+        draft = _draft_of(session, confirmed_order(session, hook, bolt,
+                                                   [(catalogue["NAIL"], 1)])).id
+        session.commit()
+
+    answer = accounting_api.post("/api/v1/payments", json={
+        "party_id": bolt, "amount": "50", "currency": "EUR", "payment_date": "2031-01-15",
+        "reference": "Wire 9", "applications": [{"invoice_id": first, "amount": "30"},
+                                                {"invoice_id": second, "amount": "10.00"}]})
+    assert answer.status_code == 201, answer.json
+    payment = answer.json
+    assert (payment["number"], payment["applied"], payment["unapplied"]) == \
+        ("PAY-00001", "40.00", "10.00")
+    assert [a["amount"] for a in payment["applications"]] == ["30.00", "10.00"]
+    assert {(e["account"], e["debit"], e["credit"]) for e in payment["entries"]} == {
+        ("512", "50.00", "0.00"), ("411", "0.00", "50.00")}
+
+    answer = accounting_api.post(f"/api/v1/payments/{payment['id']}/applications",
+                                 json={"applications": [{"invoice_id": second,
+                                                         "amount": "11.10"}]})
+    assert answer.status_code == 422 and "applications" in answer.json["errors"]["json"]
+    assert accounting_api.post(f"/api/v1/payments/{payment['id']}/applications", json={
+        "applications": [{"invoice_id": draft, "amount": "1"}]}).status_code == 409
+    answer = accounting_api.post(f"/api/v1/payments/{payment['id']}/applications",
+                                 json={"applications": [{"invoice_id": second,
+                                                         "amount": "10"}]})
+    assert answer.status_code == 201 and answer.json["unapplied"] == "0.00"
+    assert accounting_api.post("/api/v1/payments", json={
+        "party_id": bolt, "amount": "-1"}).status_code == 422
+
+    listed = accounting_api.get("/api/v1/payments?q=wire").json
+    assert listed["total"] == 1 and listed["items"][0]["number"] == "PAY-00001"
+    assert accounting_api.get(f"/api/v1/payments/{payment['id']}").json["applied"] == "50.00"
+    balance = accounting_api.get(f"/api/v1/parties/{bolt}/balance").json
+    assert balance["balances"] == [{"currency": "EUR", "amount": "1.10"}]
+    assert [i["id"] for i in balance["open_invoices"]] == [second]
+    aged = accounting_api.get("/api/v1/invoicing/aged?as_of=2099-01-01").json
+    assert aged["customers"][0]["over_90"] == "1.10" and aged["totals"][0]["total"] == "1.10"
+
+
+def test_payment_pages(invoicing_app, registry, catalogue, login):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])  # 30.00
+        invoice_id, number = invoice.id, invoice.number
+
+    sales = invoicing_app.test_client()
+    login(sales, "sales")
+    assert sales.get("/invoicing/payments/").status_code == 403
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    form = client.get(f"/invoicing/payments/new?party_id={bolt}&currency=EUR")
+    assert form.status_code == 200 and number in form.get_data(as_text=True)
+    token = csrf_token(client, f"/invoicing/payments/new?party_id={bolt}")
+    fields = {"csrf_token": token, "party_id": bolt, "currency": "EUR", "amount": "20",
+              "payment_date": "2031-02-01", "reference": "Cash", "account": "512"}
+    refused = client.post("/invoicing/payments/new", data={**fields,
+                                                           f"apply-{invoice_id}": "25"})
+    assert refused.status_code == 422
+    done = client.post("/invoicing/payments/new", data={**fields,
+                                                        f"apply-{invoice_id}": "20"})
+    assert done.status_code == 302
+    page = client.get(done.headers["Location"])
+    assert page.status_code == 200 and "Cash" in page.get_data(as_text=True)
+    listing = client.get("/invoicing/payments/?q=cash").get_data(as_text=True)
+    assert "PAY-00001" in listing
+    balance = client.get(f"/invoicing/balances?party_id={bolt}").get_data(as_text=True)
+    assert "€10.00" in balance and number in balance
+    aged = client.get("/invoicing/aged?as_of=2099-12-31")
+    assert aged.status_code == 200 and "€10.00" in aged.get_data(as_text=True)
