@@ -3,11 +3,11 @@
 from pathlib import Path
 
 from core import hookimpl
-from plugins.invoicing import demo, invoices_views, ledger_views
+from plugins.invoicing import demo, invoices_views, ledger_views, payments_views
 from plugins.invoicing.kinds import KINDS
 
 # Each area of the module brings its pages (blueprint()), API (api_blueprint()) and MENU.
-AREAS = (invoices_views, ledger_views)
+AREAS = (invoices_views, ledger_views, payments_views)
 
 
 @hookimpl
