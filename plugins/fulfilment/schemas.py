@@ -1,6 +1,6 @@
 """Marshmallow schemas of packing slips, remainders and stock, shared by the pages and the API."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 
 from core.db import MAX_ID
 from core.schemas import ListArgsSchema, decimal_field, page_schema
@@ -15,19 +15,20 @@ class DeliverLineSchema(Schema):
     quantity = decimal_field(above_minimum=True, required=True)
 
 
+def _once_each(lines):
+    """Refuse two quantities for one order line."""
+    ids = [line["order_line_id"] for line in lines]
+    if len(ids) != len(set(ids)):
+        raise ValidationError("Give each order line once.")
+
+
 class DeliverSchema(Schema):
     """What posting a packing slip takes: quantities per order line (none: every remainder) and
     the delivery date (default: today)."""
 
     lines = fields.List(fields.Nested(DeliverLineSchema), load_default=list,
-                        validate=validate.Length(max=10_000))
+                        validate=[validate.Length(max=10_000), _once_each])
     delivery_date = fields.Date(allow_none=True)
-
-    @validates("lines")
-    def _one_quantity_per_line(self, lines, **_kwargs):
-        ids = [line["order_line_id"] for line in lines]
-        if len(ids) != len(set(ids)):
-            raise ValidationError("Give each order line once.")
 
 
 class PackingSlipLineSchema(Schema):

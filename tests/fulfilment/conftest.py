@@ -10,9 +10,15 @@ from tests.sales.conftest import add_catalogue
 
 
 @pytest.fixture
-def registry(make_app):
-    """The module registry of an application with the sales and fulfilment modules."""
-    registry = make_app(["sales", "fulfilment"]).extensions["comptoir"]
+def fulfilment_app(make_app):
+    """An application with the sales and fulfilment modules enabled."""
+    return make_app(["sales", "fulfilment"])
+
+
+@pytest.fixture
+def registry(fulfilment_app):
+    """The module registry of ``fulfilment_app``, refreshed."""
+    registry = fulfilment_app.extensions["comptoir"]
     registry.refresh()
     return registry
 

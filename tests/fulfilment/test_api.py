@@ -1,0 +1,63 @@
+"""The fulfilment API: posting packing slips, listing them, remainders and stock."""
+
+from core.testing import api_client
+from tests.fulfilment.conftest import confirmed_order
+
+
+def test_posting_and_reading_packing_slips(registry, catalogue, fulfilment_app):
+    app = fulfilment_app
+    sales, accounting = api_client(app), api_client(app, "accounting")
+    order_id = confirmed_order(registry, catalogue["bolt"],
+                               [(catalogue["HAM"], 3), (catalogue["NAIL"], 1)])
+    ham, nail = (line["order_line_id"] for line in
+                 sales.get(f"/api/v1/orders/{order_id}/remainders").json["lines"])
+    posted = sales.post(f"/api/v1/orders/{order_id}/packing-slips", json={
+        "lines": [{"order_line_id": ham, "quantity": "1.5"}], "delivery_date": "2026-03-02"})
+    assert posted.status_code == 201, posted.json
+    assert posted.json["number"] == "PS-00001" and posted.json["delivery_date"] == "2026-03-02"
+    assert [(line["item_number"], line["quantity"]) for line in posted.json["lines"]] == [
+        ("HAM", "1.5")]
+    remainders = accounting.get(f"/api/v1/orders/{order_id}/remainders").json
+    assert remainders["status"] == "confirmed"
+    assert [{key: line[key] for key in ("order_line_id", "quantity", "delivered",
+                                        "deliver_remainder", "invoiced", "invoice_remainder")}
+            for line in remainders["lines"]] == [
+        {"order_line_id": ham, "quantity": "3", "delivered": "1.5", "deliver_remainder": "1.5",
+         "invoiced": "0", "invoice_remainder": "3"},
+        {"order_line_id": nail, "quantity": "1", "delivered": "0", "deliver_remainder": "1",
+         "invoiced": "0", "invoice_remainder": "1"}]
+    rest = sales.post(f"/api/v1/orders/{order_id}/packing-slips", json={})
+    assert rest.status_code == 201 and len(rest.json["lines"]) == 2
+    listed = accounting.get("/api/v1/packing-slips", query_string={"q": "bolt", "per_page": 1})
+    assert listed.json["total"] == 2 and listed.json["pages"] == 2
+    assert listed.json["items"][0]["number"] == "PS-00002"
+    assert accounting.get(f"/api/v1/packing-slips?order_id={order_id}").json["total"] == 2
+    one = accounting.get(f"/api/v1/packing-slips/{posted.json['id']}").json
+    assert one["order_id"] == order_id and one["party_name"] == "Bolt & Co"
+    stock = {row["item_number"]: row for row in accounting.get("/api/v1/stock").json}
+    assert (stock["HAM"]["on_hand"], stock["HAM"]["short"]) == ("-3", "3")  # none counted
+
+
+def test_api_refusals(registry, catalogue, fulfilment_app):
+    app = fulfilment_app
+    sales = api_client(app)
+    order_id = confirmed_order(registry, catalogue["bolt"], [(catalogue["HAM"], 2)])
+    (line,) = sales.get(f"/api/v1/orders/{order_id}/remainders").json["lines"]
+    url = f"/api/v1/orders/{order_id}/packing-slips"
+    over = sales.post(url, json={"lines": [{"order_line_id": line["order_line_id"],
+                                            "quantity": "3"}]})
+    assert over.status_code == 422
+    assert over.json["errors"]["json"] == {
+        "lines": {str(line["order_line_id"]): ["Only 2 left to deliver."]}}
+    twice = sales.post(url, json={"lines": [{"order_line_id": line["order_line_id"],
+                                             "quantity": "1"}] * 2})
+    assert twice.status_code == 422 and "lines" in twice.json["errors"]["json"]
+    assert sales.post(url, json={"lines": [{"order_line_id": 1, "quantity": "0"}]}
+                      ).status_code == 422
+    assert sales.post("/api/v1/orders/999999/packing-slips", json={}).status_code == 404
+    assert sales.get("/api/v1/packing-slips/999999").status_code == 404
+    assert sales.post(f"/api/v1/orders/{order_id}/cancel").status_code == 200
+    assert sales.post(url, json={}).status_code == 409
+    assert api_client(app, "accounting").post(url, json={}).status_code == 403
+    assert api_client(app, "marketing").get("/api/v1/packing-slips").status_code == 403
+    assert sales.get("/api/v1/packing-slips").json["total"] == 0

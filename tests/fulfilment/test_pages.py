@@ -1,0 +1,53 @@
+"""The fulfilment pages: deliver an order from its own page, packing slips, backorders, stock;
+salespeople deliver, accountants look."""
+
+import re
+
+from core.testing import csrf_token
+from tests.fulfilment.conftest import confirmed_order
+
+
+def test_delivering_from_the_page(registry, catalogue, fulfilment_app, login):
+    order_id = confirmed_order(registry, catalogue["bolt"],
+                               [(catalogue["HAM"], 3), (catalogue["NAIL"], 2)])
+    client = fulfilment_app.test_client()
+    login(client, "sales")
+    url = f"/fulfilment/orders/{order_id}/deliver"
+    page = client.get(url).get_data(as_text=True)
+    (ham, three), (nail, two) = re.findall(r'name="quantity_(\d+)"\s+value="([^"]*)"', page)
+    assert (three, two) == ("3", "2")  # prefilled with the remainders
+    token = csrf_token(client, url)
+    over = client.post(url, data={f"quantity_{ham}": "4", f"quantity_{nail}": "0",
+                                  "csrf_token": token})
+    assert over.status_code == 422 and "Only 3 left to deliver." in over.get_data(as_text=True)
+    partial = client.post(url, data={f"quantity_{ham}": "1", f"quantity_{nail}": "",
+                                     "delivery_date": "2026-03-02", "csrf_token": token})
+    assert partial.status_code == 302
+    slip = client.get(partial.location).get_data(as_text=True)
+    assert "PS-00001" in slip and "2026-03-02" in slip and "Bolt &amp; Co" in slip
+    rest = client.post(url, data={"all": "1", f"quantity_{ham}": "1", "csrf_token": token})
+    assert rest.status_code == 302
+    done = client.get(url).get_data(as_text=True)
+    assert '<dd id="status">delivered</dd>' in done and "Everything is delivered." in done
+    assert "PS-00002" in client.get("/fulfilment/packing-slips/?q=ps-").get_data(as_text=True)
+
+
+def test_lists_for_sales_and_accounting(registry, catalogue, fulfilment_app, login):
+    confirmed_order(registry, catalogue["acme"], [(catalogue["BOOK"], 5)])
+    for role in ("sales", "accounting"):
+        client = fulfilment_app.test_client()
+        login(client, role)
+        by_item = client.get("/fulfilment/backorders").get_data(as_text=True)
+        assert "BOOK DIY handbook" in by_item and "Acme" in by_item
+        by_customer = client.get("/fulfilment/backorders?by=customer").get_data(as_text=True)
+        assert "<h2>Acme</h2>" in by_customer
+        stock = client.get("/fulfilment/stock").get_data(as_text=True)
+        assert "No stock moves yet." in stock
+        assert client.get("/fulfilment/packing-slips/").status_code == 200
+    url = "/fulfilment/orders/1/deliver"
+    assert client.get(url).status_code == 200
+    assert client.post(url, data={"all": "1", "csrf_token": csrf_token(client, url)}
+                       ).status_code == 403
+    marketing = fulfilment_app.test_client()
+    login(marketing, "marketing")
+    assert marketing.get("/fulfilment/stock").status_code == 403
