@@ -16,8 +16,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select
 from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.documents import party_for
 from core.errors import Conflict, NotFound, ValidationError
@@ -84,14 +85,30 @@ def _new_invoice(session, hook, kind_code, party, currency, header, takes):
 
 def _save(session, hook, invoice):
     """Number the lines, total, validate with the invoice's kind, and insert the invoice and
-    its lines (one batch)."""
+    then its lines (one statement)."""
     for position, line in enumerate(invoice.lines, 1):
         line.position = position
     compute_totals(invoice)
     validate(hook, invoice)
+    lines, invoice.lines = list(invoice.lines), []
     session.add(invoice)
     session.flush()
+    _insert_lines(session, invoice, lines)
     return invoice
+
+
+def _insert_lines(session, invoice, lines):
+    """Insert the new ``lines`` of ``invoice`` with one statement, whatever their number, load
+    them back with another and append them to its lines."""
+    rows = [{"invoice_id": invoice.id, "position": line.position,
+             **{column: getattr(line, column) for column in LINE_COLUMNS}} for line in lines]
+    session.execute(insert(InvoiceLine), rows)
+    inserted = session.scalars(select(InvoiceLine).where(
+        InvoiceLine.invoice_id == invoice.id,
+        InvoiceLine.position >= min(line.position for line in lines))
+        .order_by(InvoiceLine.position)).all()
+    set_committed_value(invoice, "lines", [*invoice.lines, *inserted])
+    return inserted
 
 
 def _line(**values):
@@ -351,9 +368,10 @@ def add_lines(session, hook, invoice, lines):
         raise Conflict("free text lines go on a free text invoice")
     added = free_text_lines(session, lines, invoice.currency)
     start = max((line.position for line in invoice.lines), default=0)
-    for number, line in enumerate(added, 1):
-        line.position = start + number
-        invoice.lines.append(line)
+    for number, line in enumerate(added, start + 1):
+        line.position = number
+    session.flush()
+    added = _insert_lines(session, invoice, added)
     compute_totals(invoice)
     validate(hook, invoice)
     session.flush()

@@ -1,6 +1,7 @@
 """Creating invoices: from an order, from packing slips, as free text, as a pro forma; drafts
 change, posted invoices do not."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -38,7 +39,7 @@ def test_an_order_is_invoiced_in_parts_and_becomes_invoiced_once_delivered(regis
         assert order.status == "delivered"
         rest = invoices.invoice_from_order(session, hook, order)
         assert [line.quantity for line in rest.lines] == [2, 1]
-        assert rest.due_date == rest.invoice_date + invoices.timedelta(days=30)
+        assert rest.due_date == rest.invoice_date + timedelta(days=30)
         with pytest.raises(Conflict):  # all of it is on the draft
             invoices.invoice_from_order(session, hook, order)
         _post(session, hook, rest)

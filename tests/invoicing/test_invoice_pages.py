@@ -1,0 +1,71 @@
+"""The invoice and ledger pages: what the accountant sees and types; others are kept out."""
+
+import re
+
+from core.testing import csrf_token
+from tests.invoicing.conftest import confirmed_order, packing_slip
+
+
+def _form(client, path, **fields):
+    return client.post(path, data={"csrf_token": csrf_token(client, path), **fields})
+
+
+def test_the_accountant_invoices_an_order_posts_it_and_reads_the_ledger(
+        invoicing_app, registry, catalogue, login):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 2), (catalogue["NAIL"], 1)])
+        slip = packing_slip(session, registry.hook, order, {1: 1})
+        session.commit()
+        order_id, ham, nail = order.id, order.lines[0].id, order.lines[1].id
+        order_number, slip_id = order.number, slip.id
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    page = client.get(f"/invoices/new/order?order={order_number}")
+    assert page.status_code == 200 and f'name="quantity-{ham}"' in page.get_data(as_text=True)
+    refused = _form(client, f"/invoices/new/order?order_id={order_id}",
+                    **{f"quantity-{ham}": "5", f"quantity-{nail}": ""})
+    assert refused.status_code == 422 and "left to invoice" in refused.get_data(as_text=True)
+    created = _form(client, f"/invoices/new/order?order_id={order_id}",
+                    **{f"quantity-{ham}": "1", f"quantity-{nail}": "0"})
+    assert created.status_code == 302
+    invoice_path = created.headers["Location"]
+    assert "Make a pro forma" in client.get(invoice_path).get_data(as_text=True)
+    pro_forma = _form(client, f"{invoice_path}/pro-forma")
+    assert "PRO FORMA" in client.get(pro_forma.headers["Location"]).get_data(as_text=True)
+    posted = client.get(_form(client, f"{invoice_path}/post").headers["Location"])
+    text = posted.get_data(as_text=True)
+    assert "INV-00001" in text and 'id="payment-status">open' in text
+    assert _form(client, f"{invoice_path}/post").status_code == 409
+    assert _form(client, f"{invoice_path}/delete").status_code == 409
+    slips = client.get(f"/invoices/new/packing-slips?party_id={catalogue['bolt']}")
+    assert f'value="{slip_id}"' in slips.get_data(as_text=True)
+    listed = client.get("/invoices/?status=posted").get_data(as_text=True)
+    assert "INV-00001" in listed and "open" in listed
+    account = client.get("/ledger/accounts/411").get_data(as_text=True)
+    assert "INV-00001" in account and "€15.00" in account
+    assert "-€12.50" in client.get("/ledger/").get_data(as_text=True)
+    assert "Bolt &amp; Co" in client.get("/ledger/documents/INV-00001").get_data(as_text=True)
+
+
+def test_the_free_text_form_shows_each_rows_mistakes(invoicing_app, catalogue, login):
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    assert client.get("/invoices/new/free-text").status_code == 200
+    row = {"account-2": "706", "description-2": "Consulting", "unit_price-2": "80",
+           "quantity-2": "2"}
+    refused = _form(client, "/invoices/new/free-text", party_id=catalogue["acme"], **row)
+    assert refused.status_code == 422
+    assert "Tax information is required" in refused.get_data(as_text=True)
+    created = _form(client, "/invoices/new/free-text", party_id=catalogue["acme"],
+                    **row, **{"tax_category-2": "VAT20"})
+    assert created.status_code == 302
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'id="total">€192\.00<', page)
+
+
+def test_marketing_is_kept_out(invoicing_app, login):
+    client = invoicing_app.test_client()
+    login(client, "marketing")
+    for path in ("/invoices/", "/invoices/new/free-text", "/ledger/"):
+        assert client.get(path).status_code == 403

@@ -1,0 +1,49 @@
+"""Creating and posting an invoice costs the same SQL statements for 5 lines as for 100, and
+for 5 packing slips as for 100."""
+
+from datetime import date
+
+from core import orders
+from core.testing import count_queries
+from plugins.fulfilment.models import PackingSlip, PackingSlipLine
+from plugins.invoicing import invoices
+from plugins.invoicing.posting import load_invoice, post_invoice
+from tests.invoicing.conftest import confirmed_order
+
+
+def _statements(registry, catalogue, size):
+    """Statements of (invoicing an order, posting that invoice, invoicing packing slips) for
+    an order of ``size`` lines, delivered by one packing slip per line."""
+    hook, counts = registry.hook, []
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 2)] * size)
+        slips = [PackingSlip(number=f"PS-{size}-{line.position}", order=order,
+                             party_id=order.party_id, delivery_date=date.today(),
+                             lines=[PackingSlipLine(order_line=line, quantity=1)])
+                 for line in order.lines]
+        session.add_all(slips)
+        session.commit()
+        order_id, slip_ids = order.id, [slip.id for slip in slips]
+    with registry.session_factory() as session:
+        order = orders.load_order(session, order_id)
+        with count_queries(registry.engine) as statements:
+            invoice = invoices.invoice_from_order(session, hook, order)
+        counts.append(len(statements))
+        session.commit()
+    with registry.session_factory() as session:
+        with count_queries(registry.engine) as statements:
+            post_invoice(session, hook, load_invoice(session, invoice.id, lock=True))
+        counts.append(len(statements))
+        session.rollback()  # the slips are invoiced next
+    with registry.session_factory() as session:
+        invoices.delete_invoice(session, load_invoice(session, invoice.id))
+        session.commit()
+        with count_queries(registry.engine) as statements:
+            invoices.invoice_from_packing_slips(session, hook, slip_ids)
+        counts.append(len(statements))
+    return counts
+
+
+def test_statements_do_not_grow_with_lines_nor_slips(registry, catalogue):
+    assert _statements(registry, catalogue, 5) == _statements(registry, catalogue, 100)
