@@ -218,6 +218,24 @@ def comptoir_invoice_kinds():
     """
 
 
+# --- Documents ------------------------------------------------------------------------------
+
+
+@hookspec
+def comptoir_document_templates():
+    """Return the folder (a ``str`` or ``pathlib.Path``) holding this module's document templates.
+
+    Document templates are the Jinja HTML pages :mod:`core.printing` renders to PDF (a
+    quotation, an order confirmation, a packing slip, an invoice); they usually extend the
+    kernel's ``document.html`` layout.  A template is looked up by its name in every enabled
+    module's folder: a module registered later (one depending on another) overrides the
+    same-named templates of the modules before it, and the kernel's own folder
+    (``core/document_templates``) comes last.  Called, on enabled modules only, each time a
+    document is rendered.  Return ``None`` (or do not implement the hook) when the module has
+    no document templates.  Collected.
+    """
+
+
 # --- Business lifecycle events ----------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""The ``comptoir`` command line: database set-up, modules, users, tokens and scaffolding."""
+"""The ``comptoir`` command line: database set-up, modules, users, tokens, the mail outbox and
+scaffolding."""
 
 import functools
 import logging
@@ -8,10 +9,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from core import modules, users
+from core import modules, outbox, users
 from core.errors import ComptoirError
+from core.models import OutboxMessage
 from core.scaffold import scaffold_plugin
 from web.app import create_app
 
@@ -269,6 +272,51 @@ def tokens_create(login, name):
         user = users.find_user(session, login)
         _token, secret = users.create_token(session, user, name)
     click.echo(secret)
+
+
+@main.group("outbox")
+def outbox_group():
+    """Send and list the e-mail waiting in the outbox."""
+
+
+@outbox_group.command("send")
+@click.option("--retry-waiting", is_flag=True,
+              help="Also retry now the messages waiting after a failed attempt.")
+@with_appcontext
+@reports_errors
+def outbox_send(retry_waiting):
+    """Send the queued e-mail that is due; exit status 1 while some stays queued."""
+    registry = _registry()
+    report = outbox.send_queued(registry.session_factory, current_app.config,
+                                retry_waiting=retry_waiting)
+    click.echo(f"Sent: {len(report.sent)}, failed: {len(report.failed)}")
+    with registry.session_factory() as session:
+        queued = session.scalar(select(func.count()).select_from(OutboxMessage)
+                                .where(OutboxMessage.status == "queued"))
+    if queued:
+        raise click.ClickException(f"{queued} message(s) stay queued "
+                                   "(see `comptoir outbox list`)")
+
+
+@outbox_group.command("list")
+@click.option("--all", "everything", is_flag=True, help="Sent messages too, not only queued.")
+@click.option("--limit", default=50, show_default=True, help="The newest messages shown.")
+@with_appcontext
+@reports_errors
+def outbox_list(everything, limit):
+    """The e-mail in the outbox, newest first: queued only, or --all."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if not everything:
+        query = query.where(OutboxMessage.status == "queued")
+    with _registry().session_factory() as session:
+        messages = session.scalars(query).all()
+    if not messages:
+        click.echo("The outbox is empty." if everything else "No message is queued.")
+    for message in messages:
+        when = message.sent_at or message.next_attempt_at or message.created_at
+        error = f"  last error: {message.last_error}" if message.last_error else ""
+        click.echo(f"{message.id:>6} {message.status:<7} {message.attempts:>3} "
+                   f"{when:%Y-%m-%d %H:%M} {message.recipient:<30} {message.subject}{error}")
 
 
 @main.command("new-plugin")

@@ -54,6 +54,14 @@ def from_environment(instance_path, overrides):
     - ``COMPTOIR_SECRET_KEY``: session signing key (default: generated once, kept on disk).
     - ``COMPTOIR_EXTRA_MODULES``: ``name=import.path`` pairs offering modules that are not
       installed as packages (a development checkout, a test suite).
+    - ``COMPTOIR_COMPANY_NAME``, ``COMPTOIR_COMPANY_ADDRESS``: who issues the printed documents
+      (default "Comptoir", no address; separate address lines with newlines).
+    - ``COMPTOIR_MAIL_SERVER``: the SMTP server mail goes out through, ``host:port`` (default
+      ``localhost:25``); ``COMPTOIR_MAIL_SENDER``: the From address (default
+      ``comptoir@localhost``).
+    - ``COMPTOIR_REDIS_URL``: when set (``redis://host:6379/0``), background jobs such as sending
+      mail run on RQ workers reading this Redis; otherwise they run inline and from the CLI.
+      ``COMPTOIR_REDIS_QUEUE``: the RQ queue's name (default ``comptoir``).
 
     Settings present in ``overrides`` are not looked up (no key file is made when a key is given).
     """
@@ -63,6 +71,12 @@ def from_environment(instance_path, overrides):
         "COMPTOIR_DATABASE_URL": os.environ.get("COMPTOIR_DATABASE_URL") or default_url,
         "COMPTOIR_DATABASE_SCHEMA": os.environ.get("COMPTOIR_DATABASE_SCHEMA") or None,
         "COMPTOIR_EXTRA_MODULES": parse_module_paths(os.environ.get("COMPTOIR_EXTRA_MODULES")),
+        "COMPTOIR_COMPANY_NAME": os.environ.get("COMPTOIR_COMPANY_NAME") or "Comptoir",
+        "COMPTOIR_COMPANY_ADDRESS": os.environ.get("COMPTOIR_COMPANY_ADDRESS", ""),
+        "COMPTOIR_MAIL_SERVER": os.environ.get("COMPTOIR_MAIL_SERVER") or "localhost:25",
+        "COMPTOIR_MAIL_SENDER": os.environ.get("COMPTOIR_MAIL_SENDER") or "comptoir@localhost",
+        "COMPTOIR_REDIS_URL": os.environ.get("COMPTOIR_REDIS_URL") or None,
+        "COMPTOIR_REDIS_QUEUE": os.environ.get("COMPTOIR_REDIS_QUEUE") or "comptoir",
     }
 
 

@@ -1,9 +1,10 @@
-"""The kernel's own tables: module state, users and tokens, and the shared business records
-(parties, items, orders, number sequences) every module builds on."""
+"""The kernel's own tables: module state, users and tokens, the shared business records
+(parties, items, orders, number sequences) every module builds on, and the mail outbox."""
 
 from core.models.items import Item, ItemGroup, TaxCategory
 from core.models.module_state import ModuleState, RegistryVersion
 from core.models.orders import Order, OrderLine
+from core.models.outbox import OutboxMessage
 from core.models.parties import STAGES, Address, CustomerGroup, Party, StageChange, Tag
 from core.models.users import ROLES, ApiToken, User
 from core.numbering import Sequence
@@ -19,6 +20,7 @@ __all__ = [
     "ModuleState",
     "Order",
     "OrderLine",
+    "OutboxMessage",
     "Party",
     "RegistryVersion",
     "Sequence",

@@ -1,0 +1,103 @@
+"""Documents rendered to PDF from HTML templates that modules contribute and override.
+
+A module offers document templates through the ``comptoir_document_templates`` hook (a folder).
+A template name is looked up in the folders of the enabled modules, the module registered last
+first (so a module overrides the templates of the modules it depends on), then in the kernel's
+``core/document_templates``, whose ``document.html`` is the layout every document extends.
+
+What a template receives:
+
+- ``company``: the :class:`Company` issuing the document (name and address lines);
+- ``document``: the record printed (an order, a quotation...), whose ``number``, ``party``,
+  ``currency``, ``lines`` (``item``, ``description``, ``quantity``, ``unit_price``,
+  ``discount``, ``tax_rate``, ``amount``) and ``untaxed``/``tax``/``total`` the layout shows;
+- whatever else the caller passes.
+
+The filters of the web pages are there too: ``money(currency)``, ``unit_price(currency)`` and
+``plain``.  Rendering never fetches anything from the network or the disk: only ``data:`` URLs
+(inline images, fonts) are allowed in a document.
+"""
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from core import outbox
+from web.filters import money, plain_number, unit_price
+
+KERNEL_TEMPLATES = Path(__file__).parent / "document_templates"
+
+DEFAULT_COMPANY_NAME = "Comptoir"
+DEFAULT_COMPANY_ADDRESS = ""
+
+
+@dataclass(frozen=True)
+class Company:
+    """Who issues the documents: shown in their header and footer."""
+
+    name: str = DEFAULT_COMPANY_NAME
+    address: str = DEFAULT_COMPANY_ADDRESS  # lines separated by newlines
+
+    @property
+    def address_lines(self):
+        """The address, one line per item, blank lines left out."""
+        return [line.strip() for line in self.address.splitlines() if line.strip()]
+
+    @classmethod
+    def from_config(cls, config):
+        """The company named by ``COMPTOIR_COMPANY_NAME`` / ``COMPTOIR_COMPANY_ADDRESS``."""
+        return cls(name=config.get("COMPTOIR_COMPANY_NAME") or DEFAULT_COMPANY_NAME,
+                   address=config.get("COMPTOIR_COMPANY_ADDRESS") or DEFAULT_COMPANY_ADDRESS)
+
+
+def template_folders(hook):
+    """The folders a document template is looked up in, the one that wins first."""
+    # Pluggy calls the implementation registered last first: the most specific module.
+    offered = [Path(folder) for folder in hook.comptoir_document_templates() if folder]
+    return tuple(offered) + (KERNEL_TEMPLATES,)
+
+
+@functools.lru_cache(maxsize=16)
+def _environment(folders):
+    environment = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in folders]),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(money=money, unit_price=unit_price, plain=plain_number)
+    return environment
+
+
+def render_html(hook, template_name, company=None, **context):
+    """Render the document template ``template_name`` to HTML (a ``str``).
+
+    ``hook`` is the hook relay of the enabled modules, ``company`` a :class:`Company` (default:
+    :meth:`Company.from_config` of an empty configuration), ``context`` the template's variables.
+    """
+    template = _environment(template_folders(hook)).get_template(template_name)
+    return template.render(company=company or Company(), **context)
+
+
+def render_pdf(hook, template_name, company=None, **context):
+    """Render the document template ``template_name`` to a PDF (``bytes``); see render_html."""
+    import weasyprint  # loads its system libraries: only when a document is printed
+
+    html = render_html(hook, template_name, company=company, **context)
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+
+
+def send_document(session, hook, template_name, *, to, subject, body, filename, company=None,
+                  **context):
+    """Render ``template_name`` to PDF and queue an e-mail to ``to`` with it attached.
+
+    The message joins the outbox in the caller's transaction (see :mod:`core.outbox`): it is
+    sent once the caller commits and the outbox is run.  Returns the
+    :class:`core.models.OutboxMessage`.
+    """
+    pdf = render_pdf(hook, template_name, company=company, **context)
+    return outbox.queue_message(session, to, subject, body, attachment=pdf,
+                                attachment_name=filename)
