@@ -19,6 +19,11 @@ def comptoir_migrations():
 
 
 @hookimpl
+def comptoir_document_templates():
+    return Path(__file__).parent / "documents"
+
+
+@hookimpl
 def comptoir_order_types():
     return STANDARD_TYPES
 

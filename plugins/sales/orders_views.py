@@ -6,7 +6,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
 
 from core import orders
-from core.errors import ComptoirError, ValidationError
+from core.errors import ComptoirError, Conflict, ValidationError
 from core.models import Item, Party
 from core.ordertypes import order_types
 from core.schemas import page_of
@@ -28,6 +28,13 @@ from plugins.sales.order_schemas import (
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from web.auth import role_required
 from web.database import db
+from web.printing import (
+    PDF_RESPONSE,
+    EmailDocumentSchema,
+    OutboxMessageSchema,
+    email_document,
+    pdf_response,
+)
 
 MENU = [MenuEntry("Orders", "orders.order_list", role="sales", priority=30)]
 CHOICES_SHOWN = 500  # parties and items offered in the form's lists; others are typed
@@ -127,7 +134,57 @@ def blueprint():
     def cancel(order_id):
         return act(order_id, lambda order: orders.cancel_order(db(), order), "Order cancelled.")
 
+    @bp.route("/<id:order_id>/confirmation.pdf")
+    def confirmation_pdf(order_id):
+        return _confirmation_pdf(order_id)
+
+    @bp.route("/<id:order_id>/email", methods=["POST"])
+    def email(order_id):
+        data, errors = read_form(EmailDocumentSchema())
+        if errors:
+            return order_page(order_id, errors=errors, status=422)
+        try:
+            message = _email_confirmation(order_id, data)
+        except ComptoirError as error:
+            db().rollback()
+            return order_page(order_id, errors=error.fields or {"_": [error.message]},
+                              status=error.status)
+        flash(f"Order confirmation queued for e-mailing to {message.recipient}"
+              f"{' and sent' if message.status == 'sent' else ''}.", "info")
+        return redirect(url_for("orders.order_page", order_id=order_id))
+
     return bp
+
+
+# The statuses of an order that has been confirmed: its confirmation can be printed.
+CONFIRMED_STATUSES = ("confirmed", "delivered", "invoiced")
+
+
+def _confirmed(order_id):
+    """The order, refused (409) unless it was confirmed and not cancelled."""
+    order = orders.load_order(db(), order_id)
+    if order.status not in CONFIRMED_STATUSES:
+        raise Conflict(f"order {order.number} is {order.status}: only a confirmed order has a "
+                       "confirmation")
+    return order
+
+
+def _confirmation_filename(order):
+    return f"order-confirmation-{order.number}.pdf"
+
+
+def _confirmation_pdf(order_id):
+    order = _confirmed(order_id)
+    return pdf_response("order_confirmation.html", _confirmation_filename(order), document=order)
+
+
+def _email_confirmation(order_id, data):
+    order = _confirmed(order_id)
+    return email_document(
+        "order_confirmation.html", data, party=order.party, document=order,
+        subject=f"Order confirmation {order.number}", filename=_confirmation_filename(order),
+        body=f"Thank you for your order. Please find attached the confirmation of order "
+             f"{order.number}.")
 
 
 def _line_from_form():
@@ -271,6 +328,26 @@ def api_blueprint():
     def cancel(order_id):
         """Cancel a draft or confirmed order."""
         return _commit(orders.cancel_order(db(), _locked(order_id)))
+
+    @blp.route("/orders/<id:order_id>/confirmation.pdf")
+    @blp.doc(responses={"200": PDF_RESPONSE})
+    @role_required("sales")
+    def confirmation_pdf(order_id):
+        """The order confirmation as a PDF (409 unless the order was confirmed)."""
+        return _confirmation_pdf(order_id)
+
+    @blp.route("/orders/<id:order_id>/email", methods=["POST"])
+    @blp.arguments(EmailDocumentSchema)
+    @blp.response(202, OutboxMessageSchema)
+    @role_required("sales")
+    def email(data, order_id):
+        """E-mail the order confirmation's PDF: to ``to``, or the customer's address (422 with
+        neither); 409 unless the order was confirmed.
+
+        Answers the outbox message: ``sent`` once the mail server took it, else ``queued`` and
+        retried later.
+        """
+        return _email_confirmation(order_id, data)
 
     return blp
 

@@ -33,6 +33,13 @@ from plugins.sales.order_schemas import (
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from web.auth import role_required
 from web.database import db
+from web.printing import (
+    PDF_RESPONSE,
+    EmailDocumentSchema,
+    OutboxMessageSchema,
+    email_document,
+    pdf_response,
+)
 
 MENU = [MenuEntry("Quotations", "quotations.quotation_list", role="sales", priority=25)]
 
@@ -136,6 +143,8 @@ def blueprint():
     bp.add_url_rule("/<id:quotation_id>/send", view_func=quotation_send, methods=["POST"])
     bp.add_url_rule("/<id:quotation_id>/accept", view_func=quotation_accept, methods=["POST"])
     bp.add_url_rule("/<id:quotation_id>/lose", view_func=quotation_lose, methods=["POST"])
+    bp.add_url_rule("/<id:quotation_id>/pdf", view_func=quotation_pdf)
+    bp.add_url_rule("/<id:quotation_id>/email", view_func=quotation_email, methods=["POST"])
     return bp
 
 
@@ -325,6 +334,43 @@ def quotation_lose(quotation_id):
                 lambda q: f"Quotation {q.number} marked as lost.")
 
 
+def quotation_pdf(quotation_id):
+    """The quotation revision as a PDF."""
+    return _pdf(quotations.load_quotation(db(), quotation_id))
+
+
+def quotation_email(quotation_id):
+    """E-mail the quotation's PDF (to the address typed, or the party's)."""
+    data, errors = read_form(EmailDocumentSchema())
+    if errors:
+        return _page(quotation_id, errors, 422)
+    quotation = quotations.load_quotation(db(), quotation_id)
+    try:
+        message = _email(quotation, data)
+    except ComptoirError as error:
+        db().rollback()
+        return _page(quotation_id, error.fields, error.status)
+    flash(f"Quotation {quotation.number} queued for e-mailing to {message.recipient}"
+          f"{' and sent' if message.status == 'sent' else ''}.", "info")
+    return redirect(url_for("quotations.quotation_page", quotation_id=quotation_id))
+
+
+def _pdf(quotation):
+    return pdf_response("quotation.html", _filename(quotation), document=quotation)
+
+
+def _filename(quotation):
+    return f"quotation-{quotation.number}-{quotation.revision}.pdf"
+
+
+def _email(quotation, data):
+    return email_document(
+        "quotation.html", data, party=quotation.party, document=quotation,
+        subject=f"Quotation {quotation.number}", filename=_filename(quotation),
+        body=f"Please find attached our quotation {quotation.number}, valid until "
+             f"{quotation.valid_until.isoformat()}.")
+
+
 # API -----------------------------------------------------------------------------------------
 
 def api_blueprint():
@@ -440,5 +486,22 @@ def api_blueprint():
         """Mark a draft or sent quotation as lost, with the customer's reason."""
         quotation = quotations.load_quotation(db(), quotation_id, lock=True)
         return done(quotations.lose_quotation(db(), quotation, data["reason"]))
+
+    @blp.route("/<id:quotation_id>/pdf")
+    @blp.doc(responses={"200": PDF_RESPONSE})
+    def pdf(quotation_id):
+        """The quotation revision as a PDF."""
+        return _pdf(quotations.load_quotation(db(), quotation_id))
+
+    @blp.route("/<id:quotation_id>/email", methods=["POST"])
+    @blp.arguments(EmailDocumentSchema)
+    @blp.response(202, OutboxMessageSchema)
+    def email(data, quotation_id):
+        """E-mail the quotation's PDF: to ``to``, or the party's address (422 with neither).
+
+        Answers the outbox message: ``sent`` once the mail server took it, else ``queued`` and
+        retried later.
+        """
+        return _email(quotations.load_quotation(db(), quotation_id), data)
 
     return blp

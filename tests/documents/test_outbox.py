@@ -1,0 +1,200 @@
+"""E-mail goes through the outbox to a real SMTP server: nothing lost, nothing sent twice."""
+
+import threading
+import uuid
+from datetime import timedelta
+
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+from sqlalchemy import update
+
+from core import outbox
+from core.models import OutboxMessage, Party
+from core.testing import api_client, csrf_token
+from tests.documents.conftest import mail_settings, pdf_text
+from web.cli import main
+
+
+def _queue(registry, count=1, attachment=b"%PDF-1.7 test", recipient="buyer@example.com"):
+    with registry.session_factory() as session, session.begin():
+        return [outbox.queue_message(session, recipient, f"Message {n}", "Hello",
+                                     attachment=attachment, attachment_name="doc.pdf").id
+                for n in range(count)]
+
+
+def _message(registry, message_id):
+    with registry.session_factory() as session:
+        return session.get(OutboxMessage, message_id)
+
+
+def test_a_queued_message_is_sent_once_with_its_attachment(mail_app, mail_server):
+    registry, config = mail_app.extensions["comptoir"], mail_app.config
+    [queued] = _queue(registry)
+    mail_server.start()
+
+    report = outbox.send_queued(registry.session_factory, config)
+
+    assert report.sent == (queued,) and report.failed == ()
+    [received] = mail_server.messages
+    stored = _message(registry, queued)
+    assert received["Message-ID"] == stored.message_id
+    assert received["To"] == "buyer@example.com" and received["From"] == "shop@example.com"
+    [attachment] = received.iter_attachments()
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == "doc.pdf"
+    assert attachment.get_content() == b"%PDF-1.7 test"
+    assert (stored.status, stored.attempts, stored.claimed_until) == ("sent", 1, None)
+    assert stored.sent_at is not None
+
+    again = outbox.send_queued(registry.session_factory, config, retry_waiting=True)
+    assert again.sent == () and len(mail_server.messages) == 1, "nothing is sent twice"
+
+
+def test_a_message_stays_queued_while_the_server_is_down(mail_app, mail_server):
+    registry, config = mail_app.extensions["comptoir"], mail_app.config
+    [queued] = _queue(registry)
+
+    report = outbox.send_queued(registry.session_factory, config)  # nobody listens yet
+
+    assert report.failed == (queued,)
+    stored = _message(registry, queued)
+    assert (stored.status, stored.attempts, stored.claimed_until) == ("queued", 1, None)
+    assert "Connection refused" in stored.last_error or "Errno" in stored.last_error
+    assert stored.next_attempt_at > stored.created_at - timedelta(days=1)
+
+    mail_server.start()
+    waiting = outbox.send_queued(registry.session_factory, config)
+    assert waiting.sent == () and mail_server.messages == [], "the next attempt is not due"
+
+    report = outbox.send_queued(registry.session_factory, config, retry_waiting=True)
+    assert report.sent == (queued,) and len(mail_server.messages) == 1
+    stored = _message(registry, queued)
+    assert (stored.status, stored.attempts, stored.last_error) == ("sent", 2, "")
+    assert outbox.send_queued(registry.session_factory, config, retry_waiting=True).sent == ()
+    assert len(mail_server.messages) == 1
+
+
+def test_two_senders_at_once_send_each_message_once(mail_app, mail_server):
+    registry, config = mail_app.extensions["comptoir"], mail_app.config
+    queued = _queue(registry, count=6)
+    mail_server.start()
+    reports, errors = [], []
+    start = threading.Barrier(2)
+
+    def send():
+        try:
+            start.wait()
+            reports.append(outbox.send_queued(registry.session_factory, config))
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(reports[0].sent + reports[1].sent) == queued
+    ids = [message["Message-ID"] for message in mail_server.messages]
+    assert len(ids) == len(set(ids)) == 6
+
+
+def test_a_message_claimed_by_another_sender_is_left_to_it(mail_app, mail_server):
+    registry, config = mail_app.extensions["comptoir"], mail_app.config
+    first, second = _queue(registry, count=2)
+    mail_server.start()
+    with registry.session_factory() as session, session.begin():  # another sender's live claim
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == first)
+                        .values(claimed_until=outbox.utcnow() + outbox.LEASE))
+
+    assert outbox.send_queued(registry.session_factory, config).sent == (second,)
+
+    with registry.session_factory() as session, session.begin():  # that sender died
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == first)
+                        .values(claimed_until=outbox.utcnow() - timedelta(seconds=1)))
+    assert outbox.send_queued(registry.session_factory, config).sent == (first,)
+    assert len(mail_server.messages) == 2
+
+
+def test_emailing_a_document_queues_its_pdf_sent_now_or_by_the_cli_later(
+    docs_app, documents, mail_server, login
+):
+    api = api_client(docs_app)
+    number = documents["confirmed_number"]
+
+    def cli(*args):
+        return CliRunner().invoke(main, ["outbox", *args],
+                                  obj=ScriptInfo(create_app=lambda: docs_app))
+
+    down = api.post(f"/api/v1/orders/{documents['confirmed']}/email",
+                    json={"to": "buyer@example.com", "message": "Here it is."})
+    assert down.status_code == 202 and down.get_json()["status"] == "queued", "server down"
+    listed = cli("list")
+    assert listed.exit_code == 0 and "buyer@example.com" in listed.output
+    assert "last error" in listed.output
+    still_down = cli("send", "--retry-waiting")
+    assert still_down.exit_code == 1 and "1 message(s) stay queued" in still_down.output
+
+    mail_server.start()
+    assert cli("send").exit_code == 1, "the next attempt is not due yet"
+    retried = cli("send", "--retry-waiting")
+    assert retried.exit_code == 0 and "Sent: 1" in retried.output, retried.output
+    assert cli("list").output.strip() == "No message is queued."
+    [received] = mail_server.messages
+    assert received["To"] == "buyer@example.com"
+    assert received["Subject"] == f"Order confirmation {number}"
+    assert received.get_body(("plain",)).get_content().strip() == "Here it is."
+    [attachment] = received.iter_attachments()
+    assert attachment.get_filename() == f"order-confirmation-{number}.pdf"
+    assert number in pdf_text(attachment.get_content())
+
+    up = api.post(f"/api/v1/orders/{documents['confirmed']}/email", json={"to": "b@example.com"})
+    assert up.status_code == 202 and up.get_json()["status"] == "sent", "sent at once"
+    assert len(mail_server.messages) == 2
+
+    no_address = api.post(f"/api/v1/quotations/{documents['quotation']}/email", json={})
+    assert no_address.status_code == 422 and "to" in no_address.get_json()["errors"]["json"]
+    draft = api.post(f"/api/v1/orders/{documents['draft']}/email", json={"to": "a@example.com"})
+    assert draft.status_code == 409
+
+    registry = docs_app.extensions["comptoir"]
+    with registry.session_factory() as session, session.begin():
+        session.get(Party, documents["acme"]).email = "acme@example.com"
+    web = docs_app.test_client()
+    login(web, "sales")
+    page = f"/quotations/{documents['quotation']}"
+    sent = web.post(f"{page}/email", data={"csrf_token": csrf_token(web, page)})
+    assert sent.status_code == 302
+    assert mail_server.messages[-1]["To"] == "acme@example.com", "the party's address"
+    assert mail_server.messages[-1]["Subject"] == f"Quotation {documents['quotation_number']}"
+    bad = web.post(f"{page}/email", data={"csrf_token": csrf_token(web, page), "to": "nope"})
+    assert bad.status_code == 422 and "field-error" in bad.get_data(as_text=True)
+    assert len(mail_server.messages) == 3
+
+
+def test_with_redis_configured_mail_goes_through_an_rq_job(make_app, mail_server):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    queue_name = f"comptoir-test-{uuid.uuid4().hex}"
+    app = make_app(**mail_settings(mail_server), COMPTOIR_REDIS_URL="redis://127.0.0.1:6379/0",
+                   COMPTOIR_REDIS_QUEUE=queue_name)
+    registry = app.extensions["comptoir"]
+    mail_server.start()
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    queue = Queue(queue_name, connection=redis)
+    try:
+        [queued] = _queue(registry)
+        outbox.send_soon(registry.session_factory, app.config)
+
+        assert queue.count == 1 and mail_server.messages == [], "enqueued, not sent inline"
+        assert _message(registry, queued).status == "queued"
+
+        SimpleWorker([queue], connection=redis).work(burst=True)
+
+        assert queue.count == 0 and len(mail_server.messages) == 1
+        assert _message(registry, queued).status == "sent"
+    finally:
+        queue.delete(delete_jobs=True)
+        redis.close()

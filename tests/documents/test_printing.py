@@ -1,0 +1,94 @@
+"""Documents render to PDF from templates that modules contribute and override."""
+
+import socket
+from types import SimpleNamespace
+
+import pytest
+
+from core import modules, printing
+from core.models import Order
+from core.testing import api_client
+from tests.documents.conftest import add_documents, pdf_text
+
+
+def test_the_order_confirmation_and_the_quotation_are_pdfs_with_their_numbers(
+    docs_app, documents, login
+):
+    api = api_client(docs_app)
+    response = api.get(f"/api/v1/orders/{documents['confirmed']}/confirmation.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    text = pdf_text(response.data)
+    number = documents["confirmed_number"]
+    assert f"Order confirmation {number}" in text
+    assert "Quincaillerie Dupont" in text and "75001 Paris" in text, "the company's header"
+    assert "Hammer" in text or "HAM" in text
+
+    refused = api.get(f"/api/v1/orders/{documents['draft']}/confirmation.pdf")
+    assert refused.status_code == 409, "a draft has no confirmation"
+
+    web = docs_app.test_client()
+    login(web, "sales")
+    page = web.get(f"/quotations/{documents['quotation']}/pdf")
+    assert page.status_code == 200 and page.mimetype == "application/pdf"
+    assert f"Quotation {documents['quotation_number']}" in pdf_text(page.data)
+    assert "/api/v1/quotations/{quotation_id}/pdf" in api.get("/api/v1/openapi.json").json[
+        "paths"]
+    assert web.get(f"/orders/{documents['draft']}/confirmation.pdf").status_code == 409
+    shown = web.get(f"/orders/{documents['confirmed']}").get_data(as_text=True)
+    assert f"/orders/{documents['confirmed']}/confirmation.pdf" in shown
+
+    registry = docs_app.extensions["comptoir"]
+    with registry.session_factory() as session:  # what a document shows is escaped
+        order = session.get(Order, documents["confirmed"])
+        order.party.name = '<img src="x.png">'
+        html = printing.render_html(registry.hook, "order_confirmation.html", document=order,
+                                    company=printing.Company("A <b>bold</b> shop"))
+        assert "&lt;img" in html and "<img" not in html
+        assert "A &lt;b&gt;bold&lt;/b&gt; shop" in html
+        session.rollback()
+
+
+@pytest.fixture
+def letterhead_app(make_app):
+    return make_app(["sales", "pricing", "letterhead"])
+
+
+def test_a_module_overrides_the_template_of_a_module_it_depends_on(letterhead_app):
+    registry = letterhead_app.extensions["comptoir"]
+    ids = add_documents(registry)
+    folders = printing.template_folders(registry.hook)
+    assert [f.parent.name for f in folders] == ["letterhead", "sales", "core"]
+
+    with registry.session_factory() as session:
+        from plugins.sales.models import Quotation
+
+        quotation = session.get(Quotation, ids["quotation"])
+        html = printing.render_html(registry.hook, "quotation.html", document=quotation)
+        assert f"Offer {quotation.number} on our letterhead" in html
+        assert "DRAFT" in html, "the watermark block"
+        assert "Terms" not in html, "the sales module's template is overridden"
+
+        modules.disable(registry, "letterhead")
+        registry.refresh()
+        html = printing.render_html(registry.hook, "quotation.html", document=quotation)
+        assert f"Quotation {quotation.number}" in html and "letterhead" not in html
+
+
+def test_rendering_fetches_nothing_from_the_network(tmp_path):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        url = "http://127.0.0.1:%d/logo.png" % listener.getsockname()[1]
+        (tmp_path / "probe.html").write_text(
+            '{% extends "document.html" %}{% block watermark %}<img src="' + url + '">'
+            '{% endblock %}', encoding="utf-8")
+        hook = SimpleNamespace(comptoir_document_templates=lambda: [tmp_path])
+        pdf = printing.render_pdf(hook, "probe.html", document=SimpleNamespace(
+            number="P-1", party=SimpleNamespace(name="Nobody", addresses=[], email=""),
+            currency="EUR", lines=[], untaxed=0, tax=0, total=0))
+        assert pdf.startswith(b"%PDF")
+        with pytest.raises(BlockingIOError):
+            listener.accept()
