@@ -1,0 +1,50 @@
+"""Invoices posted at the same time from several connections get distinct, consecutive numbers
+and balanced entries (PostgreSQL: SQLite lets one writer in at a time anyway)."""
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from core import orders
+from plugins.invoicing import invoices
+from plugins.invoicing.models import Invoice, LedgerEntry
+from plugins.invoicing.posting import post_invoice
+from tests.invoicing.conftest import confirmed_order
+
+THREADS, EACH = 8, 25
+
+
+def test_eight_threads_posting_get_consecutive_numbers(comptoir_db, registry, catalogue):
+    if comptoir_db["COMPTOIR_DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("concurrent posting is a PostgreSQL matter")
+    hook = registry.hook
+    with registry.session_factory() as session:
+        made = [confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], EACH)])
+                for _ in range(THREADS)]
+        session.commit()
+        order_ids = [(order.id, order.lines[0].id) for order in made]
+
+    def post_one_by_one(ids):
+        order_id, line_id = ids
+        with registry.session_factory() as session:
+            for _ in range(EACH):
+                order = orders.load_order(session, order_id)
+                invoice = invoices.invoice_from_order(session, hook, order,
+                                                      {line_id: Decimal(1)})
+                post_invoice(session, hook, invoice)
+                session.commit()
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        for done in [pool.submit(post_one_by_one, ids) for ids in order_ids]:
+            done.result()
+    with registry.session_factory() as session:
+        numbers = sorted(session.scalars(select(Invoice.number)))
+        assert numbers == [f"INV-{n:05d}" for n in range(1, THREADS * EACH + 1)]
+        entries = session.execute(select(LedgerEntry.debit, LedgerEntry.credit)).all()
+        assert sum(debit for debit, _ in entries) == sum(credit for _, credit in entries) == (
+            Decimal("15.00") * THREADS * EACH)
+        assert {order.status for order in session.scalars(
+            select(orders.Order).where(orders.Order.id.in_([i for i, _ in order_ids])))} == {
+            "confirmed"}
