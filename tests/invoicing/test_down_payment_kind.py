@@ -1,0 +1,30 @@
+"""A partner module adds a down-payment invoice kind with its own sequence, account, entries
+and validation, touching nothing outside itself."""
+
+from core.testing import api_client
+
+DOWN_PAYMENT = {"description": "30 % down payment", "amount": "300", "tax_category": "VAT20"}
+
+
+def test_a_module_adds_a_down_payment_kind(make_app, catalogue):
+    api = api_client(make_app(["down_payment"]), "accounting")  # a second build, with it
+    kinds = {kind["code"]: kind for kind in api.get("/api/v1/invoice-kinds").get_json()}
+    assert kinds["down_payment"]["sequence"] == "down_payment"
+    refused = api.post("/api/v1/invoices", json={
+        "kind": "down_payment", "party_id": catalogue["acme"],
+        "lines": [{**DOWN_PAYMENT, "amount": "0"}]})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"]["lines"]["0"]["amount"]
+    numbers = []
+    for _ in range(2):
+        created = api.post("/api/v1/invoices", json={
+            "kind": "down_payment", "party_id": catalogue["acme"], "lines": [DOWN_PAYMENT]})
+        assert created.status_code == 201, created.get_json()
+        posted = api.post(f"/api/v1/invoices/{created.get_json()['id']}/post").get_json()
+        numbers.append(posted["number"])
+    assert numbers == ["DP-00001", "DP-00002"]
+    entries = api.get("/api/v1/ledger/documents/DP-00001").get_json()["entries"]
+    assert {(e["account"], e["debit"], e["credit"]) for e in entries} == {
+        ("411", "360.00", "0.00"), ("4191", "0.00", "300.00"), ("4457", "0.00", "60.00")}
+    assert api.get("/api/v1/ledger/accounts/4191").get_json()["totals"][0]["balance"] == (
+        "-600.00")
