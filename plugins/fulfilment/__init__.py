@@ -2,13 +2,22 @@
 
 from pathlib import Path
 
+from sqlalchemy import update
+
 from core import hookimpl
 from plugins.fulfilment import demo, views
+from plugins.fulfilment.models import PackingSlip
 
 
 @hookimpl
 def comptoir_migrations():
     return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def comptoir_parties_merged(survivor, duplicate, session):
+    session.execute(update(PackingSlip).where(PackingSlip.party_id == duplicate.id)
+                    .values(party_id=survivor.id).execution_options(synchronize_session=False))
 
 
 @hookimpl

@@ -100,7 +100,9 @@ def blueprint():
         for line in services.backorders(db()):
             key = line.order.party if by == "customer" else line.item
             groups.setdefault(key, []).append(line)
-        return render_template("fulfilment/backorders.html", by=by, groups=groups)
+        name = (lambda party: party.name) if by == "customer" else (lambda item: item.number)
+        return render_template("fulfilment/backorders.html", by=by,
+                               groups=dict(sorted(groups.items(), key=lambda pair: name(pair[0]))))
 
     @bp.route("/stock")
     def stock_page():

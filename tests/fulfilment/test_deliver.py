@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from core import hookimpl, orders
+from core import hookimpl, orders, parties
 from core.errors import Conflict, ValidationError
 from core.models import Item
 from core.testing import count_queries
 from plugins.fulfilment.models import PackingSlip, StockMove
+from plugins.fulfilment import services
 from plugins.fulfilment.services import deliver
 from tests.fulfilment.conftest import confirmed_order
 from tests.sales.conftest import add_catalogue
@@ -84,6 +85,9 @@ def test_a_partial_delivery_leaves_a_remainder_for_a_second_slip(registry, catal
         assert (first, second) == ("PS-00001", "PS-00002")
         assert _moves(session) == [("HAM", Decimal("-2.5")), ("HAM", Decimal("-1.5")),
                                    ("NAIL", Decimal(-2))]
+        parties.merge_parties(session, registry.hook, catalogue["acme"], catalogue["bolt"])
+        session.commit()
+        assert services.search_packing_slips(session, party_id=catalogue["acme"])[1] == 2
 
 
 def test_a_return_brings_the_goods_back(registry, catalogue):
