@@ -10,7 +10,8 @@ the number of lines.
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import Conflict, ValidationError
 from core.invoicekinds import invoice_kind
@@ -19,6 +20,10 @@ from plugins.invoicing.models import Invoice, InvoiceLine, Settlement
 from plugins.invoicing.posting import compute_totals, post_invoice
 
 CREDIT_NOTE = "credit_note"
+# What a credit note's (or a corrected copy's) line takes of the line it copies.
+LINE_COLUMNS = ("position", "order_line_id", "packing_slip_line_id", "item_id", "account_id",
+                "tax_category_id", "description", "quantity", "unit_price", "discount",
+                "tax_rate", "amount", "tax_amount")
 
 
 def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
@@ -43,10 +48,8 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
         raise Conflict(f"invoice {invoice.number} is already {state}: only an unpaid invoice "
                        "is cancelled; credit the returned goods instead")
     credit_note = _credit_note(invoice, reason, on)
-    for line in invoice.lines:
-        credit_note.lines.append(_line_copy(line, credited_line_id=line.id))
-    session.add(credit_note)
-    session.flush()
+    _insert(session, credit_note, [_line_values(line, credited_line_id=line.id)
+                                   for line in invoice.lines])
     post_invoice(session, hook, credit_note)
     _settle(session, invoice, credit_note, invoice.total)
     draft = _draft_copy(session, invoice) if copy else None
@@ -93,13 +96,12 @@ def credit_returned_goods(session, hook, invoice, quantities, reason, on=None):
     if problems:
         raise ValidationError("the goods cannot be credited", fields={"lines": problems})
     credit_note = _credit_note(invoice, reason, on)
-    for position, (line, quantity, amount, tax_amount) in enumerate(
-            sorted(chosen, key=lambda chosen_line: chosen_line[0].position), 1):
-        credit_note.lines.append(_line_copy(
-            line, credited_line_id=line.id, position=position, quantity=quantity,
-            amount=amount, tax_amount=tax_amount, order_line=None, packing_slip_line_id=None))
-    session.add(credit_note)
-    session.flush()
+    _insert(session, credit_note, [
+        _line_values(line, credited_line_id=line.id, position=position, quantity=quantity,
+                     amount=amount, tax_amount=tax_amount, order_line_id=None,
+                     packing_slip_line_id=None)
+        for position, (line, quantity, amount, tax_amount) in enumerate(
+            sorted(chosen, key=lambda chosen_line: chosen_line[0].position), 1)])
     post_invoice(session, hook, credit_note)
     if invoice.open_amount > 0:
         _settle(session, invoice, credit_note, min(invoice.open_amount, credit_note.total))
@@ -116,7 +118,8 @@ def credited_quantities(session, invoice):
 def _require_creditable(session, hook, invoice):
     kind = invoice_kind(hook, invoice.kind)
     if invoice.status != "posted":
-        raise Conflict(f"invoice {invoice.id} is a draft: only a posted invoice is credited")
+        raise Conflict(f"invoice {invoice.reference} is not posted: only a posted invoice "
+                       "is credited")
     if not kind.posts or kind.sign < 0:
         raise Conflict(f"{invoice.number} is a {kind.title.lower()}: only an invoice is credited")
 
@@ -147,17 +150,23 @@ def _credit_note(invoice, reason, on):
                    status="draft", settled=Decimal(0))
 
 
-def _line_copy(line, **changes):
-    """A new invoice line with ``line``'s values, except ``changes``."""
-    values = {
-        "position": line.position, "order_line": line.order_line,
-        "packing_slip_line_id": line.packing_slip_line_id, "item_id": line.item_id,
-        "account": line.account, "tax_category_id": line.tax_category_id,
-        "description": line.description, "quantity": line.quantity,
-        "unit_price": line.unit_price, "discount": line.discount, "tax_rate": line.tax_rate,
-        "amount": line.amount, "tax_amount": line.tax_amount,
-    }
-    return InvoiceLine(**{**values, **changes})
+def _line_values(line, **changes):
+    """The column values of a new invoice line like ``line``, except ``changes``."""
+    values = {column: getattr(line, column) for column in LINE_COLUMNS}
+    return {**values, "credited_line_id": None, **changes}
+
+
+def _insert(session, invoice, lines):
+    """Insert the new ``invoice``, then its ``lines`` (column values) with one statement
+    whatever their number, and load them back: their order lines, items and accounts are
+    already in the session."""
+    session.add(invoice)
+    session.flush()
+    session.execute(insert(InvoiceLine), [{**values, "invoice_id": invoice.id}
+                                          for values in lines])
+    set_committed_value(invoice, "lines", session.scalars(
+        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
+        .order_by(InvoiceLine.position)).all())
 
 
 def _settle(session, invoice, credit_note, amount):
@@ -178,9 +187,7 @@ def _draft_copy(session, invoice):
                     invoice_date=today, due_date=today + (invoice.due_date - invoice.invoice_date),
                     posting_profile=invoice.posting_profile, note=f"Corrects {invoice.number}",
                     status="draft", settled=Decimal(0))
-    for line in invoice.lines:
-        draft.lines.append(_line_copy(line))
+    _insert(session, draft, [_line_values(line) for line in invoice.lines])
     compute_totals(draft)
-    session.add(draft)
     session.flush()
     return draft

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from core.db import MAX_ID
 from core.money import round_money
-from core.schemas import ListArgsSchema, decimal_field, money_field, page_schema
+from core.schemas import decimal_field, money_field, page_schema
 from plugins.invoicing.invoice_schemas import InvoiceSchema, InvoiceSummarySchema
 from plugins.invoicing.payments import BUCKETS, payment_applications, payment_entries
 from web.database import db
@@ -131,7 +131,6 @@ class PaymentSummarySchema(PaymentSchema):
 
 
 PaymentPageSchema = page_schema(PaymentSummarySchema, "PaymentPage")
-PaymentListArgsSchema = ListArgsSchema
 
 
 class AmountSchema(Schema):

@@ -262,14 +262,14 @@ def _checked(session, payment, applications):
     if ids:
         invoices = {invoice.id: invoice for invoice in session.scalars(
             select(Invoice).where(Invoice.id.in_(set(ids))).order_by(Invoice.id)
-            .with_for_update(of=Invoice).execution_options(populate_existing=True)).unique()}
+            .with_for_update(of=Invoice).execution_options(populate_existing=True))}
     profiles = {profile.id: profile for profile in session.scalars(
         select(PostingProfile).where(or_(PostingProfile.is_default, PostingProfile.id.in_(
             {invoice.posting_profile_id for invoice in invoices.values()}))))}
-    drafts = [invoice.id for invoice in invoices.values() if invoice.status != "posted"]
+    drafts = [invoice.reference for invoice in invoices.values() if invoice.status != "posted"]
     if drafts:
-        raise Conflict(f"invoice {drafts[0]} is a draft: only posted invoices are paid",
-                       fields={"applications": [f"Invoice {i} is a draft." for i in drafts]})
+        raise Conflict(f"invoice {drafts[0]} is not posted: only posted invoices are paid",
+                       fields={"applications": [f"Invoice {d} is not posted." for d in drafts]})
     problems, seen = [], set()
     for invoice_id, amount in applications:
         invoice = invoices.get(invoice_id)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.errors import ComptoirError, ValidationError
 from core.models import Party
 from core.parties import get_party
-from core.schemas import page_of
+from core.schemas import ListArgsSchema, page_of
 from core.ui import MenuEntry
 from plugins.invoicing import credit_notes, payments
 from plugins.invoicing.invoice_schemas import InvoiceSchema
@@ -28,7 +28,6 @@ from plugins.invoicing.payment_schemas import (
     CancelSchema,
     CreditNoteCreateSchema,
     PaymentCreateSchema,
-    PaymentListArgsSchema,
     PaymentPageSchema,
     PaymentSchema,
 )
@@ -291,7 +290,7 @@ def api_blueprint():
     class Payments(MethodView):
         decorators = [role_required(ROLE)]
 
-        @blp.arguments(PaymentListArgsSchema, location="query")
+        @blp.arguments(ListArgsSchema, location="query")
         @blp.response(200, PaymentPageSchema)
         def get(self, args):
             """Payments, newest first, searched by number, reference or customer name."""

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.errors import Conflict, ValidationError
 from core.models import Order
-from core.testing import csrf_token
+from core.testing import count_queries, csrf_token
 from plugins.invoicing.credit_notes import cancel_invoice, credit_returned_goods
 from plugins.invoicing.models import Account, Invoice, LedgerEntry, Settlement
 from plugins.invoicing.payments import customer_balance, register_payment
@@ -172,3 +172,21 @@ def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accountin
     assert done.status_code == 302
     with registry.session_factory() as session:
         assert session.get(Invoice, third_id).payment_status == "paid"
+
+
+def test_crediting_takes_as_many_statements_for_many_lines_as_for_few(registry, catalogue):
+    hook, bolt, nail = registry.hook, catalogue["bolt"], catalogue["NAIL"]
+    counts = []
+    for size in (2, 12):
+        with registry.session_factory() as session:
+            cancelled = posted_invoice(session, hook, bolt, [(nail, 1)] * size).id
+            returned = posted_invoice(session, hook, bolt, [(nail, 2)] * size).id
+        with registry.session_factory() as session, count_queries(registry.engine) as done:
+            cancel_invoice(session, hook, load_invoice(session, cancelled, lock=True), "Wrong",
+                           copy=True)
+            invoice = load_invoice(session, returned, lock=True)
+            credit_returned_goods(session, hook, invoice,
+                                  {line.id: Decimal(1) for line in invoice.lines}, "Returned")
+            session.commit()
+        counts.append(len(done))
+    assert counts[0] == counts[1]
