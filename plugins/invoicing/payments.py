@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, insert, or_, select
+from sqlalchemy.orm import aliased
 
 from core.documents import party_for, store_values
 from core.errors import Conflict, NotFound, ValidationError
@@ -145,6 +146,38 @@ def payment_applications(session, payment):
         .where(Settlement.payment_id == payment.id).order_by(Settlement.id)).all()
     return [Application(invoice_id, number, amount, payment.currency)
             for invoice_id, number, amount in rows]
+
+
+@dataclass(frozen=True)
+class SettledBy:
+    """A part of an invoice settled by a payment or a credit note (or, seen from a credit note,
+    the invoice it settled)."""
+
+    document: str
+    payment_id: int | None
+    invoice_id: int | None
+    amount: Decimal
+    currency: str
+
+
+def invoice_settlements(session, invoice):
+    """What settled ``invoice`` (payments and credit notes), or for a credit note the invoices
+    it settled, in the order it happened."""
+    other = aliased(Invoice)
+    if invoice.credited_invoice_id is None:
+        query = (select(func.coalesce(Payment.number, other.number), Settlement.payment_id,
+                        Settlement.credit_note_id, Settlement.amount)
+                 .outerjoin(Payment, Settlement.payment_id == Payment.id)
+                 .outerjoin(other, Settlement.credit_note_id == other.id)
+                 .where(Settlement.invoice_id == invoice.id))
+    else:
+        query = (select(other.number, Settlement.payment_id, Settlement.invoice_id,
+                        Settlement.amount)
+                 .join(other, Settlement.invoice_id == other.id)
+                 .where(Settlement.credit_note_id == invoice.id))
+    return [SettledBy(document, payment_id, invoice_id, amount, invoice.currency)
+            for document, payment_id, invoice_id, amount
+            in session.execute(query.order_by(Settlement.id)).all()]
 
 
 def payment_entries(session, payment):

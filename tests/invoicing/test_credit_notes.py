@@ -10,8 +10,8 @@ from core.errors import Conflict, ValidationError
 from core.models import Order
 from core.testing import count_queries, csrf_token
 from plugins.invoicing.credit_notes import cancel_invoice, credit_returned_goods
-from plugins.invoicing.models import Account, Invoice, LedgerEntry, Settlement
-from plugins.invoicing.payments import customer_balance, register_payment
+from plugins.invoicing.models import Account, Invoice, LedgerEntry
+from plugins.invoicing.payments import customer_balance, invoice_settlements, register_payment
 from plugins.invoicing.posting import load_invoice, post_invoice
 from tests.invoicing.conftest import confirmed_order
 from tests.invoicing.test_posting import _draft_of
@@ -58,8 +58,10 @@ def test_cancelling_an_unpaid_invoice_reverses_it_and_reopens_the_order(registry
         }
         assert customer_balance(session, bolt) == {"EUR": Decimal("0.00")}
         assert (invoice.payment_status, credit_note.payment_status) == ("paid", "paid")
-        assert session.scalars(select(Settlement.amount).where(
-            Settlement.credit_note_id == credit_note.id)).all() == [Decimal("51.10")]
+        assert [(s.document, s.amount) for s in invoice_settlements(session, invoice)] == [
+            ("CN-00001", Decimal("51.10"))]
+        assert [(s.document, s.invoice_id) for s in invoice_settlements(session, credit_note)] \
+            == [("INV-00001", invoice.id)]
         order = session.get(Order, order_id)
         assert order.status == "delivered"
         assert [line.invoice_remainder for line in order.lines] == [2, 1]

@@ -14,6 +14,7 @@ from plugins.invoicing.payments import (
     aged_open_invoices,
     apply_payment,
     customer_balance,
+    invoice_settlements,
     register_payment,
 )
 from plugins.invoicing.posting import post_invoice
@@ -51,6 +52,8 @@ def test_a_payment_settles_invoices_and_the_balance_follows(registry, catalogue)
         assert customer_balance(session, bolt) == {"EUR": Decimal("-8.90")}
         apply_payment(session, later, [(book.id, Decimal("11.10"))])
         assert book.payment_status == "paid" and later.unapplied == Decimal("8.90")
+        assert [(s.document, s.amount) for s in invoice_settlements(session, book)] == [
+            ("PAY-00001", Decimal(10)), ("PAY-00002", Decimal("11.10"))]
         assert len(entries_of(session, later)) == 2  # one receivable account: nothing moved
 
 
