@@ -4,6 +4,7 @@ Salespeople deliver; accountants may look at everything (they invoice from packi
 """
 
 from datetime import date
+from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
@@ -38,6 +39,7 @@ QUANTITY = decimal_field(above_minimum=True)
 def viewer_required(view):
     """Let salespeople and accountants (and admins) reach ``view``; others get 403."""
 
+    @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
@@ -45,8 +47,6 @@ def viewer_required(view):
             abort(403)
         return view(*args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
