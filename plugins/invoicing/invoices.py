@@ -390,6 +390,7 @@ def update_line(session, hook, invoice, line_id, data):
                 name: ["Only the quantity of an order line's part changes."]
                 for name in sorted(unknown)})
         if "quantity" in data:
+            _within_remainder(session, hook, invoice, line, data["quantity"])
             replaced = _order_line_part(line.order_line, data["quantity"], invoice.currency)
             for column in ("quantity", "amount", "tax_amount"):
                 setattr(line, column, getattr(replaced, column))
@@ -412,6 +413,21 @@ def update_line(session, hook, invoice, line_id, data):
     validate(hook, invoice)
     session.flush()
     return line
+
+
+def _within_remainder(session, hook, invoice, line, quantity):
+    """Refuse (422) a quantity of ``line``'s order line beyond what is left to invoice of it
+    beside the other lines of this and other drafts (a pro forma takes nothing)."""
+    if invoice.kind not in invoicing_kinds(hook):
+        return
+    order_line = line.order_line
+    others = drafted_quantities(session, hook, [order_line.id], but=invoice.id)
+    here = sum(other.quantity for other in invoice.lines
+               if other.order_line_id == order_line.id and other is not line)
+    left = order_line.invoice_remainder - others.get(order_line.id, 0) - here
+    if quantity > left:
+        raise ValidationError("more than is left to invoice", fields={"quantity": [
+            f"{quantity} is more than the {max(left, 0)} left to invoice."]})
 
 
 def remove_line(session, hook, invoice, line_id):

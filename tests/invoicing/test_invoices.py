@@ -47,6 +47,18 @@ def test_an_order_is_invoiced_in_parts_and_becomes_invoiced_once_delivered(regis
         assert [line.invoice_remainder for line in order.lines] == [0, 0]
 
 
+def test_a_drafts_quantity_stays_within_what_is_left(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 3)])
+        draft = invoices.invoice_from_order(session, hook, order, {order.lines[0].id: 1})
+        line = draft.lines[0]
+        invoices.update_line(session, hook, draft, line.id, {"quantity": Decimal(3)})
+        assert (line.amount, draft.total) == (Decimal("37.50"), Decimal("45.00"))
+        with pytest.raises(ValidationError):
+            invoices.update_line(session, hook, draft, line.id, {"quantity": Decimal(4)})
+
+
 def test_invoicing_before_delivery_leaves_the_order_confirmed(registry, catalogue):
     hook = registry.hook
     with registry.session_factory() as session:
