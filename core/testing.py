@@ -3,18 +3,27 @@
 Every test gets a database of its own: an SQLite file in its temporary folder, or a fresh schema
 on PostgreSQL.  ``pytest --comptoir-db=sqlite,postgresql`` runs each database test once per
 backend.  Override the ``comptoir_modules`` fixture to offer modules that are not installed.
+
+Initialising a database is the costly part of most tests, so ``make_app`` does it once per run
+for each set-up and gives later tests with the same set-up a copy (see ``make_app``);
+``pytest --comptoir-fresh-databases`` turns that off for a run, the ``fresh_database`` marker
+for one test.
 """
 
 import functools
+import importlib.util
 import os
 import re
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
 
 POSTGRESQL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Settings with which a test chooses its own database: make_app then never copies one there.
+_OWN_DATABASE = {"COMPTOIR_DATABASE_URL", "COMPTOIR_DATABASE_SCHEMA"}
 
 
 def pytest_addoption(parser):
@@ -23,6 +32,20 @@ def pytest_addoption(parser):
         default="sqlite",
         help="comma-separated databases to run database tests on: sqlite, postgresql "
         f"(COMPTOIR_TEST_POSTGRESQL_URL, default {POSTGRESQL_URL})",
+    )
+    parser.addoption(
+        "--comptoir-fresh-databases",
+        action="store_true",
+        help="initialise every test's database from scratch instead of copying one initialised "
+        "earlier in the run with the same modules",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "fresh_database: make_app initialises this test's database from scratch instead of "
+        "copying one initialised earlier in the run",
     )
 
 
@@ -60,18 +83,43 @@ def comptoir_modules():
     return {}
 
 
+@pytest.fixture(scope="session")
+def comptoir_snapshots(request, tmp_path_factory):
+    """The initialised databases ``make_app`` copies, by set-up; None when turned off."""
+    from core.testdb import Snapshots
+
+    if request.config.getoption("comptoir_fresh_databases"):
+        yield None
+        return
+    snapshots = Snapshots(tmp_path_factory.mktemp("snapshots"))
+    yield snapshots
+    snapshots.close()
+
+
 @pytest.fixture
-def make_app(comptoir_db, comptoir_modules, tmp_path):
+def make_app(request, comptoir_db, comptoir_modules, comptoir_snapshots, tmp_path):
     """Build an application on the test database (call it twice for two workers on one database).
 
     The first call initialises the database with the kernel, ``modules`` (a list of names) and
     the demo users, or with ``demo=True`` the demo data of the kernel and of every module; later
     calls enable ``modules`` on the same database.
+
+    The first initialisation of a set-up in a run (backend, ``modules`` in their order, ``demo``,
+    the installed and offered modules with their versions and folders, ``config``, the
+    ``COMPTOIR_*`` environment) is done as described and kept; a later first call with the same
+    set-up copies that database, rows, sequences and instance folder included, instead of
+    migrating, checking and filling it again.  The application gets the copy's modules loaded,
+    as it would after initialising.  A set-up whose initialisation failed is never kept.  Tests
+    marked ``fresh_database``, runs with ``--comptoir-fresh-databases`` and calls that set
+    ``COMPTOIR_DATABASE_URL`` or ``COMPTOIR_DATABASE_SCHEMA`` initialise from scratch.
     """
     apps = []
+    may_copy = (comptoir_snapshots is not None
+                and not request.node.get_closest_marker("fresh_database"))
 
     def build(modules=(), demo=False, **config):
-        from core.modules import enable, initialise
+        nonlocal may_copy
+        from core.modules import enable
         from web import create_app
 
         settings = {
@@ -87,18 +135,49 @@ def make_app(comptoir_db, comptoir_modules, tmp_path):
         if apps:
             for name in modules:
                 enable(registry, name)
-        elif demo:
-            initialise(registry, modules, demo=True)
         else:
-            initialise(registry, modules)
-            with registry.session_factory() as session, session.begin():
-                session.add_all(_demo_users())
+            # A copy goes into the empty database of a first call only, not after a failed one.
+            copy, may_copy = may_copy and not _OWN_DATABASE & set(config), False
+            if not copy:
+                _initialise(registry, modules, demo)
+            else:
+                key = _setup_key(settings, registry, modules, demo, config)
+                instance = Path(app.instance_path)
+                if comptoir_snapshots.restore(key, settings, instance):
+                    registry.refresh()
+                else:
+                    _initialise(registry, modules, demo)
+                    comptoir_snapshots.take(key, settings, instance)
         apps.append(app)
         return app
 
     yield build
     for app in apps:
         app.extensions["comptoir"].engine.dispose()
+
+
+def _initialise(registry, modules, demo):
+    """Initialise the database with ``modules``, and the demo data or else the demo users."""
+    from core.modules import initialise
+
+    initialise(registry, modules, demo=demo)
+    if not demo:
+        with registry.session_factory() as session, session.begin():
+            session.add_all(_demo_users())
+
+
+def _setup_key(settings, registry, modules, demo, config):
+    """What decides the content of a database ``make_app`` initialises, as a dictionary key."""
+    backend = ((settings["COMPTOIR_DATABASE_URL"], "schema") if "COMPTOIR_DATABASE_SCHEMA"
+               in settings else ("sqlite",))
+    installed = tuple(sorted(
+        (name, module.import_path, module.manifest.version,
+         importlib.util.find_spec(module.import_path).origin)
+        for name, module in registry.installed.items()
+    ))
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("COMPTOIR_")))
+    return (backend, tuple(modules), bool(demo), installed,
+            tuple(sorted((k, repr(v)) for k, v in config.items())), environment)
 
 
 def _demo_users():
