@@ -15,6 +15,11 @@ def comptoir_migrations():
 
 
 @hookimpl
+def comptoir_document_templates():
+    return Path(__file__).parent / "documents"
+
+
+@hookimpl
 def comptoir_parties_merged(survivor, duplicate, session):
     session.execute(update(PackingSlip).where(PackingSlip.party_id == duplicate.id)
                     .values(party_id=survivor.id).execution_options(synchronize_session=False))

@@ -1,4 +1,5 @@
-"""Fulfilment pages and API: deliver an order, packing slips, backorders and stock.
+"""Fulfilment pages and API: deliver an order, packing slips (and their PDF), backorders and
+stock.
 
 Salespeople deliver; accountants may look at everything (they invoice from packing slips).
 """
@@ -25,9 +26,16 @@ from plugins.fulfilment.schemas import (
     PackingSlipSchema,
     StockSchema,
 )
-from plugins.sales.pages import PER_PAGE, hook, page_count, page_number
+from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from web.auth import login_manager, role_required
 from web.database import db
+from web.printing import (
+    PDF_RESPONSE,
+    EmailDocumentSchema,
+    OutboxMessageSchema,
+    email_document,
+    pdf_response,
+)
 
 MENU = [MenuEntry("Packing slips", "fulfilment.slip_list", role="sales", priority=35),
         MenuEntry("Backorders", "fulfilment.backorder_list", role="sales", priority=36),
@@ -89,9 +97,30 @@ def blueprint():
                                pages=page_count(total), q=text)
 
     @bp.route("/packing-slips/<id:slip_id>")
-    def slip_page(slip_id):
-        return render_template("fulfilment/slip.html",
-                               slip=services.load_packing_slip(db(), slip_id))
+    def slip_page(slip_id, errors=None, status=200):
+        page = render_template("fulfilment/slip.html",
+                               slip=services.load_packing_slip(db(), slip_id),
+                               errors=errors or {}, form=request.form)
+        return page, status
+
+    @bp.route("/packing-slips/<id:slip_id>/pdf")
+    def slip_pdf(slip_id):
+        return _slip_pdf(slip_id)
+
+    @bp.route("/packing-slips/<id:slip_id>/email", methods=["POST"])
+    def slip_email(slip_id):
+        data, errors = read_form(EmailDocumentSchema())
+        if errors:
+            return slip_page(slip_id, errors=errors, status=422)
+        try:
+            message = _email_slip(slip_id, data)
+        except ComptoirError as error:
+            db().rollback()
+            return slip_page(slip_id, errors=error.fields or {"_": [error.message]},
+                             status=error.status)
+        flash(f"Packing slip queued for e-mailing to {message.recipient}"
+              f"{' and sent' if message.status == 'sent' else ''}.", "info")
+        return redirect(url_for("fulfilment.slip_page", slip_id=slip_id))
 
     @bp.route("/backorders")
     def backorder_list():
@@ -110,6 +139,23 @@ def blueprint():
                                moves=services.latest_moves(db()))
 
     return bp
+
+
+def _slip_filename(slip):
+    return f"packing-slip-{slip.number}.pdf"
+
+
+def _slip_pdf(slip_id):
+    slip = services.load_packing_slip(db(), slip_id)
+    return pdf_response("packing_slip.html", _slip_filename(slip), document=slip)
+
+
+def _email_slip(slip_id, data):
+    slip = services.load_packing_slip(db(), slip_id)
+    return email_document(
+        "packing_slip.html", data, party=slip.party, document=slip,
+        subject=f"Packing slip {slip.number}", filename=_slip_filename(slip),
+        body=f"Please find attached packing slip {slip.number} of order {slip.order.number}.")
 
 
 def _read_delivery(order):
@@ -180,6 +226,26 @@ def api_blueprint():
     def slip_get(slip_id):
         """One packing slip with its lines."""
         return services.load_packing_slip(db(), slip_id)
+
+    @blp.route("/packing-slips/<id:slip_id>/pdf")
+    @blp.doc(responses={"200": PDF_RESPONSE})
+    @viewer_required
+    def slip_pdf(slip_id):
+        """The packing slip as a PDF: what it delivered and what is still to deliver."""
+        return _slip_pdf(slip_id)
+
+    @blp.route("/packing-slips/<id:slip_id>/email", methods=["POST"])
+    @blp.arguments(EmailDocumentSchema)
+    @blp.response(202, OutboxMessageSchema)
+    @viewer_required
+    def slip_email(data, slip_id):
+        """E-mail the packing slip's PDF: to ``to``, or the customer's address (422 with
+        neither).
+
+        Answers the outbox message: ``sent`` once the mail server took it, else ``queued`` and
+        retried later.
+        """
+        return _email_slip(slip_id, data)
 
     @blp.route("/orders/<id:order_id>/remainders")
     @blp.response(200, OrderRemaindersSchema)
