@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DATABASES ?= sqlite,postgresql
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test services browser
+.PHONY: run test services packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +27,11 @@ run: $(BIN)/.installed
 	@echo "Comptoir on http://$(BIND)/ -- log in as admin / adminadmin"
 	$(BIN)/gunicorn --workers 2 --bind $(BIND) 'web:create_app()'
 
-test: $(BIN)/.installed-test services browser
+test: $(BIN)/.installed-test services packages
 	$(BIN)/python -m pytest --comptoir-db=$(DATABASES)
 
 services:
 	@.ci/services
 
-browser:
-	@.ci/browser
+packages:
+	@.ci/packages
