@@ -79,6 +79,14 @@ def queue_message(session, recipient, subject, body, attachment=None, attachment
     return message
 
 
+def list_messages(session, everything=False, limit=50):
+    """The newest ``limit`` messages of the outbox: the queued ones, or ``everything``."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if not everything:
+        query = query.where(OutboxMessage.status == "queued")
+    return session.scalars(query).all()
+
+
 def utcnow():
     """The current time in UTC, as the outbox stores it (without a time zone)."""
     return datetime.now(UTC).replace(tzinfo=None)

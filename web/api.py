@@ -4,8 +4,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields, validate
 
-from core import modules, users
+from core import modules, outbox, users
 from core.schemas import (
     ModuleChangeSchema,
     ModuleSchema,
@@ -18,6 +19,7 @@ from core.schemas import (
 )
 from web.auth import role_required
 from web.database import db, registry
+from web.printing import OutboxMessageSchema
 
 PREFIX = "/api/v1"
 
@@ -36,6 +38,13 @@ def create_api(app):
     api.spec.options["security"] = [{"bearer": []}]
     app.extensions["comptoir_api"] = api
     return api
+
+
+class OutboxArgsSchema(Schema):
+    """Which outbox messages to list."""
+
+    all = fields.Boolean(load_default=False, metadata={"description": "sent ones too"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 def kernel_blueprint():
@@ -138,5 +147,13 @@ def kernel_blueprint():
         """Revoke a token; requests bearing it get 401 from then on."""
         users.revoke_token(db(), token_id)
         db().commit()
+
+    @blp.route("/outbox")
+    @blp.arguments(OutboxArgsSchema, location="query")
+    @blp.response(200, OutboxMessageSchema(many=True))
+    @role_required("admin")
+    def outbox_messages(args):
+        """The newest e-mail in the outbox: queued only, or ``all``; attachments left out."""
+        return outbox.list_messages(db(), args["all"], args["limit"])
 
     return blp

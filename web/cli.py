@@ -305,11 +305,8 @@ def outbox_send(retry_waiting):
 @reports_errors
 def outbox_list(everything, limit):
     """The e-mail in the outbox, newest first: queued only, or --all."""
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
-    if not everything:
-        query = query.where(OutboxMessage.status == "queued")
     with _registry().session_factory() as session:
-        messages = session.scalars(query).all()
+        messages = outbox.list_messages(session, everything, limit)
     if not messages:
         click.echo("The outbox is empty." if everything else "No message is queued.")
     for message in messages:

@@ -61,6 +61,11 @@ def test_a_message_stays_queued_while_the_server_is_down(mail_app, mail_server):
     assert (stored.status, stored.attempts, stored.claimed_until) == ("queued", 1, None)
     assert "Connection refused" in stored.last_error or "Errno" in stored.last_error
     assert stored.next_attempt_at > stored.created_at - timedelta(days=1)
+    admin = api_client(mail_app, "admin")
+    [listed] = admin.get("/api/v1/outbox").get_json()
+    assert (listed["id"], listed["status"], listed["attempts"]) == (queued, "queued", 1)
+    assert "attachment" not in listed and listed["last_error"] == stored.last_error
+    assert api_client(mail_app, "sales").get("/api/v1/outbox").status_code == 403
 
     mail_server.start()
     waiting = outbox.send_queued(registry.session_factory, config)
