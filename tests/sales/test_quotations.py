@@ -757,4 +757,4 @@ def test_no_generated_request_to_the_quotations_api_makes_the_server_fail(api, s
 
         check()
         checked.append(operation.label)
-    assert len(checked) == 12
+    assert len(checked) == 14
