@@ -3,16 +3,21 @@
 from pathlib import Path
 
 from core import hookimpl
-from plugins.invoicing import demo, invoices_views, ledger_views, payments_views
+from plugins.invoicing import demo, documents_views, invoices_views, ledger_views, payments_views
 from plugins.invoicing.kinds import KINDS
 
 # Each area of the module brings its pages (blueprint()), API (api_blueprint()) and MENU.
-AREAS = (invoices_views, ledger_views, payments_views)
+AREAS = (invoices_views, ledger_views, payments_views, documents_views)
 
 
 @hookimpl
 def comptoir_migrations():
     return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def comptoir_document_templates():
+    return Path(__file__).parent / "documents"
 
 
 @hookimpl

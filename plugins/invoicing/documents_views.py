@@ -1,0 +1,155 @@
+"""Invoice documents, pages and API: the PDF of an invoice of any kind, the pro forma of a draft,
+and e-mailing an invoice.
+
+A posted invoice prints with its number; a draft of a kind that posts has no number yet, so it
+prints only as a pro forma (stamped PRO FORMA, never numbered, nothing created); an invoice of a
+kind that never posts prints as it is, stamped with its kind's watermark.
+"""
+
+from flask import Blueprint, current_app, flash, redirect, url_for
+from flask_smorest import Blueprint as ApiBlueprint
+
+from core.errors import ComptoirError, Conflict
+from core.invoicekinds import invoice_kind
+from plugins.invoicing.posting import load_invoice
+from plugins.sales.pages import hook, read_form
+from web.auth import role_required
+from web.database import db
+from web.printing import (
+    PDF_RESPONSE,
+    EmailDocumentSchema,
+    OutboxMessageSchema,
+    email_document,
+    pdf_response,
+)
+
+MENU = []
+ROLE = "accounting"
+TEMPLATE = "invoice.html"
+PRO_FORMA = "PRO FORMA"
+# What a kind's document is called when it is not its kind's title.
+DOCUMENT_TITLES = {"customer": "Invoice"}
+
+
+def blueprint():
+    """The invoice document pages: the PDF, the pro forma PDF of a draft, e-mailing."""
+    bp = Blueprint("invoice_documents", __name__, url_prefix="/invoicing")
+    bp.before_request(role_required(ROLE)(lambda: None))
+
+    @bp.route("/invoices/<id:invoice_id>/pdf")
+    def invoice_pdf(invoice_id):
+        return _pdf(_printable(invoice_id))
+
+    @bp.route("/invoices/<id:invoice_id>/pro-forma.pdf")
+    def pro_forma_pdf(invoice_id):
+        return _pdf(_pro_forma(invoice_id))
+
+    @bp.route("/invoices/<id:invoice_id>/email", methods=["POST"])
+    def email(invoice_id):
+        # The invoice's own page shows what is wrong with the form.
+        invoice_page = current_app.view_functions["invoices.invoice_page"]
+        data, errors = read_form(EmailDocumentSchema())
+        if errors:
+            return invoice_page(invoice_id, errors=errors, status=422)
+        try:
+            message = _email(invoice_id, data)
+        except ComptoirError as error:
+            db().rollback()
+            return invoice_page(invoice_id, errors=error.fields or {"_": [error.message]},
+                                status=error.status)
+        flash(f"Invoice queued for e-mailing to {message.recipient}"
+              f"{' and sent' if message.status == 'sent' else ''}.", "info")
+        return redirect(url_for("invoices.invoice_page", invoice_id=invoice_id))
+
+    return bp
+
+
+def api_blueprint():
+    """The invoice document API: the PDF, the pro forma PDF of a draft, e-mailing."""
+    blp = ApiBlueprint("invoice_documents_api", __name__, url_prefix="/api/v1",
+                       description="Invoice PDFs and e-mail")
+
+    @blp.route("/invoices/<id:invoice_id>/pdf")
+    @blp.doc(responses={"200": PDF_RESPONSE})
+    @role_required(ROLE)
+    def invoice_pdf(invoice_id):
+        """The invoice as a PDF: a posted invoice with its number, an invoice of a kind that
+        never posts (a pro forma) stamped with its kind's watermark; 409 for a draft of a kind
+        that posts (post it first, or print its pro forma)."""
+        return _pdf(_printable(invoice_id))
+
+    @blp.route("/invoices/<id:invoice_id>/pro-forma.pdf")
+    @blp.doc(responses={"200": PDF_RESPONSE})
+    @role_required(ROLE)
+    def pro_forma_pdf(invoice_id):
+        """A draft customer or free text invoice printed as a pro forma invoice, stamped
+        PRO FORMA: nothing is created and no number is taken.  409 once posted and for a
+        credit note."""
+        return _pdf(_pro_forma(invoice_id))
+
+    @blp.route("/invoices/<id:invoice_id>/email", methods=["POST"])
+    @blp.arguments(EmailDocumentSchema)
+    @blp.response(202, OutboxMessageSchema)
+    @role_required(ROLE)
+    def email(data, invoice_id):
+        """E-mail the invoice's PDF (the one ``/pdf`` answers): to ``to``, or the customer's
+        address (422 with neither); 409 for a draft of a kind that posts.
+
+        Answers the outbox message: ``sent`` once the mail server took it, else ``queued`` and
+        retried later.
+        """
+        return _email(invoice_id, data)
+
+    return blp
+
+
+def _printable(invoice_id):
+    """What the invoice's PDF shows: ``(invoice, kind, pro forma?)``; 409 for a draft of a kind
+    that posts, which has no number yet."""
+    invoice = load_invoice(db(), invoice_id)
+    kind = invoice_kind(hook(), invoice.kind)
+    if invoice.status == "draft" and kind.posts:
+        raise Conflict(f"invoice {invoice.reference} is a draft: post it first, or print a pro "
+                       "forma")
+    return invoice, kind, bool(kind.watermark)
+
+
+def _pro_forma(invoice_id):
+    """A draft invoice to print as a pro forma: ``(invoice, kind, True)``; 409 once posted
+    and for a kind that reverses an invoice (a credit note)."""
+    invoice = load_invoice(db(), invoice_id)
+    kind = invoice_kind(hook(), invoice.kind)
+    if invoice.status != "draft":
+        raise Conflict(f"invoice {invoice.reference} is {invoice.status}: print the invoice "
+                       "itself")
+    if kind.sign < 0:
+        raise Conflict(f"a pro forma is printed of a customer or free text invoice, not of a "
+                       f"{kind.title.lower()}")
+    return invoice, kind, True
+
+
+def _context(invoice, kind, pro_forma):
+    """What the invoice template receives (see the template's header)."""
+    title = "Pro forma invoice" if pro_forma else DOCUMENT_TITLES.get(kind.code, kind.title)
+    return {"document": invoice, "kind": kind, "title": title, "pro_forma": pro_forma,
+            "watermark": kind.watermark or (PRO_FORMA if pro_forma else None)}
+
+
+def _filename(invoice, kind, pro_forma):
+    if pro_forma or not invoice.number:
+        return f"{'pro-forma' if pro_forma else 'invoice-draft'}-{invoice.id}.pdf"
+    return f"{'credit-note' if kind.sign < 0 else 'invoice'}-{invoice.number}.pdf"
+
+
+def _pdf(printed):
+    return pdf_response(TEMPLATE, _filename(*printed), **_context(*printed))
+
+
+def _email(invoice_id, data):
+    printed = _printable(invoice_id)
+    context = _context(*printed)
+    invoice, title = printed[0], context["title"]
+    subject = f"{title} {invoice.number}" if invoice.number and not printed[2] else title
+    return email_document(
+        TEMPLATE, data, party=invoice.party, subject=subject, filename=_filename(*printed),
+        body=f"Please find attached {subject[0].lower()}{subject[1:]}.", **context)
