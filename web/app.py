@@ -121,6 +121,8 @@ def build_app(config, reg, loaded, strict=frozenset()):
     app.before_request(guards.refuse_nul_characters)
     app.teardown_appcontext(close_session)
     app.context_processor(_navigation)
+    # Templates link to another module's page only while it is served: {% if serves("x.y") %}
+    app.jinja_env.globals["serves"] = app.view_functions.__contains__
     app.add_url_rule("/", "home", _home)
     app.add_url_rule("/health", "health", _health)
     return app

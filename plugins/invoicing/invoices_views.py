@@ -28,6 +28,7 @@ from plugins.invoicing.invoice_schemas import (
 )
 from plugins.invoicing.ledger import invoice_entries
 from plugins.invoicing.models import Account, Invoice, PostingProfile
+from plugins.invoicing.payments import invoice_settlements
 from plugins.invoicing.posting import load_invoice, post_invoice
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from web.auth import role_required
@@ -136,7 +137,8 @@ def blueprint():
         page = render_template("invoicing/invoice.html", invoice=invoice,
                                kinds=invoice_kinds(hook()), errors=errors or {},
                                form=request.form, profiles=_profiles(),
-                               entries=invoice_entries(db(), invoice.id))
+                               entries=invoice_entries(db(), invoice.id),
+                               settlements=invoice_settlements(db(), invoice))
         return page, status
 
     def act(invoice_id, action, done):

@@ -13,6 +13,7 @@ def test_delivering_from_the_page(registry, catalogue, fulfilment_app, login):
     client = fulfilment_app.test_client()
     login(client, "sales")
     url = f"/fulfilment/orders/{order_id}/deliver"
+    assert f'href="{url}"' in client.get(f"/orders/{order_id}").get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)
     (ham, three), (nail, two) = re.findall(r'name="quantity_(\d+)"\s+value="([^"]*)"', page)
     assert (three, two) == ("3", "2")  # prefilled with the remainders
