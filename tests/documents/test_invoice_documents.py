@@ -1,0 +1,141 @@
+"""Invoices of every kind print to PDF from one template; a draft prints only as a pro forma,
+which creates nothing and takes no number; an invoice is e-mailed with its PDF attached."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from core.testing import api_client
+from plugins.invoicing import invoices
+from plugins.invoicing.credit_notes import cancel_invoice
+from plugins.invoicing.models import Invoice
+from plugins.invoicing.posting import load_invoice, post_invoice
+from tests.documents.conftest import mail_settings, pdf_text
+from tests.invoicing.conftest import confirmed_order
+from tests.sales.conftest import add_catalogue
+
+
+@pytest.fixture
+def app(make_app):
+    """Sales, fulfilment and invoicing (the set-up of the invoicing tests)."""
+    return make_app(["sales", "fulfilment", "invoicing"])
+
+
+@pytest.fixture
+def ids(app):
+    """The test catalogue's ids."""
+    return add_catalogue(app.extensions["comptoir"])
+
+
+def draft_invoice(registry, party_id, lines):
+    """A draft customer invoice of a new confirmed order of ``lines``; its id."""
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, party_id, lines)
+        invoice = invoices.invoice_from_order(session, registry.hook, order)
+        session.commit()
+        return invoice.id
+
+
+def test_a_posted_invoice_and_its_credit_note_print_with_their_numbers(app, ids, login):
+    registry = app.extensions["comptoir"]
+    invoice_id = draft_invoice(registry, ids["bolt"], [(ids["HAM"], 2), (ids["BOOK"], 1)])
+    with registry.session_factory() as session:
+        invoice = post_invoice(session, registry.hook, load_invoice(session, invoice_id))
+        credit_note, _copy = cancel_invoice(session, registry.hook,
+                                            load_invoice(session, invoice_id, lock=True),
+                                            "Wrong prices")
+        session.commit()
+        credit_note_id = credit_note.id
+    api = api_client(app, "accounting")
+
+    response = api.get(f"/api/v1/invoices/{invoice_id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert 'filename="invoice-INV-00001.pdf"' in response.headers["Content-Disposition"]
+    text = pdf_text(response.data)
+    assert "Invoice INV-00001" in text and "Bolt & Co" in text
+    assert "HAM" in text and "BOOK" in text and "51.10" in text, "lines and total"
+    assert "PRO FORMA" not in text and "Draft" not in text
+    assert "5.5 %" in text and "1.10" in text, "the tax summary"
+
+    text = pdf_text(api.get(f"/api/v1/invoices/{credit_note_id}/pdf").data)
+    assert "Credit note CN-00001" in text and "credits invoice INV-00001" in text
+    assert "Due date" not in text
+
+    web = app.test_client()
+    login(web, "accounting")
+    page = web.get(f"/invoices/{invoice_id}").get_data(as_text=True)
+    assert f"/invoicing/invoices/{invoice_id}/pdf" in page and "pro-forma.pdf" not in page
+    assert api.get(f"/api/v1/invoices/{invoice_id}/pro-forma.pdf").status_code == 409
+    assert api.get(f"/api/v1/invoices/{credit_note_id}/pro-forma.pdf").status_code == 409
+    assert api_client(app, "sales").get(f"/api/v1/invoices/{invoice_id}/pdf").status_code \
+        == 403
+
+
+def test_a_draft_prints_only_as_a_pro_forma_that_takes_no_number(app, ids, login):
+    registry = app.extensions["comptoir"]
+    draft_id = draft_invoice(registry, ids["acme"], [(ids["HAM"], 1)])
+    with registry.session_factory() as session:
+        pro_forma_kind = invoices.free_text_invoice(session, registry.hook, {
+            "kind": "pro_forma", "party_id": ids["acme"], "lines": [
+                {"account": "706", "description": "Estimate", "amount": Decimal(5),
+                 "tax_category": "VAT20"}]})
+        session.commit()
+        pro_forma_id = pro_forma_kind.id
+        count = session.scalar(select(func.count(Invoice.id)))
+    api = api_client(app, "accounting")
+
+    refused = api.get(f"/api/v1/invoices/{draft_id}/pdf")
+    assert refused.status_code == 409
+    assert "post it first, or print a pro forma" in refused.get_data(as_text=True)
+    web = app.test_client()
+    login(web, "accounting")
+    assert web.get(f"/invoicing/invoices/{draft_id}/pdf").status_code == 409
+    page = web.get(f"/invoices/{draft_id}").get_data(as_text=True)
+    assert f"/invoicing/invoices/{draft_id}/pro-forma.pdf" in page
+
+    response = web.get(f"/invoicing/invoices/{draft_id}/pro-forma.pdf")
+    assert response.status_code == 200
+    text = pdf_text(response.data)
+    assert "PRO FORMA" in text and "Pro forma invoice" in text and "Hammer" in text
+    assert "INV-" not in text and "Draft" not in text
+
+    text = pdf_text(api.get(f"/api/v1/invoices/{pro_forma_id}/pdf").data)
+    assert "PRO FORMA" in text and "Pro forma invoice" in text and "Estimate" in text
+    assert "INV-" not in text and "FTI-" not in text
+
+    with registry.session_factory() as session:
+        assert session.scalar(select(func.count(Invoice.id))) == count, "nothing created"
+        posted = post_invoice(session, registry.hook, load_invoice(session, draft_id))
+        assert posted.number == "INV-00001", "the pro forma took no number"
+        session.commit()
+
+
+def test_an_invoice_is_emailed_with_its_pdf_attached(app, ids, mail_server):
+    app.config.update(mail_settings(mail_server))
+    mail_server.start()
+    registry = app.extensions["comptoir"]
+    with registry.session_factory() as session:
+        invoice = invoices.free_text_invoice(session, registry.hook, {
+            "party_id": ids["acme"], "currency": "EUR", "lines": [
+                {"account": "706", "description": "Audit", "amount": Decimal(300),
+                 "tax_category": "VAT20"}]})
+        post_invoice(session, registry.hook, invoice)
+        session.commit()
+        invoice_id = invoice.id
+    api = api_client(app, "accounting")
+
+    assert api.post(f"/api/v1/invoices/{invoice_id}/email", json={}).status_code == 422, \
+        "Acme has no e-mail address"
+    response = api.post(f"/api/v1/invoices/{invoice_id}/email",
+                        json={"to": "accounts@acme.example"})
+    assert response.status_code == 202
+    assert response.json["status"] == "sent"
+    assert response.json["attachment_name"] == "invoice-FTI-00001.pdf"
+    [received] = mail_server.messages
+    assert received["To"] == "accounts@acme.example"
+    assert received["Subject"] == "Free text invoice FTI-00001"
+    [attachment] = list(received.iter_attachments())
+    assert attachment.get_filename() == "invoice-FTI-00001.pdf"
+    text = pdf_text(attachment.get_content())
+    assert "Free text invoice FTI-00001" in text and "360.00" in text
