@@ -4,15 +4,17 @@ Initialising a database (the kernel's and the modules' migrations, the checks th
 application once per module enabled, the demo data) costs a test far more than the test
 itself.  The first test asking for a given set-up initialises its database as usual; a
 snapshot of it is then kept, and the later tests asking for the same set-up get a copy of
-that snapshot instead.  An SQLite snapshot is a file; a PostgreSQL snapshot is a schema of
-the test database, cloned into the test's own schema with the table definitions pg_dump
-gives for it and one ``INSERT ... SELECT`` per table.
+that snapshot instead.  An SQLite snapshot is a file, copied.  A PostgreSQL snapshot is a
+schema of the test database, cloned with the table definitions pg_dump gives for it and one
+``INSERT ... SELECT`` per table; a clone made in the background while the previous test ran
+takes the place of the test's empty schema.
 """
 
 import shutil
 import sqlite3
 import subprocess
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,7 @@ class Snapshots:
     def __init__(self, folder):
         self.folder = folder
         self._taken = {}
+        self._background = ThreadPoolExecutor(max_workers=1)
 
     def restore(self, key, settings, instance_path):
         """Copy the snapshot of ``key`` into the empty database of ``settings``; False if none."""
@@ -51,7 +54,7 @@ class Snapshots:
         if snapshot.instance is not None:
             shutil.copytree(snapshot.instance, instance_path, dirs_exist_ok=True)
         if snapshot.schema is not None:
-            snapshot.schema.clone_into(settings["COMPTOIR_DATABASE_SCHEMA"])
+            snapshot.schema.clone_into(settings["COMPTOIR_DATABASE_SCHEMA"], self._background)
         else:
             shutil.copyfile(snapshot.file, sqlite_path(settings))
         return True
@@ -74,7 +77,8 @@ class Snapshots:
         self._taken[key] = snapshot
 
     def close(self):
-        """Drop the PostgreSQL schemas holding snapshots."""
+        """Drop the PostgreSQL schemas holding snapshots and their spare copies."""
+        self._background.shutdown()
         for snapshot in self._taken.values():
             if snapshot.schema is not None:
                 snapshot.schema.drop()
@@ -92,7 +96,13 @@ def libpq_url(url):
 
 
 class SchemaSnapshot:
-    """A copy of one initialised PostgreSQL schema, kept in a schema of its own."""
+    """A copy of one initialised PostgreSQL schema, kept in a schema of its own.
+
+    Rebuilding a schema takes the server a few tenths of a second, so a spare copy is always
+    being rebuilt in the background while the test that got the previous one runs: handing it
+    over is a rename (column defaults and constraints name sequences and tables by their ids,
+    not by schema name).
+    """
 
     def __init__(self, url, schema, before_data, after_data, tables, sequences):
         """Use :meth:`of`; ``sequences`` are ``(name, last value, is called)``."""
@@ -102,6 +112,7 @@ class SchemaSnapshot:
         self.after_data = after_data
         self.tables = tables
         self.sequences = sequences
+        self._spare = None  # the future name of the spare copy
 
     @classmethod
     def of(cls, url, source):
@@ -119,28 +130,47 @@ class SchemaSnapshot:
                 f'SELECT last_value, is_called FROM "{source}"."{name}"').fetchone())
                 for name in names]
         snapshot = cls(url, source, before_data, after_data, tables, sequences)
-        copy = f"t_snapshot_{uuid.uuid4().hex}"
-        with psycopg.connect(url) as connection:
-            connection.execute(f'CREATE SCHEMA "{copy}"')
-        snapshot.clone_into(copy)
-        snapshot.schema = copy
+        snapshot.schema = snapshot._new_copy()
         return snapshot
 
-    def clone_into(self, target):
-        """Give the empty schema ``target`` the tables, rows and sequences of the snapshot."""
+    def clone_into(self, target, background):
+        """Give the empty schema ``target`` the tables, rows and sequences of the snapshot.
+
+        ``background`` (an executor) rebuilds the next spare copy.
+        """
+        spare, self._spare = self._spare, None
+        with psycopg.connect(self.url) as connection:
+            if spare is not None and spare.exception() is None:
+                connection.execute(f'DROP SCHEMA "{target}"')
+                connection.execute(f'ALTER SCHEMA "{spare.result()}" RENAME TO "{target}"')
+            else:
+                connection.execute(self._copy_statements(target))
+        self._spare = background.submit(self._new_copy)
+
+    def _new_copy(self):
+        name = f"t_{uuid.uuid4().hex}"
+        with psycopg.connect(self.url) as connection:
+            connection.execute(f'CREATE SCHEMA "{name}"')
+            connection.execute(self._copy_statements(name))
+        return name
+
+    def _copy_statements(self, target):
         statements = [self.before_data.replace(_SCHEMA, target)]
         statements += [f'INSERT INTO "{target}"."{table}" SELECT * FROM "{self.schema}"."{table}"'
                        for table in self.tables]
         statements += [f"SELECT pg_catalog.setval('\"{target}\".\"{name}\"', {value}, {called})"
                        for name, value, called in self.sequences]
         statements.append(self.after_data.replace(_SCHEMA, target))
-        with psycopg.connect(self.url) as connection:
-            connection.execute(";\n".join(statements))
+        return ";\n".join(statements)
 
     def drop(self):
-        """Drop the schema holding the snapshot."""
+        """Drop the schema holding the snapshot, and its spare copy."""
+        schemas = [self.schema]
+        if self._spare is not None and self._spare.exception() is None:
+            schemas.append(self._spare.result())
         with psycopg.connect(self.url, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+            for schema in schemas:
+                connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def _definitions(url, schema, section):
