@@ -139,3 +139,15 @@ def test_an_invoice_is_emailed_with_its_pdf_attached(app, ids, mail_server):
     assert attachment.get_filename() == "invoice-FTI-00001.pdf"
     text = pdf_text(attachment.get_content())
     assert "Free text invoice FTI-00001" in text and "360.00" in text
+
+
+def test_a_module_overrides_the_invoice_document_of_a_partner_kind(app, ids, make_app):
+    api = api_client(make_app(["down_payment", "invoice_letterhead"]), "accounting")
+    created = api.post("/api/v1/invoices", json={
+        "kind": "down_payment", "party_id": ids["acme"], "lines": [
+            {"description": "30 % down payment", "amount": "300", "tax_category": "VAT20"}]})
+    invoice_id = created.get_json()["id"]
+    number = api.post(f"/api/v1/invoices/{invoice_id}/post").get_json()["number"]
+    text = pdf_text(api.get(f"/api/v1/invoices/{invoice_id}/pdf").data)
+    assert f"Down-payment invoice {number}, our way" in text
+    assert "Amount due: €360.00" in text and "Total excluding tax" not in text
