@@ -30,10 +30,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import modules, orders  # noqa: E402
+from core.models import CustomerGroup, Item, ItemGroup, Party, TaxCategory  # noqa: E402
 from plugins.fulfilment.services import deliver  # noqa: E402
 from plugins.invoicing.invoices import invoice_from_order, invoice_from_packing_slips  # noqa: E402
 from plugins.invoicing.posting import load_invoice, post_invoice  # noqa: E402
-from core.models import CustomerGroup, Item, ItemGroup, Party, TaxCategory  # noqa: E402
 from plugins.pricing.models import PriceList, PriceRuleRow  # noqa: E402
 from web import create_app  # noqa: E402
 

@@ -10,12 +10,12 @@ the number of lines.
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
 
 from core.errors import Conflict, ValidationError
 from core.invoicekinds import invoice_kind
 from core.money import round_money
+from plugins.invoicing.invoices import insert_lines
 from plugins.invoicing.models import Invoice, InvoiceLine, Settlement
 from plugins.invoicing.posting import compute_totals, post_invoice
 
@@ -157,16 +157,12 @@ def _line_values(line, **changes):
 
 
 def _insert(session, invoice, lines):
-    """Insert the new ``invoice``, then its ``lines`` (column values) with one statement
-    whatever their number, and load them back: their order lines, items and accounts are
-    already in the session."""
+    """Insert the new ``invoice`` (without lines), then its ``lines`` (column values) with one
+    statement whatever their number."""
+    invoice.lines = []
     session.add(invoice)
     session.flush()
-    session.execute(insert(InvoiceLine), [{**values, "invoice_id": invoice.id}
-                                          for values in lines])
-    set_committed_value(invoice, "lines", session.scalars(
-        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)
-        .order_by(InvoiceLine.position)).all())
+    insert_lines(session, invoice, lines)
 
 
 def _settle(session, invoice, credit_note, amount):

@@ -98,14 +98,20 @@ def _save(session, hook, invoice):
 
 
 def _insert_lines(session, invoice, lines):
-    """Insert the new ``lines`` of ``invoice`` with one statement, whatever their number, load
-    them back with another and append them to its lines."""
-    rows = [{"invoice_id": invoice.id, "position": line.position,
-             **{column: getattr(line, column) for column in LINE_COLUMNS}} for line in lines]
-    session.execute(insert(InvoiceLine), rows)
+    """Insert the new line objects ``lines`` of ``invoice``; see insert_lines."""
+    return insert_lines(session, invoice, [
+        {"position": line.position, **{column: getattr(line, column) for column in LINE_COLUMNS}}
+        for line in lines])
+
+
+def insert_lines(session, invoice, rows):
+    """Insert lines of the flushed ``invoice`` from ``rows`` (their column values, ``position``
+    included) with one statement, whatever their number; load them back with another, append
+    them to its lines and return them."""
+    session.execute(insert(InvoiceLine), [{**row, "invoice_id": invoice.id} for row in rows])
     inserted = session.scalars(select(InvoiceLine).where(
         InvoiceLine.invoice_id == invoice.id,
-        InvoiceLine.position >= min(line.position for line in lines))
+        InvoiceLine.position >= min(row["position"] for row in rows))
         .order_by(InvoiceLine.position)).all()
     set_committed_value(invoice, "lines", [*invoice.lines, *inserted])
     return inserted

@@ -19,12 +19,12 @@ from plugins.invoicing.invoice_schemas import (
     InvoiceChangeSchema,
     InvoiceCreateSchema,
     InvoiceKindSchema,
+    InvoiceLineChangeSchema,
     InvoiceLineSchema,
+    InvoiceLinesInputSchema,
     InvoiceListArgsSchema,
     InvoicePageSchema,
     InvoiceSchema,
-    InvoiceLineChangeSchema,
-    InvoiceLinesInputSchema,
 )
 from plugins.invoicing.ledger import invoice_entries
 from plugins.invoicing.models import Account, Invoice, PostingProfile

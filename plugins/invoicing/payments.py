@@ -339,9 +339,10 @@ def _apply(session, payment, invoices, applications, profiles):
     session.execute(insert(Settlement), [
         {"invoice_id": invoice_id, "payment_id": payment.id, "amount": amount}
         for invoice_id, amount in applications])
+    amounts = [amount for _id, amount in applications]
     store_values(session, settled, [{"settled": invoice.settled + amount}
-                                    for invoice, (_id, amount) in zip(settled, applications)])
-    for invoice, (_id, amount) in zip(settled, applications):
+                                    for invoice, amount in zip(settled, amounts, strict=True)])
+    for invoice, amount in zip(settled, amounts, strict=True):
         per_account[profiles[invoice.posting_profile_id].summary_account.code] += amount
     payment.applied += sum(amount for _id, amount in applications)
     return per_account

@@ -10,8 +10,8 @@ from core import hookimpl, orders, parties
 from core.errors import Conflict, ValidationError
 from core.models import Item
 from core.testing import count_queries
-from plugins.fulfilment.models import PackingSlip, StockMove
 from plugins.fulfilment import services
+from plugins.fulfilment.models import PackingSlip, StockMove
 from plugins.fulfilment.services import deliver
 from tests.fulfilment.conftest import confirmed_order
 from tests.sales.conftest import add_catalogue
