@@ -42,7 +42,8 @@ CHOICES_SHOWN = 500  # customers offered in the forms' lists
 
 def blueprint():
     """The invoice pages: list, the three ways of creating one, the invoice and its actions."""
-    bp = Blueprint("invoices", __name__, url_prefix="/invoices", template_folder="templates")
+    bp = Blueprint("invoices", __name__, url_prefix="/invoicing/invoices",
+                   template_folder="templates")
     bp.before_request(role_required(ROLE)(lambda: None))
 
     @bp.route("/")

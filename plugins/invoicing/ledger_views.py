@@ -25,7 +25,7 @@ DOCUMENT = "<path:document>"  # a document number, as printed (INV-00001)
 
 def blueprint():
     """The ledger pages."""
-    bp = Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
+    bp = Blueprint("ledger", __name__, url_prefix="/invoicing/ledger", template_folder="templates")
     bp.before_request(role_required(ROLE)(lambda: None))
 
     @bp.route("/")

@@ -41,7 +41,7 @@ def test_a_posted_invoice_and_its_credit_note_print_with_their_numbers(app, ids,
     registry = app.extensions["comptoir"]
     invoice_id = draft_invoice(registry, ids["bolt"], [(ids["HAM"], 2), (ids["BOOK"], 1)])
     with registry.session_factory() as session:
-        invoice = post_invoice(session, registry.hook, load_invoice(session, invoice_id))
+        post_invoice(session, registry.hook, load_invoice(session, invoice_id))
         credit_note, _copy = cancel_invoice(session, registry.hook,
                                             load_invoice(session, invoice_id, lock=True),
                                             "Wrong prices")
@@ -64,7 +64,7 @@ def test_a_posted_invoice_and_its_credit_note_print_with_their_numbers(app, ids,
 
     web = app.test_client()
     login(web, "accounting")
-    page = web.get(f"/invoices/{invoice_id}").get_data(as_text=True)
+    page = web.get(f"/invoicing/invoices/{invoice_id}").get_data(as_text=True)
     assert f"/invoicing/invoices/{invoice_id}/pdf" in page and "pro-forma.pdf" not in page
     assert api.get(f"/api/v1/invoices/{invoice_id}/pro-forma.pdf").status_code == 409
     assert api.get(f"/api/v1/invoices/{credit_note_id}/pro-forma.pdf").status_code == 409
@@ -91,7 +91,7 @@ def test_a_draft_prints_only_as_a_pro_forma_that_takes_no_number(app, ids, login
     web = app.test_client()
     login(web, "accounting")
     assert web.get(f"/invoicing/invoices/{draft_id}/pdf").status_code == 409
-    page = web.get(f"/invoices/{draft_id}").get_data(as_text=True)
+    page = web.get(f"/invoicing/invoices/{draft_id}").get_data(as_text=True)
     assert f"/invoicing/invoices/{draft_id}/pro-forma.pdf" in page
 
     response = web.get(f"/invoicing/invoices/{draft_id}/pro-forma.pdf")

@@ -174,10 +174,10 @@ def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accountin
     assert done.status_code == 302
     with registry.session_factory() as session:
         assert session.get(Invoice, third_id).payment_status == "paid"
-    cancelled = client.get(f"/invoices/{third_id}").get_data(as_text=True)
+    cancelled = client.get(f"/invoicing/invoices/{third_id}").get_data(as_text=True)
     assert 'id="settlements"' in cancelled and "CN-00003" in cancelled
     assert "Cancel with credit note" not in cancelled  # settled: nothing left to cancel
-    credited = client.get(f"/invoices/{second_id}").get_data(as_text=True)
+    credited = client.get(f"/invoicing/invoices/{second_id}").get_data(as_text=True)
     assert "Credit returned goods" in credited and "Register a payment" in credited
 
 
