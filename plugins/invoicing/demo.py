@@ -1,5 +1,5 @@
-"""Demo data of the invoicing module: a posted customer invoice of a confirmed order, a posted
-free text invoice, and a draft with its pro forma."""
+"""Demo data of the invoicing module: a posted customer invoice of a confirmed order, partly
+paid, a posted free text invoice, and a draft with its pro forma."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -7,14 +7,16 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.models import Order, Party
+from core.money import round_money
 from plugins.invoicing import invoices
+from plugins.invoicing.payments import register_payment
 from plugins.invoicing.posting import post_invoice
 
 
 def load(session, hook):
-    """Invoice the first confirmed sales order of the sales module's demo data, post a free
-    text invoice for installation work, and leave a draft with its pro forma; whatever the
-    other modules' demo data lacks is skipped."""
+    """Invoice the first confirmed sales order of the sales module's demo data and receive half
+    of it, post a free text invoice for installation work, and leave a draft with its pro
+    forma; whatever the other modules' demo data lacks is skipped."""
     order = session.scalars(select(Order).where(Order.status.in_(("confirmed", "delivered")),
                                                 Order.type == "sales")
                             .order_by(Order.id).limit(1)).first()
@@ -22,6 +24,10 @@ def load(session, hook):
         invoice = invoices.invoice_from_order(session, hook, order, header={
             "invoice_date": date.today() - timedelta(days=10)})
         post_invoice(session, hook, invoice)
+        half = round_money(invoice.total / 2, invoice.currency)
+        register_payment(session, invoice.party_id, half, invoice.currency,
+                         date.today() - timedelta(days=3), "Bank transfer, first half",
+                         [(invoice.id, half)])
     customers = session.scalars(select(Party).where(Party.stage == "customer",
                                                     Party.merged_into_id.is_(None))
                                 .order_by(Party.id)).all()
