@@ -139,6 +139,7 @@ def test_an_invoice_is_emailed_with_its_pdf_attached(app, ids, mail_server):
     assert attachment.get_filename() == "invoice-FTI-00001.pdf"
     text = pdf_text(attachment.get_content())
     assert "Free text invoice FTI-00001" in text and "360.00" in text
+    assert "706 Sales of goods and services" in text  # the line's ledger account
 
 
 def test_a_module_overrides_the_invoice_document_of_a_partner_kind(app, ids, make_app):
