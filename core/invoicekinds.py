@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from core.errors import ValidationError
+from core.contributions import by_code, one_of
 
 
 class Entry(NamedTuple):
@@ -54,27 +54,13 @@ class InvoiceKind:
 
 
 def invoice_kinds(hook):
-    """Every invoice kind the enabled modules contribute, as ``{code: InvoiceKind}`` in title
-    order.
+    """Every invoice kind the enabled modules contribute, as ``{code: InvoiceKind}`` in title order.
 
     Two modules contributing one code is an error naming both.
     """
-    found = {}
-    owners = {}
-    for impl in hook.comptoir_invoice_kinds.get_hookimpls():
-        for kind in impl.function():
-            if kind.code in found:
-                raise ValidationError(f"invoice kind {kind.code!r} is contributed by both "
-                                      f"{owners[kind.code]} and {impl.plugin_name}")
-            found[kind.code] = kind
-            owners[kind.code] = impl.plugin_name
-    return dict(sorted(found.items(), key=lambda pair: pair[1].title))
+    return by_code(hook.comptoir_invoice_kinds, "invoice kind")
 
 
 def invoice_kind(hook, code):
     """The invoice kind ``code``, or ValidationError listing the known ones."""
-    kinds = invoice_kinds(hook)
-    if code not in kinds:
-        raise ValidationError(f"unknown invoice kind {code!r}",
-                              fields={"kind": [f"Must be one of: {', '.join(kinds)}."]})
-    return kinds[code]
+    return one_of(invoice_kinds(hook), code, "kind", "invoice kind")

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from core.errors import ValidationError
+from core.contributions import by_code, one_of
 
 
 @dataclass(frozen=True)
@@ -36,24 +36,9 @@ def order_types(hook):
 
     Two modules contributing one code is an error naming both.
     """
-    found = {}
-    owners = {}
-    for impl in hook.comptoir_order_types.get_hookimpls():
-        for order_type in impl.function():
-            if order_type.code in found:
-                raise ValidationError(
-                    f"order type {order_type.code!r} is contributed by both "
-                    f"{owners[order_type.code]} and {impl.plugin_name}"
-                )
-            found[order_type.code] = order_type
-            owners[order_type.code] = impl.plugin_name
-    return dict(sorted(found.items(), key=lambda pair: pair[1].title))
+    return by_code(hook.comptoir_order_types, "order type")
 
 
 def order_type(hook, code):
     """The order type ``code``, or ValidationError listing the known ones."""
-    types = order_types(hook)
-    if code not in types:
-        raise ValidationError(f"unknown order type {code!r}",
-                              fields={"type": [f"Must be one of: {', '.join(types)}."]})
-    return types[code]
+    return one_of(order_types(hook), code, "type", "order type")
