@@ -160,9 +160,21 @@ def drafted_quantities(session, hook, order_line_ids, *, but=None):
 def open_quantities(session, hook, order):
     """``{order line id: quantity}`` that an invoice of ``order`` may still take: the invoice
     remainder less what draft invoices already hold."""
-    drafted = drafted_quantities(session, hook, [line.id for line in order.lines])
+    return open_line_quantities(session, hook, order.lines)
+
+
+def open_line_quantities(session, hook, order_lines):
+    """``{order line id: quantity}`` that an invoice may still take of each of ``order_lines``
+    (of any orders): its invoice remainder less what draft invoices already hold."""
+    drafted = drafted_quantities(session, hook, [line.id for line in order_lines])
     return {line.id: max(line.invoice_remainder - drafted.get(line.id, 0), Decimal(0))
-            for line in order.lines}
+            for line in order_lines}
+
+
+def awaiting_invoice(session, limit=50):
+    """The oldest ``limit`` confirmed or delivered orders: those an invoice may still take."""
+    return session.scalars(select(Order).where(Order.status.in_(("confirmed", "delivered")))
+                           .order_by(Order.id).limit(limit)).all()
 
 
 def invoice_from_order(session, hook, order, quantities=None, kind="customer", header=None):
@@ -230,13 +242,20 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind="customer", header=
                                                     for number in numbers]})
     first = slips[0].order
     invoice = _new_invoice(session, hook, kind, first.party, first.currency, header, "items")
+    # What an invoice of the order (rather than of its slips) took is not invoiced again.
+    left = open_line_quantities(session, hook, {line.order_line for slip in slips
+                                                for line in slip.lines})
     for slip in slips:
         for slip_line in slip.lines:
-            if slip_line.quantity > 0:
-                invoice.lines.append(_order_line_part(slip_line.order_line, slip_line.quantity,
+            quantity = min(slip_line.quantity, left[slip_line.order_line_id])
+            if quantity > 0:
+                left[slip_line.order_line_id] -= quantity
+                invoice.lines.append(_order_line_part(slip_line.order_line, quantity,
                                                       first.currency, slip_line.id))
     if not invoice.lines:
-        raise Conflict("the packing slips deliver nothing to invoice")
+        raise Conflict("what the packing slips delivered is invoiced already",
+                       fields={"packing_slip_ids": ["Nothing of these packing slips is left to "
+                                                    "invoice."]})
     return _save(session, hook, invoice)
 
 
@@ -282,12 +301,23 @@ def free_text_invoice(session, hook, data):
     return _save(session, hook, invoice)
 
 
+# The accounts a free text line may post to: never the customers', tax or bank accounts,
+# which posting and payments keep.
+LINE_ACCOUNT_KINDS = ("revenue", "other")
+
+
+def line_accounts(session):
+    """The ledger accounts a free text line may post to, by code."""
+    return session.scalars(select(Account).where(Account.kind.in_(LINE_ACCOUNT_KINDS))
+                           .order_by(Account.code)).all()
+
+
 def free_text_lines(session, lines, currency):
     """New free text invoice lines from their input (see :func:`free_text_invoice`); every
     mistake of every line is reported at once, keyed by the line's index."""
     codes = {line.get("account") for line in lines} - {None}
-    accounts = dict(session.execute(select(Account.code, Account.id)
-                                    .where(Account.code.in_(codes))).all()) if codes else {}
+    accounts = {code: (account_id, kind) for code, account_id, kind in session.execute(
+        select(Account.code, Account.id, Account.kind).where(Account.code.in_(codes)))}
     codes = {line.get("tax_category") for line in lines} - {None}
     taxes = ({tax.code: tax for tax in session.scalars(
         select(TaxCategory).where(TaxCategory.code.in_(codes)))} if codes else {})
@@ -296,8 +326,12 @@ def free_text_lines(session, lines, currency):
         errors = {}
         if data.get("item"):
             errors["item"] = ["Item numbers are not allowed on a free text invoice."]
-        if data.get("account") and data["account"] not in accounts:
+        account = accounts.get(data.get("account"))
+        if data.get("account") and account is None:
             errors["account"] = [f"Unknown ledger account {data['account']}."]
+        elif account is not None and account[1] not in LINE_ACCOUNT_KINDS:
+            errors["account"] = [f"Account {data['account']} is a {account[1]} account: a "
+                                 "line posts to a revenue or other account."]
         tax = taxes.get(data.get("tax_category"))
         if not data.get("tax_category"):
             errors["tax_category"] = ["Tax information is required: give a tax category."]
@@ -308,7 +342,7 @@ def free_text_lines(session, lines, currency):
             problems[index] = errors
             continue
         amount = round_money(quantity * unit_price, currency)
-        built.append(_line(account_id=accounts.get(data.get("account")),
+        built.append(_line(account_id=account[0] if account else None,
                            tax_category_id=tax.id, description=data.get("description") or "",
                            quantity=quantity, unit_price=unit_price, tax_rate=tax.rate,
                            amount=amount,
@@ -487,6 +521,10 @@ def uninvoiced_slips(session, hook, party_id):
         select(PackingSlip).join(PackingSlip.order)
         .where(Order.party_id == party_id, Order.status != "cancelled")
         .order_by(PackingSlip.delivery_date, PackingSlip.id)
-        .options(selectinload(PackingSlip.order), selectinload(PackingSlip.lines))).all()
-    taken = taken_slip_lines(session, hook, [line.id for slip in slips for line in slip.lines])
-    return [slip for slip in slips if any(line.id not in taken for line in slip.lines)]
+        .options(selectinload(PackingSlip.order),
+                 selectinload(PackingSlip.lines).selectinload(PackingSlipLine.order_line))).all()
+    lines = [line for slip in slips for line in slip.lines]
+    taken = taken_slip_lines(session, hook, [line.id for line in lines])
+    left = open_line_quantities(session, hook, {line.order_line for line in lines})
+    return [slip for slip in slips if any(line.id not in taken and left[line.order_line_id] > 0
+                                          for line in slip.lines)]

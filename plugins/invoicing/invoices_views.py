@@ -27,7 +27,7 @@ from plugins.invoicing.invoice_schemas import (
     InvoiceSchema,
 )
 from plugins.invoicing.ledger import invoice_entries
-from plugins.invoicing.models import Account, Invoice, PostingProfile
+from plugins.invoicing.models import Invoice, PostingProfile
 from plugins.invoicing.payments import invoice_settlements
 from plugins.invoicing.posting import load_invoice, post_invoice
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
@@ -74,7 +74,7 @@ def blueprint():
                                                       form.get("kind") or "customer", header)
             except ComptoirError as error:
                 db().rollback()
-                errors = error.fields or {"_": [error.message]}
+                errors = {"_": [error.message], **error.fields}
                 order = _order_asked()
             else:
                 db().commit()
@@ -82,7 +82,8 @@ def blueprint():
         left = invoices.open_quantities(db(), hook(), order) if order else {}
         page = render_template("invoicing/invoice_new_order.html", order=order, left=left,
                                errors=errors, form=form, profiles=_profiles(),
-                               kinds=_kinds_taking("items"))
+                               kinds=_kinds_taking("items"),
+                               awaiting=[] if order else invoices.awaiting_invoice(db()))
         return page, 422 if errors else (404 if _order_missing(order) else 200)
 
     @bp.route("/new/packing-slips", methods=["GET", "POST"])
@@ -99,7 +100,7 @@ def blueprint():
                         db(), hook(), ids, form.get("kind") or "customer", header)
                 except ComptoirError as error:
                     db().rollback()
-                    errors = error.fields or {"_": [error.message]}
+                    errors = {"_": [error.message], **error.fields}
                 else:
                     db().commit()
                     return redirect(url_for("invoices.invoice_page", invoice_id=invoice.id))
@@ -120,14 +121,14 @@ def blueprint():
                 invoice = invoices.free_text_invoice(db(), hook(), data)
             except ComptoirError as error:
                 db().rollback()
-                errors = _on_rows(error.fields, rows) or {"_": [error.message]}
+                errors = {"_": [error.message], **_on_rows(error.fields, rows)}
             else:
                 db().commit()
                 return redirect(url_for("invoices.invoice_page", invoice_id=invoice.id))
         page = render_template("invoicing/invoice_new_free_text.html", errors=errors,
                                form=form, rows=range(LINE_ROWS), parties=_customers(),
                                profiles=_profiles(), kinds=_kinds_taking("accounts"),
-                               accounts=db().scalars(select(Account).order_by(Account.code)),
+                               accounts=invoices.line_accounts(db()),
                                taxes=db().scalars(select(TaxCategory)
                                                   .order_by(TaxCategory.code)).all())
         return page, 422 if errors else 200
@@ -283,7 +284,12 @@ def _profiles():
 
 
 def _kinds_taking(lines):
-    return [kind for kind in invoice_kinds(hook()).values() if kind.lines in (lines, "any")]
+    """The kinds a new invoice of ``lines`` may be, the usual one first; credit notes are made
+    from the invoice they credit."""
+    usual = "customer" if lines == "items" else "free_text"
+    kinds = [kind for kind in invoice_kinds(hook()).values()
+             if kind.lines in (lines, "any") and kind.sign > 0]
+    return sorted(kinds, key=lambda kind: kind.code != usual)
 
 
 def api_blueprint():

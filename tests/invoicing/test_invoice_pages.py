@@ -21,8 +21,13 @@ def test_the_accountant_invoices_an_order_posts_it_and_reads_the_ledger(
         order_number, slip_id = order.number, slip.id
     client = invoicing_app.test_client()
     login(client, "accounting")
+    choose = client.get("/invoicing/invoices/new/order").get_data(as_text=True)
+    assert f'order_id={order_id}">{order_number}</a>' in choose  # awaiting an invoice
     page = client.get(f"/invoicing/invoices/new/order?order={order_number}")
     assert page.status_code == 200 and f'name="quantity-{ham}"' in page.get_data(as_text=True)
+    select = re.search(r'name="kind">(.*?)</select>', page.get_data(as_text=True)).group(1)
+    kinds = re.findall(r'<option value="(\w+)"', select)
+    assert kinds[0] == "customer" and "credit_note" not in kinds  # a browser sends the first
     refused = _form(client, f"/invoicing/invoices/new/order?order_id={order_id}",
                     **{f"quantity-{ham}": "5", f"quantity-{nail}": ""})
     assert refused.status_code == 422 and "left to invoice" in refused.get_data(as_text=True)
@@ -52,7 +57,10 @@ def test_the_accountant_invoices_an_order_posts_it_and_reads_the_ledger(
 def test_the_free_text_form_shows_each_rows_mistakes(invoicing_app, catalogue, login):
     client = invoicing_app.test_client()
     login(client, "accounting")
-    assert client.get("/invoicing/invoices/new/free-text").status_code == 200
+    form = client.get("/invoicing/invoices/new/free-text").get_data(as_text=True)
+    for row in range(2):  # every row offers the revenue account, none the customers' one
+        options = re.search(rf'name="account-{row}">(.*?)</select>', form, re.S).group(1)
+        assert 'value="706"' in options and 'value="411"' not in options
     row = {"account-2": "706", "description-2": "Consulting", "unit_price-2": "80",
            "quantity-2": "2"}
     refused = _form(client, "/invoicing/invoices/new/free-text", party_id=catalogue["acme"], **row)

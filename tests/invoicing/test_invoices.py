@@ -110,6 +110,26 @@ def test_one_invoice_from_packing_slips_of_two_orders(registry, catalogue):
         assert {first.status, second.status} == {"invoiced"}
 
 
+def test_slips_of_an_order_invoiced_as_a_whole_are_not_invoiced_again(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 3)])
+        slip = packing_slip(session, hook, order, {1: 2})
+        _post(session, hook, invoices.invoice_from_order(session, hook, order,
+                                                         {order.lines[0].id: Decimal(2)}))
+        # One hammer is left to invoice: the slip offers it, not the two invoiced already.
+        [offered] = invoices.uninvoiced_slips(session, hook, catalogue["bolt"])
+        assert offered.id == slip.id
+        _post(session, hook, invoices.invoice_from_packing_slips(session, hook, [slip.id]))
+        assert [line.invoice_remainder for line in order.lines] == [0]
+        rest = packing_slip(session, hook, order)
+        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == []
+        with pytest.raises(Conflict) as refused:
+            invoices.invoice_from_packing_slips(session, hook, [rest.id])
+        assert "packing_slip_ids" in refused.value.fields
+        assert order.status == "invoiced"
+
+
 def test_free_text_lines_refuse_items_and_need_tax_information(registry, catalogue):
     hook = registry.hook
     data = {"party_id": catalogue["acme"], "currency": "EUR", "lines": [
@@ -128,6 +148,12 @@ def test_free_text_lines_refuse_items_and_need_tax_information(registry, catalog
                 {"description": "Consulting", "amount": Decimal(1), "tax_category": "VAT20"}]})
         assert no_account.value.fields == {"lines": {0: {
             "account": ["A ledger account is required."]}}}
+        with pytest.raises(ValidationError) as receivable:
+            invoices.free_text_invoice(session, hook, {**data, "lines": [
+                {"account": "411", "description": "Consulting", "amount": Decimal(1),
+                 "tax_category": "VAT20"}]})
+        assert receivable.value.fields == {"lines": {0: {"account": [
+            "Account 411 is a receivable account: a line posts to a revenue or other account."]}}}
 
 
 def test_a_free_text_invoice_posts_to_the_accounts_of_its_lines(registry, catalogue):
