@@ -168,9 +168,7 @@ class AgedInvoiceSchema(Schema):
     due_date = fields.Function(lambda aged: aged.invoice.due_date.isoformat())
     days_past_due = fields.Integer()
     bucket = fields.String(metadata={"enum": [code for code, _title in BUCKETS]})
-    open_amount = fields.Function(
-        lambda aged: str(round_money(aged.open_amount, aged.invoice.currency)),
-        metadata={"type": "string", "format": "decimal"})
+    open_amount = money_field("open_amount", lambda aged: aged.invoice.currency)
 
 
 AgedCustomerSchema = Schema.from_dict({
