@@ -26,7 +26,13 @@ from plugins.fulfilment.schemas import (
     PackingSlipSchema,
     StockSchema,
 )
-from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from plugins.sales.pages import (
+    PER_PAGE,
+    email_from_form,
+    hook,
+    page_count,
+    page_number,
+)
 from web.auth import login_manager, role_required
 from web.database import db
 from web.printing import (
@@ -109,18 +115,9 @@ def blueprint():
 
     @bp.route("/packing-slips/<id:slip_id>/email", methods=["POST"])
     def slip_email(slip_id):
-        data, errors = read_form(EmailDocumentSchema())
-        if errors:
-            return slip_page(slip_id, errors=errors, status=422)
-        try:
-            message = _email_slip(slip_id, data)
-        except ComptoirError as error:
-            db().rollback()
-            return slip_page(slip_id, errors=error.fields or {"_": [error.message]},
-                             status=error.status)
-        flash(f"Packing slip queued for e-mailing to {message.recipient}"
-              f"{' and sent' if message.status == 'sent' else ''}.", "info")
-        return redirect(url_for("fulfilment.slip_page", slip_id=slip_id))
+        return email_from_form(lambda data: _email_slip(slip_id, data),
+                               lambda errors, status: slip_page(slip_id, errors, status),
+                               "Packing slip", url_for("fulfilment.slip_page", slip_id=slip_id))
 
     @bp.route("/backorders")
     def backorder_list():

@@ -6,13 +6,13 @@ prints only as a pro forma (stamped PRO FORMA, never numbered, nothing created);
 kind that never posts prints as it is, stamped with its kind's watermark.
 """
 
-from flask import Blueprint, current_app, flash, redirect, url_for
+from flask import Blueprint, current_app, url_for
 from flask_smorest import Blueprint as ApiBlueprint
 
-from core.errors import ComptoirError, Conflict
+from core.errors import Conflict
 from core.invoicekinds import invoice_kind
 from plugins.invoicing.posting import load_invoice
-from plugins.sales.pages import hook, read_form
+from plugins.sales.pages import email_from_form, hook
 from web.auth import role_required
 from web.database import db
 from web.printing import (
@@ -48,18 +48,9 @@ def blueprint():
     def email(invoice_id):
         # The invoice's own page shows what is wrong with the form.
         invoice_page = current_app.view_functions["invoices.invoice_page"]
-        data, errors = read_form(EmailDocumentSchema())
-        if errors:
-            return invoice_page(invoice_id, errors=errors, status=422)
-        try:
-            message = _email(invoice_id, data)
-        except ComptoirError as error:
-            db().rollback()
-            return invoice_page(invoice_id, errors=error.fields or {"_": [error.message]},
-                                status=error.status)
-        flash(f"Invoice queued for e-mailing to {message.recipient}"
-              f"{' and sent' if message.status == 'sent' else ''}.", "info")
-        return redirect(url_for("invoices.invoice_page", invoice_id=invoice_id))
+        return email_from_form(lambda data: _email(invoice_id, data),
+                               lambda errors, status: invoice_page(invoice_id, errors, status),
+                               "Invoice", url_for("invoices.invoice_page", invoice_id=invoice_id))
 
     return bp
 

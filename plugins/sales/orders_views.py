@@ -25,7 +25,14 @@ from plugins.sales.order_schemas import (
     OrderTypeSchema,
     TypeChangeSchema,
 )
-from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from plugins.sales.pages import (
+    PER_PAGE,
+    email_from_form,
+    hook,
+    page_count,
+    page_number,
+    read_form,
+)
 from web.auth import role_required
 from web.database import db
 from web.printing import (
@@ -140,18 +147,10 @@ def blueprint():
 
     @bp.route("/<id:order_id>/email", methods=["POST"])
     def email(order_id):
-        data, errors = read_form(EmailDocumentSchema())
-        if errors:
-            return order_page(order_id, errors=errors, status=422)
-        try:
-            message = _email_confirmation(order_id, data)
-        except ComptoirError as error:
-            db().rollback()
-            return order_page(order_id, errors=error.fields or {"_": [error.message]},
-                              status=error.status)
-        flash(f"Order confirmation queued for e-mailing to {message.recipient}"
-              f"{' and sent' if message.status == 'sent' else ''}.", "info")
-        return redirect(url_for("orders.order_page", order_id=order_id))
+        return email_from_form(lambda data: _email_confirmation(order_id, data),
+                               lambda errors, status: order_page(order_id, errors, status),
+                               "Order confirmation",
+                               url_for("orders.order_page", order_id=order_id))
 
     return bp
 

@@ -1,7 +1,12 @@
-"""Helpers shared by the sales module's pages and API: form reading, paging, the hook relay."""
+"""Helpers shared by the sales module's pages and API: form reading, paging, the hook relay,
+documents' e-mail forms."""
 
-from flask import current_app, request
+from flask import current_app, flash, redirect, request
 from marshmallow import ValidationError as MarshmallowError
+
+from core.errors import ComptoirError
+from web.database import db
+from web.printing import EmailDocumentSchema
 
 PER_PAGE = 25
 
@@ -40,3 +45,21 @@ def page_number():
 def page_count(total, per_page=PER_PAGE):
     """How many pages ``total`` rows fill."""
     return max(1, -(-total // per_page))
+
+
+def email_from_form(send, page, what, back):
+    """Handle a document's e-mail form: ``send(data)`` queues the document for the address typed
+    (``web.printing.EmailDocumentSchema``) and returns the outbox message; a mistake shows the
+    document's page again through ``page(errors, status)``; otherwise say so and go to ``back``.
+    ``what`` names the document in the message ("Packing slip PS-00001")."""
+    data, errors = read_form(EmailDocumentSchema())
+    if errors:
+        return page(errors, 422)
+    try:
+        message = send(data)
+    except ComptoirError as error:
+        db().rollback()
+        return page(error.fields or {"_": [error.message]}, error.status)
+    flash(f"{what} queued for e-mailing to {message.recipient}"
+          f"{' and sent' if message.status == 'sent' else ''}.", "info")
+    return redirect(back)

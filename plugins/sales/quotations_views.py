@@ -30,7 +30,14 @@ from plugins.sales.order_schemas import (
     LinesInputSchema,
     OrderLineSchema,
 )
-from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from plugins.sales.pages import (
+    PER_PAGE,
+    email_from_form,
+    hook,
+    page_count,
+    page_number,
+    read_form,
+)
 from web.auth import role_required
 from web.database import db
 from web.printing import (
@@ -341,18 +348,11 @@ def quotation_pdf(quotation_id):
 
 def quotation_email(quotation_id):
     """E-mail the quotation's PDF (to the address typed, or the party's)."""
-    data, errors = read_form(EmailDocumentSchema())
-    if errors:
-        return _page(quotation_id, errors, 422)
     quotation = quotations.load_quotation(db(), quotation_id)
-    try:
-        message = _email(quotation, data)
-    except ComptoirError as error:
-        db().rollback()
-        return _page(quotation_id, error.fields, error.status)
-    flash(f"Quotation {quotation.number} queued for e-mailing to {message.recipient}"
-          f"{' and sent' if message.status == 'sent' else ''}.", "info")
-    return redirect(url_for("quotations.quotation_page", quotation_id=quotation_id))
+    return email_from_form(lambda data: _email(quotation, data),
+                           lambda errors, status: _page(quotation_id, errors, status),
+                           f"Quotation {quotation.number}",
+                           url_for("quotations.quotation_page", quotation_id=quotation_id))
 
 
 def _pdf(quotation):
