@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -34,13 +34,14 @@ class PriceRuleRow(Base):
     """
 
     __tablename__ = "pricing_rule"
+    # Serves the rules on an item group and those on every item (both columns null) alike.
+    __table_args__ = (Index("ix_pricing_rule_item_group_id_item_id", "item_group_id", "item_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     price_list_id: Mapped[int] = mapped_column(ForeignKey("pricing_price_list.id"), index=True)
     customer_group_id: Mapped[int | None] = mapped_column(ForeignKey("core_customer_group.id"))
     item_id: Mapped[int | None] = mapped_column(ForeignKey("core_item.id"), index=True)
-    item_group_id: Mapped[int | None] = mapped_column(ForeignKey("core_item_group.id"),
-                                                      index=True)
+    item_group_id: Mapped[int | None] = mapped_column(ForeignKey("core_item_group.id"))
     min_quantity: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
