@@ -38,11 +38,12 @@ def ensure_sequence(session, code, prefix, padding=5):
 
 def next_number(session, code):
     """Take the next number of sequence ``code``, formatted (``SO-00001``); one statement."""
+    table = Sequence.__table__  # a Core statement: no object of the session to keep in step
     row = session.execute(
-        update(Sequence)
-        .where(Sequence.code == code)
-        .values(next_value=Sequence.next_value + 1)
-        .returning(Sequence.next_value, Sequence.prefix, Sequence.padding)
+        update(table)
+        .where(table.c.code == code)
+        .values(next_value=table.c.next_value + 1)
+        .returning(table.c.next_value, table.c.prefix, table.c.padding)
     ).one_or_none()
     if row is None:
         raise MissingSequence(f"there is no number sequence {code!r}: the module using it must "
