@@ -9,7 +9,7 @@ written back in one batch.
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from core.documents import (
     change_currency,
@@ -31,9 +31,10 @@ from core.pricing import PricingContext, price
 
 
 def load_order(session, order_id, *, lock=False):
-    """The order ``order_id`` with its lines and their items; ``lock`` takes its row lock."""
+    """The order ``order_id`` with its lines and their items, in one query; ``lock`` takes its
+    row lock."""
     query = (select(Order).where(Order.id == order_id)
-             .options(selectinload(Order.lines).selectinload(OrderLine.item)))
+             .options(joinedload(Order.lines).joinedload(OrderLine.item)))
     if lock:
         query = query.with_for_update(of=Order)
     order = session.scalars(query).unique().one_or_none()

@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.documents import store_values
 from core.errors import ComptoirError, Conflict, NotFound, ValidationError
@@ -30,15 +30,15 @@ class UnbalancedEntries(ComptoirError):
 
 def load_invoice(session, invoice_id, *, lock=False):
     """The invoice ``invoice_id`` with its posting profile, its lines and what they invoice
-    (order lines and their orders, packing slips, items, tax categories), in a fixed number of
-    queries; ``lock`` takes its row lock."""
+    (order lines and their orders, packing slips, items, tax categories), in two queries;
+    ``lock`` takes its row lock."""
     query = (select(Invoice).where(Invoice.id == invoice_id)
-             .options(selectinload(Invoice.posting_profile),
+             .options(joinedload(Invoice.posting_profile),
                       selectinload(Invoice.lines).options(
-                          selectinload(InvoiceLine.order_line).selectinload(OrderLine.order),
-                          selectinload(InvoiceLine.packing_slip_line)
-                          .selectinload(PackingSlipLine.packing_slip),
-                          selectinload(InvoiceLine.item), selectinload(InvoiceLine.tax_category))))
+                          joinedload(InvoiceLine.order_line).joinedload(OrderLine.order),
+                          joinedload(InvoiceLine.packing_slip_line)
+                          .joinedload(PackingSlipLine.packing_slip),
+                          joinedload(InvoiceLine.item), joinedload(InvoiceLine.tax_category))))
     if lock:
         query = query.with_for_update(of=Invoice)
     invoice = session.scalars(query).unique().one_or_none()
@@ -114,7 +114,7 @@ def _lock_orders(session, invoice):
     if not order_ids:
         return []
     return session.scalars(select(Order).where(Order.id.in_(order_ids))
-                           .options(selectinload(Order.lines))
+                           .options(joinedload(Order.lines))
                            .with_for_update(of=Order).execution_options(populate_existing=True)
                            ).unique().all()
 
@@ -184,7 +184,7 @@ def write_entries(session, entries, *, document, currency, entry_date, owner, in
         missing = ", ".join(sorted(codes - accounts.keys()))
         raise ValidationError(f"{owner}: no ledger account {missing}",
                               fields={"account": [f"Unknown ledger account {missing}."]})
-    session.execute(insert(LedgerEntry), [
+    session.execute(insert(LedgerEntry.__table__), [  # one statement, parties or not
         {"entry_date": entry_date, "document": document, "invoice_id": invoice_id,
          "payment_id": payment_id, "account_id": accounts[entry.account],
          "party_id": entry.party_id, "currency": currency, "debit": debit, "credit": credit,
