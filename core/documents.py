@@ -7,7 +7,6 @@ whatever the number of lines.
 """
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import Conflict, NotFound, ValidationError
@@ -40,7 +39,7 @@ def items_by_id(session, ids):
 
 def insert_lines(session, document, line_model, owner, lines):
     """Insert validated ``lines`` after ``document``'s last one with one statement, reload all
-    its lines with their items, and return the new ones.  ``owner`` names the lines' column
+    its lines, and return the new ones with their items.  ``owner`` names the lines' column
     pointing at the document (``"order_id"``)."""
     if not lines:
         return []
@@ -49,7 +48,7 @@ def insert_lines(session, document, line_model, owner, lines):
     position = max((line.position for line in document.lines), default=0)
     # Columns some kinds of line have (an order line's price_source), filled when given.
     optional = [name for name in ("price_source",) if hasattr(line_model, name)]
-    session.execute(insert(line_model), [
+    session.execute(insert(line_model.__table__), [
         {owner: document.id, "position": position + number, "item_id": data["item_id"],
          "description": data.get("description") or items[data["item_id"]].name,
          "quantity": data["quantity"], "manual_price": data.get("manual_price"),
@@ -57,12 +56,13 @@ def insert_lines(session, document, line_model, owner, lines):
          **{name: data.get(name) for name in optional}}
         for number, data in enumerate(lines, start=1)
     ])
-    reloaded = session.scalars(
-        select(line_model).where(getattr(line_model, owner) == document.id)
-        .order_by(line_model.position).options(selectinload(line_model.item))
-    ).all()
+    reloaded = session.scalars(select(line_model).where(getattr(line_model, owner) == document.id)
+                               .order_by(line_model.position)).all()
     set_committed_value(document, "lines", reloaded)
-    return [line for line in reloaded if line.position > position]
+    added = [line for line in reloaded if line.position > position]
+    for line in added:  # the earlier lines came with their items
+        set_committed_value(line, "item", items[line.item_id])
+    return added
 
 
 def line_of(document, line_id, name):
