@@ -47,7 +47,7 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
                        party=order.party, delivery_date=delivery_date or date.today())
     session.add(slip)
     session.flush()
-    session.execute(insert(PackingSlipLine), [
+    session.execute(insert(PackingSlipLine.__table__), [
         {"packing_slip_id": slip.id, "order_line_id": line.id, "quantity": quantity}
         for line, quantity in wanted])
     lines = session.scalars(select(PackingSlipLine).where(PackingSlipLine.packing_slip_id
@@ -99,7 +99,7 @@ def _quantities(order, quantities):
 def _move_stock(session, slip, moves):
     """Write a stock move for each ``(packing slip line id, item, signed quantity)`` and add the
     quantities to the items' stock on hand: one statement each, whatever the number of lines."""
-    session.execute(insert(StockMove), [
+    session.execute(insert(StockMove.__table__), [
         {"item_id": item.id, "quantity": quantity, "packing_slip_line_id": slip_line_id,
          "move_date": slip.delivery_date}
         for slip_line_id, item, quantity in moves])

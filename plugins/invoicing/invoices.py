@@ -108,7 +108,8 @@ def insert_lines(session, invoice, rows):
     """Insert lines of the flushed ``invoice`` from ``rows`` (their column values, ``position``
     included) with one statement, whatever their number; load them back with another, append
     them to its lines and return them."""
-    session.execute(insert(InvoiceLine), [{**row, "invoice_id": invoice.id} for row in rows])
+    session.execute(insert(InvoiceLine.__table__),
+                    [{**row, "invoice_id": invoice.id} for row in rows])
     inserted = session.scalars(select(InvoiceLine).where(
         InvoiceLine.invoice_id == invoice.id,
         InvoiceLine.position >= min(row["position"] for row in rows))
