@@ -107,9 +107,15 @@ def pricing_lines(document):
 
 def store_prices(session, lines, result):
     """Write a PricedDocument's figures onto ``lines`` (order or quotation lines, all of one
-    kind, already flushed) with one UPDATE statement, however many lines there are."""
-    store_values(session, lines, [{field: getattr(priced, field) for field in PRICE_FIELDS}
-                                  for priced in result.lines])
+    kind, already flushed) with one UPDATE statement, however many lines there are; lines
+    whose figures and explanation are unchanged (a last pricing at confirmation) are not
+    written again."""
+    changed = []
+    for line, priced in zip(lines, result.lines, strict=True):
+        values = {field: getattr(priced, field) for field in PRICE_FIELDS}
+        if any(getattr(line, field) != value for field, value in values.items()):
+            changed.append((line, values))
+    store_values(session, [line for line, _ in changed], [values for _, values in changed])
 
 
 def store_values(session, records, values):
