@@ -33,7 +33,7 @@ from core import modules, orders  # noqa: E402
 from core.models import CustomerGroup, Item, ItemGroup, Party, TaxCategory  # noqa: E402
 from plugins.fulfilment.services import deliver  # noqa: E402
 from plugins.invoicing.invoices import invoice_from_order, invoice_from_packing_slips  # noqa: E402
-from plugins.invoicing.posting import load_invoice, post_invoice  # noqa: E402
+from plugins.invoicing.posting import invoice_to_post, post_invoice  # noqa: E402
 from plugins.pricing.models import PriceList, PriceRuleRow  # noqa: E402
 from web import create_app  # noqa: E402
 
@@ -102,7 +102,7 @@ def invoice_of_packing_slips(registry, lines, party_id, count):
         invoice = invoice_from_packing_slips(session, hook, slip_ids)
         session.commit()
         made = time.perf_counter()
-        post_invoice(session, hook, load_invoice(session, invoice.id, lock=True))
+        post_invoice(session, hook, invoice_to_post(session, invoice.id))
         session.commit()
         posted = time.perf_counter()
     return {f"invoice_of_{count}_packing_slips_ms": round((made - start) * 1000, 1),
@@ -166,7 +166,7 @@ def main():
     def post():
         for invoice_id in invoice_ids:
             with registry.session_factory() as session:
-                post_invoice(session, hook, load_invoice(session, invoice_id, lock=True))
+                post_invoice(session, hook, invoice_to_post(session, invoice_id))
                 session.commit()
 
     phases = {

@@ -29,7 +29,7 @@ from plugins.invoicing.invoice_schemas import (
 from plugins.invoicing.ledger import invoice_entries
 from plugins.invoicing.models import Invoice, PostingProfile
 from plugins.invoicing.payments import invoice_settlements
-from plugins.invoicing.posting import load_invoice, post_invoice
+from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from web.auth import role_required
 from web.database import db
@@ -395,7 +395,9 @@ def api_blueprint():
     def post(invoice_id):
         """Post a draft invoice: it takes the next number of its kind's sequence and writes its
         ledger entries.  409 once posted, for a pro forma, or beyond what is left to invoice."""
-        return _commit(post_invoice(db(), hook(), _locked(invoice_id)))
+        invoice = post_invoice(db(), hook(), invoice_to_post(db(), invoice_id))
+        db().commit()
+        return load_invoice(db(), invoice.id)
 
     @blp.route("/invoices/<id:invoice_id>/pro-forma", methods=["POST"])
     @blp.response(201, InvoiceSchema)

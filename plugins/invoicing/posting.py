@@ -47,6 +47,19 @@ def load_invoice(session, invoice_id, *, lock=False):
     return invoice
 
 
+def invoice_to_post(session, invoice_id):
+    """The invoice ``invoice_id`` under its row lock with only what posting it reads: its
+    posting profile and its lines, in two queries.  Posting loads the orders it invoices
+    itself, under their locks; pages and responses use :func:`load_invoice`."""
+    invoice = session.scalars(
+        select(Invoice).where(Invoice.id == invoice_id)
+        .options(joinedload(Invoice.posting_profile), selectinload(Invoice.lines))
+        .with_for_update(of=Invoice)).unique().one_or_none()
+    if invoice is None:
+        raise NotFound(f"invoice {invoice_id} does not exist")
+    return invoice
+
+
 def require_draft(invoice):
     """Refuse (409) any change to an invoice that is no longer a draft."""
     if invoice.status != "draft":
@@ -79,12 +92,13 @@ def post_invoice(session, hook, invoice, posted_on=None):
     is the posting date (default: the invoice date).
     """
     require_draft(invoice)
-    kind = validate(hook, invoice)
+    kind = invoice_kind(hook, invoice.kind)
     if not kind.posts:
         raise Conflict(f"a {kind.title.lower()} is never posted")
     if not invoice.lines:
         raise Conflict("the invoice has no lines")
     orders = _lock_orders(session, invoice)
+    validate(hook, invoice)
     _invoice_order_lines(session, invoice, kind.sign)
     compute_totals(invoice)
     invoice.number = _number(session, kind)
@@ -109,11 +123,13 @@ def _number(session, kind):
 
 
 def _lock_orders(session, invoice):
-    """Lock and load, with their lines, the orders whose lines the invoice invoices."""
-    order_ids = {line.order_line.order_id for line in invoice.lines if line.order_line}
-    if not order_ids:
+    """Lock and load, with their lines, the orders whose lines the invoice invoices.  The
+    invoice's lines then find their order lines, as read under the locks, in the session."""
+    order_line_ids = {line.order_line_id for line in invoice.lines} - {None}
+    if not order_line_ids:
         return []
-    return session.scalars(select(Order).where(Order.id.in_(order_ids))
+    invoiced_orders = select(OrderLine.order_id).where(OrderLine.id.in_(order_line_ids))
+    return session.scalars(select(Order).where(Order.id.in_(invoiced_orders))
                            .options(joinedload(Order.lines))
                            .with_for_update(of=Order).execution_options(populate_existing=True)
                            ).unique().all()

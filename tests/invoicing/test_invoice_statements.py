@@ -7,7 +7,7 @@ from core import orders
 from core.testing import count_queries
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
 from plugins.invoicing import invoices
-from plugins.invoicing.posting import load_invoice, post_invoice
+from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from tests.invoicing.conftest import confirmed_order
 
 
@@ -33,7 +33,7 @@ def _statements(registry, catalogue, size):
         session.commit()
     with registry.session_factory() as session:
         with count_queries(registry.engine) as statements:
-            post_invoice(session, hook, load_invoice(session, invoice.id, lock=True))
+            post_invoice(session, hook, invoice_to_post(session, invoice.id))
         counts.append(len(statements))
         session.rollback()  # the slips are invoiced next
     with registry.session_factory() as session:
