@@ -3,6 +3,7 @@
 import pytest
 
 from core import users
+from web.app import build_app
 
 
 @pytest.fixture
@@ -25,6 +26,18 @@ def test_openapi_document_describes_kernel_endpoints_and_bearer_auth(client):
         assert path in spec["paths"], path
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert "/api/v1/example/notes" not in spec["paths"], "example is not enabled"
+
+
+def test_the_served_openapi_document_is_the_one_described_while_building(make_app):
+    # Serving builds describe the API when the document is first read, checking builds as they
+    # register each blueprint: both must give the same document.
+    app = make_app(["example", "example_ext"])
+    served = app.test_client().get("/api/v1/openapi.json")
+    registry = app.extensions["comptoir"]
+    checking = build_app(app.config, registry, registry.refresh(), strict=set(registry.enabled))
+    described = checking.test_client().get("/api/v1/openapi.json")
+    assert "/api/v1/example/notes" in served.json["paths"]
+    assert served.get_data() == described.get_data()
 
 
 def test_modules_can_be_listed_previewed_enabled_and_disabled(client, bearer):

@@ -1,5 +1,7 @@
 """The REST API under /api/v1: the kernel's endpoints and the OpenAPI document."""
 
+import threading
+
 from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
@@ -29,9 +31,60 @@ def api_of(app=None):
     return (app or current_app).extensions["comptoir_api"]
 
 
-def create_api(app):
-    """Set up flask-smorest on ``app`` with the bearer-token security scheme."""
-    api = Api(app, spec_kwargs={"servers": [{"url": "/"}]})
+class LazyDocApi(Api):
+    """flask-smorest's Api, describing registered blueprints in the OpenAPI document on demand.
+
+    Describing the blueprints (schemas, parameters, responses) is a large part of the time
+    spent building an application, and most builds never serve the document.
+    ``register_blueprint`` adds the routes at once, as flask-smorest does, and queues the
+    description; reading ``spec`` (for ``/api/v1/openapi.json``) describes the queued
+    blueprints in the order they were registered, so the document is the one flask-smorest
+    would have built.  With ``lazy=False`` each blueprint is described as it is registered, as
+    flask-smorest does, so that its errors surface there.
+    """
+
+    def __init__(self, app=None, *, lazy=True, **kwargs):
+        self.lazy = lazy
+        self._undocumented = []  # (blueprint, name, parameters), in registration order
+        self._documenting = threading.Lock()
+        super().__init__(app, **kwargs)
+
+    @property
+    def spec(self):
+        """The APISpec, every registered blueprint described."""
+        if self._undocumented:
+            self._document()
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """Register ``blp`` in the application; describe it now, or when the document is read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
+        if not self.lazy:
+            self._document()
+
+    def _document(self):
+        with self._documenting:  # one thread describes; the others wait for the whole document
+            while self._undocumented:
+                blp, name, parameters = self._undocumented[0]
+                blp.register_views_in_doc(self, self._app, self._spec, name=name,
+                                          parameters=parameters)
+                self._spec.tag({"name": name, "description": blp.description})
+                self._undocumented.pop(0)  # only once described: readers wait until then
+
+
+def create_api(app, lazy=True):
+    """Set up flask-smorest on ``app`` with the bearer-token security scheme.
+
+    ``lazy``: describe the API blueprints only when the OpenAPI document is read (LazyDocApi).
+    """
+    api = LazyDocApi(app, lazy=lazy, spec_kwargs={"servers": [{"url": "/"}]})
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "An API token (cpt_...)"}
     )

@@ -108,7 +108,9 @@ def build_app(config, reg, loaded, strict=frozenset()):
     auth.csrf.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
-    api.create_api(app)
+    # A build checking new modules describes their API endpoints at once, so that one whose
+    # endpoints cannot be described is refused; serving builds do it when the document is read.
+    api.create_api(app, lazy=not strict)
     api.api_of(app).register_blueprint(api.kernel_blueprint())
     for name in loaded.enabled:
         _add_module_routes(app, reg.installed[name], name in strict)
