@@ -2,9 +2,12 @@
 refused at enable time and harm nobody while merely installed."""
 
 import pytest
+from werkzeug.routing import Map, Rule
 
 from core import modules
 from core.errors import ValidationError
+from web.converters import IdConverter
+from web.routing import LazyBuilderRule
 
 
 def test_nested_blueprints_and_app_wide_hooks_follow_the_module(make_app, login):
@@ -125,3 +128,23 @@ def test_the_preview_says_when_enabling_would_be_refused(registry, client, login
     page = client.get("/admin/modules/arg_menu/preview").get_data(as_text=True)
     assert "Enabling would be refused" in page
     assert "Enable arg_menu</button>" not in page
+
+
+@pytest.mark.parametrize("endpoint, values", [
+    ("plain", {}), ("plain", {"page": 2, "q": "a b"}), ("one", {"item_id": 7}),
+    ("one", {"item_id": 7, "next": "/x?y=1"}), ("two", {"name": "é/ü", "item_id": 3}),
+    ("defaulted", {}), ("defaulted", {"page": 2}),
+])
+def test_urls_are_built_the_same_by_builders_compiled_on_first_use(endpoint, values):
+    def urls(rule_class):
+        url_map = Map([
+            rule_class("/plain", endpoint="plain"),
+            rule_class("/items/<id:item_id>", endpoint="one"),
+            rule_class("/by/<name>/items/<id:item_id>/", endpoint="two"),
+            rule_class("/docs/<kind>", endpoint="defaulted", defaults={"kind": "html"}),
+        ], converters={"id": IdConverter})
+        adapter = url_map.bind("example.com")
+        return [adapter.build(endpoint, values, force_external=external, append_unknown=unknown)
+                for _ in range(2) for external in (False, True) for unknown in (False, True)]
+
+    assert urls(LazyBuilderRule) == urls(Rule)

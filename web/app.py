@@ -27,6 +27,7 @@ from web import admin, api, auth, errors, filters, guards
 from web import config as settings
 from web.converters import IdConverter
 from web.database import close_session, db
+from web.routing import LazyBuilderRule
 
 
 class Comptoir(Flask):
@@ -91,6 +92,12 @@ def create_app(config=None):
     return app
 
 
+class Build(Flask):
+    """The application of one build (see ``build_app``)."""
+
+    url_rule_class = LazyBuilderRule
+
+
 def build_app(config, reg, loaded, strict=frozenset()):
     """A complete application with the kernel and the modules of ``loaded`` (a Loaded state).
 
@@ -98,7 +105,7 @@ def build_app(config, reg, loaded, strict=frozenset()):
     with an error logged; for the modules named in ``strict``, that and a menu entry that cannot
     be shown raise ValidationError naming the module instead.
     """
-    app = Flask(__name__, instance_path=config["INSTANCE_PATH"])
+    app = Build(__name__, instance_path=config["INSTANCE_PATH"])
     app.config.update(config)
     app.loaded = loaded
     app.url_map.converters["id"] = IdConverter
