@@ -9,7 +9,7 @@ written back in one batch.
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from core.documents import (
     change_currency,
@@ -31,10 +31,14 @@ from core.pricing import PricingContext, price
 
 
 def load_order(session, order_id, *, lock=False):
-    """The order ``order_id`` with its lines and their items, in one query; ``lock`` takes its
-    row lock."""
+    """The order ``order_id`` with its lines and their items, in two queries; ``lock`` takes its
+    row lock.
+
+    The lines are read by a second query, once the lock is held: on PostgreSQL a locking query
+    that waited re-reads only the rows it locks, so lines joined into it could be those from
+    before another transaction's delivery or invoice."""
     query = (select(Order).where(Order.id == order_id)
-             .options(joinedload(Order.lines).joinedload(OrderLine.item)))
+             .options(selectinload(Order.lines).joinedload(OrderLine.item)))
     if lock:
         query = query.with_for_update(of=Order)
     order = session.scalars(query).unique().one_or_none()

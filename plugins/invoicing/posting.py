@@ -124,13 +124,14 @@ def _number(session, kind):
 
 def _lock_orders(session, invoice):
     """Lock and load, with their lines, the orders whose lines the invoice invoices.  The
-    invoice's lines then find their order lines, as read under the locks, in the session."""
+    invoice's lines then find their order lines, as read under the locks, in the session.
+    The lines are read by a second query, once the locks are held (see ``load_order``)."""
     order_line_ids = {line.order_line_id for line in invoice.lines} - {None}
     if not order_line_ids:
         return []
     invoiced_orders = select(OrderLine.order_id).where(OrderLine.id.in_(order_line_ids))
     return session.scalars(select(Order).where(Order.id.in_(invoiced_orders))
-                           .options(joinedload(Order.lines))
+                           .options(selectinload(Order.lines))
                            .with_for_update(of=Order).execution_options(populate_existing=True)
                            ).unique().all()
 
