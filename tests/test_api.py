@@ -1,6 +1,7 @@
 """The REST API: kernel endpoints, module actions, JSON errors and the OpenAPI document."""
 
 import pytest
+from flask_smorest import Blueprint as ApiBlueprint
 
 from core import users
 from web.app import build_app
@@ -38,6 +39,25 @@ def test_the_served_openapi_document_is_the_one_described_while_building(make_ap
     described = checking.test_client().get("/api/v1/openapi.json")
     assert "/api/v1/example/notes" in served.json["paths"]
     assert served.get_data() == described.get_data()
+
+
+def test_an_api_blueprint_that_cannot_be_described_is_left_out_of_the_document(
+        make_app, monkeypatch, caplog):
+    app = make_app(["example"])
+    describe = ApiBlueprint.register_views_in_doc
+
+    def failing(blueprint, *args, **kwargs):
+        if kwargs["name"] == "example_api":
+            raise ValueError("no description")
+        return describe(blueprint, *args, **kwargs)
+
+    monkeypatch.setattr(ApiBlueprint, "register_views_in_doc", failing)
+    for _ in range(2):  # and it stays left out, without breaking the document
+        response = app.test_client().get("/api/v1/openapi.json")
+        assert response.status_code == 200
+        assert "/api/v1/me" in response.json["paths"]
+        assert "/api/v1/example/notes" not in response.json["paths"]
+    assert "'example_api' cannot be described" in caplog.text
 
 
 def test_modules_can_be_listed_previewed_enabled_and_disabled(client, bearer):

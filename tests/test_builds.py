@@ -133,7 +133,7 @@ def test_the_preview_says_when_enabling_would_be_refused(registry, client, login
 @pytest.mark.parametrize("endpoint, values", [
     ("plain", {}), ("plain", {"page": 2, "q": "a b"}), ("one", {"item_id": 7}),
     ("one", {"item_id": 7, "next": "/x?y=1"}), ("two", {"name": "é/ü", "item_id": 3}),
-    ("defaulted", {}), ("defaulted", {"page": 2}),
+    ("defaulted", {}), ("defaulted", {"page": 2}), ("named_rule", {"rule": "a"}),
 ])
 def test_urls_are_built_the_same_by_builders_compiled_on_first_use(endpoint, values):
     def urls(rule_class):
@@ -142,6 +142,7 @@ def test_urls_are_built_the_same_by_builders_compiled_on_first_use(endpoint, val
             rule_class("/items/<id:item_id>", endpoint="one"),
             rule_class("/by/<name>/items/<id:item_id>/", endpoint="two"),
             rule_class("/docs/<kind>", endpoint="defaulted", defaults={"kind": "html"}),
+            rule_class("/rules/<rule>", endpoint="named_rule"),
         ], converters={"id": IdConverter})
         adapter = url_map.bind("example.com")
         return [adapter.build(endpoint, values, force_external=external, append_unknown=unknown)

@@ -70,13 +70,24 @@ class LazyDocApi(Api):
             self._document()
 
     def _document(self):
+        """Describe the queued blueprints.  A blueprint that cannot be described is left out
+        of the document, with an error logged, when described on demand (its module passed the
+        checks on enabling, and the rest of the API stays documented); otherwise the error is
+        raised, for the build to refuse the module."""
         with self._documenting:  # one thread describes; the others wait for the whole document
             while self._undocumented:
                 blp, name, parameters = self._undocumented[0]
-                blp.register_views_in_doc(self, self._app, self._spec, name=name,
-                                          parameters=parameters)
-                self._spec.tag({"name": name, "description": blp.description})
-                self._undocumented.pop(0)  # only once described: readers wait until then
+                try:
+                    blp.register_views_in_doc(self, self._app, self._spec, name=name,
+                                              parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+                except Exception as exc:
+                    if not self.lazy:
+                        raise
+                    self._app.logger.error(f"API blueprint {name!r} cannot be described in the "
+                                           f"OpenAPI document: {exc}")
+                finally:
+                    self._undocumented.pop(0)  # only once done: readers wait until then
 
 
 def create_api(app, lazy=True):

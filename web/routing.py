@@ -18,7 +18,7 @@ class LazyBuilderRule(Rule):
         compile_builder = super()._compile_builder
         attribute = "_build_unknown" if append_unknown else "_build"
 
-        def build_on_first_use(rule, **values):
+        def build_on_first_use(rule, /, **values):  # a URL may have a variable "rule"
             builder = compile_builder(append_unknown).__get__(rule, None)
             setattr(rule, attribute, builder)
             return builder(**values)
