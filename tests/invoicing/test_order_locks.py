@@ -2,6 +2,7 @@
 order's lock, then sees what the first wrote, and is refused beyond what is left (PostgreSQL:
 SQLite lets one writer in at a time anyway)."""
 
+import queue
 import threading
 import time
 from decimal import Decimal
@@ -10,7 +11,6 @@ import pytest
 from sqlalchemy import text
 
 from core import orders
-from core.errors import ComptoirError
 from core.models import OrderLine
 from plugins.fulfilment.services import deliver
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
@@ -26,37 +26,37 @@ def postgresql(comptoir_db):
 
 def _one_after_the_other(registry, action):
     """Run ``action(session)`` in a transaction, then in a second one started while the first
-    holds its locks; commit the first once the second waits for a lock.  Returns what became
-    of the second: ``"done"`` or the refusal's message."""
-    outcome = {}
+    holds its locks; commit the first once the second waits for one of them.  Returns what
+    became of the second: ``"done"``, or why it was refused or failed."""
+    outcome, backend = {}, queue.Queue()
 
     def second():
         with registry.session_factory() as session:
+            backend.put(session.execute(text("SELECT pg_backend_pid()")).scalar())
             try:
                 action(session)
                 session.commit()
                 outcome["second"] = "done"
-            except ComptoirError as error:
+            except Exception as error:  # reported by the assertions, whatever it is
                 session.rollback()
-                outcome["second"] = error.message
+                outcome["second"] = f"{type(error).__name__}: {error}"
 
     with registry.session_factory() as session:
         action(session)
         thread = threading.Thread(target=second)
         thread.start()
-        _wait_for_a_lock_wait(registry)
+        _wait_until_blocked(registry, backend.get(timeout=60), thread)
         session.commit()
     thread.join()
     return outcome["second"]
 
 
-def _wait_for_a_lock_wait(registry, patience=60):
+def _wait_until_blocked(registry, pid, thread, patience=60):
+    """Wait until the backend ``pid`` waits for a lock (or its thread is done)."""
     deadline = time.monotonic() + patience
     with registry.engine.connect() as connection:
-        while not connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND datname = current_database()")).scalar():
-            assert time.monotonic() < deadline, "the second transaction never waited"
+        while thread.is_alive() and time.monotonic() < deadline and not connection.execute(
+                text("SELECT cardinality(pg_blocking_pids(:pid))"), {"pid": pid}).scalar():
             time.sleep(0.05)
 
 
