@@ -32,29 +32,27 @@ def load_invoice(session, invoice_id, *, lock=False):
     """The invoice ``invoice_id`` with its posting profile, its lines and what they invoice
     (order lines and their orders, packing slips, items, tax categories), in two queries;
     ``lock`` takes its row lock."""
-    query = (select(Invoice).where(Invoice.id == invoice_id)
-             .options(joinedload(Invoice.posting_profile),
-                      selectinload(Invoice.lines).options(
-                          joinedload(InvoiceLine.order_line).joinedload(OrderLine.order),
-                          joinedload(InvoiceLine.packing_slip_line)
-                          .joinedload(PackingSlipLine.packing_slip),
-                          joinedload(InvoiceLine.item), joinedload(InvoiceLine.tax_category))))
-    if lock:
-        query = query.with_for_update(of=Invoice)
-    invoice = session.scalars(query).unique().one_or_none()
-    if invoice is None:
-        raise NotFound(f"invoice {invoice_id} does not exist")
-    return invoice
+    return _one_invoice(session, invoice_id, lock, selectinload(Invoice.lines).options(
+        joinedload(InvoiceLine.order_line).joinedload(OrderLine.order),
+        joinedload(InvoiceLine.packing_slip_line).joinedload(PackingSlipLine.packing_slip),
+        joinedload(InvoiceLine.item), joinedload(InvoiceLine.tax_category)))
 
 
 def invoice_to_post(session, invoice_id):
     """The invoice ``invoice_id`` under its row lock with only what posting it reads: its
     posting profile and its lines, in two queries.  Posting loads the orders it invoices
     itself, under their locks; pages and responses use :func:`load_invoice`."""
-    invoice = session.scalars(
-        select(Invoice).where(Invoice.id == invoice_id)
-        .options(joinedload(Invoice.posting_profile), selectinload(Invoice.lines))
-        .with_for_update(of=Invoice)).unique().one_or_none()
+    return _one_invoice(session, invoice_id, True, selectinload(Invoice.lines))
+
+
+def _one_invoice(session, invoice_id, lock, lines):
+    """The invoice ``invoice_id`` with its posting profile and its lines loaded by ``lines``
+    (a loader option), or NotFound; ``lock`` takes its row lock."""
+    query = (select(Invoice).where(Invoice.id == invoice_id)
+             .options(joinedload(Invoice.posting_profile), lines))
+    if lock:
+        query = query.with_for_update(of=Invoice)
+    invoice = session.scalars(query).unique().one_or_none()
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} does not exist")
     return invoice
