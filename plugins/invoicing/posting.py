@@ -90,13 +90,13 @@ def post_invoice(session, hook, invoice, posted_on=None):
     is the posting date (default: the invoice date).
     """
     require_draft(invoice)
-    kind = invoice_kind(hook, invoice.kind)
+    # The orders first: the kind's validation reads the order lines, as read under the locks.
+    orders = _lock_orders(session, invoice)
+    kind = validate(hook, invoice)
     if not kind.posts:
         raise Conflict(f"a {kind.title.lower()} is never posted")
     if not invoice.lines:
         raise Conflict("the invoice has no lines")
-    orders = _lock_orders(session, invoice)
-    validate(hook, invoice)
     _invoice_order_lines(session, invoice, kind.sign)
     compute_totals(invoice)
     invoice.number = _number(session, kind)
