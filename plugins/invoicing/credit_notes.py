@@ -13,11 +13,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.errors import Conflict, ValidationError
-from core.invoicekinds import invoice_kind
+from core.invoicekinds import Entry, invoice_kind
 from core.money import round_money
 from plugins.invoicing.invoices import insert_lines
 from plugins.invoicing.models import Invoice, InvoiceLine, Settlement
-from plugins.invoicing.posting import compute_totals, post_invoice
+from plugins.invoicing.payments import checked_applications, settle_invoices
+from plugins.invoicing.posting import compute_totals, post_invoice, write_entries
 
 CREDIT_NOTE = "credit_note"
 # What a credit note's (or a corrected copy's) line takes of the line it copies.
@@ -108,6 +109,44 @@ def credit_returned_goods(session, hook, invoice, quantities, reason, on=None):
     return credit_note
 
 
+def apply_credit_note(session, hook, credit_note, applications, on=None):
+    """Apply what is left of the posted ``credit_note`` (locked by the caller:
+    ``posting.load_invoice(..., lock=True)``) to posted invoices of its customer and currency,
+    ``[(invoice id, amount)]``; returns the credit note.
+
+    What a credit note does not settle of the invoice it credits (goods returned after the
+    invoice was paid) is owed to the customer: applied, it settles other invoices as a payment
+    would.  The checks are a payment's (422 naming each problem; 409 for a draft invoice), and
+    409 for a document that is not a posted credit note.  Posting the credit note already
+    credited the customer's balance: only an invoice posting to another summary account than
+    the credit note's gets the amount moved there, with entries dated ``on`` (default: today).
+    """
+    kind = invoice_kind(hook, credit_note.kind)
+    if credit_note.status != "posted" or kind.sign > 0 or not kind.posts:
+        raise Conflict(f"{credit_note.reference} is not a posted credit note: only a credit "
+                       "note is applied to invoices")
+    if not applications:
+        raise ValidationError("nothing to apply", fields={"applications": [
+            "Apply the credit note to an invoice."]})
+    invoices, profiles = checked_applications(session, credit_note, credit_note.open_amount,
+                                              applications, noun="credit note")
+    applied = settle_invoices(session, invoices, applications, profiles,
+                              credit_note_id=credit_note.id)
+    credit_note.settled += sum(amount for _id, amount in applications)
+    source = credit_note.posting_profile.summary_account.code
+    moved = {code: value for code, value in applied.items() if code != source and value}
+    if moved:
+        party = credit_note.party
+        entries = [Entry(source, sum(moved.values()), 0, party.name, party.id)]
+        entries += [Entry(code, 0, value, party.name, party.id)
+                    for code, value in sorted(moved.items())]
+        write_entries(session, entries, document=credit_note.number,
+                      currency=credit_note.currency, entry_date=on or date.today(),
+                      owner="credit notes", invoice_id=credit_note.id)
+    session.flush()
+    return credit_note
+
+
 def credited_quantities(session, invoice):
     """What posted credit notes credited of each of ``invoice``'s lines, as
     ``{line id: quantity}``."""
@@ -147,7 +186,7 @@ def _credit_note(invoice, reason, on):
     return Invoice(kind=CREDIT_NOTE, party=invoice.party, currency=invoice.currency,
                    invoice_date=day, due_date=day, posting_profile=invoice.posting_profile,
                    credited_invoice=invoice, note=f"Credits {invoice.number}: {reason}",
-                   status="draft", settled=Decimal(0))
+                   status="draft", settled=Decimal(0), credited=Decimal(0))
 
 
 def _line_values(line, **changes):
@@ -172,6 +211,7 @@ def _settle(session, invoice, credit_note, amount):
     """
     session.add(Settlement(invoice_id=invoice.id, credit_note_id=credit_note.id, amount=amount))
     invoice.settled += amount
+    invoice.credited += amount
     credit_note.settled += amount
     session.flush()
 
@@ -182,7 +222,7 @@ def _draft_copy(session, invoice):
     draft = Invoice(kind=invoice.kind, party=invoice.party, currency=invoice.currency,
                     invoice_date=today, due_date=today + (invoice.due_date - invoice.invoice_date),
                     posting_profile=invoice.posting_profile, note=f"Corrects {invoice.number}",
-                    status="draft", settled=Decimal(0))
+                    status="draft", settled=Decimal(0), credited=Decimal(0))
     _insert(session, draft, [_line_values(line) for line in invoice.lines])
     compute_totals(draft)
     session.flush()

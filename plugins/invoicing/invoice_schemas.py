@@ -141,7 +141,8 @@ class InvoiceSchema(Schema):
     number = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": ["draft", "posted"]})
     payment_status = fields.String(allow_none=True,
-                                   metadata={"enum": ["open", "partially_paid", "paid"]})
+                                   metadata={"enum": ["open", "partially_paid", "paid",
+                                                      "credited"]})
     party_id = fields.Integer()
     party_name = fields.Function(lambda invoice: invoice.party.name)
     currency = fields.String()
@@ -154,6 +155,7 @@ class InvoiceSchema(Schema):
     tax = money_field("tax", attrgetter("currency"))
     total = money_field("total", attrgetter("currency"))
     settled = money_field("settled", attrgetter("currency"))
+    credited = money_field("credited", attrgetter("currency"))
     open_amount = money_field("open_amount", attrgetter("currency"))
     created_at = fields.DateTime()
     posted_at = fields.DateTime(allow_none=True)

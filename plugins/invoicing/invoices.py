@@ -80,6 +80,7 @@ def _new_invoice(session, hook, kind_code, party, currency, header, takes):
                    posting_profile=profile, posting_profile_id=profile.id,
                    credited_invoice_id=None, note=header.get("note") or "",
                    untaxed=Decimal(0), tax=Decimal(0), total=Decimal(0), settled=Decimal(0),
+                   credited=Decimal(0),
                    lines=[])
 
 

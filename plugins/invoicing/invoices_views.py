@@ -13,6 +13,7 @@ from core.models import Order, Party, TaxCategory
 from core.schemas import page_of
 from core.ui import MenuEntry
 from plugins.invoicing import invoices
+from plugins.invoicing.credit_notes import credited_quantities
 from plugins.invoicing.invoice_schemas import (
     FreeTextLineInputSchema,
     HeaderSchema,
@@ -136,8 +137,10 @@ def blueprint():
     @bp.route("/<id:invoice_id>")
     def invoice_page(invoice_id, errors=None, status=200):
         invoice = load_invoice(db(), invoice_id)
+        kinds = invoice_kinds(hook())
         page = render_template("invoicing/invoice.html", invoice=invoice,
-                               kinds=invoice_kinds(hook()), errors=errors or {},
+                               kinds=kinds, errors=errors or {},
+                               returnable=_returnable(invoice, kinds.get(invoice.kind)),
                                form=request.form, profiles=_profiles(),
                                entries=invoice_entries(db(), invoice.id),
                                settlements=invoice_settlements(db(), invoice))
@@ -277,6 +280,15 @@ class _Form(dict):
 def _customers():
     return db().scalars(select(Party).where(Party.merged_into_id.is_(None))
                         .order_by(Party.name).limit(CHOICES_SHOWN)).all()
+
+
+def _returnable(invoice, kind):
+    """Whether a posted invoice still has goods that a credit note could credit."""
+    if invoice.status != "posted" or kind is None or not kind.posts or kind.sign < 0:
+        return False
+    credited = credited_quantities(db(), invoice)
+    return any(line.quantity > credited.get(line.id, 0)
+               for line in invoice.lines if line.item_id is not None)
 
 
 def _profiles():

@@ -48,14 +48,15 @@ class CreditNoteCreateSchema(Schema):
 
 
 class ApplicationInputSchema(Schema):
-    """An amount of a payment to apply to a posted invoice."""
+    """An amount of a payment (or a credit note) to apply to a posted invoice."""
 
     invoice_id = fields.Integer(required=True, validate=ID)
     amount = decimal_field(above_minimum=True, required=True)
 
 
 class ApplicationsInputSchema(Schema):
-    """Amounts of a payment's unapplied rest to apply to posted invoices."""
+    """Amounts of a payment's unapplied rest (or a credit note's) to apply to posted
+    invoices."""
 
     applications = fields.List(fields.Nested(ApplicationInputSchema), required=True,
                                validate=validate.Length(min=1, max=10_000))

@@ -62,12 +62,13 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     payment = Payment(party_id=party.id, party=party, payment_date=payment_date,
                       currency=currency, amount=amount, applied=Decimal(0),
                       reference=reference or "", account_id=bank.id)
-    invoices, profiles = _checked(session, payment, applications)
+    invoices, profiles = checked_applications(session, payment, payment.unapplied,
+                                              applications)
     payment.number = next_number(session, "payment")
     session.add(payment)
     session.flush()
     applied = _apply(session, payment, invoices, applications, profiles)
-    default = _default_summary(profiles)
+    default = default_summary(profiles)
     applied[default] = applied.get(default, Decimal(0)) + payment.unapplied
     entries = [Entry(bank.code, amount, 0, _description(payment))]
     entries += [Entry(code, 0, value, party.name, party.id)
@@ -89,9 +90,10 @@ def apply_payment(session, payment, applications, on=None):
     if not applications:
         raise ValidationError("nothing to apply",
                               fields={"applications": ["Apply the payment to an invoice."]})
-    invoices, profiles = _checked(session, payment, applications)
+    invoices, profiles = checked_applications(session, payment, payment.unapplied,
+                                              applications)
     applied = _apply(session, payment, invoices, applications, profiles)
-    default = _default_summary(profiles)
+    default = default_summary(profiles)
     moved = {code: value for code, value in applied.items() if code != default and value}
     if moved:
         entries = [Entry(default, sum(moved.values()), 0, payment.party.name, payment.party_id)]
@@ -287,9 +289,15 @@ def _open():
     return select(Invoice).where(Invoice.status == "posted", Invoice.settled != Invoice.total)
 
 
-def _checked(session, payment, applications):
-    """Lock and load the invoices ``applications`` name and check each application;
-    returns ``({id: invoice}, {profile id: profile})``, the default profile included."""
+def checked_applications(session, source, left, applications, noun="payment"):
+    """Lock and load the invoices ``applications`` (``[(invoice id, amount)]``) name and check
+    each against ``source``, a payment or a credit note with ``left`` to apply; returns
+    ``({id: invoice}, {profile id: profile})``, the default profile included.
+
+    Each invoice must be a posted invoice (409 for a draft) of the source's customer and
+    currency, not a credit note, named once, with an amount in whole cents up to its open
+    amount; together at most ``left`` (422 listing every problem under ``applications``).
+    """
     ids = [invoice_id for invoice_id, _amount in applications]
     invoices = {}
     if ids:
@@ -312,43 +320,57 @@ def _checked(session, payment, applications):
             problems.append(f"{invoice.number} is applied to twice.")
         elif invoice.credited_invoice_id is not None:
             problems.append(f"{invoice.number} is a credit note: it is not paid.")
-        elif (invoice.party_id, invoice.currency) != (payment.party_id, payment.currency):
-            problems.append(f"{invoice.number} is not of the payment's customer and currency.")
-        elif amount <= 0 or round_money(amount, payment.currency) != amount:
+        elif (invoice.party_id, invoice.currency) != (source.party_id, source.currency):
+            problems.append(f"{invoice.number} is not of the {noun}'s customer and currency.")
+        elif amount <= 0 or round_money(amount, source.currency) != amount:
             problems.append(f"{invoice.number}: {amount} must be more than 0, in whole cents.")
         elif amount > invoice.open_amount:
             problems.append(f"{invoice.number}: {amount} is more than the "
                             f"{invoice.open_amount} open.")
         seen.add(invoice_id)
     applied = sum((amount for _id, amount in applications), Decimal(0))
-    if not problems and applied > payment.unapplied:
+    if not problems and applied > left:
         problems.append(f"The applications add up to {applied}, more than the "
-                        f"{payment.unapplied} of the payment left to apply.")
+                        f"{left} of the {noun} left to apply.")
     if problems:
-        raise ValidationError("the payment cannot be applied so",
+        raise ValidationError(f"the {noun} cannot be applied so",
                               fields={"applications": problems})
     return invoices, profiles
 
 
 def _apply(session, payment, invoices, applications, profiles):
     """Write the checked ``applications``; returns what was applied per summary account."""
+    per_account = settle_invoices(session, invoices, applications, profiles,
+                                  payment_id=payment.id)
+    payment.applied += sum(amount for _id, amount in applications)
+    return per_account
+
+
+def settle_invoices(session, invoices, applications, profiles, *, payment_id=None,
+                    credit_note_id=None):
+    """Record the checked ``applications`` as settled by the payment or the credit note named:
+    one statement for the settlements and one for the invoices, whatever their number.
+    Returns what was settled per summary account (``{account code: amount}``)."""
     per_account = defaultdict(lambda: Decimal(0))
     if not applications:
         return per_account
     settled = [invoices[invoice_id] for invoice_id, _amount in applications]
     session.execute(insert(Settlement), [
-        {"invoice_id": invoice_id, "payment_id": payment.id, "amount": amount}
+        {"invoice_id": invoice_id, "payment_id": payment_id, "credit_note_id": credit_note_id,
+         "amount": amount}
         for invoice_id, amount in applications])
     amounts = [amount for _id, amount in applications]
-    store_values(session, settled, [{"settled": invoice.settled + amount}
-                                    for invoice, amount in zip(settled, amounts, strict=True)])
+    by_credit = Decimal(1 if credit_note_id is not None else 0)
+    store_values(session, settled, [
+        {"settled": invoice.settled + amount, "credited": invoice.credited + by_credit * amount}
+        for invoice, amount in zip(settled, amounts, strict=True)])
     for invoice, amount in zip(settled, amounts, strict=True):
         per_account[profiles[invoice.posting_profile_id].summary_account.code] += amount
-    payment.applied += sum(amount for _id, amount in applications)
     return per_account
 
 
-def _default_summary(profiles):
+def default_summary(profiles):
+    """The summary account code of the default posting profile among ``profiles``."""
     return next(profile.summary_account.code for profile in profiles.values()
                 if profile.is_default)
 

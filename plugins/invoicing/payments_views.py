@@ -181,6 +181,31 @@ def blueprint():
                                errors=errors, form=request.form)
         return page, status
 
+    @bp.route("/invoices/<id:invoice_id>/apply", methods=["GET", "POST"])
+    def credit_note_apply(invoice_id):
+        """Apply what is left of a credit note to the customer's open invoices."""
+        errors, status = {}, 200
+        if request.method == "POST":
+            applications, errors = _applications_from_form()
+            try:
+                if errors:
+                    raise ValidationError("the credit note cannot be applied so", fields=errors)
+                credit_note = load_invoice(db(), invoice_id, lock=True)
+                credit_notes.apply_credit_note(db(), hook(), credit_note, applications)
+            except ComptoirError as error:
+                db().rollback()
+                errors, status = error.fields or {"_": [error.message]}, error.status
+            else:
+                db().commit()
+                flash(f"Credit note {credit_note.number} applied.", "info")
+                return redirect(url_for("invoices.invoice_page", invoice_id=invoice_id))
+        credit_note = load_invoice(db(), invoice_id)
+        page = render_template(
+            "invoicing/credit_note_apply.html", invoice=credit_note, errors=errors,
+            form=request.form,
+            invoices=payments.open_invoices(db(), credit_note.party_id, credit_note.currency))
+        return page, status
+
     return bp
 
 
@@ -327,6 +352,19 @@ def api_blueprint():
                                          _pairs(data["applications"]))
         db().commit()
         return payment
+
+    @blp.route("/invoices/<id:invoice_id>/applications", methods=["POST"])
+    @blp.arguments(ApplicationsInputSchema)
+    @blp.response(201, InvoiceSchema)
+    @role_required(ROLE)
+    def apply_credit_note(data, invoice_id):
+        """Apply what is left of a posted credit note to posted invoices of its customer and
+        currency, as a payment would be."""
+        credit_note = credit_notes.apply_credit_note(
+            db(), hook(), load_invoice(db(), invoice_id, lock=True),
+            _pairs(data["applications"]))
+        db().commit()
+        return credit_note
 
     @blp.route("/parties/<id:party_id>/balance")
     @blp.response(200, CustomerBalanceSchema)

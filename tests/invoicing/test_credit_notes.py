@@ -57,7 +57,7 @@ def test_cancelling_an_unpaid_invoice_reverses_it_and_reopens_the_order(registry
             "4457": (Decimal("6.10"), Decimal(0), None),
         }
         assert customer_balance(session, bolt) == {"EUR": Decimal("0.00")}
-        assert (invoice.payment_status, credit_note.payment_status) == ("paid", "paid")
+        assert (invoice.payment_status, credit_note.payment_status) == ("credited", "paid")
         assert [(s.document, s.amount) for s in invoice_settlements(session, invoice)] == [
             ("CN-00001", Decimal("51.10"))]
         assert [(s.document, s.invoice_id) for s in invoice_settlements(session, credit_note)] \
@@ -173,7 +173,7 @@ def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accountin
                        data={"csrf_token": token, "reason": "Ordered twice"})
     assert done.status_code == 302
     with registry.session_factory() as session:
-        assert session.get(Invoice, third_id).payment_status == "paid"
+        assert session.get(Invoice, third_id).payment_status == "credited"
     cancelled = client.get(f"/invoicing/invoices/{third_id}").get_data(as_text=True)
     assert 'id="settlements"' in cancelled and "CN-00003" in cancelled
     assert "Cancel with credit note" not in cancelled  # settled: nothing left to cancel

@@ -1,0 +1,252 @@
+"""What a credit note owes the customer, applied to open invoices; a cancelled invoice is
+credited, not paid; crediting is offered while goods are left to credit."""
+
+import importlib.util
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy import inspect, select
+
+from core.errors import Conflict, ValidationError
+from core.testing import count_queries, csrf_token
+from plugins.invoicing.credit_notes import (
+    apply_credit_note,
+    cancel_invoice,
+    credit_returned_goods,
+)
+from plugins.invoicing.models import Account, Invoice, LedgerEntry, PostingProfile
+from plugins.invoicing.payments import customer_balance, invoice_settlements, register_payment
+from plugins.invoicing.posting import load_invoice, post_invoice
+from tests.invoicing.conftest import confirmed_order
+from tests.invoicing.test_credit_notes import entries_of, posted_invoice
+from tests.invoicing.test_posting import _draft_of
+
+
+def owed_credit_note(session, hook, party_id, item_id):
+    """A credit note of one returned unit (15.00 for HAM) of a paid invoice: owed in full."""
+    invoice = posted_invoice(session, hook, party_id, [(item_id, 2)])
+    register_payment(session, party_id, invoice.total, "EUR", date.today(), "",
+                     [(invoice.id, invoice.total)])
+    credit_note = credit_returned_goods(session, hook, invoice,
+                                        {invoice.lines[0].id: Decimal(1)}, "Returned")
+    session.commit()
+    return credit_note
+
+
+def test_a_credit_note_owed_to_the_customer_settles_other_invoices(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        credit_note = owed_credit_note(session, hook, bolt, catalogue["HAM"])
+        first = posted_invoice(session, hook, bolt, [(catalogue["NAIL"], 2)])  # 7.68
+        second = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])  # 21.10
+        assert credit_note.open_amount == Decimal("15.00")
+        assert customer_balance(session, bolt) == {"EUR": Decimal("13.78")}
+
+        credit_note = load_invoice(session, credit_note.id, lock=True)
+        apply_credit_note(session, hook, credit_note, [(first.id, Decimal("7.68")),
+                                                       (second.id, Decimal("5.00"))])
+        session.commit()
+
+        first, second = session.get(Invoice, first.id), session.get(Invoice, second.id)
+        assert (first.payment_status, first.open_amount) == ("credited", Decimal(0))
+        assert (second.payment_status, second.open_amount) == ("partially_paid",
+                                                               Decimal("16.10"))
+        assert (credit_note.payment_status, credit_note.open_amount) == ("partially_paid",
+                                                                         Decimal("2.32"))
+        assert [(s.document, s.amount) for s in invoice_settlements(session, credit_note)] == [
+            (first.number, Decimal("7.68")), (second.number, Decimal("5.00"))]
+        assert [s.document for s in invoice_settlements(session, second)] == [
+            credit_note.number]
+        # One summary account: posting the credit note already credited the balance.
+        assert customer_balance(session, bolt) == {"EUR": Decimal("13.78")}
+        assert entries_of(session, credit_note) == {
+            "411": (Decimal(0), Decimal("15.00"), bolt),
+            "706": (Decimal("12.50"), Decimal(0), None),
+            "4457": (Decimal("2.50"), Decimal(0), None)}
+
+
+def test_what_a_credit_note_cannot_be_applied_to(registry, catalogue):
+    hook, acme, bolt = registry.hook, catalogue["acme"], catalogue["bolt"]
+    with registry.session_factory() as session:
+        credit_note = owed_credit_note(session, hook, bolt, catalogue["HAM"])
+        open_invoice = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])
+        other_customer = posted_invoice(session, hook, acme, [(catalogue["BOOK"], 1)])
+        other_credit_note = owed_credit_note(session, hook, bolt, catalogue["HAM"])
+        draft = _draft_of(session, confirmed_order(session, hook, bolt,
+                                                   [(catalogue["NAIL"], 1)]))
+        session.commit()
+        ids = (credit_note.id, open_invoice.id, other_customer.id, other_credit_note.id,
+               draft.id)
+
+    def apply(applications, document=None):
+        with registry.session_factory() as session:
+            apply_credit_note(session, hook, load_invoice(session, document or ids[0],
+                                                          lock=True), applications)
+            session.commit()
+
+    with pytest.raises(ValidationError) as refused:
+        apply([(ids[1], Decimal("21.11")), (ids[2], Decimal(1)), (ids[3], Decimal(1)),
+               (999_999, Decimal(1))])
+    assert len(refused.value.fields["applications"]) == 4
+    with pytest.raises(ValidationError, match="credit note cannot be applied"):
+        apply([(ids[1], Decimal(20))])  # the invoice has 21.10 open, the credit note 15.00
+    with pytest.raises(ValidationError):
+        apply([])
+    with pytest.raises(Conflict, match="not posted"):
+        apply([(ids[4], Decimal(1))])
+    with pytest.raises(Conflict, match="not a posted credit note"):
+        apply([(ids[1], Decimal(1))], document=ids[2])
+    with registry.session_factory() as session:  # nothing of the refusals was written
+        assert session.get(Invoice, ids[0]).settled == 0
+        assert session.get(Invoice, ids[1]).settled == 0
+
+
+def test_applying_across_summary_accounts_moves_the_balance(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        credit_note = owed_credit_note(session, hook, bolt, catalogue["HAM"])
+        default = session.scalars(select(PostingProfile).where(PostingProfile.is_default)).one()
+        export = Account(code="4112", name="Customers abroad", kind="receivable")
+        session.add(export)
+        session.flush()
+        session.add(PostingProfile(code="EXPORT", name="Export", summary_account_id=export.id,
+                                   revenue_account_id=default.revenue_account_id,
+                                   tax_account_id=default.tax_account_id))
+        session.flush()
+        order = confirmed_order(session, hook, bolt, [(catalogue["BOOK"], 1)])
+        invoice = _draft_of(session, order)
+        invoice.posting_profile = session.scalars(
+            select(PostingProfile).where(PostingProfile.code == "EXPORT")).one()
+        post_invoice(session, hook, invoice)
+        session.commit()
+
+        apply_credit_note(session, hook, load_invoice(session, credit_note.id, lock=True),
+                          [(invoice.id, Decimal(10))], on=date(2031, 3, 1))
+        session.commit()
+        moved = session.execute(
+            select(Account.code, LedgerEntry.debit, LedgerEntry.credit, LedgerEntry.entry_date)
+            .join(LedgerEntry.account)
+            .where(LedgerEntry.invoice_id == credit_note.id,
+                   LedgerEntry.entry_date == date(2031, 3, 1))).all()
+        assert sorted(moved) == [("411", Decimal("10.00"), Decimal(0), date(2031, 3, 1)),
+                                 ("4112", Decimal(0), Decimal("10.00"), date(2031, 3, 1))]
+        assert customer_balance(session, bolt) == {"EUR": Decimal("6.10")}  # 21.10 - 15.00
+        assert session.get(Invoice, invoice.id).open_amount == Decimal("11.10")
+
+
+def test_a_cancelled_invoice_is_credited_not_paid(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 1)])
+        credit_note, _copy = cancel_invoice(session, hook,
+                                            load_invoice(session, invoice.id, lock=True),
+                                            "Wrong customer")
+        session.commit()
+        assert (invoice.payment_status, invoice.credited) == ("credited", Decimal("15.00"))
+        paid = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 1)])
+        register_payment(session, bolt, Decimal(5), "EUR", date.today(), "",
+                         [(paid.id, Decimal(5))])
+        credit_returned_goods(session, hook, paid, {paid.lines[0].id: Decimal(1)}, "Back")
+        assert (paid.payment_status, paid.credited) == ("paid", Decimal("10.00"))
+
+
+def test_applying_many_invoices_takes_as_many_statements_as_few(registry, catalogue):
+    hook, bolt, nail = registry.hook, catalogue["bolt"], catalogue["NAIL"]
+    counts = []
+    for size in (1, 4):
+        with registry.session_factory() as session:
+            credit_note = owed_credit_note(session, hook, bolt, catalogue["HAM"]).id
+            targets = [posted_invoice(session, hook, bolt, [(nail, 1)]).id for _ in range(size)]
+        with registry.session_factory() as session, count_queries(registry.engine) as done:
+            apply_credit_note(session, hook, load_invoice(session, credit_note, lock=True),
+                              [(target, Decimal("1.00")) for target in targets])
+            session.commit()
+        counts.append(len(done))
+    assert counts[0] == counts[1]
+
+
+def test_credit_note_application_api_and_pages(invoicing_app, registry, catalogue,
+                                                accounting_api, login):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        credit_note = owed_credit_note(session, hook, bolt, catalogue["HAM"])
+        first = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])
+        second = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])
+        returned = credit_note.credited_invoice_id
+        ids = credit_note.id, first.id, second.id
+
+    url = f"/api/v1/invoices/{ids[0]}/applications"
+    answer = accounting_api.post(url, json={"applications": [{"invoice_id": ids[1],
+                                                              "amount": "16"}]})
+    assert answer.status_code == 422 and "applications" in answer.json["errors"]["json"]
+    answer = accounting_api.post(url, json={"applications": [{"invoice_id": ids[1],
+                                                              "amount": "10"}]})
+    assert answer.status_code == 201, answer.json
+    assert (answer.json["settled"], answer.json["open_amount"]) == ("10.00", "5.00")
+    assert accounting_api.get(f"/api/v1/invoices/{ids[1]}").json["open_amount"] == "11.10"
+    assert accounting_api.post(f"/api/v1/invoices/{ids[1]}/applications", json={
+        "applications": [{"invoice_id": ids[2], "amount": "1"}]}).status_code == 409
+
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    page = client.get(f"/invoicing/invoices/{ids[0]}").get_data(as_text=True)
+    assert "Apply to invoices" in page
+    form = client.get(f"/invoicing/invoices/{ids[0]}/apply").get_data(as_text=True)
+    assert f'name="apply-{ids[2]}"' in form and f'name="apply-{ids[0]}"' not in form
+    token = csrf_token(client, f"/invoicing/invoices/{ids[0]}/apply")
+    refused = client.post(f"/invoicing/invoices/{ids[0]}/apply",
+                          data={"csrf_token": token, f"apply-{ids[2]}": "6"})
+    assert refused.status_code == 422 and "left to apply" in refused.get_data(as_text=True)
+    done = client.post(f"/invoicing/invoices/{ids[0]}/apply",
+                       data={"csrf_token": token, f"apply-{ids[2]}": "5"})
+    assert done.status_code == 302
+    page = client.get(f"/invoicing/invoices/{ids[0]}").get_data(as_text=True)
+    assert "Apply to invoices" not in page and 'id="settlements"' in page
+
+    # The invoice whose goods came back still has a unit to credit, then none.
+    assert "Credit returned goods" in client.get(
+        f"/invoicing/invoices/{returned}").get_data(as_text=True)
+    with registry.session_factory() as session:
+        invoice = load_invoice(session, returned, lock=True)
+        credit_returned_goods(session, hook, invoice, {invoice.lines[0].id: Decimal(1)},
+                              "The other one")
+        session.commit()
+    assert "Credit returned goods" not in client.get(
+        f"/invoicing/invoices/{returned}").get_data(as_text=True)
+    sales = invoicing_app.test_client()
+    login(sales, "sales")
+    assert sales.get(f"/invoicing/invoices/{ids[0]}/apply").status_code == 403
+
+
+def test_the_migration_fills_in_what_credit_notes_settled(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        cancelled = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])
+        cancel_invoice(session, hook, load_invoice(session, cancelled.id, lock=True), "Wrong")
+        paid = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])
+        register_payment(session, bolt, paid.total, "EUR", date.today(), "",
+                         [(paid.id, paid.total)])
+        session.commit()
+        ids = cancelled.id, paid.id
+    path = (Path(__file__).parents[2] / "plugins" / "invoicing" / "migrations"
+            / "invoicing_0002_credited_amount.py")
+    spec = importlib.util.spec_from_file_location("invoicing_0002", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with registry.engine.begin() as connection:
+        context = MigrationContext.configure(connection)
+        with Operations.context(context):
+            migration.downgrade()  # as a database of version 1.0.0 was
+            columns = {column["name"] for column in inspect(connection).get_columns(
+                "invoicing_invoice")}
+            assert "credited" not in columns
+            migration.upgrade()
+    with registry.session_factory() as session:
+        cancelled, paid = session.get(Invoice, ids[0]), session.get(Invoice, ids[1])
+        assert (cancelled.credited, cancelled.payment_status) == (Decimal("30.00"),
+                                                                  "credited")
+        assert (paid.credited, paid.payment_status) == (Decimal(0), "paid")
