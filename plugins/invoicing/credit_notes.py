@@ -1,10 +1,11 @@
-"""Credit notes: cancel an unpaid posted invoice, or credit the goods a customer returned.
+"""Credit notes: cancel an unpaid posted invoice, or credit the goods a customer returned;
+apply what a credit note owes the customer to other invoices, or refund it.
 
 A posted invoice is never edited: a credit note (kind ``credit_note``) reverses all or part of
 it, with a number of its own and reversing ledger entries.  Every function works inside the
-caller's transaction, which must hold the credited invoice's row lock
-(``posting.load_invoice(..., lock=True)``), and runs a fixed number of SQL statements whatever
-the number of lines.
+caller's transaction, which must hold the row lock of the invoice credited (or of the credit
+note applied or refunded): ``posting.load_invoice(..., lock=True)``; each runs a fixed number
+of SQL statements whatever the number of lines.
 """
 
 from datetime import date
@@ -15,9 +16,15 @@ from sqlalchemy import select
 from core.errors import Conflict, ValidationError
 from core.invoicekinds import Entry, invoice_kind
 from core.money import round_money
+from core.numbering import next_number
 from plugins.invoicing.invoices import insert_lines
-from plugins.invoicing.models import Invoice, InvoiceLine, Settlement
-from plugins.invoicing.payments import checked_applications, settle_invoices
+from plugins.invoicing.models import Invoice, InvoiceLine, Payment, Settlement
+from plugins.invoicing.payments import (
+    bank_account,
+    checked_amount,
+    checked_applications,
+    settle_invoices,
+)
 from plugins.invoicing.posting import compute_totals, post_invoice, write_entries
 
 CREDIT_NOTE = "credit_note"
@@ -121,10 +128,7 @@ def apply_credit_note(session, hook, credit_note, applications, on=None):
     credited the customer's balance: only an invoice posting to another summary account than
     the credit note's gets the amount moved there, with entries dated ``on`` (default: today).
     """
-    kind = invoice_kind(hook, credit_note.kind)
-    if credit_note.status != "posted" or kind.sign > 0 or not kind.posts:
-        raise Conflict(f"{credit_note.reference} is not a posted credit note: only a credit "
-                       "note is applied to invoices")
+    _require_credit_note(hook, credit_note, "applied to invoices")
     if not applications:
         raise ValidationError("nothing to apply", fields={"applications": [
             "Apply the credit note to an invoice."]})
@@ -147,6 +151,43 @@ def apply_credit_note(session, hook, credit_note, applications, on=None):
     return credit_note
 
 
+def refund_credit_note(session, hook, credit_note, amount, payment_date, reference="",
+                       account="512"):
+    """Pay ``amount`` of what the posted ``credit_note`` (locked by the caller:
+    ``posting.load_invoice(..., lock=True)``) owes the customer back from the bank account
+    ``account``; returns the refund, a payment of kind ``refund`` numbered from the ``refund``
+    sequence (RF-).
+
+    The amount is at most what is left of the credit note (422 under ``amount``), in whole
+    cents; 409 for a document that is not a posted credit note.  The ledger gets the
+    customer's balance debited on the credit note's summary account and the bank credited;
+    the refund settles the credit note.
+    """
+    _require_credit_note(hook, credit_note, "refunded")
+    amount = checked_amount(amount, credit_note.currency)
+    left = round_money(credit_note.open_amount, credit_note.currency)
+    if amount > left:
+        raise ValidationError("the amount is more than the credit note owes", fields={
+            "amount": [f"At most the {left} left of {credit_note.number}."]})
+    bank = bank_account(session, account)
+    party = credit_note.party
+    refund = Payment(kind="refund", number=next_number(session, "refund"), party_id=party.id,
+                     party=party, payment_date=payment_date, currency=credit_note.currency,
+                     amount=amount, applied=amount, reference=reference or "",
+                     account_id=bank.id)
+    session.add(refund)
+    session.flush()
+    session.add(Settlement(invoice_id=credit_note.id, payment_id=refund.id, amount=amount))
+    credit_note.settled += amount
+    summary = credit_note.posting_profile.summary_account.code
+    write_entries(session, [Entry(summary, amount, 0, party.name, party.id),
+                            Entry(bank.code, 0, amount, f"{party.name} {reference}".strip())],
+                  document=refund.number, currency=refund.currency, entry_date=payment_date,
+                  owner="refunds", payment_id=refund.id)
+    session.flush()
+    return refund
+
+
 def credited_quantities(session, invoice):
     """What posted credit notes credited of each of ``invoice``'s lines, as
     ``{line id: quantity}``."""
@@ -161,6 +202,13 @@ def _require_creditable(session, hook, invoice):
                        "is credited")
     if not kind.posts or kind.sign < 0:
         raise Conflict(f"{invoice.number} is a {kind.title.lower()}: only an invoice is credited")
+
+
+def _require_credit_note(hook, credit_note, action):
+    kind = invoice_kind(hook, credit_note.kind)
+    if credit_note.status != "posted" or kind.sign > 0 or not kind.posts:
+        raise Conflict(f"{credit_note.reference} is not a posted credit note: only a credit "
+                       f"note is {action}")
 
 
 def _credited_so_far(session, line_ids):

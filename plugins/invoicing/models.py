@@ -137,12 +137,14 @@ class InvoiceLine(Base):
 
 
 class Payment(Base):
-    """Money received from a customer, applied to one or several posted invoices."""
+    """Money received from a customer and applied to posted invoices (a ``receipt``), or paid
+    back to a customer against a credit note (a ``refund``)."""
 
     __tablename__ = "invoicing_payment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="receipt", server_default="receipt")
     party_id: Mapped[int] = mapped_column(ForeignKey("core_party.id"), index=True)
     payment_date: Mapped[date] = mapped_column(Date)
     currency: Mapped[str] = mapped_column(String(3))

@@ -77,6 +77,17 @@ class PaymentCreateSchema(Schema):
                                validate=validate.Length(max=10_000))
 
 
+class RefundCreateSchema(Schema):
+    """What refunding a credit note takes: the amount paid back, from which bank account."""
+
+    amount = decimal_field(above_minimum=True, required=True)
+    payment_date = fields.Date(load_default=date.today, metadata={"description":
+                                                                  "default: today"})
+    reference = fields.String(load_default="", validate=validate.Length(max=128))
+    account = fields.String(load_default="512", validate=validate.Length(min=1, max=32),
+                            metadata={"description": "the bank account's code"})
+
+
 class ApplicationSchema(Schema):
     """A part of a payment applied to an invoice."""
 
@@ -99,10 +110,12 @@ class PaymentEntrySchema(Schema):
 
 
 class PaymentSchema(Schema):
-    """A payment, what it was applied to, and (in full) the ledger entries it wrote."""
+    """A payment (a receipt, or a refund of a credit note), what it was applied to, and (in
+    full) the ledger entries it wrote."""
 
     id = fields.Integer()
     number = fields.String()
+    kind = fields.String(metadata={"enum": ["receipt", "refund"]})
     party_id = fields.Integer()
     party_name = fields.Function(lambda payment: payment.party.name)
     payment_date = fields.Date()

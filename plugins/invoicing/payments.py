@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select
 from sqlalchemy.orm import aliased
 
 from core.documents import party_for, store_values
@@ -51,17 +51,11 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     """
     party = party_for(session, party_id)
     check_currency(currency)
-    amount = Decimal(amount)
-    if amount <= 0 or round_money(amount, currency) != amount:
-        raise ValidationError("the amount is not valid", fields={"amount": [
-            f"Must be more than 0, in whole {currency} cents at most."]})
-    bank = session.scalars(select(Account).where(Account.code == account)).one_or_none()
-    if bank is None or bank.kind != "bank":
-        raise ValidationError(f"{account} is not a bank account",
-                              fields={"account": ["Not a bank account."]})
-    payment = Payment(party_id=party.id, party=party, payment_date=payment_date,
-                      currency=currency, amount=amount, applied=Decimal(0),
-                      reference=reference or "", account_id=bank.id)
+    amount = checked_amount(amount, currency)
+    bank = bank_account(session, account)
+    payment = Payment(kind="receipt", party_id=party.id, party=party,
+                      payment_date=payment_date, currency=currency, amount=amount,
+                      applied=Decimal(0), reference=reference or "", account_id=bank.id)
     invoices, profiles = checked_applications(session, payment, payment.unapplied,
                                               applications)
     payment.number = next_number(session, "payment")
@@ -76,6 +70,25 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     write_entries(session, entries, document=payment.number, currency=currency,
                   entry_date=payment_date, owner=OWNER, payment_id=payment.id)
     return payment
+
+
+def checked_amount(amount, currency):
+    """``amount`` as a Decimal, refused (422 under ``amount``) unless more than 0 and in whole
+    cents of ``currency``."""
+    amount = Decimal(amount)
+    if amount <= 0 or round_money(amount, currency) != amount:
+        raise ValidationError("the amount is not valid", fields={"amount": [
+            f"Must be more than 0, in whole {currency} cents at most."]})
+    return amount
+
+
+def bank_account(session, code):
+    """The ledger account ``code``, refused (422 under ``account``) unless a bank account."""
+    bank = session.scalars(select(Account).where(Account.code == code)).one_or_none()
+    if bank is None or bank.kind != "bank":
+        raise ValidationError(f"{code} is not a bank account",
+                              fields={"account": ["Not a bank account."]})
+    return bank
 
 
 def apply_payment(session, payment, applications, on=None):
@@ -164,7 +177,7 @@ class SettledBy:
 
 def invoice_settlements(session, invoice):
     """What settled ``invoice`` (payments and credit notes), or for a credit note the invoices
-    it settled, in the order it happened."""
+    it settled and its refunds, in the order it happened."""
     other = aliased(Invoice)
     if invoice.credited_invoice_id is None:
         query = (select(func.coalesce(Payment.number, other.number), Settlement.payment_id,
@@ -173,10 +186,12 @@ def invoice_settlements(session, invoice):
                  .outerjoin(other, Settlement.credit_note_id == other.id)
                  .where(Settlement.invoice_id == invoice.id))
     else:
-        query = (select(other.number, Settlement.payment_id, Settlement.invoice_id,
-                        Settlement.amount)
-                 .join(other, Settlement.invoice_id == other.id)
-                 .where(Settlement.credit_note_id == invoice.id))
+        applied = Settlement.credit_note_id == invoice.id
+        query = (select(func.coalesce(other.number, Payment.number), Settlement.payment_id,
+                        case((applied, Settlement.invoice_id)), Settlement.amount)
+                 .outerjoin(other, and_(applied, Settlement.invoice_id == other.id))
+                 .outerjoin(Payment, Settlement.payment_id == Payment.id)
+                 .where(or_(applied, Settlement.invoice_id == invoice.id)))
     return [SettledBy(document, payment_id, invoice_id, amount, invoice.currency)
             for document, payment_id, invoice_id, amount
             in session.execute(query.order_by(Settlement.id)).all()]

@@ -30,6 +30,7 @@ from plugins.invoicing.payment_schemas import (
     PaymentCreateSchema,
     PaymentPageSchema,
     PaymentSchema,
+    RefundCreateSchema,
 )
 from plugins.invoicing.posting import load_invoice
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
@@ -84,8 +85,7 @@ def blueprint():
         page = render_template(
             "invoicing/payment_new.html", party=party, currency=currency, form=form,
             errors=errors, parties=_customers(), today=date.today(),
-            banks=db().scalars(select(Account).where(Account.kind == "bank")
-                               .order_by(Account.code)).all(),
+            banks=_banks(),
             invoices=payments.open_invoices(db(), party.id, currency) if party else [])
         return page, 422 if errors else 200
 
@@ -181,6 +181,32 @@ def blueprint():
                                errors=errors, form=request.form)
         return page, status
 
+    @bp.route("/invoices/<id:invoice_id>/refund", methods=["GET", "POST"])
+    def credit_note_refund(invoice_id):
+        """Pay what a credit note owes the customer back."""
+        errors, status = {}, 200
+        if request.method == "POST":
+            data, errors = read_form(RefundCreateSchema())
+            if errors:
+                status = 422
+            else:
+                try:
+                    credit_note = load_invoice(db(), invoice_id, lock=True)
+                    refund = credit_notes.refund_credit_note(
+                        db(), hook(), credit_note, data["amount"], data["payment_date"],
+                        data["reference"], data["account"])
+                except ComptoirError as error:
+                    db().rollback()
+                    errors, status = error.fields or {"_": [error.message]}, error.status
+                else:
+                    db().commit()
+                    flash(f"Refund {refund.number} registered.", "info")
+                    return redirect(url_for("payments.payment_page", payment_id=refund.id))
+        page = render_template(
+            "invoicing/credit_note_refund.html", invoice=load_invoice(db(), invoice_id),
+            errors=errors, form=request.form, today=date.today(), banks=_banks())
+        return page, status
+
     @bp.route("/invoices/<id:invoice_id>/apply", methods=["GET", "POST"])
     def credit_note_apply(invoice_id):
         """Apply what is left of a credit note to the customer's open invoices."""
@@ -227,6 +253,11 @@ def _date_asked(value):
 def _customers():
     return db().scalars(select(Party).where(Party.merged_into_id.is_(None))
                         .order_by(Party.name).limit(CHOICES_SHOWN)).all()
+
+
+def _banks():
+    return db().scalars(select(Account).where(Account.kind == "bank")
+                        .order_by(Account.code)).all()
 
 
 def _applications_from_form():
@@ -365,6 +396,19 @@ def api_blueprint():
             _pairs(data["applications"]))
         db().commit()
         return credit_note
+
+    @blp.route("/invoices/<id:invoice_id>/refunds", methods=["POST"])
+    @blp.arguments(RefundCreateSchema)
+    @blp.response(201, PaymentSchema)
+    @role_required(ROLE)
+    def refund_credit_note(data, invoice_id):
+        """Pay back what a posted credit note owes the customer, from a bank account: a
+        refund (RF-) that settles the credit note."""
+        refund = credit_notes.refund_credit_note(
+            db(), hook(), load_invoice(db(), invoice_id, lock=True), data["amount"],
+            data["payment_date"], data["reference"], data["account"])
+        db().commit()
+        return refund
 
     @blp.route("/parties/<id:party_id>/balance")
     @blp.response(200, CustomerBalanceSchema)

@@ -1,5 +1,5 @@
-"""What a credit note owes the customer, applied to open invoices; a cancelled invoice is
-credited, not paid; crediting is offered while goods are left to credit."""
+"""What a credit note owes the customer, applied to open invoices or refunded; a cancelled
+invoice is credited, not paid; crediting is offered while goods are left to credit."""
 
 import importlib.util
 from datetime import date
@@ -17,9 +17,16 @@ from plugins.invoicing.credit_notes import (
     apply_credit_note,
     cancel_invoice,
     credit_returned_goods,
+    refund_credit_note,
 )
-from plugins.invoicing.models import Account, Invoice, LedgerEntry, PostingProfile
-from plugins.invoicing.payments import customer_balance, invoice_settlements, register_payment
+from plugins.invoicing.models import Account, Invoice, LedgerEntry, Payment, PostingProfile
+from plugins.invoicing.payments import (
+    customer_balance,
+    invoice_settlements,
+    payment_applications,
+    payment_entries,
+    register_payment,
+)
 from plugins.invoicing.posting import load_invoice, post_invoice
 from tests.invoicing.conftest import confirmed_order
 from tests.invoicing.test_credit_notes import entries_of, posted_invoice
@@ -222,31 +229,125 @@ def test_credit_note_application_api_and_pages(invoicing_app, registry, catalogu
     assert sales.get(f"/invoicing/invoices/{ids[0]}/apply").status_code == 403
 
 
-def test_the_migration_fills_in_what_credit_notes_settled(registry, catalogue):
+def migration(name):
+    """The invoicing migration module ``name`` (its file name without ``.py``)."""
+    path = Path(__file__).parents[2] / "plugins" / "invoicing" / "migrations" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_migrations_fill_in_what_credit_notes_settled_and_payment_kinds(registry,
+                                                                            catalogue):
     hook, bolt = registry.hook, catalogue["bolt"]
     with registry.session_factory() as session:
         cancelled = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])
         cancel_invoice(session, hook, load_invoice(session, cancelled.id, lock=True), "Wrong")
         paid = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])
-        register_payment(session, bolt, paid.total, "EUR", date.today(), "",
-                         [(paid.id, paid.total)])
+        payment = register_payment(session, bolt, paid.total, "EUR", date.today(), "",
+                                   [(paid.id, paid.total)])
         session.commit()
-        ids = cancelled.id, paid.id
-    path = (Path(__file__).parents[2] / "plugins" / "invoicing" / "migrations"
-            / "invoicing_0002_credited_amount.py")
-    spec = importlib.util.spec_from_file_location("invoicing_0002", path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+        ids = cancelled.id, paid.id, payment.id
+    credited = migration("invoicing_0002_credited_amount")
+    refunds = migration("invoicing_0003_refunds")
     with registry.engine.begin() as connection:
-        context = MigrationContext.configure(connection)
-        with Operations.context(context):
-            migration.downgrade()  # as a database of version 1.0.0 was
-            columns = {column["name"] for column in inspect(connection).get_columns(
-                "invoicing_invoice")}
-            assert "credited" not in columns
-            migration.upgrade()
+        with Operations.context(MigrationContext.configure(connection)):
+            refunds.downgrade()  # as a database of version 1.0.0 was
+            credited.downgrade()
+            columns = inspect(connection).get_columns
+            assert "credited" not in {column["name"] for column in columns("invoicing_invoice")}
+            assert "kind" not in {column["name"] for column in columns("invoicing_payment")}
+            credited.upgrade()
+            refunds.upgrade()
     with registry.session_factory() as session:
         cancelled, paid = session.get(Invoice, ids[0]), session.get(Invoice, ids[1])
         assert (cancelled.credited, cancelled.payment_status) == (Decimal("30.00"),
                                                                   "credited")
         assert (paid.credited, paid.payment_status) == (Decimal(0), "paid")
+        assert session.get(Payment, ids[2]).kind == "receipt"
+        credit_note = owed_credit_note(session, hook, bolt, catalogue["HAM"])
+        refund = refund_credit_note(session, hook, credit_note, Decimal(1), date.today())
+        assert refund.number == "RF-00001"
+
+
+def test_refunding_a_credit_note_pays_the_customer_back(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        credit_note = owed_credit_note(session, hook, bolt, catalogue["HAM"])  # 15.00
+        assert customer_balance(session, bolt) == {"EUR": Decimal("-15.00")}
+        refund = refund_credit_note(session, hook, load_invoice(session, credit_note.id,
+                                                                lock=True),
+                                    Decimal("10.00"), date(2031, 2, 1), "Wire back")
+        session.commit()
+
+        assert (refund.number, refund.kind, refund.unapplied) == ("RF-00001", "refund", 0)
+        assert (credit_note.payment_status, credit_note.open_amount) == ("partially_paid",
+                                                                         Decimal("5.00"))
+        assert customer_balance(session, bolt) == {"EUR": Decimal("-5.00")}
+        assert sorted((entry.account.code, entry.debit, entry.credit, entry.party_id)
+                      for entry in payment_entries(session, refund)) == [
+            ("411", Decimal("10.00"), Decimal(0), bolt),
+            ("512", Decimal(0), Decimal("10.00"), None)]
+        assert [(s.document, s.payment_id) for s in invoice_settlements(session, credit_note)] \
+            == [("RF-00001", refund.id)]
+        assert [a.invoice_number for a in payment_applications(session, refund)] == [
+            credit_note.number]
+
+        with pytest.raises(ValidationError) as refused:
+            refund_credit_note(session, hook, credit_note, Decimal("5.01"), date.today())
+        assert "amount" in refused.value.fields
+        with pytest.raises(ValidationError) as refused:
+            refund_credit_note(session, hook, credit_note, Decimal(1), date.today(),
+                               account="411")
+        assert "account" in refused.value.fields
+        invoice = session.get(Invoice, credit_note.credited_invoice_id)
+        with pytest.raises(Conflict, match="not a posted credit note"):
+            refund_credit_note(session, hook, invoice, Decimal(1), date.today())
+        session.rollback()
+        last = refund_credit_note(session, hook, load_invoice(session, credit_note.id,
+                                                              lock=True),
+                                  Decimal("5.00"), date.today())
+        assert last.number == "RF-00002" and credit_note.payment_status == "paid"
+        assert customer_balance(session, bolt) == {"EUR": Decimal("0.00")}
+
+
+def test_refund_api_and_pages(invoicing_app, registry, catalogue, accounting_api, login):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        credit_note_id = owed_credit_note(session, hook, bolt, catalogue["HAM"]).id
+
+    url = f"/api/v1/invoices/{credit_note_id}/refunds"
+    assert accounting_api.post(url, json={"amount": "15.01"}).status_code == 422
+    assert accounting_api.post(url, json={}).status_code == 422
+    answer = accounting_api.post(url, json={"amount": "6", "reference": "Cheque 12",
+                                            "payment_date": "2031-01-05"})
+    assert answer.status_code == 201, answer.json
+    assert (answer.json["number"], answer.json["kind"], answer.json["amount"]) == (
+        "RF-00001", "refund", "6.00")
+    assert {(e["account"], e["debit"], e["credit"]) for e in answer.json["entries"]} == {
+        ("411", "6.00", "0.00"), ("512", "0.00", "6.00")}
+    assert accounting_api.get(f"/api/v1/invoices/{credit_note_id}").json["open_amount"] \
+        == "9.00"
+
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    assert "Refund</a>" in client.get(f"/invoicing/invoices/{credit_note_id}").get_data(
+        as_text=True)
+    form = client.get(f"/invoicing/invoices/{credit_note_id}/refund")
+    assert form.status_code == 200 and 'value="9"' in form.get_data(as_text=True)
+    token = csrf_token(client, f"/invoicing/invoices/{credit_note_id}/refund")
+    refused = client.post(f"/invoicing/invoices/{credit_note_id}/refund",
+                          data={"csrf_token": token, "amount": "9.01", "account": "512",
+                                "payment_date": "2031-01-06"})
+    assert refused.status_code == 422 and "At most the 9.00" in refused.get_data(as_text=True)
+    done = client.post(f"/invoicing/invoices/{credit_note_id}/refund",
+                       data={"csrf_token": token, "amount": "9", "account": "512",
+                             "payment_date": "2031-01-06"})
+    assert done.status_code == 302
+    shown = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Refund RF-00002" in shown
+    listed = client.get("/invoicing/payments/").get_data(as_text=True)
+    assert "RF-00002" in listed and "refund" in listed
+    page = client.get(f"/invoicing/invoices/{credit_note_id}").get_data(as_text=True)
+    assert "Refund</a>" not in page and "RF-00001" in page and "RF-00002" in page
