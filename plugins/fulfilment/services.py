@@ -21,8 +21,6 @@ from core.ordertypes import order_type, order_types
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine, StockMove
 
-# Order types whose deliveries bring goods back instead of sending them out.
-INCOMING_TYPES = frozenset({"returned"})
 # The statuses of an order that may still have something to deliver.
 OPEN_STATUSES = ("confirmed", "delivered")
 
@@ -55,7 +53,7 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
                             .order_by(PackingSlipLine.id)).all()
     set_committed_value(slip, "lines", lines)
     if kind.affects_stock:
-        sign = 1 if kind.code in INCOMING_TYPES else -1
+        sign = 1 if kind.incoming else -1
         slip_line_of = {line.order_line_id: line.id for line in lines}
         _move_stock(session, slip, [(slip_line_of[line.id], line.item, sign * quantity)
                                     for line, quantity in wanted])
@@ -147,11 +145,13 @@ def search_packing_slips(session, text="", order_id=None, party_id=None, page=1,
     return found, total
 
 
-def backorders(session, item_id=None, party_id=None):
+def backorders(session, hook, item_id=None, party_id=None):
     """The lines of open orders with something left to deliver, of one item or customer if
-    given, oldest order first.  Returns are left out: they bring goods back."""
+    given, oldest order first.  Orders of incoming types (returns) are left out: they bring
+    goods back."""
+    incoming = [code for code, kind in order_types(hook).items() if kind.incoming]
     query = (select(OrderLine).join(OrderLine.order)
-             .where(Order.status.in_(OPEN_STATUSES), Order.type.not_in(INCOMING_TYPES))
+             .where(Order.status.in_(OPEN_STATUSES), Order.type.not_in(incoming))
              .options(selectinload(OrderLine.item), selectinload(OrderLine.order))
              .order_by(Order.id, OrderLine.position))
     if item_id is not None:
@@ -166,9 +166,9 @@ def stock(session, hook):
     """Every item's stock on hand, what open orders of types that affect stock still have to
     take from it, and what is short: ``[(item, on hand, backordered, short)]`` by number."""
     stocked = [code for code, kind in order_types(hook).items()
-               if kind.affects_stock and code not in INCOMING_TYPES]
+               if kind.affects_stock and not kind.incoming]
     waiting = defaultdict(int)
-    for line in backorders(session):
+    for line in backorders(session, hook):
         if line.order.type in stocked:
             waiting[line.item_id] += line.deliver_remainder
     result = []

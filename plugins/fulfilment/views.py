@@ -123,7 +123,7 @@ def blueprint():
     def backorder_list():
         by = "customer" if request.args.get("by") == "customer" else "item"
         groups = {}
-        for line in services.backorders(db()):
+        for line in services.backorders(db(), hook()):
             key = line.order.party if by == "customer" else line.item
             groups.setdefault(key, []).append(line)
         name = (lambda party: party.name) if by == "customer" else (lambda item: item.number)

@@ -11,7 +11,7 @@ STANDARD_TYPES = [
     OrderType("sales", "Sales order", "The customer placed or confirmed the order."),
     OrderType("returned", "Returned order",
               "The customer returns items; an RMA number is assigned automatically.",
-              sequence="rma"),
+              sequence="rma", incoming=True),
     OrderType("item_requirements", "Item requirements",
               "Created when items are sold through a project; its type is fixed once delivered.",
               fixed_from=("delivered", "invoiced")),

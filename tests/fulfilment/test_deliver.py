@@ -112,6 +112,24 @@ def test_an_order_type_that_does_not_affect_stock_moves_nothing(make_app):
         assert session.get(Item, catalogue["HAM"]).stock_on_hand == 0
 
 
+def test_a_partner_type_bringing_goods_in_is_no_backorder(make_app):
+    registry = make_app(["sales", "fulfilment", "repair_returns"]).extensions["comptoir"]
+    registry.refresh()
+    catalogue = add_catalogue(registry)
+    back = confirmed_order(registry, catalogue["bolt"], [(catalogue["HAM"], 3)],
+                           order_type="repair_return")
+    out = confirmed_order(registry, catalogue["acme"], [(catalogue["HAM"], 5)])
+    with registry.session_factory() as session:
+        assert [line.order_id for line in services.backorders(session, registry.hook)] == [out]
+        [(item, on_hand, backordered, short)] = [
+            row for row in services.stock(session, registry.hook) if row[0].number == "HAM"]
+        assert (on_hand, backordered, short) == (0, 5, 5)
+    _deliver(registry, back)
+    with registry.session_factory() as session:
+        assert _moves(session) == [("HAM", Decimal(3))]
+        assert session.get(Item, catalogue["HAM"]).stock_on_hand == 3
+
+
 def test_refusals_write_nothing(registry, catalogue):
     order_id = confirmed_order(registry, catalogue["bolt"],
                                [(catalogue["HAM"], 2), (catalogue["NAIL"], 1)])
