@@ -25,7 +25,7 @@ from pathlib import Path
 import jinja2
 
 from core import outbox
-from web.filters import money, plain_number, unit_price
+from core.formatting import money, plain_number, unit_price
 
 KERNEL_TEMPLATES = Path(__file__).parent / "document_templates"
 
