@@ -20,6 +20,7 @@ from core.documents import (
     party_for,
     pricing_lines,
     store_prices,
+    store_values,
 )
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Order, OrderLine, Party
@@ -263,6 +264,27 @@ def settle_status(hook, order):
     else:
         order.status = "confirmed"
     return order
+
+
+def reopen_period(session, hook, order):
+    """Reopen the period a recurring order (Subscription) closed when its last invoice of the
+    period posted: every line delivered and invoiced in full again, the order Invoiced, so that
+    a credit note can take an invoice of that period back.  Returns whether it did.
+
+    Nothing changes for an order of another type.  Refused (409) once the next period has
+    started: something of it was delivered or invoiced.
+    """
+    kind = order_types(hook).get(order.type)
+    if kind is None or not kind.recurring or order.status != "confirmed":
+        return False
+    if any(line.delivered_quantity or line.invoiced_quantity for line in order.lines):
+        raise Conflict(f"order {order.number} has started its next period: an invoice of an "
+                       "earlier period can no longer be taken back from it")
+    store_values(session, order.lines, [
+        {"delivered_quantity": line.quantity, "invoiced_quantity": line.quantity}
+        for line in order.lines])
+    order.status = "invoiced"
+    return True
 
 
 def _require_draft(order, action):

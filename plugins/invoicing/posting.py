@@ -17,7 +17,7 @@ from core.invoicekinds import Entry, invoice_kind
 from core.models import Order, OrderLine
 from core.money import round_money
 from core.numbering import MissingSequence, next_number
-from core.orders import settle_status
+from core.orders import reopen_period, settle_status
 from plugins.fulfilment.models import PackingSlipLine
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry
 
@@ -97,6 +97,8 @@ def post_invoice(session, hook, invoice, posted_on=None):
         raise Conflict(f"a {kind.title.lower()} is never posted")
     if not invoice.lines:
         raise Conflict("the invoice has no lines")
+    if kind.sign < 0:
+        _reopen_closed_periods(session, hook, invoice, orders)
     _invoice_order_lines(session, invoice, kind.sign)
     compute_totals(invoice)
     invoice.number = _number(session, kind)
@@ -132,6 +134,21 @@ def _lock_orders(session, invoice):
                            .options(selectinload(Order.lines))
                            .with_for_update(of=Order).execution_options(populate_existing=True)
                            ).unique().all()
+
+
+def _reopen_closed_periods(session, hook, invoice, orders):
+    """Before a credit note takes back more of an order line than it now shows invoiced: the
+    line's order may be a Subscription whose period the credited invoice closed; reopen it
+    (``core.orders.reopen_period``).  Any other such credit is refused afterwards."""
+    credited = defaultdict(lambda: 0)
+    for line in invoice.lines:
+        if line.order_line is not None:
+            credited[line.order_line] += line.quantity
+    short = {line.order_id for line, quantity in credited.items()
+             if quantity > line.invoiced_quantity}
+    for order in orders:
+        if order.id in short:
+            reopen_period(session, hook, order)
 
 
 def _invoice_order_lines(session, invoice, sign):

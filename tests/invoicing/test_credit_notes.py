@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from core import orders
 from core.errors import Conflict, ValidationError
 from core.models import Order
 from core.testing import count_queries, csrf_token
@@ -13,7 +14,7 @@ from plugins.invoicing.credit_notes import cancel_invoice, credit_returned_goods
 from plugins.invoicing.models import Account, Invoice, LedgerEntry
 from plugins.invoicing.payments import customer_balance, invoice_settlements, register_payment
 from plugins.invoicing.posting import load_invoice, post_invoice
-from tests.invoicing.conftest import confirmed_order
+from tests.invoicing.conftest import confirmed_order, packing_slip
 from tests.invoicing.test_posting import _draft_of
 
 
@@ -197,3 +198,55 @@ def test_crediting_takes_as_many_statements_for_many_lines_as_for_few(registry, 
             session.commit()
         counts.append(len(done))
     assert counts[0] == counts[1]
+
+
+def test_a_subscription_invoiced_for_its_period_starts_the_next(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, bolt, [(catalogue["HAM"], 2)],
+                                order_type="subscription")
+        for _period in range(2):
+            packing_slip(session, hook, order)
+            assert order.status == "delivered"
+            post_invoice(session, hook, _draft_of(session, order))
+            assert order.status == "confirmed"  # back for its next period
+            assert [(line.delivered_quantity, line.invoiced_quantity)
+                    for line in order.lines] == [(0, 0)]
+        session.commit()
+        assert customer_balance(session, bolt) == {"EUR": Decimal("60.00")}
+
+
+def test_cancelling_a_subscriptions_last_invoice_reopens_its_period(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, bolt, [(catalogue["HAM"], 2),
+                                                      (catalogue["NAIL"], 1)],
+                                order_type="subscription")
+        packing_slip(session, hook, order)
+        invoice = post_invoice(session, hook, _draft_of(session, order))
+        session.commit()
+        order_id, invoice_id = order.id, invoice.id
+
+    with registry.session_factory() as session:
+        credit_note, copy = cancel_invoice(session, hook,
+                                           load_invoice(session, invoice_id, lock=True),
+                                           "Wrong month", copy=True)
+        session.commit()
+        order = session.get(Order, order_id)
+        assert order.status == "delivered"  # its period delivered, waiting for an invoice
+        assert [(line.delivered_quantity, line.invoiced_quantity) for line in order.lines] \
+            == [(2, 0), (1, 0)]
+        assert customer_balance(session, bolt) == {"EUR": Decimal("0.00")}
+        post_invoice(session, hook, load_invoice(session, copy.id, lock=True))
+        session.commit()
+        assert order.status == "confirmed"  # the corrected invoice closed the period again
+        assert customer_balance(session, bolt) == {"EUR": Decimal("33.84")}
+        copy_id = copy.id
+
+    with registry.session_factory() as session:  # the next period has started: refused
+        packing_slip(session, hook, orders.load_order(session, order_id, lock=True), {1: 1})
+        session.commit()
+        with pytest.raises(Conflict, match="next period"):
+            cancel_invoice(session, hook, load_invoice(session, copy_id, lock=True), "Late")
+        session.rollback()
+        assert session.get(Invoice, copy_id).payment_status == "open"
