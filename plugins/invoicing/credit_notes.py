@@ -159,7 +159,8 @@ def refund_credit_note(session, hook, credit_note, amount, payment_date, referen
     sequence (RF-).
 
     The amount is at most what is left of the credit note (422 under ``amount``), in whole
-    cents; 409 for a document that is not a posted credit note.  The ledger gets the
+    cents, and the refund is not dated before the credit note (422 under ``payment_date``);
+    409 for a document that is not a posted credit note.  The ledger gets the
     customer's balance debited on the credit note's summary account and the bank credited;
     the refund settles the credit note.
     """
@@ -169,6 +170,10 @@ def refund_credit_note(session, hook, credit_note, amount, payment_date, referen
     if amount > left:
         raise ValidationError("the amount is more than the credit note owes", fields={
             "amount": [f"At most the {left} left of {credit_note.number}."]})
+    if payment_date < credit_note.invoice_date:
+        raise ValidationError("a refund cannot come before its credit note", fields={
+            "payment_date": [f"Not before {credit_note.invoice_date}, the date of "
+                             f"{credit_note.number}."]})
     bank = bank_account(session, account)
     party = credit_note.party
     refund = Payment(kind="refund", number=next_number(session, "refund"), party_id=party.id,

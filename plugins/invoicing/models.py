@@ -66,8 +66,8 @@ class Invoice(Base):
     untaxed: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     tax: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     total: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
-    # What payments and credit notes have settled of the total so far, and of that what
-    # credit notes settled.
+    # What payments and credit notes have settled of the total so far, and of that what its
+    # own credit notes (those crediting it) settled.
     settled: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     credited: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0), server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
@@ -91,8 +91,8 @@ class Invoice(Base):
 
     @property
     def payment_status(self):
-        """``open``, ``partially_paid``, ``paid``, or ``credited`` when credit notes settled
-        all of it (a cancelled invoice), once posted; ``None`` for a draft."""
+        """``open``, ``partially_paid``, ``paid``, or ``credited`` when its own credit notes
+        settled all of it (a cancelled invoice), once posted; ``None`` for a draft."""
         if self.status != "posted":
             return None
         if self.settled == 0 and self.total != 0:

@@ -341,12 +341,12 @@ def checked_applications(session, source, left, applications, noun="payment"):
             problems.append(f"{invoice.number}: {amount} must be more than 0, in whole cents.")
         elif amount > invoice.open_amount:
             problems.append(f"{invoice.number}: {amount} is more than the "
-                            f"{invoice.open_amount} open.")
+                            f"{round_money(invoice.open_amount, source.currency)} open.")
         seen.add(invoice_id)
     applied = sum((amount for _id, amount in applications), Decimal(0))
     if not problems and applied > left:
         problems.append(f"The applications add up to {applied}, more than the "
-                        f"{left} of the {noun} left to apply.")
+                        f"{round_money(left, source.currency)} of the {noun} left to apply.")
     if problems:
         raise ValidationError(f"the {noun} cannot be applied so",
                               fields={"applications": problems})
@@ -375,10 +375,8 @@ def settle_invoices(session, invoices, applications, profiles, *, payment_id=Non
          "amount": amount}
         for invoice_id, amount in applications])
     amounts = [amount for _id, amount in applications]
-    by_credit = Decimal(1 if credit_note_id is not None else 0)
-    store_values(session, settled, [
-        {"settled": invoice.settled + amount, "credited": invoice.credited + by_credit * amount}
-        for invoice, amount in zip(settled, amounts, strict=True)])
+    store_values(session, settled, [{"settled": invoice.settled + amount}
+                                    for invoice, amount in zip(settled, amounts, strict=True)])
     for invoice, amount in zip(settled, amounts, strict=True):
         per_account[profiles[invoice.posting_profile_id].summary_account.code] += amount
     return per_account

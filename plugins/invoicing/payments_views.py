@@ -11,6 +11,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
 from core.errors import ComptoirError, ValidationError
+from core.invoicekinds import invoice_kinds
 from core.models import Party
 from core.parties import get_party
 from core.schemas import ListArgsSchema, page_of
@@ -202,8 +203,10 @@ def blueprint():
                     db().commit()
                     flash(f"Refund {refund.number} registered.", "info")
                     return redirect(url_for("payments.payment_page", payment_id=refund.id))
+        credit_note = load_invoice(db(), invoice_id)
+        usable, errors, status = _credit_note_usable(credit_note, errors, status)
         page = render_template(
-            "invoicing/credit_note_refund.html", invoice=load_invoice(db(), invoice_id),
+            "invoicing/credit_note_refund.html", invoice=credit_note, usable=usable,
             errors=errors, form=request.form, today=date.today(), banks=_banks())
         return page, status
 
@@ -226,9 +229,10 @@ def blueprint():
                 flash(f"Credit note {credit_note.number} applied.", "info")
                 return redirect(url_for("invoices.invoice_page", invoice_id=invoice_id))
         credit_note = load_invoice(db(), invoice_id)
+        usable, errors, status = _credit_note_usable(credit_note, errors, status)
         page = render_template(
-            "invoicing/credit_note_apply.html", invoice=credit_note, errors=errors,
-            form=request.form,
+            "invoicing/credit_note_apply.html", invoice=credit_note, usable=usable,
+            errors=errors, form=request.form,
             invoices=payments.open_invoices(db(), credit_note.party_id, credit_note.currency))
         return page, status
 
@@ -253,6 +257,15 @@ def _date_asked(value):
 def _customers():
     return db().scalars(select(Party).where(Party.merged_into_id.is_(None))
                         .order_by(Party.name).limit(CHOICES_SHOWN)).all()
+
+
+def _credit_note_usable(document, errors, status):
+    """Whether ``document`` is a posted credit note with something left to apply or refund:
+    ``(usable, errors, status)``, a 409 naming what it is when it is no credit note at all."""
+    kind = invoice_kinds(hook()).get(document.kind)
+    if kind is None or not kind.posts or kind.sign > 0 or document.status != "posted":
+        return False, {"_": [f"{document.reference} is not a posted credit note."]}, 409
+    return document.open_amount > 0, errors, status
 
 
 def _banks():

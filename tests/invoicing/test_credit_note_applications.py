@@ -59,7 +59,8 @@ def test_a_credit_note_owed_to_the_customer_settles_other_invoices(registry, cat
         session.commit()
 
         first, second = session.get(Invoice, first.id), session.get(Invoice, second.id)
-        assert (first.payment_status, first.open_amount) == ("credited", Decimal(0))
+        # Paid with the credit of another invoice: paid, not credited (cancelled).
+        assert (first.payment_status, first.open_amount) == ("paid", Decimal(0))
         assert (second.payment_status, second.open_amount) == ("partially_paid",
                                                                Decimal("16.10"))
         assert (credit_note.payment_status, credit_note.open_amount) == ("partially_paid",
@@ -99,8 +100,10 @@ def test_what_a_credit_note_cannot_be_applied_to(registry, catalogue):
         apply([(ids[1], Decimal("21.11")), (ids[2], Decimal(1)), (ids[3], Decimal(1)),
                (999_999, Decimal(1))])
     assert len(refused.value.fields["applications"]) == 4
-    with pytest.raises(ValidationError, match="credit note cannot be applied"):
+    with pytest.raises(ValidationError) as refused:
         apply([(ids[1], Decimal(20))])  # the invoice has 21.10 open, the credit note 15.00
+    assert refused.value.fields["applications"] == [
+        "The applications add up to 20, more than the 15.00 of the credit note left to apply."]
     with pytest.raises(ValidationError):
         apply([])
     with pytest.raises(Conflict, match="not posted"):
@@ -224,6 +227,11 @@ def test_credit_note_application_api_and_pages(invoicing_app, registry, catalogu
         session.commit()
     assert "Credit returned goods" not in client.get(
         f"/invoicing/invoices/{returned}").get_data(as_text=True)
+    for action in ("apply", "refund"):  # an invoice is no credit note
+        page = client.get(f"/invoicing/invoices/{ids[1]}/{action}")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 409 and "not a posted credit note" in text
+        assert 'class="primary"' not in text  # no form to submit
     sales = invoicing_app.test_client()
     login(sales, "sales")
     assert sales.get(f"/invoicing/invoices/{ids[0]}/apply").status_code == 403
@@ -247,8 +255,12 @@ def test_the_migrations_fill_in_what_credit_notes_settled_and_payment_kinds(regi
         paid = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])
         payment = register_payment(session, bolt, paid.total, "EUR", date.today(), "",
                                    [(paid.id, paid.total)])
+        other = posted_invoice(session, hook, bolt, [(catalogue["NAIL"], 1)])  # 3.84
+        apply_credit_note(session, hook, owed_credit_note(session, hook, bolt,
+                                                          catalogue["HAM"]),
+                          [(other.id, Decimal("3.84"))])
         session.commit()
-        ids = cancelled.id, paid.id, payment.id
+        ids = cancelled.id, paid.id, payment.id, other.id
     credited = migration("invoicing_0002_credited_amount")
     refunds = migration("invoicing_0003_refunds")
     with registry.engine.begin() as connection:
@@ -265,6 +277,8 @@ def test_the_migrations_fill_in_what_credit_notes_settled_and_payment_kinds(regi
         assert (cancelled.credited, cancelled.payment_status) == (Decimal("30.00"),
                                                                   "credited")
         assert (paid.credited, paid.payment_status) == (Decimal(0), "paid")
+        other = session.get(Invoice, ids[3])  # paid with another invoice's credit note
+        assert (other.credited, other.payment_status) == (Decimal(0), "paid")
         assert session.get(Payment, ids[2]).kind == "receipt"
         credit_note = owed_credit_note(session, hook, bolt, catalogue["HAM"])
         refund = refund_credit_note(session, hook, credit_note, Decimal(1), date.today())
@@ -301,6 +315,10 @@ def test_refunding_a_credit_note_pays_the_customer_back(registry, catalogue):
             refund_credit_note(session, hook, credit_note, Decimal(1), date.today(),
                                account="411")
         assert "account" in refused.value.fields
+        with pytest.raises(ValidationError) as refused:
+            refund_credit_note(session, hook, credit_note, Decimal(1),
+                               credit_note.invoice_date.replace(year=2000))
+        assert "payment_date" in refused.value.fields
         invoice = session.get(Invoice, credit_note.credited_invoice_id)
         with pytest.raises(Conflict, match="not a posted credit note"):
             refund_credit_note(session, hook, invoice, Decimal(1), date.today())

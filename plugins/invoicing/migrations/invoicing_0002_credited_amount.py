@@ -1,7 +1,8 @@
-"""What credit notes settled of each invoice, apart from what payments settled.
+"""What an invoice's own credit notes settled of it, apart from what payments settled.
 
-An invoice that credit notes settled in full (a cancelled one) is then shown as credited, not
-paid.  Existing settlements by credit notes are summed into the new column.
+An invoice that its credit notes settled in full (a cancelled one) is then shown as credited,
+not paid.  Existing settlements by credit notes of the invoice they settle are summed into the
+new column.
 
 Revision ID: invoicing_0002
 Revises: invoicing_0001
@@ -27,10 +28,13 @@ def upgrade():
                   sa.Column("credited", Amount(), nullable=False, server_default="0"))
     settlement = sa.table("invoicing_settlement", sa.column("invoice_id"),
                           sa.column("credit_note_id"), sa.column("amount", Amount()))
-    invoice = sa.table("invoicing_invoice", sa.column("id"), sa.column("credited", Amount()))
+    invoice = sa.table("invoicing_invoice", sa.column("id"), sa.column("credited_invoice_id"),
+                       sa.column("credited", Amount()))
     credited = defaultdict(Decimal)
-    rows = op.get_bind().execute(sa.select(settlement.c.invoice_id, settlement.c.amount)
-                                 .where(settlement.c.credit_note_id.is_not(None)))
+    rows = op.get_bind().execute(
+        sa.select(settlement.c.invoice_id, settlement.c.amount)
+        .join(invoice, invoice.c.id == settlement.c.credit_note_id)
+        .where(invoice.c.credited_invoice_id == settlement.c.invoice_id))
     for invoice_id, amount in rows:  # summed here: SQLite would sum the exact text as floats
         credited[invoice_id] += amount
     for invoice_id, amount in credited.items():
