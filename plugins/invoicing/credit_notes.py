@@ -160,9 +160,9 @@ def refund_credit_note(session, hook, credit_note, amount, payment_date, referen
 
     The amount is at most what is left of the credit note (422 under ``amount``), in whole
     cents, and the refund is not dated before the credit note (422 under ``payment_date``);
-    409 for a document that is not a posted credit note.  The ledger gets the
-    customer's balance debited on the credit note's summary account and the bank credited;
-    the refund settles the credit note.
+    409 for a document that is not a posted credit note.  The ledger gets the customer's
+    balance debited on the credit note's summary account and the bank credited; the refund
+    settles the credit note.
     """
     _require_credit_note(hook, credit_note, "refunded")
     amount = checked_amount(amount, credit_note.currency)

@@ -62,7 +62,7 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     session.add(payment)
     session.flush()
     applied = _apply(session, payment, invoices, applications, profiles)
-    default = default_summary(profiles)
+    default = _default_summary(profiles)
     applied[default] = applied.get(default, Decimal(0)) + payment.unapplied
     entries = [Entry(bank.code, amount, 0, _description(payment))]
     entries += [Entry(code, 0, value, party.name, party.id)
@@ -106,7 +106,7 @@ def apply_payment(session, payment, applications, on=None):
     invoices, profiles = checked_applications(session, payment, payment.unapplied,
                                               applications)
     applied = _apply(session, payment, invoices, applications, profiles)
-    default = default_summary(profiles)
+    default = _default_summary(profiles)
     moved = {code: value for code, value in applied.items() if code != default and value}
     if moved:
         entries = [Entry(default, sum(moved.values()), 0, payment.party.name, payment.party_id)]
@@ -382,8 +382,7 @@ def settle_invoices(session, invoices, applications, profiles, *, payment_id=Non
     return per_account
 
 
-def default_summary(profiles):
-    """The summary account code of the default posting profile among ``profiles``."""
+def _default_summary(profiles):
     return next(profile.summary_account.code for profile in profiles.values()
                 if profile.is_default)
 
