@@ -313,12 +313,18 @@ def checked_applications(session, source, left, applications, noun="payment"):
     currency, not a credit note, named once, with an amount in whole cents up to its open
     amount; together at most ``left`` (422 listing every problem under ``applications``).
     """
-    ids = [invoice_id for invoice_id, _amount in applications]
-    invoices = {}
+    ids = {invoice_id for invoice_id, _amount in applications}
+    invoices, credit_notes = {}, {}
     if ids:
+        # Credit notes named by mistake are not locked: a credit note being applied holds its
+        # own lock, and locking it here too could deadlock with that request.
         invoices = {invoice.id: invoice for invoice in session.scalars(
-            select(Invoice).where(Invoice.id.in_(set(ids))).order_by(Invoice.id)
+            select(Invoice).where(Invoice.id.in_(ids), Invoice.credited_invoice_id.is_(None))
+            .order_by(Invoice.id)
             .with_for_update(of=Invoice).execution_options(populate_existing=True))}
+    if ids - invoices.keys():
+        credit_notes = dict(session.execute(select(Invoice.id, Invoice.number).where(
+            Invoice.id.in_(ids - invoices.keys()))).all())
     profiles = {profile.id: profile for profile in session.scalars(
         select(PostingProfile).where(or_(PostingProfile.is_default, PostingProfile.id.in_(
             {invoice.posting_profile_id for invoice in invoices.values()}))))}
@@ -329,12 +335,12 @@ def checked_applications(session, source, left, applications, noun="payment"):
     problems, seen = [], set()
     for invoice_id, amount in applications:
         invoice = invoices.get(invoice_id)
-        if invoice is None:
+        if invoice_id in credit_notes:
+            problems.append(f"{credit_notes[invoice_id]} is a credit note: it is not paid.")
+        elif invoice is None:
             problems.append(f"Invoice {invoice_id} does not exist.")
         elif invoice_id in seen:
             problems.append(f"{invoice.number} is applied to twice.")
-        elif invoice.credited_invoice_id is not None:
-            problems.append(f"{invoice.number} is a credit note: it is not paid.")
         elif (invoice.party_id, invoice.currency) != (source.party_id, source.currency):
             problems.append(f"{invoice.number} is not of the {noun}'s customer and currency.")
         elif amount <= 0 or round_money(amount, source.currency) != amount:

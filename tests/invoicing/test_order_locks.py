@@ -1,6 +1,7 @@
 """Two transactions delivering or invoicing one order line at once: the second waits for the
-order's lock, then sees what the first wrote, and is refused beyond what is left (PostgreSQL:
-SQLite lets one writer in at a time anyway)."""
+order's lock, then sees what the first wrote, and is refused beyond what is left; a credit note
+named among a payment's invoices is refused without waiting for its lock (PostgreSQL: SQLite
+lets one writer in at a time anyway)."""
 
 import queue
 import threading
@@ -11,8 +12,11 @@ import pytest
 from sqlalchemy import text
 
 from core import orders
+from core.errors import ValidationError
 from core.models import OrderLine
 from plugins.fulfilment.services import deliver
+from plugins.invoicing.credit_notes import apply_credit_note, credit_returned_goods
+from plugins.invoicing.payments import register_payment
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from tests.invoicing.conftest import confirmed_order
 from tests.invoicing.test_posting import _draft_of
@@ -94,3 +98,34 @@ def test_an_invoice_posted_while_another_posts_sees_it(postgresql, registry, cat
     assert "more than is left to invoice" in second
     with registry.session_factory() as session:
         assert session.get(OrderLine, line_id).invoiced_quantity == 6
+
+
+def test_a_credit_note_named_by_mistake_is_refused_without_waiting_for_its_lock(
+        registry, catalogue, postgresql):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        paid = post_invoice(session, hook, _draft_of(session, confirmed_order(
+            session, hook, bolt, [(catalogue["HAM"], 2)])))
+        register_payment(session, bolt, paid.total, "EUR", paid.invoice_date, "",
+                         [(paid.id, paid.total)])
+        credit_note = credit_returned_goods(session, hook, paid,
+                                            {paid.lines[0].id: Decimal(1)}, "Back")
+        other = post_invoice(session, hook, _draft_of(session, confirmed_order(
+            session, hook, bolt, [(catalogue["BOOK"], 1)])))
+        session.commit()
+        credit_note_id, other_id = credit_note.id, other.id
+
+    with registry.session_factory() as applying, registry.session_factory() as paying:
+        # One request applies the credit note and holds its lock...
+        apply_credit_note(applying, hook, load_invoice(applying, credit_note_id, lock=True),
+                          [(other_id, Decimal(1))])
+        # ...while another names it among the invoices a payment settles: refused at once,
+        # not left waiting for that lock (which, crosswise, could deadlock).
+        paying.execute(text("SET LOCAL lock_timeout = '5s'"))
+        with pytest.raises(ValidationError, match="cannot be applied") as refused:
+            register_payment(paying, bolt, Decimal(1), "EUR", other.invoice_date, "",
+                             [(credit_note_id, Decimal(1))])
+        assert refused.value.fields["applications"] == [
+            f"{credit_note.number} is a credit note: it is not paid."]
+        paying.rollback()
+        applying.commit()
