@@ -28,7 +28,7 @@ run: $(BIN)/.installed
 	$(BIN)/gunicorn --workers 2 --bind $(BIND) 'web:create_app()'
 
 test: $(BIN)/.installed-test services packages
-	$(BIN)/python -m pytest -n auto --comptoir-db=$(DATABASES)
+	$(BIN)/python -m pytest -n auto --maxprocesses=4 --comptoir-db=$(DATABASES)
 
 services:
 	@.ci/services

@@ -11,11 +11,11 @@ class OrderType:
 
     ``statuses``: the statuses an order of this type may be in (a Journal is only ever a draft);
     ``affects_stock``: whether delivering it moves stock and writes item transactions;
-    ``incoming``: whether a delivery brings the goods back in (a return) rather than sending
-    them out;
     ``recurring``: whether invoicing returns it to an open state (subscriptions);
     ``sequence``: a number sequence giving such orders a second number (the RMA of a return);
-    ``fixed_from``: statuses from which an order of this type can no longer change type.
+    ``fixed_from``: statuses from which an order of this type can no longer change type;
+    ``incoming``: whether a delivery brings the goods back in (a return) rather than sending
+    them out.
     """
 
     code: str
@@ -23,10 +23,10 @@ class OrderType:
     description: str = ""
     statuses: tuple = ("draft", "confirmed", "delivered", "invoiced", "cancelled")
     affects_stock: bool = True
-    incoming: bool = False
     recurring: bool = False
     sequence: str | None = None
     fixed_from: tuple = ()
+    incoming: bool = False
 
     @property
     def can_confirm(self):

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_wheel_holds_migrations_templates_and_the_scaffold(tmp_path):
     source = tmp_path / "source"  # a clean copy: no build/ folder left by an earlier build
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "instance", "*.egg-info", "__pycache__", ".pytest_cache"))
+        ".git", ".venv", "build", "instance", "*.egg-info", "__pycache__", ".pytest_cache",
+        ".hypothesis"))
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
          "--wheel-dir", str(tmp_path), str(source)],

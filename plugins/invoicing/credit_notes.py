@@ -42,8 +42,9 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
     the invoice in full: both are then paid and the customer's balance is back where it was.
     With ``copy`` a new draft invoice with the same lines is made, to correct and post.
     Refused (409) for a draft, an invoice already paid in part or in full (credit the returned
-    goods instead), an invoice a credit note already credits, a credit note, or a kind that
-    never posts.
+    goods instead), an invoice a credit note already credits, a credit note, a kind that never
+    posts, and a Subscription's invoice that is not its latest one still standing or whose
+    period the next one has started.
     """
     _require_creditable(session, hook, invoice)
     earlier = session.scalar(select(Invoice.number).where(

@@ -146,7 +146,7 @@ def blueprint():
                         db(), hook(), invoice, data["reason"], data["copy"])
                 except ComptoirError as error:
                     db().rollback()
-                    errors, status = error.fields or {"_": [error.message]}, error.status
+                    errors, status = {"_": [error.message], **error.fields}, error.status
                 else:
                     db().commit()
                     flash(f"Invoice {invoice.number} cancelled by credit note "

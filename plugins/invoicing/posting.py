@@ -8,7 +8,7 @@ grow with the invoice's lines: entries are inserted and order lines updated in o
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.documents import store_values
@@ -18,6 +18,7 @@ from core.models import Order, OrderLine
 from core.money import round_money
 from core.numbering import MissingSequence, next_number
 from core.orders import reopen_period, settle_status
+from core.ordertypes import order_types
 from plugins.fulfilment.models import PackingSlipLine
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry
 
@@ -139,7 +140,17 @@ def _lock_orders(session, invoice):
 def _reopen_closed_periods(session, hook, invoice, orders):
     """Before a credit note takes back more of an order line than it now shows invoiced: the
     line's order may be a Subscription whose period the credited invoice closed; reopen it
-    (``core.orders.reopen_period``).  Any other such credit is refused afterwards."""
+    (``core.orders.reopen_period``).  Any other such credit is refused afterwards.
+
+    A Subscription's lines only count its current period, so a credit note may take back only
+    its latest invoice still standing (409 naming the later one otherwise): an earlier one
+    would take back, or reopen, another period's quantities.
+    """
+    recurring = [order for order in orders if order_types(hook).get(order.type) is not None
+                 and order_types(hook)[order.type].recurring]
+    if recurring and invoice.credited_invoice_id is not None:
+        _require_latest_invoice(session, session.get(Invoice, invoice.credited_invoice_id),
+                                recurring)
     credited = defaultdict(lambda: 0)
     for line in invoice.lines:
         if line.order_line is not None:
@@ -149,6 +160,23 @@ def _reopen_closed_periods(session, hook, invoice, orders):
     for order in orders:
         if order.id in short:
             reopen_period(session, hook, order)
+
+
+def _require_latest_invoice(session, credited, orders):
+    later = session.execute(
+        select(Invoice.number, Invoice.total, Invoice.credited).distinct()
+        .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+        .where(InvoiceLine.order_line_id.in_([line.id for order in orders
+                                              for line in order.lines]),
+               Invoice.status == "posted", Invoice.credited_invoice_id.is_(None),
+               or_(Invoice.posted_at > credited.posted_at,
+                   and_(Invoice.posted_at == credited.posted_at, Invoice.id > credited.id)))
+        .order_by(Invoice.number)).all()
+    standing = [number for number, total, settled_by_credit in later
+                if settled_by_credit < total]  # compared here: SQLite holds amounts as text
+    if standing:
+        raise Conflict(f"invoice {credited.number} is not the latest invoice of subscription "
+                       f"{orders[0].number}: take back {', '.join(standing)} first")
 
 
 def _invoice_order_lines(session, invoice, sign):

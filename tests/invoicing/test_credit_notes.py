@@ -250,3 +250,38 @@ def test_cancelling_a_subscriptions_last_invoice_reopens_its_period(registry, ca
             cancel_invoice(session, hook, load_invoice(session, copy_id, lock=True), "Late")
         session.rollback()
         assert session.get(Invoice, copy_id).payment_status == "open"
+
+
+def test_only_a_subscriptions_latest_invoice_is_taken_back(invoicing_app, registry, catalogue,
+                                                           login):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, bolt, [(catalogue["HAM"], 2)],
+                                order_type="subscription")
+        first = post_invoice(session, hook, _draft_of(session, order))  # billed in advance
+        packing_slip(session, hook, order)  # the first period closes
+        second = post_invoice(session, hook, _draft_of(session, order))  # the next, in advance
+        session.commit()
+        ids = order.id, first.id, second.id
+
+    def cancel(invoice_id):
+        with registry.session_factory() as session:
+            cancel_invoice(session, hook, load_invoice(session, invoice_id, lock=True), "Wrong")
+            session.commit()
+            order = session.get(Order, ids[0])
+            return order.status, [(line.delivered_quantity, line.invoiced_quantity)
+                                  for line in order.lines]
+
+    with pytest.raises(Conflict, match="take back INV-00002 first"):
+        cancel(ids[1])  # it would take the next period's invoicing back
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    token = csrf_token(client, f"/invoicing/invoices/{ids[1]}/cancel")
+    refused = client.post(f"/invoicing/invoices/{ids[1]}/cancel",
+                          data={"csrf_token": token, "reason": "Wrong"})
+    assert refused.status_code == 409 and "take back INV-00002 first" in refused.get_data(
+        as_text=True)
+    assert cancel(ids[2]) == ("confirmed", [(0, 0)])
+    assert cancel(ids[1]) == ("delivered", [(2, 0)])  # its period reopened
+    with registry.session_factory() as session:
+        assert customer_balance(session, bolt) == {"EUR": Decimal("0.00")}
