@@ -146,8 +146,9 @@ def _reopen_closed_periods(session, hook, invoice, orders):
     its latest invoice still standing (409 naming the later one otherwise): an earlier one
     would take back, or reopen, another period's quantities.
     """
-    recurring = [order for order in orders if order_types(hook).get(order.type) is not None
-                 and order_types(hook)[order.type].recurring]
+    types = order_types(hook)
+    recurring = [order for order in orders
+                 if order.type in types and types[order.type].recurring]
     if recurring and invoice.credited_invoice_id is not None:
         _require_latest_invoice(session, session.get(Invoice, invoice.credited_invoice_id),
                                 recurring)
