@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.errors import Conflict, ValidationError
-from core.invoicekinds import Entry, invoice_kind
+from core.invoicekinds import Entry, invoice_kind, invoice_kinds
 from core.money import round_money
 from core.numbering import next_number
 from plugins.invoicing.invoices import insert_lines
@@ -23,6 +23,8 @@ from plugins.invoicing.payments import (
     bank_account,
     checked_amount,
     checked_applications,
+    move_to_summaries,
+    payment_description,
     settle_invoices,
 )
 from plugins.invoicing.posting import compute_totals, post_invoice, write_entries
@@ -138,14 +140,8 @@ def apply_credit_note(session, hook, credit_note, applications, on=None):
     applied = settle_invoices(session, invoices, applications, profiles,
                               credit_note_id=credit_note.id)
     credit_note.settled += sum(amount for _id, amount in applications)
-    source = credit_note.posting_profile.summary_account.code
-    moved = {code: value for code, value in applied.items() if code != source and value}
-    if moved:
-        party = credit_note.party
-        entries = [Entry(source, sum(moved.values()), 0, party.name, party.id)]
-        entries += [Entry(code, 0, value, party.name, party.id)
-                    for code, value in sorted(moved.items())]
-        write_entries(session, entries, document=credit_note.number,
+    move_to_summaries(session, credit_note.posting_profile.summary_account.code, applied,
+                      credit_note.party, document=credit_note.number,
                       currency=credit_note.currency, entry_date=on or date.today(),
                       owner="credit notes", invoice_id=credit_note.id)
     session.flush()
@@ -187,7 +183,7 @@ def refund_credit_note(session, hook, credit_note, amount, payment_date, referen
     credit_note.settled += amount
     summary = credit_note.posting_profile.summary_account.code
     write_entries(session, [Entry(summary, amount, 0, party.name, party.id),
-                            Entry(bank.code, 0, amount, f"{party.name} {reference}".strip())],
+                            Entry(bank.code, 0, amount, payment_description(refund))],
                   document=refund.number, currency=refund.currency, entry_date=payment_date,
                   owner="refunds", payment_id=refund.id)
     session.flush()
@@ -210,9 +206,15 @@ def _require_creditable(session, hook, invoice):
         raise Conflict(f"{invoice.number} is a {kind.title.lower()}: only an invoice is credited")
 
 
+def is_posted_credit_note(hook, document):
+    """Whether ``document`` is a posted invoice of a kind that posts and credits (sign -1)."""
+    kind = invoice_kinds(hook).get(document.kind)
+    return (kind is not None and kind.posts and kind.sign < 0
+            and document.status == "posted")
+
+
 def _require_credit_note(hook, credit_note, action):
-    kind = invoice_kind(hook, credit_note.kind)
-    if credit_note.status != "posted" or kind.sign > 0 or not kind.posts:
+    if not is_posted_credit_note(hook, credit_note):
         raise Conflict(f"{credit_note.reference} is not a posted credit note: only a credit "
                        f"note is {action}")
 

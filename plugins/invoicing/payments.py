@@ -64,7 +64,7 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     applied = _apply(session, payment, invoices, applications, profiles)
     default = _default_summary(profiles)
     applied[default] = applied.get(default, Decimal(0)) + payment.unapplied
-    entries = [Entry(bank.code, amount, 0, _description(payment))]
+    entries = [Entry(bank.code, amount, 0, payment_description(payment))]
     entries += [Entry(code, 0, value, party.name, party.id)
                 for code, value in sorted(applied.items()) if value]
     write_entries(session, entries, document=payment.number, currency=currency,
@@ -106,15 +106,22 @@ def apply_payment(session, payment, applications, on=None):
     invoices, profiles = checked_applications(session, payment, payment.unapplied,
                                               applications)
     applied = _apply(session, payment, invoices, applications, profiles)
-    default = _default_summary(profiles)
-    moved = {code: value for code, value in applied.items() if code != default and value}
-    if moved:
-        entries = [Entry(default, sum(moved.values()), 0, payment.party.name, payment.party_id)]
-        entries += [Entry(code, 0, value, payment.party.name, payment.party_id)
-                    for code, value in sorted(moved.items())]
-        write_entries(session, entries, document=payment.number, currency=payment.currency,
+    move_to_summaries(session, _default_summary(profiles), applied, payment.party,
+                      document=payment.number, currency=payment.currency,
                       entry_date=on or date.today(), owner=OWNER, payment_id=payment.id)
     return payment
+
+
+def move_to_summaries(session, source, applied, party, **where):
+    """Move what was settled (``{summary account code: amount}``) from the summary account
+    ``source``, where the customer's side of the payment or credit note stands, to the invoices'
+    summary accounts that differ from it; ``where`` is :func:`write_entries`' keywords."""
+    moved = {code: value for code, value in applied.items() if code != source and value}
+    if moved:
+        entries = [Entry(source, sum(moved.values()), 0, party.name, party.id)]
+        entries += [Entry(code, 0, value, party.name, party.id)
+                    for code, value in sorted(moved.items())]
+        write_entries(session, entries, **where)
 
 
 def load_payment(session, payment_id, *, lock=False):
@@ -393,5 +400,6 @@ def _default_summary(profiles):
                 if profile.is_default)
 
 
-def _description(payment):
+def payment_description(payment):
+    """How a payment's bank entry reads: the customer and the payment's reference."""
     return f"{payment.party.name} {payment.reference}".strip()

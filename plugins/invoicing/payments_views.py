@@ -11,7 +11,6 @@ from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
 from core.errors import ComptoirError, ValidationError
-from core.invoicekinds import invoice_kinds
 from core.models import Party
 from core.parties import get_party
 from core.schemas import ListArgsSchema, page_of
@@ -262,8 +261,7 @@ def _customers():
 def _credit_note_usable(document, errors, status):
     """Whether ``document`` is a posted credit note with something left to apply or refund:
     ``(usable, errors, status)``, a 409 naming what it is when it is no credit note at all."""
-    kind = invoice_kinds(hook()).get(document.kind)
-    if kind is None or not kind.posts or kind.sign > 0 or document.status != "posted":
+    if not credit_notes.is_posted_credit_note(hook(), document):
         return False, {"_": [f"{document.reference} is not a posted credit note."]}, 409
     return document.open_amount > 0, errors, status
 

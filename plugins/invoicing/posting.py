@@ -98,9 +98,10 @@ def post_invoice(session, hook, invoice, posted_on=None):
         raise Conflict(f"a {kind.title.lower()} is never posted")
     if not invoice.lines:
         raise Conflict("the invoice has no lines")
+    quantities = _order_line_quantities(invoice)
     if kind.sign < 0:
-        _reopen_closed_periods(session, hook, invoice, orders)
-    _invoice_order_lines(session, invoice, kind.sign)
+        _reopen_closed_periods(session, hook, invoice, orders, quantities)
+    _invoice_order_lines(session, quantities, kind.sign)
     compute_totals(invoice)
     invoice.number = _number(session, kind)
     invoice.status = "posted"
@@ -137,7 +138,16 @@ def _lock_orders(session, invoice):
                            ).unique().all()
 
 
-def _reopen_closed_periods(session, hook, invoice, orders):
+def _order_line_quantities(invoice):
+    """``{order line: quantity}`` the invoice's lines invoice (or credit)."""
+    quantities = defaultdict(lambda: 0)
+    for line in invoice.lines:
+        if line.order_line is not None:
+            quantities[line.order_line] += line.quantity
+    return quantities
+
+
+def _reopen_closed_periods(session, hook, invoice, orders, quantities):
     """Before a credit note takes back more of an order line than it now shows invoiced: the
     line's order may be a Subscription whose period the credited invoice closed; reopen it
     (``core.orders.reopen_period``).  Any other such credit is refused afterwards.
@@ -152,11 +162,7 @@ def _reopen_closed_periods(session, hook, invoice, orders):
     if recurring and invoice.credited_invoice_id is not None:
         _require_latest_invoice(session, session.get(Invoice, invoice.credited_invoice_id),
                                 recurring)
-    credited = defaultdict(lambda: 0)
-    for line in invoice.lines:
-        if line.order_line is not None:
-            credited[line.order_line] += line.quantity
-    short = {line.order_id for line, quantity in credited.items()
+    short = {line.order_id for line, quantity in quantities.items()
              if quantity > line.invoiced_quantity}
     for order in orders:
         if order.id in short:
@@ -180,12 +186,9 @@ def _require_latest_invoice(session, credited, orders):
                        f"{orders[0].number}: take back {', '.join(standing)} first")
 
 
-def _invoice_order_lines(session, invoice, sign):
-    """Add (or, with ``sign`` -1, take back) the invoiced quantities, within the remainders."""
-    quantities = defaultdict(lambda: 0)
-    for line in invoice.lines:
-        if line.order_line is not None:
-            quantities[line.order_line] += line.quantity
+def _invoice_order_lines(session, quantities, sign):
+    """Add (or, with ``sign`` -1, take back) the ``{order line: quantity}`` invoiced, within
+    the remainders."""
     problems = []
     for order_line, quantity in quantities.items():
         if sign > 0 and quantity > order_line.invoice_remainder:

@@ -37,8 +37,11 @@ def upgrade():
         .where(invoice.c.credited_invoice_id == settlement.c.invoice_id))
     for invoice_id, amount in rows:  # summed here: SQLite would sum the exact text as floats
         credited[invoice_id] += amount
-    for invoice_id, amount in credited.items():
-        op.execute(invoice.update().where(invoice.c.id == invoice_id).values(credited=amount))
+    if credited:
+        op.get_bind().execute(
+            invoice.update().where(invoice.c.id == sa.bindparam("row_id"))
+            .values(credited=sa.bindparam("amount")),
+            [{"row_id": invoice_id, "amount": amount} for invoice_id, amount in credited.items()])
 
 
 def downgrade():
