@@ -16,6 +16,10 @@ NAMING_CONVENTION = {
 # INTEGER); an id above it cannot name a row, and is refused before it reaches the database.
 MAX_ID = 2**31 - 1
 
+# The execution option of a session that is there to write (``Registry.writing_session``): on
+# SQLite its transaction begins by taking the write lock.
+WRITES = "comptoir_writes"
+
 
 class Base(DeclarativeBase):
     """Declarative base of every Comptoir table, kernel and modules alike.
@@ -40,7 +44,10 @@ def make_engine(url, schema=None):
     """Create the engine for ``url``; on PostgreSQL, ``schema`` selects the schema to work in.
 
     SQLite gets foreign keys enforced, write-ahead logging, and real transactions around DDL,
-    so that a failed migration rolls back there as it does on PostgreSQL.
+    so that a failed migration rolls back there as it does on PostgreSQL.  A transaction that
+    read and then writes fails at once there if another connection committed since its read:
+    a session with the ``WRITES`` execution option begins with the write lock instead, and
+    another such session waits for it (up to 30 seconds).
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -59,7 +66,8 @@ def make_engine(url, schema=None):
 
         @event.listens_for(engine, "begin")
         def _begin(connection):
-            connection.exec_driver_sql("BEGIN")
+            writes = connection.get_execution_options().get(WRITES)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         return engine
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from core import hookspecs
-from core.db import make_session_factory
+from core.db import WRITES, make_session_factory
 from core.dependencies import dependency_order
 from core.discovery import discover, register_checked
 from core.errors import ComptoirError, ValidationError
@@ -88,6 +88,13 @@ class Registry:
         self.loaded = Loaded(None, (), new_plugin_manager(self.kernel_plugins, []))
         self.checks = []
         self._lock = threading.Lock()
+
+    def writing_session(self):
+        """A new session for work that writes (a request changing something, a command):
+        on SQLite its transaction begins with the write lock, so that two processes' writers
+        take turns instead of the later one failing.  Read-only work uses ``session_factory``.
+        """
+        return self.session_factory(execution_options={WRITES: True})
 
     @property
     def hook(self):

@@ -9,7 +9,7 @@ from core.forms import extra_fields, save_extra, validate_extra
 from core.models import ROLES
 from core.schemas import TokenCreateSchema
 from web.auth import role_required
-from web.database import db, registry
+from web.database import db, registry, release_request_transaction
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -39,6 +39,7 @@ def _module_action(action, done):
     A refusal is answered with the list page itself and the error's status (a redirect with an
     error status is not followed by browsers).
     """
+    release_request_transaction()
     try:
         result = action()
     except ComptoirError as error:

@@ -20,7 +20,7 @@ from core.schemas import (
     UserUpdateSchema,
 )
 from web.auth import role_required
-from web.database import db, registry
+from web.database import db, registry, release_request_transaction
 from web.printing import OutboxMessageSchema
 
 PREFIX = "/api/v1"
@@ -142,6 +142,7 @@ def kernel_blueprint():
     @role_required("admin")
     def enable(name):
         """Enable the module and its dependencies; lists the modules newly enabled."""
+        release_request_transaction()
         return {"modules": modules.enable(registry(), name)}
 
     @blp.route("/modules/<name>/disable", methods=["POST"])
@@ -149,6 +150,7 @@ def kernel_blueprint():
     @role_required("admin")
     def disable(name):
         """Disable the module (409 while an enabled module depends on it); data is kept."""
+        release_request_transaction()
         modules.disable(registry(), name)
         return {"modules": [name]}
 
@@ -157,6 +159,7 @@ def kernel_blueprint():
     @role_required("admin")
     def upgrade(name):
         """Run the module's pending migrations and record its installed version."""
+        release_request_transaction()
         return {"modules": modules.upgrade(registry(), [name])}
 
     @blp.route("/users")

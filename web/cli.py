@@ -250,7 +250,7 @@ def users_group():
 @reports_errors
 def users_create(login, name, password, roles):
     """Create a user who can log in."""
-    with _registry().session_factory() as session, session.begin():
+    with _registry().writing_session() as session, session.begin():
         user = users.create_user(session, login, name, password, roles)
         roles = ", ".join(sorted(user.role_set)) or "none"
         click.echo(f"Created user {user.login} (roles: {roles})")
@@ -268,7 +268,7 @@ def tokens_group():
 @reports_errors
 def tokens_create(login, name):
     """Create an API token and print its secret (shown this once)."""
-    with _registry().session_factory() as session, session.begin():
+    with _registry().writing_session() as session, session.begin():
         user = users.find_user(session, login)
         _token, secret = users.create_token(session, user, name)
     click.echo(secret)

@@ -1,6 +1,9 @@
 """The registry and the database session of the current request."""
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
+
+# Requests that change nothing: their session reads beside the other workers' writes.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def registry():
@@ -9,10 +12,23 @@ def registry():
 
 
 def db():
-    """The request's SQLAlchemy session; views commit it, anything left uncommitted rolls back."""
+    """The request's SQLAlchemy session; views commit it, anything left uncommitted rolls back.
+
+    The session of a request that may change something (any method but GET, HEAD and OPTIONS)
+    is a writing one (``Registry.writing_session``): on SQLite, two workers' such requests take
+    turns instead of one failing."""
     if "db_session" not in g:
-        g.db_session = registry().session_factory()
+        writes = has_request_context() and request.method not in SAFE_METHODS
+        g.db_session = registry().writing_session() if writes else registry().session_factory()
     return g.db_session
+
+
+def release_request_transaction():
+    """End the request's transaction (nothing it holds is kept) before an action that runs in
+    a transaction of its own, such as enabling a module: on SQLite the request's would hold
+    the write lock that the action waits for."""
+    if "db_session" in g:
+        g.db_session.rollback()
 
 
 def close_session(_exc=None):

@@ -1,0 +1,40 @@
+"""Requests of two workers writing at once: each waits for the other, none fails.
+
+On SQLite a transaction that has read and then writes cannot do so once another connection
+has committed since its read; a request that changes something therefore takes the write
+lock when it begins, and another such request waits for it.
+"""
+
+import threading
+
+from sqlalchemy import select
+
+from core.models import Order
+from core.testing import api_client
+
+WORKERS, EACH = 2, 15
+
+
+def test_two_workers_creating_orders_at_once_all_succeed(make_app, catalogue):
+    apps = [make_app(["sales", "pricing"]) for _ in range(WORKERS)]
+    clients = [api_client(app) for app in apps]
+    statuses, start = [], threading.Barrier(WORKERS)
+
+    def create_orders(client):
+        start.wait()
+        for _ in range(EACH):
+            response = client.post("/api/v1/orders", json={
+                "party_id": catalogue["bolt"], "type": "sales",
+                "lines": [{"item_id": catalogue["HAM"], "quantity": "2"}]})
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=create_orders, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [201] * WORKERS * EACH
+    with apps[0].extensions["comptoir"].session_factory() as session:
+        numbers = sorted(session.scalars(select(Order.number)))
+    assert numbers == [f"SO-{n:05d}" for n in range(1, WORKERS * EACH + 1)]
