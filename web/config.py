@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from core.errors import ValidationError
@@ -11,17 +12,24 @@ def _secret_key(instance_path):
     """The key signing session cookies: COMPTOIR_SECRET_KEY, or one kept in the instance folder.
 
     Every worker process must sign with the same key, so the generated key is written once to
-    a file (created exclusively, so two workers starting together agree on one key).
+    a file readable by its owner only.  The key is written to a file of its own first and then
+    linked into place, which fails if the file exists: two workers starting together agree on
+    one key, and neither reads a file the other has not finished writing.
     """
     if os.environ.get("COMPTOIR_SECRET_KEY"):
         return os.environ["COMPTOIR_SECRET_KEY"]
     path = Path(instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(secrets.token_hex(32))
-    except FileExistsError:
-        pass
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(secrets.token_hex(32))
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another worker's key is in place
+        finally:
+            os.unlink(draft)
     return path.read_text(encoding="utf-8").strip()
 
 
