@@ -19,9 +19,11 @@ class MailServer:
     """An SMTP server on 127.0.0.1 keeping what it receives in ``messages``; ``start()`` it."""
 
     def __init__(self):
-        with socket.socket() as probe:  # a port nobody listens on, until start()
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        # The port is held, bound but not listening, until start(): connecting to it is
+        # refused as by a server that is down, and no other process can take it meanwhile.
+        self._held = socket.socket()
+        self._held.bind(("127.0.0.1", 0))
+        self.port = self._held.getsockname()[1]
         self.messages = []
         self._controller = None
 
@@ -30,10 +32,12 @@ class MailServer:
         return "250 Message accepted for delivery"
 
     def start(self):
+        self._held.close()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
     def stop(self):
+        self._held.close()
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
