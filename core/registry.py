@@ -83,6 +83,8 @@ class Registry:
     def __init__(self, engine, kernel_plugins=(), extra_modules=None):
         self.engine = engine
         self.session_factory = make_session_factory(engine)
+        # The same engine and pool, its connections marked as writing ones.
+        self._writing_engine = engine.execution_options(**{WRITES: True})
         self.kernel_plugins = tuple(kernel_plugins)
         self.installed = discover(extra_modules)
         self.loaded = Loaded(None, (), new_plugin_manager(self.kernel_plugins, []))
@@ -90,11 +92,11 @@ class Registry:
         self._lock = threading.Lock()
 
     def writing_session(self):
-        """A new session for work that writes (a request changing something, a command):
-        on SQLite its transaction begins with the write lock, so that two processes' writers
-        take turns instead of the later one failing.  Read-only work uses ``session_factory``.
-        """
-        return self.session_factory(execution_options={WRITES: True})
+        """A new session for work that reads and then writes (a request changing something, a
+        command): on SQLite its transaction begins with the write lock, so that two
+        processes' writers take turns instead of the later one failing.  ``session_factory``
+        serves work that only reads, or whose first statement writes (takes the lock)."""
+        return self.session_factory(bind=self._writing_engine)
 
     @property
     def hook(self):

@@ -16,7 +16,7 @@ def db():
 
     The session of a request that may change something (any method but GET, HEAD and OPTIONS)
     is a writing one (``Registry.writing_session``): on SQLite, two workers' such requests take
-    turns instead of one failing."""
+    turns instead of one failing.  Outside a request (a command) it is a plain session."""
     if "db_session" not in g:
         writes = has_request_context() and request.method not in SAFE_METHODS
         g.db_session = registry().writing_session() if writes else registry().session_factory()
@@ -24,9 +24,10 @@ def db():
 
 
 def release_request_transaction():
-    """End the request's transaction (nothing it holds is kept) before an action that runs in
-    a transaction of its own, such as enabling a module: on SQLite the request's would hold
-    the write lock that the action waits for."""
+    """End the request's transaction before an action that runs in a transaction of its own,
+    such as enabling a module: on SQLite the request's would hold the write lock that the
+    action waits for.  Call it before the view writes anything: what the request's session
+    has not committed is rolled back, and its objects reload when next read."""
     if "db_session" in g:
         g.db_session.rollback()
 

@@ -1,4 +1,4 @@
-"""Requests of two workers writing at once: each waits for the other, none fails.
+"""Requests of two workers at once: writers wait for each other, none fails; readers do not wait.
 
 On SQLite a transaction that has read and then writes cannot do so once another connection
 has committed since its read; a request that changes something therefore takes the write
@@ -7,7 +7,7 @@ lock when it begins, and another such request waits for it.
 
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.models import Order
 from core.testing import api_client
@@ -38,3 +38,11 @@ def test_two_workers_creating_orders_at_once_all_succeed(make_app, catalogue):
     with apps[0].extensions["comptoir"].session_factory() as session:
         numbers = sorted(session.scalars(select(Order.number)))
     assert numbers == [f"SO-{n:05d}" for n in range(1, WORKERS * EACH + 1)]
+
+
+def test_reading_requests_go_on_while_another_worker_writes(sales_app, sales_api, catalogue):
+    registry = sales_app.extensions["comptoir"]
+    with registry.writing_session() as writer:
+        writer.execute(update(Order).values(requested_ship_date=None))  # holds the write lock
+        assert sales_api.get("/api/v1/orders").status_code == 200
+        assert sales_api.get(f"/api/v1/parties/{catalogue['bolt']}").status_code == 200
