@@ -16,8 +16,8 @@ NAMING_CONVENTION = {
 # INTEGER); an id above it cannot name a row, and is refused before it reaches the database.
 MAX_ID = 2**31 - 1
 
-# The execution option of a session that is there to write (``Registry.writing_session``): on
-# SQLite its transaction begins by taking the write lock.
+# The execution option of a writing session's connections (``Registry.writing_session``): on
+# SQLite their transactions begin by taking the write lock.
 WRITES = "comptoir_writes"
 
 
@@ -46,8 +46,8 @@ def make_engine(url, schema=None):
     SQLite gets foreign keys enforced, write-ahead logging, and real transactions around DDL,
     so that a failed migration rolls back there as it does on PostgreSQL.  A transaction that
     read and then writes fails at once there if another connection committed since its read:
-    a session with the ``WRITES`` execution option begins with the write lock instead, and
-    another such session waits for it (up to 30 seconds).
+    a connection with the ``WRITES`` execution option begins with the write lock instead, and
+    another such connection waits for it (up to 30 seconds).
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
