@@ -329,9 +329,10 @@ def checked_applications(session, source, left, applications, noun="payment"):
             select(Invoice).where(Invoice.id.in_(ids), Invoice.credited_invoice_id.is_(None))
             .order_by(Invoice.id)
             .with_for_update(of=Invoice).execution_options(populate_existing=True))}
-    if ids - invoices.keys():
+    missing = ids - invoices.keys()  # unknown, or credit notes
+    if missing:
         credit_notes = dict(session.execute(select(Invoice.id, Invoice.number).where(
-            Invoice.id.in_(ids - invoices.keys()))).all())
+            Invoice.id.in_(missing))).all())
     profiles = {profile.id: profile for profile in session.scalars(
         select(PostingProfile).where(or_(PostingProfile.is_default, PostingProfile.id.in_(
             {invoice.posting_profile_id for invoice in invoices.values()}))))}

@@ -160,8 +160,7 @@ def _reopen_closed_periods(session, hook, invoice, orders, quantities):
     recurring = [order for order in orders
                  if order.type in types and types[order.type].recurring]
     if recurring and invoice.credited_invoice_id is not None:
-        _require_latest_invoice(session, session.get(Invoice, invoice.credited_invoice_id),
-                                recurring)
+        _require_latest_invoice(session, invoice.credited_invoice, recurring)
     short = {line.order_id for line, quantity in quantities.items()
              if quantity > line.invoiced_quantity}
     for order in orders:
