@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from core.models import User
 from core.users import authenticate, user_for_token
-from web.database import db
+from web.database import db, reads_only
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -80,6 +80,7 @@ def _safe_next(target):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_only
 def login():
     """The login form; on success go back where the user was heading."""
     if request.method == "POST":
@@ -93,6 +94,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
+@reads_only
 def logout():
     """End the session (a POST, so that a link elsewhere cannot log the user out)."""
     logout_user()

@@ -4,6 +4,7 @@ from flask import current_app, g, has_request_context, request
 
 # Requests that change nothing: their session reads beside the other workers' writes.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READS_ONLY = "comptoir_reads_only"  # the mark ``reads_only`` puts on a view
 
 
 def registry():
@@ -16,11 +17,23 @@ def db():
 
     The session of a request that may change something (any method but GET, HEAD and OPTIONS)
     is a writing one (``Registry.writing_session``): on SQLite, two workers' such requests take
-    turns instead of one failing.  Outside a request (a command) it is a plain session."""
+    turns instead of one failing.  Views marked :func:`reads_only`, and commands, get a plain
+    session."""
     if "db_session" not in g:
-        writes = has_request_context() and request.method not in SAFE_METHODS
+        writes = (has_request_context() and request.method not in SAFE_METHODS
+                  and not getattr(current_app.view_functions.get(request.endpoint), READS_ONLY,
+                                  False))
         g.db_session = registry().writing_session() if writes else registry().session_factory()
     return g.db_session
+
+
+def reads_only(view):
+    """Mark a view that never writes whatever its method (a login form, a price simulation):
+    its session is a plain one, so that on SQLite it does not hold the write lock, and keep
+    other workers' writes waiting, while it works.  Put it next to the view function, under the
+    other decorators; a marked view that writes may meet "database is locked" on SQLite."""
+    setattr(view, READS_ONLY, True)
+    return view
 
 
 def release_request_transaction():

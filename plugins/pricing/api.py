@@ -16,7 +16,7 @@ from plugins.pricing.schemas import (
 )
 from plugins.sales.pages import hook
 from web.auth import role_required
-from web.database import db
+from web.database import db, reads_only
 
 
 def price_lists_blueprint():
@@ -89,6 +89,7 @@ def pricing_blueprint():
     @blp.arguments(SimulationSchema)
     @blp.response(200, SimulationResultSchema)
     @role_required("sales")
+    @reads_only
     def simulate(data):
         """Price a hypothetical order and explain every line, without saving anything."""
         return services.simulate(db(), hook(), data)

@@ -19,7 +19,7 @@ from plugins.pricing.schemas import (
 )
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from web.auth import role_required
-from web.database import db
+from web.database import db, reads_only
 
 MENU = [
     MenuEntry("Price lists", "pricing.price_lists", role="sales", priority=60),
@@ -154,6 +154,7 @@ def rule_delete(list_id, rule_id):
     return redirect(url_for("pricing.price_list", list_id=list_id))
 
 
+@reads_only
 def simulate():
     """Price a hypothetical order and show every line's price with its explanation.
 
