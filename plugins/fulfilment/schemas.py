@@ -104,3 +104,6 @@ class StockSchema(Schema):
     on_hand = decimal_field()
     backordered = decimal_field()
     short = decimal_field()
+
+
+StockPageSchema = page_schema(StockSchema, "StockPage")

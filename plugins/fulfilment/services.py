@@ -162,21 +162,33 @@ def backorders(session, hook, item_id=None, party_id=None):
     return [line for line in session.scalars(query) if line.deliver_remainder > 0]
 
 
-def stock(session, hook):
-    """Every item's stock on hand, what open orders of types that affect stock still have to
-    take from it, and what is short: ``[(item, on hand, backordered, short)]`` by number."""
+def stock(session, hook, text="", page=1, per_page=25):
+    """One page of the items by number, those whose number or name contains ``text``: each
+    one's stock on hand, what open orders of types that affect stock still have to take from
+    it, and what is short.  Returns ``([(item, on hand, backordered, short)], total count)``;
+    the work does not grow with the number of items or orders beyond the page's."""
+    query = select(Item)
+    if text:
+        pattern = contains(text)
+        query = query.where(or_(func.lower(Item.number).like(pattern, escape="\\"),
+                                func.lower(Item.name).like(pattern, escape="\\")))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    items = session.scalars(query.order_by(Item.number).limit(per_page)
+                            .offset((page - 1) * per_page)).all()
     stocked = [code for code, kind in order_types(hook).items()
                if kind.affects_stock and not kind.incoming]
+    open_lines = session.execute(
+        select(OrderLine.item_id, OrderLine.quantity, OrderLine.delivered_quantity)
+        .join(OrderLine.order)
+        .where(Order.status.in_(OPEN_STATUSES), Order.type.in_(stocked),
+               OrderLine.item_id.in_([item.id for item in items])))
     waiting = defaultdict(int)
-    for line in backorders(session, hook):
-        if line.order.type in stocked:
-            waiting[line.item_id] += line.deliver_remainder
-    result = []
-    for item in session.scalars(select(Item).order_by(Item.number)):
-        backordered = waiting.get(item.id, 0)
-        result.append((item, item.stock_on_hand, backordered,
-                       max(backordered - item.stock_on_hand, 0)))
-    return result
+    for item_id, quantity, delivered in open_lines:  # amounts are text on SQLite: summed here
+        if quantity > delivered:
+            waiting[item_id] += quantity - delivered
+    rows = [(item, item.stock_on_hand, waiting[item.id],
+             max(waiting[item.id] - item.stock_on_hand, 0)) for item in items]
+    return rows, total
 
 
 def latest_moves(session, limit=50):

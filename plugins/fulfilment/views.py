@@ -15,7 +15,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from core import orders
 from core.errors import ComptoirError, ValidationError
-from core.schemas import decimal_field, page_of
+from core.schemas import ListArgsSchema, decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.fulfilment import services
 from plugins.fulfilment.schemas import (
@@ -24,7 +24,7 @@ from plugins.fulfilment.schemas import (
     PackingSlipListArgsSchema,
     PackingSlipPageSchema,
     PackingSlipSchema,
-    StockSchema,
+    StockPageSchema,
 )
 from plugins.sales.pages import (
     PER_PAGE,
@@ -132,7 +132,11 @@ def blueprint():
 
     @bp.route("/stock")
     def stock_page():
-        return render_template("fulfilment/stock.html", rows=services.stock(db(), hook()),
+        text = request.args.get("q", "")[:128]
+        page = page_number()
+        rows, total = services.stock(db(), hook(), text, page, PER_PAGE)
+        return render_template("fulfilment/stock.html", rows=rows, total=total, page=page,
+                               pages=page_count(total), q=text,
                                moves=services.latest_moves(db()))
 
     return bp
@@ -256,12 +260,15 @@ def api_blueprint():
     class Stock(MethodView):
         decorators = [viewer_required]
 
-        @blp.response(200, StockSchema(many=True))
-        def get(self):
-            """Every item's stock on hand, what open orders still take from it, and what is
-            short, by item number."""
-            return [{"item_id": item.id, "item_number": item.number, "on_hand": on_hand,
-                     "backordered": backordered, "short": short}
-                    for item, on_hand, backordered, short in services.stock(db(), hook())]
+        @blp.arguments(ListArgsSchema, location="query")
+        @blp.response(200, StockPageSchema)
+        def get(self, args):
+            """Items by number, searched by number or name (``q``): each one's stock on hand,
+            what open orders still take from it, and what is short."""
+            rows, total = services.stock(db(), hook(), args["q"], args["page"],
+                                         args["per_page"])
+            return page_of([{"item_id": item.id, "item_number": item.number,
+                             "on_hand": on_hand, "backordered": backordered, "short": short}
+                            for item, on_hand, backordered, short in rows], total, args)
 
     return blp

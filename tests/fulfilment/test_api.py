@@ -1,6 +1,6 @@
 """The fulfilment API: posting packing slips, listing them, remainders and stock."""
 
-from core.testing import api_client
+from core.testing import api_client, count_queries
 from tests.fulfilment.conftest import confirmed_order
 
 
@@ -34,7 +34,8 @@ def test_posting_and_reading_packing_slips(registry, catalogue, fulfilment_app):
     assert accounting.get(f"/api/v1/packing-slips?order_id={order_id}").json["total"] == 2
     one = accounting.get(f"/api/v1/packing-slips/{posted.json['id']}").json
     assert one["order_id"] == order_id and one["party_name"] == "Bolt & Co"
-    stock = {row["item_number"]: row for row in accounting.get("/api/v1/stock").json}
+    stock = {row["item_number"]: row
+             for row in accounting.get("/api/v1/stock?per_page=100").json["items"]}
     assert (stock["HAM"]["on_hand"], stock["HAM"]["short"]) == ("-3", "3")  # none counted
 
 
@@ -61,3 +62,26 @@ def test_api_refusals(registry, catalogue, fulfilment_app):
     assert api_client(app, "accounting").post(url, json={}).status_code == 403
     assert api_client(app, "marketing").get("/api/v1/packing-slips").status_code == 403
     assert sales.get("/api/v1/packing-slips").json["total"] == 0
+
+
+def test_stock_comes_a_page_at_a_time_whatever_the_open_orders(registry, catalogue,
+                                                               fulfilment_app):
+    api = api_client(fulfilment_app)
+    confirmed_order(registry, catalogue["acme"], [(catalogue["NAIL"], 4)])
+    first = api.get("/api/v1/stock?per_page=2").json
+    assert (first["total"], first["pages"]) == (3, 2)
+    assert [row["item_number"] for row in first["items"]] == ["BOOK", "HAM"]
+    (nails,) = api.get("/api/v1/stock?per_page=2&page=2").json["items"]
+    assert (nails["item_number"], nails["backordered"], nails["short"]) == ("NAIL", "4", "4")
+    found = api.get("/api/v1/stock", query_string={"q": "box of"}).json
+    assert [row["item_number"] for row in found["items"]] == ["NAIL"]
+    engine = registry.engine
+    with count_queries(engine) as few:
+        assert api.get("/api/v1/stock?q=nail").status_code == 200
+    for _ in range(3):
+        confirmed_order(registry, catalogue["bolt"], [(catalogue["NAIL"], 1),
+                                                      (catalogue["HAM"], 1)])
+    with count_queries(engine) as more:
+        nails = api.get("/api/v1/stock?q=nail").json["items"][0]
+    assert nails["backordered"] == "7" and len(more) == len(few)
+    assert api.get("/api/v1/stock?per_page=0").status_code == 422

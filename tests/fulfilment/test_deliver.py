@@ -121,9 +121,9 @@ def test_a_partner_type_bringing_goods_in_is_no_backorder(make_app):
     out = confirmed_order(registry, catalogue["acme"], [(catalogue["HAM"], 5)])
     with registry.session_factory() as session:
         assert [line.order_id for line in services.backorders(session, registry.hook)] == [out]
-        [(item, on_hand, backordered, short)] = [
-            row for row in services.stock(session, registry.hook) if row[0].number == "HAM"]
-        assert (on_hand, backordered, short) == (0, 5, 5)
+        [(item, on_hand, backordered, short)], total = services.stock(session, registry.hook,
+                                                                     "ham")
+        assert (item.number, on_hand, backordered, short, total) == ("HAM", 0, 5, 5, 1)
     _deliver(registry, back)
     with registry.session_factory() as session:
         assert _moves(session) == [("HAM", Decimal(3))]
