@@ -147,11 +147,12 @@ def search_packing_slips(session, text="", order_id=None, party_id=None, page=1,
 
 def backorders(session, hook, item_id=None, party_id=None):
     """The lines of open orders with something left to deliver, of one item or customer if
-    given, oldest order first.  Orders of incoming types (returns) are left out: they bring
-    goods back."""
-    incoming = [code for code, kind in order_types(hook).items() if kind.incoming]
+    given, oldest order first.  Orders of incoming types (returns) are left out, as they bring
+    goods back, and so are those of types no enabled module provides, as they cannot be
+    delivered."""
+    outgoing = [code for code, kind in order_types(hook).items() if not kind.incoming]
     query = (select(OrderLine).join(OrderLine.order)
-             .where(Order.status.in_(OPEN_STATUSES), Order.type.not_in(incoming))
+             .where(Order.status.in_(OPEN_STATUSES), Order.type.in_(outgoing))
              .options(selectinload(OrderLine.item), selectinload(OrderLine.order))
              .order_by(Order.id, OrderLine.position))
     if item_id is not None:

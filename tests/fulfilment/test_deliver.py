@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from core import hookimpl, orders, parties
+from core import hookimpl, modules, orders, parties
 from core.errors import Conflict, ValidationError
 from core.models import Item
 from core.testing import count_queries
@@ -124,6 +124,10 @@ def test_a_partner_type_bringing_goods_in_is_no_backorder(make_app):
         [(item, on_hand, backordered, short)], total = services.stock(session, registry.hook,
                                                                      "ham")
         assert (item.number, on_hand, backordered, short, total) == ("HAM", 0, 5, 5, 1)
+    modules.disable(registry, "repair_returns")  # its orders cannot be delivered now
+    with registry.session_factory() as session:
+        assert [line.order_id for line in services.backorders(session, registry.hook)] == [out]
+    modules.enable(registry, "repair_returns")
     _deliver(registry, back)
     with registry.session_factory() as session:
         assert _moves(session) == [("HAM", Decimal(3))]
