@@ -15,6 +15,8 @@ from core.errors import ValidationError
 CURRENCIES = frozenset(list_currencies())
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+# What an Amount column holds exactly: 12 digits before the point, 6 after it.
+LARGEST_AMOUNT = Decimal(10) ** 12
 
 
 class Amount(TypeDecorator):
@@ -40,6 +42,15 @@ class Amount(TypeDecorator):
         if value is None:
             return None
         return Decimal(value) if dialect.name == "sqlite" else plain(value)
+
+
+def check_totals(*amounts, field="lines"):
+    """Refuse (422 on ``field``) computed totals an Amount column cannot hold: each is checked
+    on input, but their sum may still pass 12 digits before the point."""
+    if any(abs(amount) >= LARGEST_AMOUNT for amount in amounts):
+        raise ValidationError("the total is too large: at most 12 digits before the point",
+                              fields={field: ["The total is too large: at most 12 digits "
+                                              "before the point."]})
 
 
 def plain(value):

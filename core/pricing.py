@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from core.errors import ComptoirError, ValidationError
-from core.money import HUNDRED, ZERO, round_money
+from core.money import HUNDRED, ZERO, check_totals, round_money
 
 MANUAL_PRIORITY = 1000  # what the salesperson typed beats every rule
 
@@ -150,8 +150,10 @@ def price(hook, context, lines):
     untaxed = sum((p.amount for p in priced), ZERO)
     tax = sum((p.tax_amount for p in priced), ZERO)
     currency = context.currency
-    return PricedDocument(currency, priced, round_money(untaxed, currency),
-                          round_money(tax, currency), round_money(untaxed + tax, currency))
+    document = PricedDocument(currency, priced, round_money(untaxed, currency),
+                              round_money(tax, currency), round_money(untaxed + tax, currency))
+    check_totals(document.untaxed, document.tax, document.total)
+    return document
 
 
 def _price_line(line, candidates, context):

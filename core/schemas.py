@@ -1,16 +1,12 @@
 """Marshmallow schemas of the kernel's records, shared by the API and the admin forms, and the
 field builders every module's schemas use for amounts."""
 
-from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from core.db import MAX_ID
 from core.models import ROLES
-from core.money import price_text, round_money
-
-# What an Amount column holds exactly: 12 digits before the point, 6 after it.
-LARGEST_AMOUNT = Decimal(10) ** 12
+from core.money import LARGEST_AMOUNT, price_text, round_money
 
 
 def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):

@@ -15,7 +15,7 @@ from core.documents import store_values
 from core.errors import ComptoirError, Conflict, NotFound, ValidationError
 from core.invoicekinds import Entry, invoice_kind
 from core.models import Order, OrderLine
-from core.money import round_money
+from core.money import check_totals, round_money
 from core.numbering import MissingSequence, next_number
 from core.orders import reopen_period, settle_status
 from core.ordertypes import order_types
@@ -67,10 +67,12 @@ def require_draft(invoice):
 
 
 def compute_totals(invoice):
-    """Set the invoice's untaxed amount, tax and total from its lines."""
-    invoice.untaxed = round_money(sum(line.amount for line in invoice.lines), invoice.currency)
-    invoice.tax = round_money(sum(line.tax_amount for line in invoice.lines), invoice.currency)
-    invoice.total = invoice.untaxed + invoice.tax
+    """Set the invoice's untaxed amount, tax and total from its lines; refused (422 on
+    ``lines``) when they are too large to store."""
+    untaxed = round_money(sum(line.amount for line in invoice.lines), invoice.currency)
+    tax = round_money(sum(line.tax_amount for line in invoice.lines), invoice.currency)
+    check_totals(untaxed, tax, untaxed + tax)
+    invoice.untaxed, invoice.tax, invoice.total = untaxed, tax, untaxed + tax
 
 
 def validate(hook, invoice):

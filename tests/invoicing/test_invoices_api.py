@@ -109,3 +109,25 @@ def test_the_api_is_for_accounting(invoicing_app):
     marketing = api_client(invoicing_app, "marketing")
     for path in ("/api/v1/invoice-kinds", "/api/v1/invoices", "/api/v1/ledger/accounts"):
         assert marketing.get(path).status_code == 403
+
+
+def test_totals_too_large_to_store_are_refused(accounting_api, invoicing_app, registry,
+                                               catalogue):
+    huge = {**FEE, "amount": "999999999999.99"}
+    refused = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["bolt"], "currency": "EUR", "lines": [huge]})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"]["lines"] == [
+        "The total is too large: at most 12 digits before the point."]
+    halves = {**FEE, "amount": "600000000000", "tax_category": "VAT5"}
+    assert accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["bolt"], "currency": "EUR",
+        "lines": [halves, halves]}).status_code == 422
+    sales = api_client(invoicing_app)
+    order = sales.post("/api/v1/orders", json={
+        "party_id": catalogue["bolt"], "type": "sales",
+        "lines": [{"item_id": catalogue["HAM"], "quantity": "999999999",
+                   "unit_price": "999999"}]})
+    assert order.status_code == 422
+    assert "too large" in order.get_json()["errors"]["json"]["lines"][0]
+    assert sales.get("/api/v1/orders").get_json()["total"] == 0
