@@ -89,12 +89,17 @@ def post_invoice(session, hook, invoice, posted_on=None):
     status of their orders, and call ``comptoir_invoice_posted``.
 
     Refused (409) for an invoice already posted, a kind that never posts (a pro forma), an
-    invoice without lines, or a quantity beyond an order line's invoice remainder.  ``posted_on``
+    invoice without lines, an order cancelled since the draft was made, or a quantity beyond
+    an order line's invoice remainder.  ``posted_on``
     is the posting date (default: the invoice date).
     """
     require_draft(invoice)
     # The orders first: the kind's validation reads the order lines, as read under the locks.
     orders = _lock_orders(session, invoice)
+    cancelled = [order.number for order in orders if order.status == "cancelled"]
+    if cancelled:
+        raise Conflict(f"order {cancelled[0]} was cancelled after this invoice was drafted: "
+                       "delete the draft")
     kind = validate(hook, invoice)
     if not kind.posts:
         raise Conflict(f"a {kind.title.lower()} is never posted")

@@ -111,6 +111,22 @@ def test_the_api_is_for_accounting(invoicing_app):
         assert marketing.get(path).status_code == 403
 
 
+def test_the_draft_of_an_order_cancelled_since_is_not_posted(accounting_api, invoicing_app,
+                                                             registry, catalogue):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"], [(catalogue["HAM"], 2)])
+        session.commit()
+    draft = accounting_api.post("/api/v1/invoices", json={"order_id": order.id}).get_json()
+    sales = api_client(invoicing_app)
+    assert sales.post(f"/api/v1/orders/{order.id}/cancel").status_code == 200
+    refused = accounting_api.post(f"/api/v1/invoices/{draft['id']}/post")
+    assert refused.status_code == 409
+    assert "cancelled" in refused.get_json()["message"]
+    assert accounting_api.get(f"/api/v1/invoices/{draft['id']}").get_json()["number"] is None
+    lines = sales.get(f"/api/v1/orders/{order.id}/remainders").get_json()["lines"]
+    assert lines[0]["invoiced"] == "0"
+
+
 def test_totals_too_large_to_store_are_refused(accounting_api, invoicing_app, registry,
                                                catalogue):
     huge = {**FEE, "amount": "999999999999.99"}
