@@ -37,6 +37,7 @@ from email.utils import formatdate
 from sqlalchemy import or_, select, update
 
 from core.db import make_engine, make_session_factory
+from core.errors import ValidationError
 from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,13 @@ def queue_message(session, recipient, subject, body, attachment=None, attachment
 
     ``attachment`` is the ``bytes`` of one file named ``attachment_name``, whose extension
     gives its content type (``quotation-Q-00012.pdf`` is sent as ``application/pdf``).
+    A recipient or subject of more than one line is refused (422): no mail could carry it.
     """
+    broken = {name: ["Must be one line."] for name, value in
+              (("to", recipient), ("subject", subject)) if "\r" in value or "\n" in value}
+    if broken:
+        raise ValidationError("an e-mail's recipient and subject are one line each",
+                              fields=broken)
     message = OutboxMessage(
         recipient=recipient, subject=subject, body=body or "", attachment=attachment,
         attachment_name=attachment_name if attachment is not None else None, status="queued",

@@ -32,7 +32,8 @@ class EmailDocumentSchema(Schema):
     message (defaults chosen by the document)."""
 
     to = fields.Email(validate=validate.Length(max=254))
-    subject = fields.String(validate=validate.Length(min=1, max=256))
+    subject = fields.String(validate=[validate.Length(min=1, max=256),
+                                      validate.Regexp(r"^[^\r\n]*$", error="Must be one line.")])
     message = fields.String(validate=validate.Length(max=10_000))
 
 

@@ -4,11 +4,13 @@ import threading
 import uuid
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import update
 
 from core import outbox
+from core.errors import ValidationError
 from core.models import OutboxMessage, Party
 from core.testing import api_client, csrf_token
 from tests.documents.conftest import mail_settings, pdf_text
@@ -203,3 +205,17 @@ def test_with_redis_configured_mail_goes_through_an_rq_job(make_app, mail_server
     finally:
         queue.delete(delete_jobs=True)
         redis.close()
+
+
+def test_a_subject_or_recipient_of_several_lines_is_refused(docs_app, documents):
+    api = api_client(docs_app)
+    refused = api.post(f"/api/v1/orders/{documents['confirmed']}/email", json={
+        "to": "buyer@example.com", "subject": "Hi\r\nBcc: someone@example.com"})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"] == {"subject": ["Must be one line."]}
+    registry = docs_app.extensions["comptoir"]
+    with registry.session_factory() as session:
+        assert outbox.list_messages(session, everything=True) == []
+        with pytest.raises(ValidationError) as raised:
+            outbox.queue_message(session, "a@example.com\nBcc: b@example.com", "Hi\n", "Hello")
+        assert set(raised.value.fields) == {"to", "subject"}
