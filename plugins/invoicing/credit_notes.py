@@ -18,6 +18,7 @@ from core.invoicekinds import Entry, invoice_kind, invoice_kinds
 from core.money import round_money
 from core.numbering import next_number
 from plugins.invoicing.invoices import insert_lines
+from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Invoice, InvoiceLine, Payment, Settlement
 from plugins.invoicing.payments import (
     bank_account,
@@ -29,7 +30,6 @@ from plugins.invoicing.payments import (
 )
 from plugins.invoicing.posting import compute_totals, post_invoice, write_entries
 
-CREDIT_NOTE = "credit_note"
 # What a credit note's (or a corrected copy's) line takes of the line it copies.
 LINE_COLUMNS = ("position", "order_line_id", "packing_slip_line_id", "item_id", "account_id",
                 "tax_category_id", "description", "quantity", "unit_price", "discount",

@@ -61,7 +61,9 @@ class InvoiceCreateSchema(HeaderSchema):
     ``quantities``, default: all that is left), ``packing_slip_ids``, or free text ``lines``
     with ``party_id`` and ``currency``."""
 
-    kind = fields.String(load_default="customer", validate=CODE)
+    kind = fields.String(validate=CODE, metadata={
+        "description": "default: a customer invoice of an order or packing slips, a credit "
+                       "note of a returned order's, a free text invoice of free text lines"})
     order_id = fields.Integer(validate=ID)
     quantities = fields.List(fields.Nested(QuantitySchema), validate=validate.Length(max=10_000))
     packing_slip_ids = fields.List(fields.Integer(validate=ID),

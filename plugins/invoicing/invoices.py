@@ -25,8 +25,10 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.invoicekinds import invoice_kind, invoice_kinds
 from core.models import Order, OrderLine, Party, TaxCategory
 from core.money import HUNDRED, check_currency, round_money
+from core.ordertypes import order_types
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
+from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, PostingProfile
 from plugins.invoicing.posting import compute_totals, require_draft, validate
 
@@ -39,10 +41,40 @@ LINE_COLUMNS = ("order_line_id", "packing_slip_line_id", "credited_line_id", "it
 
 
 def invoicing_kinds(hook):
-    """The codes of the kinds whose invoices take order quantities: they post, forwards, and
-    their lines may hold order lines (the customer invoice, and any partner kind alike)."""
+    """The codes of the kinds whose invoices may take order quantities: they post and their
+    lines may hold order lines.  Such an invoice takes the quantities it names (a customer
+    invoice, or a credit note of a returned order), unless it credits another invoice
+    (``credited_invoice_id``): it then gives back what that one took."""
     return [code for code, kind in invoice_kinds(hook).items()
-            if kind.posts and kind.sign > 0 and kind.lines != "accounts"]
+            if kind.posts and kind.lines != "accounts"]
+
+
+def _taking():
+    """The condition that an invoice takes order quantities rather than giving them back."""
+    return Invoice.credited_invoice_id.is_(None)
+
+
+def invoice_kind_for(hook, orders, kind=None):
+    """The kind of an invoice of ``orders``' lines: ``kind``, or by default the one their
+    direction takes: a customer invoice of goods sent, a credit note of goods returned (an
+    order of an incoming type, a Returned order).  A kind of the other direction, and orders
+    of both, are refused (422 on ``kind``)."""
+    types = order_types(hook)
+    returned = {order.type in types and types[order.type].incoming for order in orders}
+    if len(returned) > 1:
+        raise ValidationError("goods returned and goods sent are not on one invoice",
+                              fields={"kind": ["Goods returned and goods sent are not on one "
+                                               "invoice."]})
+    returned = returned.pop()
+    if kind is None:
+        return CREDIT_NOTE if returned else "customer"
+    if returned and invoice_kind(hook, kind).sign > 0:
+        raise ValidationError("a returned order is credited with a credit note", fields={
+            "kind": ["A returned order is credited with a credit note."]})
+    if not returned and invoice_kind(hook, kind).sign < 0:
+        raise ValidationError("only a returned order is credited so", fields={
+            "kind": ["Only a returned order is credited so: credit an invoice from its page."]})
+    return kind
 
 
 def default_profile(session, code=None):
@@ -150,7 +182,7 @@ def drafted_quantities(session, hook, order_line_ids, *, but=None):
         return {}
     query = (select(InvoiceLine.order_line_id, InvoiceLine.quantity).join(InvoiceLine.invoice)
              .where(Invoice.status == "draft", Invoice.kind.in_(invoicing_kinds(hook)),
-                    InvoiceLine.order_line_id.in_(order_line_ids)))
+                    _taking(), InvoiceLine.order_line_id.in_(order_line_ids)))
     if but is not None:
         query = query.where(Invoice.id != but)
     found = defaultdict(Decimal)
@@ -179,15 +211,17 @@ def awaiting_invoice(session, limit=50):
                            .order_by(Order.id).limit(limit)).all()
 
 
-def invoice_from_order(session, hook, order, quantities=None, kind="customer", header=None):
+def invoice_from_order(session, hook, order, quantities=None, kind=None, header=None):
     """A draft invoice of ``order``'s lines: what is left to invoice of each, or the
-    ``quantities`` given (``{order line id: quantity}``).
+    ``quantities`` given (``{order line id: quantity}``); of the ``kind`` given, by default a
+    customer invoice, or a credit note for a returned order (see :func:`invoice_kind_for`).
 
     Refused (409) for a draft or cancelled order or when nothing is left to invoice; a quantity
     beyond what is left, or of a line not on the order, is refused (422) on ``quantities``.
     ``header`` may hold ``invoice_date``, ``due_date``, ``posting_profile`` (a code), ``note``.
     """
     _invoiceable(order)
+    kind = invoice_kind_for(hook, [order], kind)
     invoice = _new_invoice(session, hook, kind, order.party, order.currency, header, "items")
     left = open_quantities(session, hook, order)
     if quantities is None:
@@ -209,9 +243,10 @@ def invoice_from_order(session, hook, order, quantities=None, kind="customer", h
     return _save(session, hook, invoice)
 
 
-def invoice_from_packing_slips(session, hook, slip_ids, kind="customer", header=None):
+def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None):
     """A draft invoice of what the packing slips ``slip_ids`` delivered: slips of one customer
-    and one currency, possibly of several orders; each slip line invoices its quantity.
+    and one currency, possibly of several orders; each slip line invoices its quantity.  Its
+    kind is chosen as :func:`invoice_from_order` chooses it.
 
     Unknown slips, slips of several customers or currencies are refused (422) on
     ``packing_slip_ids``; a slip line already on an invoice is refused (409).
@@ -243,6 +278,7 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind="customer", header=
                        fields={"packing_slip_ids": [f"{number} is already invoiced."
                                                     for number in numbers]})
     first = slips[0].order
+    kind = invoice_kind_for(hook, {slip.order for slip in slips}, kind)
     invoice = _new_invoice(session, hook, kind, first.party, first.currency, header, "items")
     # What an invoice of the order (rather than of its slips) took is not invoiced again.
     left = open_line_quantities(session, hook, {line.order_line for slip in slips
@@ -267,21 +303,20 @@ def taken_slip_lines(session, hook, slip_line_ids):
     if not slip_line_ids:
         return set()
     credited = aliased(InvoiceLine)
-    signs = {code: kind.sign for code, kind in invoice_kinds(hook).items() if kind.posts}
     slip_line = func.coalesce(InvoiceLine.packing_slip_line_id, credited.packing_slip_line_id)
+    kinds = invoicing_kinds(hook)
     rows = session.execute(
-        select(slip_line, Invoice.kind, InvoiceLine.quantity)
+        select(slip_line, _taking(), InvoiceLine.quantity)
         .join(InvoiceLine.invoice)
         .outerjoin(credited, credited.id == InvoiceLine.credited_line_id)
-        .where(slip_line.in_(slip_line_ids), Invoice.kind.in_(list(signs)),
-               or_(Invoice.status == "posted",
-                   and_(Invoice.status == "draft", Invoice.kind.in_(invoicing_kinds(hook)))),
+        .where(slip_line.in_(slip_line_ids), Invoice.kind.in_(kinds),
+               or_(Invoice.status == "posted", and_(Invoice.status == "draft", _taking())),
                # a credit note gives quantities back only when it cancels (names order lines)
                or_(InvoiceLine.credited_line_id.is_(None),
                    InvoiceLine.order_line_id.is_not(None)))).all()
     net = defaultdict(Decimal)
-    for line_id, kind, quantity in rows:
-        net[line_id] += signs[kind] * quantity
+    for line_id, taking, quantity in rows:
+        net[line_id] += quantity if taking else -quantity
     return {line_id for line_id, quantity in net.items() if quantity > 0}
 
 
@@ -460,7 +495,7 @@ def update_line(session, hook, invoice, line_id, data):
 def _within_remainder(session, hook, invoice, line, quantity):
     """Refuse (422) a quantity of ``line``'s order line beyond what is left to invoice of it
     beside the other lines of this and other drafts (a pro forma takes nothing)."""
-    if invoice.kind not in invoicing_kinds(hook):
+    if invoice.kind not in invoicing_kinds(hook) or invoice.credited_invoice_id is not None:
         return
     order_line = line.order_line
     others = drafted_quantities(session, hook, [order_line.id], but=invoice.id)

@@ -27,6 +27,7 @@ from plugins.invoicing.invoice_schemas import (
     InvoicePageSchema,
     InvoiceSchema,
 )
+from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.ledger import invoice_entries
 from plugins.invoicing.models import Invoice, PostingProfile
 from plugins.invoicing.payments import invoice_settlements
@@ -72,7 +73,7 @@ def blueprint():
                 if errors:
                     raise ValidationError("the invoice is not valid", fields=errors)
                 invoice = invoices.invoice_from_order(db(), hook(), order, quantities,
-                                                      form.get("kind") or "customer", header)
+                                                      form.get("kind") or None, header)
             except ComptoirError as error:
                 db().rollback()
                 errors = {"_": [error.message], **error.fields}
@@ -83,7 +84,7 @@ def blueprint():
         left = invoices.open_quantities(db(), hook(), order) if order else {}
         page = render_template("invoicing/invoice_new_order.html", order=order, left=left,
                                errors=errors, form=form, profiles=_profiles(),
-                               kinds=_kinds_taking("items"),
+                               kinds=_kinds_taking("items", _returned(order)),
                                awaiting=[] if order else invoices.awaiting_invoice(db()))
         return page, 422 if errors else (404 if _order_missing(order) else 200)
 
@@ -98,7 +99,7 @@ def blueprint():
             if not errors:
                 try:
                     invoice = invoices.invoice_from_packing_slips(
-                        db(), hook(), ids, form.get("kind") or "customer", header)
+                        db(), hook(), ids, form.get("kind") or None, header)
                 except ComptoirError as error:
                     db().rollback()
                     errors = {"_": [error.message], **error.fields}
@@ -108,7 +109,7 @@ def blueprint():
         slips = invoices.uninvoiced_slips(db(), hook(), party_id) if party_id else []
         page = render_template("invoicing/invoice_new_slips.html", party_id=party_id,
                                slips=slips, errors=errors, form=form, parties=_customers(),
-                               profiles=_profiles(), kinds=_kinds_taking("items"))
+                               profiles=_profiles(), kinds=_kinds_taking("items", None))
         return page, 422 if errors else 200
 
     @bp.route("/new/free-text", methods=["GET", "POST"])
@@ -295,13 +296,20 @@ def _profiles():
     return db().scalars(select(PostingProfile).order_by(PostingProfile.code)).all()
 
 
-def _kinds_taking(lines):
-    """The kinds a new invoice of ``lines`` may be, the usual one first; credit notes are made
-    from the invoice they credit."""
-    usual = "customer" if lines == "items" else "free_text"
+def _kinds_taking(lines, returned=False):
+    """The kinds a new invoice of ``lines`` may be, the usual one first: those charging the
+    customer, or with ``returned`` those crediting a returned order; both with ``returned``
+    None (packing slips, which may be of either).  Other credit notes are made from the
+    invoice they credit."""
+    usual = {"accounts": "free_text", "items": CREDIT_NOTE if returned else "customer"}[lines]
     kinds = [kind for kind in invoice_kinds(hook()).values()
-             if kind.lines in (lines, "any") and kind.sign > 0]
+             if kind.lines in (lines, "any") and (returned is None or (kind.sign < 0) == returned)]
     return sorted(kinds, key=lambda kind: kind.code != usual)
+
+
+def _returned(order):
+    """Whether ``order`` brings goods back (a Returned order): a credit note credits it."""
+    return invoices.invoice_kind_for(hook(), [order]) == CREDIT_NOTE if order else False
 
 
 def api_blueprint():
@@ -346,11 +354,11 @@ def api_blueprint():
                         quantities[wanted["order_line_id"]] = (
                             quantities.get(wanted["order_line_id"], 0) + wanted["quantity"])
                 invoice = invoices.invoice_from_order(db(), hook(), order, quantities,
-                                                      data["kind"], header)
+                                                      data.get("kind"), header)
             elif "packing_slip_ids" in data:
                 invoice = invoices.invoice_from_packing_slips(db(), hook(),
                                                               data["packing_slip_ids"],
-                                                              data["kind"], header)
+                                                              data.get("kind"), header)
             else:
                 invoice = invoices.free_text_invoice(db(), hook(), data)
             db().commit()

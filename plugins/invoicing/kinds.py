@@ -3,6 +3,8 @@
 from core.errors import ValidationError
 from core.invoicekinds import InvoiceKind
 
+CREDIT_NOTE = "credit_note"
+
 
 def _refuse(problems):
     """Raise the problems found, ``{line index: {field: [messages]}}``, as one 422."""
@@ -55,10 +57,15 @@ def validate_pro_forma(invoice):
 
 
 def validate_credit_note(invoice):
-    """A credit note credits a posted invoice of the same customer and currency."""
+    """A credit note credits a posted invoice of the same customer and currency, or the lines
+    of a returned order (as an invoice invoices those of an order)."""
     credited = invoice.credited_invoice
-    if credited is None or credited.status != "posted" or credited.kind == "credit_note":
-        raise ValidationError("a credit note credits a posted invoice",
+    if credited is None and invoice.lines and all(line.order_line_id is not None
+                                                  for line in invoice.lines):
+        validate_item_lines(invoice)
+        return
+    if credited is None or credited.status != "posted" or credited.kind == CREDIT_NOTE:
+        raise ValidationError("a credit note credits a posted invoice or a returned order",
                               fields={"credited_invoice_id": ["Must be a posted invoice."]})
     if (credited.party_id, credited.currency) != (invoice.party_id, invoice.currency):
         raise ValidationError("a credit note has its invoice's customer and currency",
@@ -76,7 +83,12 @@ KINDS = [
     InvoiceKind("pro_forma", "Pro forma invoice",
                 "An estimate of a customer or free text invoice; never posted nor numbered.",
                 lines="any", posts=False, validate=validate_pro_forma, watermark="PRO FORMA"),
-    InvoiceKind("credit_note", "Credit note",
-                "Reverses all or part of a posted invoice.",
+    InvoiceKind(CREDIT_NOTE, "Credit note",
+                "Reverses all or part of a posted invoice, or credits a returned order.",
                 lines="any", sequence="credit_note", sign=-1, validate=validate_credit_note),
 ]
+
+
+def is_credit_note(invoice):
+    """Whether ``invoice`` is a credit note: of another invoice, or of a returned order."""
+    return invoice.kind == CREDIT_NOTE or invoice.credited_invoice_id is not None

@@ -22,6 +22,7 @@ from core.models import Party
 from core.money import check_currency, round_money
 from core.numbering import next_number
 from core.parties import contains
+from plugins.invoicing.kinds import CREDIT_NOTE, is_credit_note
 from plugins.invoicing.models import (
     Account,
     Invoice,
@@ -186,7 +187,7 @@ def invoice_settlements(session, invoice):
     """What settled ``invoice`` (payments and credit notes), or for a credit note the invoices
     it settled and its refunds, in the order it happened."""
     other = aliased(Invoice)
-    if invoice.credited_invoice_id is None:
+    if not is_credit_note(invoice):
         query = (select(func.coalesce(Payment.number, other.number), Settlement.payment_id,
                         Settlement.credit_note_id, Settlement.amount)
                  .outerjoin(Payment, Settlement.payment_id == Payment.id)
@@ -326,7 +327,8 @@ def checked_applications(session, source, left, applications, noun="payment"):
         # Credit notes named by mistake are not locked: a credit note being applied holds its
         # own lock, and locking it here too could deadlock with that request.
         invoices = {invoice.id: invoice for invoice in session.scalars(
-            select(Invoice).where(Invoice.id.in_(ids), Invoice.credited_invoice_id.is_(None))
+            select(Invoice).where(Invoice.id.in_(ids), Invoice.credited_invoice_id.is_(None),
+                                  Invoice.kind != CREDIT_NOTE)
             .order_by(Invoice.id)
             .with_for_update(of=Invoice).execution_options(populate_existing=True))}
     missing = ids - invoices.keys()  # unknown, or credit notes

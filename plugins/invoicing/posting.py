@@ -85,12 +85,17 @@ def validate(hook, invoice):
 
 def post_invoice(session, hook, invoice, posted_on=None):
     """Post a draft invoice: number it from its kind's sequence, write its balanced ledger
-    entries, update the invoiced quantities of the order lines it invoices (or credits) and the
-    status of their orders, and call ``comptoir_invoice_posted``.
+    entries, update the invoiced quantities of the order lines it invoices and the status of
+    their orders, and call ``comptoir_invoice_posted``.
+
+    An invoice adds to the order lines' invoiced quantities, whatever its kind's sign: a
+    customer invoice of goods sent, a credit note of a returned order's goods.  One that
+    credits another invoice (``credited_invoice_id``) takes back what that one added.
 
     Refused (409) for an invoice already posted, a kind that never posts (a pro forma), an
-    invoice without lines, an order cancelled since the draft was made, or a quantity beyond
-    an order line's invoice remainder.  ``posted_on``
+    invoice without lines, an order cancelled since the draft was made, an order of the other
+    direction (a customer invoice of a returned order), or a quantity beyond an order line's
+    invoice remainder.  ``posted_on``
     is the posting date (default: the invoice date).
     """
     require_draft(invoice)
@@ -106,9 +111,12 @@ def post_invoice(session, hook, invoice, posted_on=None):
     if not invoice.lines:
         raise Conflict("the invoice has no lines")
     quantities = _order_line_quantities(invoice)
-    if kind.sign < 0:
+    if invoice.credited_invoice_id is not None:
         _reopen_closed_periods(session, hook, invoice, orders, quantities)
-    _invoice_order_lines(session, quantities, kind.sign)
+        _invoice_order_lines(session, quantities, -1)
+    else:
+        _require_direction(hook, kind, orders)
+        _invoice_order_lines(session, quantities, 1)
     compute_totals(invoice)
     invoice.number = _number(session, kind)
     invoice.status = "posted"
@@ -143,6 +151,20 @@ def _lock_orders(session, invoice):
                            .options(selectinload(Order.lines))
                            .with_for_update(of=Order).execution_options(populate_existing=True)
                            ).unique().all()
+
+
+def _require_direction(hook, kind, orders):
+    """Refuse (409) invoicing goods returned (an order of an incoming type) with a kind that
+    charges the customer, or goods sent with one that credits them."""
+    types = order_types(hook)
+    for order in orders:
+        returned = order.type in types and types[order.type].incoming
+        if returned and kind.sign > 0:
+            raise Conflict(f"order {order.number} is a {types[order.type].title}: it is "
+                           "credited with a credit note, not invoiced")
+        if not returned and kind.sign < 0:
+            raise Conflict(f"order {order.number} sent goods: a {kind.title.lower()} does not "
+                           "credit it; credit the invoice that charged them")
 
 
 def _order_line_quantities(invoice):

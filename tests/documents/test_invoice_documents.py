@@ -59,7 +59,7 @@ def test_a_posted_invoice_and_its_credit_note_print_with_their_numbers(app, ids,
     assert "5.5 %" in text and "1.10" in text, "the tax summary"
 
     text = pdf_text(api.get(f"/api/v1/invoices/{credit_note_id}/pdf").data)
-    assert "Credit note CN-00001" in text and "credits invoice INV-00001" in text
+    assert "Credit note CN-00001" in text and "Credits invoice INV-00001" in text
     assert "Due date" not in text
 
     web = app.test_client()
