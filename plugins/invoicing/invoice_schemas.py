@@ -135,8 +135,17 @@ class InvoiceLineSchema(Schema):
     tax_amount = money_field("tax_amount", _currency)
 
 
+class CreditNoteReferenceSchema(Schema):
+    """A credit note that credits an invoice."""
+
+    id = fields.Integer()
+    number = fields.String(allow_none=True)
+    total = money_field("total", attrgetter("currency"))
+
+
 class InvoiceSchema(Schema):
-    """An invoice as the API shows it, with its lines and totals."""
+    """An invoice as the API shows it, with its lines and totals, and the credit notes that
+    credit it."""
 
     id = fields.Integer()
     kind = fields.String()
@@ -162,13 +171,14 @@ class InvoiceSchema(Schema):
     created_at = fields.DateTime()
     posted_at = fields.DateTime(allow_none=True)
     lines = fields.List(fields.Nested(InvoiceLineSchema))
+    credit_notes = fields.List(fields.Nested(CreditNoteReferenceSchema))
 
 
 class InvoiceSummarySchema(InvoiceSchema):
-    """An invoice in a list: the header and totals, without lines."""
+    """An invoice in a list: the header and totals, without lines nor credit notes."""
 
     class Meta:
-        exclude = ("lines",)
+        exclude = ("lines", "credit_notes")
 
 
 InvoicePageSchema = page_schema(InvoiceSummarySchema, "InvoicePage")

@@ -75,7 +75,10 @@ class Invoice(Base):
 
     party: Mapped[Party] = relationship(lazy="joined", innerjoin=True)
     posting_profile: Mapped[PostingProfile] = relationship()
-    credited_invoice: Mapped["Invoice | None"] = relationship(remote_side=[id])
+    credited_invoice: Mapped["Invoice | None"] = relationship(remote_side=[id],
+                                                              back_populates="credit_notes")
+    credit_notes: Mapped[list["Invoice"]] = relationship(back_populates="credited_invoice",
+                                                         order_by="Invoice.id")
     lines: Mapped[list["InvoiceLine"]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan")
 

@@ -1,5 +1,6 @@
 """Credit notes: cancelling an unpaid invoice (and correcting it), crediting returned goods."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -158,6 +159,8 @@ def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accountin
     answer = accounting_api.post(f"/api/v1/invoices/{second_id}/credit-notes", json={
         "reason": "Returned", "lines": [{"invoice_line_id": book_line, "quantity": "1"}]})
     assert answer.status_code == 201 and answer.json["total"] == "21.10"
+    credited = accounting_api.get(f"/api/v1/invoices/{second_id}").json["credit_notes"]
+    assert credited == [{"id": answer.json["id"], "number": "CN-00002", "total": "21.10"}]
 
     client = invoicing_app.test_client()
     login(client, "sales")
@@ -180,6 +183,7 @@ def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accountin
     assert "Cancel with credit note" not in cancelled  # settled: nothing left to cancel
     credited = client.get(f"/invoicing/invoices/{second_id}").get_data(as_text=True)
     assert "Credit returned goods" in credited and "Register a payment" in credited
+    assert re.search(r'id="credit-notes"><a href="[^"]+">CN-00002</a> \(€21.10\)', credited)
 
 
 def test_crediting_takes_as_many_statements_for_many_lines_as_for_few(registry, catalogue):
