@@ -48,7 +48,7 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
     posts, and a Subscription's invoice that is not its latest one still standing or whose
     period the next one has started.
     """
-    _require_creditable(session, hook, invoice)
+    require_creditable(session, hook, invoice)
     earlier = session.scalar(select(Invoice.number).where(
         Invoice.credited_invoice_id == invoice.id, Invoice.status == "posted").limit(1))
     if earlier is not None:
@@ -77,7 +77,7 @@ def credit_returned_goods(session, hook, invoice, quantities, reason, on=None):
     The customer's balance goes down by the credit note's total; while the invoice is still
     open, the credit note settles it up to its open amount, and the rest is owed to the customer.
     """
-    _require_creditable(session, hook, invoice)
+    require_creditable(session, hook, invoice)
     lines = {line.id: line for line in invoice.lines}
     credited = _credited_so_far(session, list(lines))
     problems, chosen = [], []
@@ -197,7 +197,9 @@ def credited_quantities(session, invoice):
             in _credited_so_far(session, [line.id for line in invoice.lines]).items()}
 
 
-def _require_creditable(session, hook, invoice):
+def require_creditable(session, hook, invoice):
+    """Refuse (409) crediting ``invoice`` unless it is a posted invoice of a kind that posts
+    and charges the customer."""
     kind = invoice_kind(hook, invoice.kind)
     if invoice.status != "posted":
         raise Conflict(f"invoice {invoice.reference} is not posted: only a posted invoice "

@@ -227,20 +227,33 @@ def invoice_from_order(session, hook, order, quantities=None, kind=None, header=
     if quantities is None:
         quantities = {line_id: quantity for line_id, quantity in left.items() if quantity > 0}
     problems = []
+    positions = {line.id: line.position for line in order.lines}
     for line_id, quantity in quantities.items():
         if line_id not in left:
             problems.append(f"Order {order.number} has no line {line_id}.")
         elif quantity > left[line_id]:
-            problems.append(f"Line {line_id}: {quantity} is more than the {left[line_id]} left "
-                            "to invoice.")
+            problems.append(f"Line {positions[line_id]}: {quantity} is more than the "
+                            f"{left[line_id]} left to invoice.")
     if problems:
         raise ValidationError("the quantities cannot be invoiced", fields={"quantities": problems})
     for line in order.lines:
         if quantities.get(line.id, 0) > 0:
             invoice.lines.append(_order_line_part(line, quantities[line.id], order.currency))
     if not invoice.lines:
-        raise Conflict(f"nothing of order {order.number} is left to invoice")
+        drafts = _drafts_holding(session, hook, order.lines)
+        held = f": it is on {', '.join(drafts)}, not posted yet" if drafts else ""
+        raise Conflict(f"nothing of order {order.number} is left to invoice{held}")
     return _save(session, hook, invoice)
+
+
+def _drafts_holding(session, hook, order_lines):
+    """How people name the draft invoices that hold some of ``order_lines`` (``draft 12``)."""
+    holding = select(InvoiceLine.invoice_id).where(
+        InvoiceLine.order_line_id.in_([line.id for line in order_lines]))
+    return [draft.reference for draft in session.scalars(
+        select(Invoice).where(Invoice.id.in_(holding), Invoice.status == "draft",
+                              Invoice.kind.in_(invoicing_kinds(hook)), _taking())
+        .order_by(Invoice.id))]
 
 
 def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None):

@@ -10,14 +10,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
-from core.errors import ComptoirError, ValidationError
+from core.errors import ComptoirError, Conflict, ValidationError
 from core.models import Party
 from core.parties import get_party
 from core.schemas import ListArgsSchema, page_of
 from core.ui import MenuEntry
 from plugins.invoicing import credit_notes, payments
 from plugins.invoicing.invoice_schemas import InvoiceSchema
-from plugins.invoicing.models import Account
+from plugins.invoicing.models import Account, Invoice
 from plugins.invoicing.payment_schemas import (
     AgedArgsSchema,
     AgedSchema,
@@ -65,6 +65,8 @@ def blueprint():
         party = _party_asked(form.get("party_id"))
         currency = (form.get("currency") or "EUR").strip().upper()[:3]
         errors = {}
+        if party is None and form.get("party_id"):
+            errors = {"party_id": ["Unknown customer."]}
         if party is not None and request.method == "POST":
             data, errors = read_form(PaymentCreateSchema(exclude=("applications",)))
             applications, application_errors = _applications_from_form()
@@ -154,9 +156,10 @@ def blueprint():
                     return redirect(url_for("invoices.invoice_page", invoice_id=shown.id))
             else:
                 status = 422
-        page = render_template("invoicing/credit_note_cancel.html",
-                               invoice=load_invoice(db(), invoice_id), errors=errors,
-                               form=request.form)
+        invoice = load_invoice(db(), invoice_id)
+        creditable, errors, status = _creditable(invoice, errors, status)
+        page = render_template("invoicing/credit_note_cancel.html", invoice=invoice,
+                               creditable=creditable, errors=errors, form=request.form)
         return page, status
 
     @bp.route("/invoices/<id:invoice_id>/credit", methods=["GET", "POST"])
@@ -176,7 +179,9 @@ def blueprint():
                 flash(f"Credit note {credit_note.number} posted.", "info")
                 return redirect(url_for("invoices.invoice_page", invoice_id=credit_note.id))
         invoice = load_invoice(db(), invoice_id)
+        creditable, errors, status = _creditable(invoice, errors, status)
         page = render_template("invoicing/credit_note_return.html", invoice=invoice,
+                               creditable=creditable,
                                credited=credit_notes.credited_quantities(db(), invoice),
                                errors=errors, form=request.form)
         return page, status
@@ -258,6 +263,16 @@ def _customers():
                         .order_by(Party.name).limit(CHOICES_SHOWN)).all()
 
 
+def _creditable(invoice, errors, status):
+    """Whether a credit note may credit ``invoice``: ``(creditable, errors, status)``, a 409
+    saying why when it may not (a draft, a credit note)."""
+    try:
+        credit_notes.require_creditable(db(), hook(), invoice)
+    except Conflict as error:
+        return False, {"_": [error.message]}, 409
+    return True, errors, status
+
+
 def _credit_note_usable(document, errors, status):
     """Whether ``document`` is a posted credit note with something left to apply or refund:
     ``(usable, errors, status)``, a 409 naming what it is when it is no credit note at all."""
@@ -273,19 +288,25 @@ def _banks():
 
 def _applications_from_form():
     """The ``apply-<invoice id>`` amounts typed on a payment form: ``([(id, amount)],
-    errors)``."""
-    applications, problems = [], []
+    errors)``, each mistake named by its invoice's number."""
+    applications, problems = [], {}
     for name, value in request.form.items():
         if not name.startswith("apply-") or not value.strip():
             continue
-        data, errors = read_form(ApplicationInputSchema(),
-                                 {"invoice_id": name[len("apply-"):], "amount": value})
+        key = name[len("apply-"):]
+        data, errors = read_form(ApplicationInputSchema(), {"invoice_id": key, "amount": value})
         if errors:
-            problems += [f"{value}: {message}" for messages in errors.values()
-                         for message in messages]
+            problems[key] = [message for messages in errors.values() for message in messages]
         else:
             applications.append((data["invoice_id"], data["amount"]))
-    return applications, ({"applications": problems} if problems else {})
+    if not problems:
+        return applications, {}
+    numbers = {str(invoice_id): number for invoice_id, number in db().execute(
+        select(Invoice.id, Invoice.number).where(Invoice.id.in_(
+            [int(key) for key in problems if key.isdigit()])))}
+    return applications, {"applications": [
+        f"{numbers.get(key) or key}: {message}"
+        for key, messages in problems.items() for message in messages]}
 
 
 def _credit_quantities(invoice):

@@ -30,11 +30,18 @@ def test_the_accountant_invoices_an_order_posts_it_and_reads_the_ledger(
     assert kinds[0] == "customer" and "credit_note" not in kinds  # a browser sends the first
     refused = _form(client, f"/invoicing/invoices/new/order?order_id={order_id}",
                     **{f"quantity-{ham}": "5", f"quantity-{nail}": ""})
-    assert refused.status_code == 422 and "left to invoice" in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Line 1: 5 is more than the 2 left to invoice" in refused.get_data(as_text=True)
     created = _form(client, f"/invoicing/invoices/new/order?order_id={order_id}",
                     **{f"quantity-{ham}": "1", f"quantity-{nail}": "0"})
     assert created.status_code == 302
     invoice_path = created.headers["Location"]
+    draft = invoice_path.rsplit("/", 1)[1]
+    for action in ("cancel", "credit"):
+        not_yet = client.get(f"/invoicing/invoices/{draft}/{action}")
+        text = not_yet.get_data(as_text=True)
+        assert not_yet.status_code == 409 and f"draft {draft}" in text
+        assert "None" not in text and 'name="csrf_token"' not in text.split("</h1>")[1]
     assert "Make a pro forma" in client.get(invoice_path).get_data(as_text=True)
     pro_forma = _form(client, f"{invoice_path}/pro-forma")
     assert "PRO FORMA" in client.get(pro_forma.headers["Location"]).get_data(as_text=True)

@@ -117,6 +117,10 @@ def test_the_draft_of_an_order_cancelled_since_is_not_posted(accounting_api, inv
         order = confirmed_order(session, registry.hook, catalogue["bolt"], [(catalogue["HAM"], 2)])
         session.commit()
     draft = accounting_api.post("/api/v1/invoices", json={"order_id": order.id}).get_json()
+    held = accounting_api.post("/api/v1/invoices", json={"order_id": order.id})
+    assert held.status_code == 409
+    assert held.get_json()["message"] == (f"nothing of order {order.number} is left to "
+                                          f"invoice: it is on draft {draft['id']}, not posted yet")
     sales = api_client(invoicing_app)
     assert sales.post(f"/api/v1/orders/{order.id}/cancel").status_code == 200
     refused = accounting_api.post(f"/api/v1/invoices/{draft['id']}/post")

@@ -201,6 +201,12 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     refused = client.post("/invoicing/payments/new", data={**fields,
                                                            f"apply-{invoice_id}": "25"})
     assert refused.status_code == 422
+    negative = client.post("/invoicing/payments/new", data={**fields,
+                                                            f"apply-{invoice_id}": "-10"})
+    assert negative.status_code == 422
+    assert f"{number}: Must be above 0" in negative.get_data(as_text=True)
+    nobody = client.post("/invoicing/payments/new", data={**fields, "party_id": "99999"})
+    assert nobody.status_code == 422 and "Unknown customer." in nobody.get_data(as_text=True)
     done = client.post("/invoicing/payments/new", data={**fields,
                                                         f"apply-{invoice_id}": "20"})
     assert done.status_code == 302
