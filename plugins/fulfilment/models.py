@@ -40,6 +40,8 @@ class PackingSlipLine(Base):
                                                  index=True)
     order_line_id: Mapped[int] = mapped_column(ForeignKey("core_order_line.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(Amount)
+    # What was still to deliver of the order line once this slip delivered it.
+    remainder_after: Mapped[Decimal | None] = mapped_column(Amount)
 
     packing_slip: Mapped[PackingSlip] = relationship(back_populates="lines")
     order_line: Mapped[OrderLine] = relationship()

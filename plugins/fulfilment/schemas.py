@@ -40,6 +40,8 @@ class PackingSlipLineSchema(Schema):
     item_number = fields.Function(lambda line: line.order_line.item.number)
     description = fields.Function(lambda line: line.order_line.description)
     quantity = decimal_field()
+    remainder_after = decimal_field(allow_none=True, metadata={
+        "description": "what was still to deliver of the order line once this slip delivered"})
 
 
 class PackingSlipSchema(Schema):

@@ -46,7 +46,8 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     session.add(slip)
     session.flush()
     session.execute(insert(PackingSlipLine.__table__), [
-        {"packing_slip_id": slip.id, "order_line_id": line.id, "quantity": quantity}
+        {"packing_slip_id": slip.id, "order_line_id": line.id, "quantity": quantity,
+         "remainder_after": line.deliver_remainder - quantity}
         for line, quantity in wanted])
     lines = session.scalars(select(PackingSlipLine).where(PackingSlipLine.packing_slip_id
                                                           == slip.id)

@@ -38,6 +38,16 @@ def test_a_packing_slip_prints_what_was_delivered_and_what_is_left(make_app, log
     hammer_row = next(row for row in text.splitlines() if row.startswith("HAM"))
     assert hammer_row.split()[-2:] == ["2", "3"], "delivered, still to deliver"
 
+    with registry.session_factory() as session:  # the rest is delivered later
+        services.deliver(session, registry.hook, orders.load_order(session, order.id,
+                                                                   lock=True))
+        session.commit()
+    again = pdf_text(api_client(app).get(f"/api/v1/packing-slips/{slip_id}/pdf").data)
+    hammer_row = next(row for row in again.splitlines() if row.startswith("HAM"))
+    assert hammer_row.split()[-2:] == ["2", "3"], "as it was when this slip delivered"
+    [line] = api_client(app).get(f"/api/v1/packing-slips/{slip_id}").json["lines"]
+    assert (line["quantity"], line["remainder_after"]) == ("2", "3")
+
     web = app.test_client()
     login(web, "sales")
     page = web.get(f"/fulfilment/packing-slips/{slip_id}").get_data(as_text=True)

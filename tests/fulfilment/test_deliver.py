@@ -1,9 +1,13 @@
 """Delivering orders: full and partial packing slips, stock moves, refusals, and a fixed number
 of SQL statements whatever the order's size."""
 
+import importlib.util
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from sqlalchemy import func, select
 
 from core import hookimpl, modules, orders, parties
@@ -11,7 +15,7 @@ from core.errors import Conflict, ValidationError
 from core.models import Item
 from core.testing import count_queries
 from plugins.fulfilment import services
-from plugins.fulfilment.models import PackingSlip, StockMove
+from plugins.fulfilment.models import PackingSlip, PackingSlipLine, StockMove
 from plugins.fulfilment.services import deliver
 from tests.fulfilment.conftest import confirmed_order
 from tests.sales.conftest import add_catalogue
@@ -177,3 +181,24 @@ def test_delivering_does_not_cost_more_statements_for_more_lines(registry, catal
     with registry.session_factory() as session:
         assert orders.load_order(session, order_id).status == "delivered"
         assert len(_moves(session)) == 105
+
+
+def test_the_migration_fills_in_what_each_slip_left_to_deliver(registry, catalogue):
+    order_id = confirmed_order(registry, catalogue["bolt"], [(catalogue["HAM"], 5)])
+    with registry.session_factory() as session:
+        order = orders.load_order(session, order_id, lock=True)
+        for quantity in (2, 3):
+            deliver(session, registry.hook, order, {order.lines[0].id: Decimal(quantity)})
+        session.commit()
+    path = Path(services.__file__).parent / "migrations" / "fulfilment_0002_remainder_after.py"
+    spec = importlib.util.spec_from_file_location("fulfilment_0002", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with registry.engine.begin() as connection:
+        with Operations.context(MigrationContext.configure(connection)):
+            migration.downgrade()  # as a database of version 1.0.0 was
+            migration.upgrade()
+    with registry.session_factory() as session:
+        remainders = session.scalars(select(PackingSlipLine.remainder_after)
+                                     .order_by(PackingSlipLine.id)).all()
+    assert remainders == [3, 0]
