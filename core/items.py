@@ -44,7 +44,7 @@ def create_item(session, data):
 
 def update_item(session, item, data):
     """Change ``item`` from validated ``data`` (the number, once given, stays)."""
-    for field in ("number", "name", "unit", "list_price", "stock_on_hand"):
+    for field in ("number", "name", "unit", "list_price", "stock_on_hand", "stocked"):
         if field in data and (field != "number" or item.number is None):
             setattr(item, field, data[field])
     if "currency" in data:

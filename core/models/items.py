@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -31,7 +31,8 @@ class ItemGroup(Base):
 
 
 class Item(Base):
-    """Something sold: its number, unit, list price in its currency, tax category and stock."""
+    """Something sold: its number, unit, list price in its currency, tax category and stock;
+    a service (``stocked`` false) keeps no stock."""
 
     __tablename__ = "core_item"
 
@@ -44,6 +45,7 @@ class Item(Base):
     tax_category_id: Mapped[int] = mapped_column(ForeignKey("core_tax_category.id"))
     item_group_id: Mapped[int | None] = mapped_column(ForeignKey("core_item_group.id"))
     stock_on_hand: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    stocked: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     tax_category: Mapped[TaxCategory] = relationship(lazy="joined")
     item_group: Mapped[ItemGroup | None] = relationship(lazy="joined")

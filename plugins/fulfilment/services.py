@@ -34,8 +34,9 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     order is confirmed (or delivered with something left); refused (422, per line under
     ``lines``) for an unknown line, a quantity not above zero or above the line's remainder,
     and when nothing is left to deliver.  A type that affects stock writes one stock move per
-    line (out, or in for a return) and changes the items' stock on hand.  The order's status
-    then follows its remainders, and ``comptoir_order_delivered`` is called.
+    line of goods (out, or in for a return; a service moves nothing) and changes the items'
+    stock on hand.  The order's status then follows its remainders, and
+    ``comptoir_order_delivered`` is called.
     """
     if order.status not in OPEN_STATUSES:
         raise Conflict(f"order {order.number} is {order.status} and cannot be delivered")
@@ -57,7 +58,7 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
         sign = 1 if kind.incoming else -1
         slip_line_of = {line.order_line_id: line.id for line in lines}
         _move_stock(session, slip, [(slip_line_of[line.id], line.item, sign * quantity)
-                                    for line, quantity in wanted])
+                                    for line, quantity in wanted if line.item.stocked])
     store_values(session, [line for line, _quantity in wanted],
                  [{"delivered_quantity": line.delivered_quantity + quantity}
                   for line, quantity in wanted])
@@ -98,6 +99,8 @@ def _quantities(order, quantities):
 def _move_stock(session, slip, moves):
     """Write a stock move for each ``(packing slip line id, item, signed quantity)`` and add the
     quantities to the items' stock on hand: one statement each, whatever the number of lines."""
+    if not moves:  # services only
+        return
     session.execute(insert(StockMove.__table__), [
         {"item_id": item.id, "quantity": quantity, "packing_slip_line_id": slip_line_id,
          "move_date": slip.delivery_date}
@@ -165,11 +168,12 @@ def backorders(session, hook, item_id=None, party_id=None):
 
 
 def stock(session, hook, text="", page=1, per_page=25):
-    """One page of the items by number, those whose number or name contains ``text``: each
-    one's stock on hand, what open orders of types that affect stock still have to take from
-    it, and what is short.  Returns ``([(item, on hand, backordered, short)], total count)``;
-    the work does not grow with the number of items or orders beyond the page's."""
-    query = select(Item)
+    """One page of the items kept in stock (not services) by number, those whose number or name
+    contains ``text``: each one's stock on hand, what open orders of types that affect stock
+    still have to take from it, and what is short.  Returns ``([(item, on hand, backordered,
+    short)], total count)``; the work does not grow with the number of items or orders beyond
+    the page's."""
+    query = select(Item).where(Item.stocked)
     if text:
         pattern = contains(text)
         query = query.where(or_(func.lower(Item.number).like(pattern, escape="\\"),

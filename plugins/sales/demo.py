@@ -19,8 +19,8 @@ ITEMS = [
     ("LAMP-110", "Desk lamp", "unit", "39.90", "VAT20", "LIGHT", "150"),
     ("BULB-120", "LED bulb, pack of 4", "pack", "12.50", "VAT20", "LIGHT", "600"),
     ("BOOK-900", "Workplace design handbook", "unit", "32.00", "VAT5", None, "75"),
-    ("SETUP-01", "On-site installation", "hour", "65.00", "VAT20", "SERV", "0"),
-    ("CARE-12", "Care plan, monthly", "month", "19.00", "EXEMPT", "SERV", "0"),
+    ("SETUP-01", "On-site installation", "hour", "65.00", "VAT20", "SERV", None),
+    ("CARE-12", "Care plan, monthly", "month", "19.00", "EXEMPT", "SERV", None),
 ]
 # name, e-mail, customer group, vendor, stages reached with the cause of each move
 PARTIES = [
@@ -86,7 +86,7 @@ def load(session, hook):
         catalogue[number] = items.create_item(session, {
             "number": number, "name": name, "unit": unit, "list_price": Decimal(price),
             "currency": "EUR", "tax_category": tax, "item_group": group,
-            "stock_on_hand": Decimal(stock)})
+            "stock_on_hand": Decimal(stock or 0), "stocked": stock is not None})
     people = {}
     start = datetime.now() - timedelta(days=90)
     for name, email, group, vendor, stages in PARTIES:

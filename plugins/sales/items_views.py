@@ -64,6 +64,7 @@ class ItemSchema(Schema):
     tax_category = fields.Function(lambda item: item.tax_category.code)
     item_group = fields.Function(lambda item: item.item_group.code if item.item_group else None)
     stock_on_hand = decimal_field()
+    stocked = fields.Boolean(metadata={"description": "false for a service: no stock is kept"})
 
 
 
@@ -81,6 +82,8 @@ class ItemInputSchema(Schema):
     item_group = fields.String(load_default=None, allow_none=True,
                                validate=validate.Length(max=32))
     stock_on_hand = decimal_field(load_default=Decimal(0))
+    stocked = fields.Boolean(load_default=True,
+                             metadata={"description": "false for a service: no stock is kept"})
 
 
 class ItemChangeSchema(ItemInputSchema):
@@ -157,7 +160,8 @@ def blueprint():
                     flash(f"Item {item.number} created.", "info")
                     return redirect(url_for("items.edit", item_id=item.id))
         return _form_page(None, errors, request.form if request.method == "POST" else
-                          {"currency": "EUR", "unit": "unit", "stock_on_hand": "0"})
+                          {"currency": "EUR", "unit": "unit", "stock_on_hand": "0",
+                           "stocked": "true"})
 
     @bp.route("/<id:item_id>", methods=["GET", "POST"])
     def edit(item_id):
@@ -190,6 +194,7 @@ def _current_values(item):
         "currency": item.currency, "tax_category": item.tax_category.code,
         "item_group": item.item_group.code if item.item_group else "",
         "stock_on_hand": f"{item.stock_on_hand:f}",
+        "stocked": "true" if item.stocked else "false",
     }
 
 

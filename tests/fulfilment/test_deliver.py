@@ -10,10 +10,10 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import func, select
 
-from core import hookimpl, modules, orders, parties
+from core import hookimpl, items, modules, orders, parties
 from core.errors import Conflict, ValidationError
 from core.models import Item
-from core.testing import count_queries
+from core.testing import api_client, count_queries
 from plugins.fulfilment import services
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine, StockMove
 from plugins.fulfilment.services import deliver
@@ -202,3 +202,29 @@ def test_the_migration_fills_in_what_each_slip_left_to_deliver(registry, catalog
         remainders = session.scalars(select(PackingSlipLine.remainder_after)
                                      .order_by(PackingSlipLine.id)).all()
     assert remainders == [3, 0]
+
+
+def test_a_service_is_delivered_without_moving_stock(registry, catalogue, fulfilment_app):
+    with registry.session_factory() as session:
+        service = items.create_item(session, {
+            "number": "FIT", "name": "Fitting", "unit": "hour", "list_price": Decimal(40),
+            "currency": "EUR", "tax_category": "VAT20", "stocked": False}).id
+        session.commit()
+    order_id = confirmed_order(registry, catalogue["bolt"], [(service, 2)])
+    with registry.session_factory() as session:
+        assert [line.order_id for line in services.backorders(session, registry.hook)] == [
+            order_id]
+        assert "FIT" not in [item.number for item, *_ in services.stock(session,
+                                                                          registry.hook)[0]]
+    _deliver(registry, order_id)
+    with registry.session_factory() as session:
+        assert orders.load_order(session, order_id).status == "delivered"
+        assert _moves(session) == []
+        assert session.get(Item, service).stock_on_hand == 0
+    api = api_client(fulfilment_app)
+    assert api.get(f"/api/v1/items/{service}").json["stocked"] is False
+    created = api.post("/api/v1/items", json={
+        "number": "CARE", "name": "Care plan", "list_price": "9", "currency": "EUR",
+        "tax_category": "VAT20", "stocked": False})
+    assert created.status_code == 201 and created.json["stocked"] is False
+    assert api.get(f"/api/v1/items/{catalogue['HAM']}").json["stocked"] is True

@@ -93,7 +93,8 @@ def test_api_creates_tax_categories_item_groups_and_items(api):
     item = api.get(f"/api/v1/items/{created.json['id']}").json
     assert item == {"id": created.json["id"], "number": "HAM-1", "name": "Hammer",
                     "unit": "piece", "list_price": "12.50", "currency": "EUR",
-                    "tax_category": "VAT20", "item_group": "TOOLS", "stock_on_hand": "40"}
+                    "tax_category": "VAT20", "item_group": "TOOLS", "stock_on_hand": "40",
+                    "stocked": True}
 
     changed = api.patch(f"/api/v1/items/{item['id']}", json={
         "list_price": "1500", "currency": "JPY", "tax_category": "VAT5", "item_group": None,
@@ -242,6 +243,15 @@ def test_web_forms_add_tax_categories_groups_and_items(web, registry):
             "SAW", "Panel saw", "piece", Decimal(24), "USD")
         assert item.item_group is None and item.stock_on_hand == Decimal(5)
     assert "SAW Panel saw piece $24.00" in page_text(web.get("/items/"))
+
+    service = web.post(created.location, data={
+        "name": "Saw sharpening", "unit": "piece", "list_price": "24", "currency": "USD",
+        "tax_category": "VAT20", "stocked": "false", "csrf_token": token})
+    assert service.status_code == 302
+    page = web.get(created.location)
+    assert "a service: no stock" in page_text(page)
+    assert '<option value="false" selected>' in page.get_data(as_text=True)
+    assert "VAT20 service" in page_text(web.get("/items/"))
 
 
 def test_web_item_forms_show_what_is_wrong(web, registry, taxes):
