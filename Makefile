@@ -24,6 +24,7 @@ $(BIN)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 
 run: $(BIN)/.installed
 	$(BIN)/comptoir init --demo
+	$(BIN)/comptoir upgrade
 	@echo "Comptoir on http://$(BIND)/ -- log in as admin / adminadmin"
 	$(BIN)/gunicorn --workers 2 --bind $(BIND) 'web:create_app()'
 
