@@ -544,9 +544,10 @@ def delete_invoice(session, invoice):
 
 
 def search_invoices(session, text="", kind=None, status=None, party_id=None, page=1,
-                    per_page=25):
-    """Invoices whose number or customer name contains ``text``, newest first, of ``kind``,
-    ``status`` and customer ``party_id`` when given: ``(invoices, total count)``."""
+                    per_page=25, order_id=None):
+    """Invoices whose number or customer name contains ``text``, drafts first then newest
+    first, of ``kind``, ``status``, customer ``party_id`` and with lines of order ``order_id``
+    when given: ``(invoices, total count)``."""
     query = select(Invoice).join(Invoice.party)
     if text:
         pattern = contains(text)
@@ -558,6 +559,10 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
         query = query.where(Invoice.status == status)
     if party_id:
         query = query.where(Invoice.party_id == party_id)
+    if order_id:
+        query = query.where(Invoice.id.in_(
+            select(InvoiceLine.invoice_id).join(InvoiceLine.order_line)
+            .where(OrderLine.order_id == order_id)))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     found = session.scalars(
         query.order_by(case((Invoice.status == "draft", 0), else_=1), Invoice.id.desc())

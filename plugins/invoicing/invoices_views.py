@@ -54,12 +54,16 @@ def blueprint():
         kind = request.args.get("kind") or None
         status = request.args.get("status") or None
         party_id = request.args.get("party_id", type=int)
+        order_id = request.args.get("order_id", type=int)
         page = page_number()
         found, total = invoices.search_invoices(db(), text, kind, status, party_id, page,
-                                                PER_PAGE)
+                                                PER_PAGE, order_id)
         return render_template("invoicing/invoices.html", invoices=found, total=total,
                                page=page, pages=page_count(total), q=text, kind=kind,
-                               status=status, party_id=party_id, kinds=invoice_kinds(hook()),
+                               status=status, party_id=party_id, order_id=order_id,
+                               order_number=db().scalar(select(Order.number)
+                                                        .where(Order.id == order_id)),
+                               kinds=invoice_kinds(hook()),
                                parties=_customers())
 
     @bp.route("/new/order", methods=["GET", "POST"])
@@ -332,10 +336,10 @@ def api_blueprint():
         @blp.response(200, InvoicePageSchema)
         def get(self, args):
             """Invoices, drafts first then newest first, searched by number or customer name
-            (``q``), of a kind, a status, a customer."""
+            (``q``), of a kind, a status, a customer, with lines of an order."""
             found, total = invoices.search_invoices(
                 db(), args["q"], args.get("kind"), args.get("status"), args.get("party_id"),
-                args["page"], args["per_page"])
+                args["page"], args["per_page"], args.get("order_id"))
             return page_of(found, total, args)
 
         @blp.arguments(InvoiceCreateSchema)

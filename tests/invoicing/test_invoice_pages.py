@@ -59,6 +59,20 @@ def test_the_accountant_invoices_an_order_posts_it_and_reads_the_ledger(
     assert "-€12.50" in client.get("/invoicing/ledger/").get_data(as_text=True)
     document = client.get("/invoicing/ledger/documents/INV-00001").get_data(as_text=True)
     assert "Bolt &amp; Co" in document
+    admin = invoicing_app.test_client()  # the order pages are the sales role's
+    login(admin, "admin")
+    order_page = admin.get(f"/orders/{order_id}").get_data(as_text=True)
+    related = re.search(r'<p id="related">(.*?)</p>', order_page, re.S).group(1)
+    assert f"/fulfilment/orders/{order_id}/deliver" in related
+    assert f"/invoicing/invoices/?order_id={order_id}" in related
+    ham_row = re.search(r"<tr>\s*<td>1</td>(.*?)</tr>", order_page, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', ham_row)[:3] == ["2", "1", "1"], (
+        "ordered, delivered, invoiced")
+    of_order = client.get(f"/invoicing/invoices/?order_id={order_id}").get_data(as_text=True)
+    assert "INV-00001" in of_order
+    assert f"2 invoices of order {order_number}" in of_order, "the invoice and its pro forma"
+    assert "0 invoices" in client.get(f"/invoicing/invoices/?order_id={order_id + 1}").get_data(
+        as_text=True)
 
 
 def test_the_free_text_form_shows_each_rows_mistakes(invoicing_app, catalogue, login):

@@ -53,6 +53,10 @@ def test_kinds_and_an_invoice_from_an_order_posted(accounting_api, registry, cat
     assert accounting_api.get("/api/v1/ledger/documents/INV-09999").status_code == 404
     listed = accounting_api.get("/api/v1/invoices?status=posted&q=inv-0000").get_json()
     assert [row["number"] for row in listed["items"]] == ["INV-00001"]
+    of_order = accounting_api.get(f"/api/v1/invoices?order_id={order_id}").get_json()
+    assert [row["number"] for row in of_order["items"]] == ["INV-00001"]
+    assert accounting_api.get(f"/api/v1/invoices?order_id={order_id + 1}").get_json()[
+        "total"] == 0
 
 
 def test_invoices_from_packing_slips_and_their_refusals(accounting_api, registry, catalogue):
