@@ -450,11 +450,17 @@ def update_invoice(session, hook, invoice, data):
     return invoice
 
 
+def takes_free_text(hook, invoice):
+    """Whether free text lines may be added to draft ``invoice``: its kind takes them and it
+    holds no order lines."""
+    return (invoice_kind(hook, invoice.kind).lines != "items"
+            and not any(line.order_line_id for line in invoice.lines))
+
+
 def add_lines(session, hook, invoice, lines):
     """Append free text ``lines`` to a draft invoice whose kind takes them; returns them."""
     require_draft(invoice)
-    kind = invoice_kind(hook, invoice.kind)
-    if kind.lines == "items" or any(line.order_line_id for line in invoice.lines):
+    if not takes_free_text(hook, invoice):
         raise Conflict("free text lines go on a free text invoice")
     added = free_text_lines(session, lines, invoice.currency)
     start = max((line.position for line in invoice.lines), default=0)

@@ -143,8 +143,13 @@ def blueprint():
     def invoice_page(invoice_id, errors=None, status=200):
         invoice = load_invoice(db(), invoice_id)
         kinds = invoice_kinds(hook())
+        takes_text = (invoice.status == "draft" and invoice.kind in kinds
+                      and invoices.takes_free_text(hook(), invoice))
         page = render_template("invoicing/invoice.html", invoice=invoice,
-                               kinds=kinds, errors=errors or {},
+                               kinds=kinds, errors=errors or {}, takes_text=takes_text,
+                               accounts=invoices.line_accounts(db()) if takes_text else [],
+                               taxes=db().scalars(select(TaxCategory).order_by(TaxCategory.code))
+                               .all() if takes_text else [],
                                returnable=_returnable(invoice, kinds.get(invoice.kind)),
                                form=request.form, profiles=_profiles(),
                                entries=invoice_entries(db(), invoice.id),
@@ -190,6 +195,38 @@ def blueprint():
             return invoices.update_invoice(db(), hook(), invoice, data)
 
         return act(invoice_id, change, "Invoice updated.")
+
+    @bp.route("/<id:invoice_id>/lines", methods=["POST"])
+    def line_add(invoice_id):
+        """Add a free text line to a draft that takes them."""
+        def add(invoice):
+            data, errors = read_form(FreeTextLineInputSchema())
+            if errors:
+                raise ValidationError("the line is not valid", fields=errors)
+            try:
+                invoices.add_lines(db(), hook(), invoice, [data])
+            except ValidationError as error:
+                problems = error.fields.get("lines")
+                if isinstance(problems, dict) and len(problems) == 1:  # the line's, by field
+                    raise ValidationError(error.message,
+                                          fields=next(iter(problems.values()))) from None
+                raise
+            return invoice
+
+        return act(invoice_id, add, "Line added.")
+
+    @bp.route("/<id:invoice_id>/lines/<id:line_id>", methods=["POST"])
+    def line_change(invoice_id, line_id):
+        """Change a draft's line: the quantity of an order line's part, or a free text line's
+        quantity and unit price."""
+        def change(invoice):
+            data, errors = read_form(InvoiceLineChangeSchema(only=("quantity", "unit_price")))
+            if errors:
+                raise ValidationError("the line cannot be changed", fields=errors)
+            invoices.update_line(db(), hook(), invoice, line_id, data)
+            return invoice
+
+        return act(invoice_id, change, "Line changed.")
 
     @bp.route("/<id:invoice_id>/lines/<id:line_id>/remove", methods=["POST"])
     def line_remove(invoice_id, line_id):

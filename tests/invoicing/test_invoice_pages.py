@@ -99,3 +99,51 @@ def test_marketing_is_kept_out(invoicing_app, login):
     login(client, "marketing")
     for path in ("/invoicing/invoices/", "/invoicing/invoices/new/free-text", "/invoicing/ledger/"):
         assert client.get(path).status_code == 403
+
+
+def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app, registry,
+                                                                 catalogue, login):
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    created = _form(client, "/invoicing/invoices/new/free-text", party_id=catalogue["acme"],
+                    **{"account-0": "706", "description-0": "Set-up", "unit_price-0": "100",
+                       "tax_category-0": "VAT20"})
+    assert created.status_code == 302
+    path = created.headers["Location"]
+    assert 'id="add-line"' in client.get(path).get_data(as_text=True)
+    unknown = _form(client, f"{path}/lines", account="999", description="Travel",
+                    unit_price="30", tax_category="VAT20")
+    assert unknown.status_code == 422
+    assert "Account: Unknown ledger account 999." in unknown.get_data(as_text=True)
+    added = _form(client, f"{path}/lines", account="706", description="Travel", quantity="2",
+                  unit_price="30", tax_category="VAT20")
+    assert added.status_code == 302
+    page = client.get(path).get_data(as_text=True)
+    assert "Travel" in page and re.search(r'id="total">€192.00<', page)  # (100 + 60) × 1.2
+    line_id = re.findall(r'/lines/(\d+)"', page)[-1]
+    changed = _form(client, f"{path}/lines/{line_id}", quantity="1", unit_price="50")
+    assert changed.status_code == 302
+    assert re.search(r'id="total">€180.00<', client.get(path).get_data(as_text=True))
+    refused = _form(client, f"{path}/lines/{line_id}", quantity="-1")
+    assert refused.status_code == 422 and "Quantity: " in refused.get_data(as_text=True)
+
+
+def test_an_order_lines_part_changes_its_quantity_on_the_draft(invoicing_app, registry,
+                                                               catalogue, login):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 2)])
+        session.commit()
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    path = f"/invoicing/invoices/new/order?order_id={order.id}"
+    created = _form(client, path, **{f"quantity-{order.lines[0].id}": "2"})
+    invoice_path = created.headers["Location"]
+    page = client.get(invoice_path).get_data(as_text=True)
+    assert 'id="add-line"' not in page, "order lines and free text lines are not mixed"
+    line_id = re.findall(r'/lines/(\d+)"', page)[0]
+    too_many = _form(client, f"{invoice_path}/lines/{line_id}", quantity="3")
+    assert too_many.status_code == 422
+    assert "3 is more than the 2 left to invoice" in too_many.get_data(as_text=True)
+    assert _form(client, f"{invoice_path}/lines/{line_id}", quantity="1").status_code == 302
+    assert re.search(r'id="total">€15.00<', client.get(invoice_path).get_data(as_text=True))
