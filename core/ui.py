@@ -8,7 +8,8 @@ class MenuEntry:
     """A link in the navigation bar.
 
     ``endpoint`` is a Flask endpoint name (``"blueprint.view"``); ``role`` limits the entry to
-    users holding that role; lower ``priority`` comes first.
+    users holding that role (give a page to several roles with an entry for each: the menu
+    shows each page once); lower ``priority`` comes first.
     """
 
     title: str

@@ -187,7 +187,8 @@ def _require_initialised():
 
 
 def _navigation():
-    """The navigation bar: the enabled modules' menu entries the user may see."""
+    """The navigation bar: the enabled modules' menu entries the user may see, each page once
+    (a module offers one page to several roles with an entry per role)."""
     if not current_user.is_authenticated:
         return {"menu": []}
     entries = []
@@ -196,10 +197,12 @@ def _navigation():
             entries += impl.function()
         except Exception as exc:
             current_app.logger.error("menu entries of %s left out: %s", impl.plugin_name, exc)
-    menu = []
+    menu, shown = [], set()
     for entry in sorted(entries, key=lambda e: (e.priority, e.title)):
-        if entry.role is not None and not current_user.has_role(entry.role):
+        if (entry.role is not None and not current_user.has_role(entry.role)
+                or entry.endpoint in shown):
             continue
+        shown.add(entry.endpoint)
         try:
             menu.append((entry, url_for(entry.endpoint)))
         except BuildError:  # checked when the module was enabled; never break every page

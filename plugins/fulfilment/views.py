@@ -44,6 +44,7 @@ from web.printing import (
 )
 
 MENU = [MenuEntry("Packing slips", "fulfilment.slip_list", role="sales", priority=35),
+        MenuEntry("Packing slips", "fulfilment.slip_list", role="accounting", priority=35),
         MenuEntry("Backorders", "fulfilment.backorder_list", role="sales", priority=36),
         MenuEntry("Stock", "fulfilment.stock_page", role="sales", priority=37)]
 VIEWERS = ("sales", "accounting")

@@ -52,3 +52,12 @@ def test_lists_for_sales_and_accounting(registry, catalogue, fulfilment_app, log
     marketing = fulfilment_app.test_client()
     login(marketing, "marketing")
     assert marketing.get("/fulfilment/stock").status_code == 403
+
+
+def test_the_packing_slips_are_in_the_menu_of_sales_and_accounting_once(fulfilment_app, login):
+    link = 'href="/fulfilment/packing-slips/"'
+    for role, times in (("sales", 1), ("accounting", 1), ("admin", 1), ("marketing", 0)):
+        client = fulfilment_app.test_client()
+        login(client, role)
+        nav = client.get("/").get_data(as_text=True).split("</nav>")[0]
+        assert nav.count(link) == times, role
