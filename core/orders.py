@@ -24,7 +24,7 @@ from core.documents import (
 )
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Order, OrderLine, Party
-from core.money import check_currency
+from core.money import check_currency, round_money
 from core.numbering import MissingSequence, next_number
 from core.ordertypes import order_type, order_types
 from core.parties import advance_to, contains
@@ -238,6 +238,42 @@ def cancel_order(session, order):
         raise Conflict(f"order {order.number} is partly delivered or invoiced and cannot be "
                        "cancelled")
     order.status = "cancelled"
+    session.flush()
+    return order
+
+
+def close_remainder(session, hook, order):
+    """Close what is left to deliver of a partly delivered order, which the customer will not
+    take: each such line keeps only what was delivered (or invoiced, if more) of it, its amount
+    and tax in proportion at its frozen prices, and the order's totals follow.  The order is
+    then Delivered, or Invoiced when all of it is invoiced.
+
+    Refused (409) unless the order is confirmed or delivered, something of it was delivered
+    (otherwise cancel it) and something is left to close; and for a recurring type (a
+    Subscription delivers again every period).  A draft invoice holding more than what is
+    left to invoice afterwards is refused when posted.
+    """
+    if order.status not in ("confirmed", "delivered"):
+        raise Conflict(f"order {order.number} is {order.status}: only what is left to deliver "
+                       "of a confirmed order is closed")
+    if not any(line.delivered_quantity for line in order.lines):
+        raise Conflict(f"nothing of order {order.number} was delivered: cancel it instead")
+    if _type_of(hook, order).recurring:
+        raise Conflict(f"order {order.number} is a subscription: it delivers every period")
+    kept = {line: max(line.delivered_quantity, line.invoiced_quantity) for line in order.lines}
+    closing = [line for line in order.lines if kept[line] < line.quantity]
+    if not closing:
+        raise Conflict(f"order {order.number} has nothing left to close")
+    currency = order.currency
+    store_values(session, closing, [
+        {"quantity": kept[line],
+         "amount": round_money(line.amount * kept[line] / line.quantity, currency),
+         "tax_amount": round_money(line.tax_amount * kept[line] / line.quantity, currency)}
+        for line in closing])
+    order.untaxed = round_money(sum(line.amount for line in order.lines), currency)
+    order.tax = round_money(sum(line.tax_amount for line in order.lines), currency)
+    order.total = order.untaxed + order.tax
+    settle_status(hook, order)
     session.flush()
     return order
 

@@ -141,6 +141,11 @@ def blueprint():
     def cancel(order_id):
         return act(order_id, lambda order: orders.cancel_order(db(), order), "Order cancelled.")
 
+    @bp.route("/<id:order_id>/close", methods=["POST"])
+    def close(order_id):
+        return act(order_id, lambda order: orders.close_remainder(db(), hook(), order),
+                   "What was left to deliver is closed.")
+
     @bp.route("/<id:order_id>/confirmation.pdf")
     def confirmation_pdf(order_id):
         return _confirmation_pdf(order_id)
@@ -327,6 +332,14 @@ def api_blueprint():
     def cancel(order_id):
         """Cancel a draft or confirmed order."""
         return _commit(orders.cancel_order(db(), _locked(order_id)))
+
+    @blp.route("/orders/<id:order_id>/close", methods=["POST"])
+    @blp.response(200, OrderSchema)
+    @role_required("sales")
+    def close(order_id):
+        """Close what is left to deliver of a partly delivered order: each line keeps what was
+        delivered (or invoiced) of it; 409 when nothing was delivered or nothing is left."""
+        return _commit(orders.close_remainder(db(), hook(), _locked(order_id)))
 
     @blp.route("/orders/<id:order_id>/confirmation.pdf")
     @blp.doc(responses={"200": PDF_RESPONSE})

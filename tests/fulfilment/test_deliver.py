@@ -228,3 +228,28 @@ def test_a_service_is_delivered_without_moving_stock(registry, catalogue, fulfil
         "tax_category": "VAT20", "stocked": False})
     assert created.status_code == 201 and created.json["stocked"] is False
     assert api.get(f"/api/v1/items/{catalogue['HAM']}").json["stocked"] is True
+
+
+def test_what_the_customer_will_not_take_is_closed(registry, catalogue, fulfilment_app, login):
+    order_id = confirmed_order(registry, catalogue["bolt"],
+                               [(catalogue["HAM"], 4), (catalogue["NAIL"], 2)])
+    api = api_client(fulfilment_app)
+    assert api.post(f"/api/v1/orders/{order_id}/close").status_code == 409, "nothing delivered"
+    with registry.session_factory() as session:
+        order = orders.load_order(session, order_id, lock=True)
+        deliver(session, registry.hook, order, {order.lines[0].id: Decimal(1)})
+        session.commit()
+    web = fulfilment_app.test_client()
+    login(web, "sales")
+    assert "Close the rest" in web.get(f"/orders/{order_id}").get_data(as_text=True)
+
+    closed = api.post(f"/api/v1/orders/{order_id}/close")
+    assert closed.status_code == 200, closed.json
+    assert closed.json["status"] == "delivered"
+    assert [(line["quantity"], line["amount"]) for line in closed.json["lines"]] == [
+        ("1", "12.50"), ("0", "0.00")]
+    assert (closed.json["untaxed"], closed.json["total"]) == ("12.50", "15.00")
+    with registry.session_factory() as session:
+        assert services.backorders(session, registry.hook) == []
+    assert api.post(f"/api/v1/orders/{order_id}/close").status_code == 409, "nothing left"
+    assert "Close the rest" not in web.get(f"/orders/{order_id}").get_data(as_text=True)

@@ -1,7 +1,12 @@
 """The invoice and ledger API: kinds, creating each kind of invoice, posting, the ledger, and
 the refusals."""
 
+from decimal import Decimal
+
+from core.models import Order
+from core.orders import load_order
 from core.testing import api_client
+from plugins.fulfilment.services import deliver
 from tests.invoicing.conftest import confirmed_order, packing_slip
 
 FEE = {"account": "706", "description": "Set-up fee", "amount": "100", "tax_category": "VAT20"}
@@ -155,3 +160,28 @@ def test_totals_too_large_to_store_are_refused(accounting_api, invoicing_app, re
     assert order.status_code == 422
     assert "too large" in order.get_json()["errors"]["json"]["lines"][0]
     assert sales.get("/api/v1/orders").get_json()["total"] == 0
+
+
+def test_an_order_closed_after_a_part_was_delivered_is_invoiced_for_that_part(
+        accounting_api, invoicing_app, registry, catalogue):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 4), (catalogue["BOOK"], 2)])
+        deliver(session, registry.hook, order, {order.lines[0].id: Decimal(1)})
+        session.commit()
+    book = order.lines[1].id
+    early = accounting_api.post("/api/v1/invoices", json={
+        "order_id": order.id, "quantities": [{"order_line_id": book, "quantity": "1"}]})
+    assert accounting_api.post(f"/api/v1/invoices/{early.get_json()['id']}/post"
+                               ).status_code == 200, "a book invoiced before it is delivered"
+    sales = api_client(invoicing_app)
+    closed = sales.post(f"/api/v1/orders/{order.id}/close").get_json()
+    assert [line["quantity"] for line in closed["lines"]] == ["1", "1"]
+    assert closed["status"] == "confirmed", "the book invoiced is still to deliver"
+    rest = accounting_api.post("/api/v1/invoices", json={"order_id": order.id}).get_json()
+    assert [(line["quantity"], line["amount"]) for line in rest["lines"]] == [("1", "12.50")]
+    accounting_api.post(f"/api/v1/invoices/{rest['id']}/post")
+    with registry.session_factory() as session:
+        deliver(session, registry.hook, load_order(session, order.id, lock=True))
+        session.commit()
+        assert session.get(Order, order.id).status == "invoiced"
