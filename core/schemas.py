@@ -1,7 +1,6 @@
 """Marshmallow schemas of the kernel's records, shared by the API and the admin forms, and the
 field builders every module's schemas use for amounts."""
 
-
 from marshmallow import Schema, ValidationError, fields, validate
 
 from core.db import MAX_ID
