@@ -72,7 +72,7 @@ def queue_message(session, recipient, subject, body, attachment=None, attachment
     A recipient or subject of more than one line is refused (422): no mail could carry it.
     """
     broken = {name: ["Must be one line."] for name, value in
-              (("to", recipient), ("subject", subject)) if "\r" in value or "\n" in value}
+              (("to", recipient), ("subject", subject)) if not is_one_line(value)}
     if broken:
         raise ValidationError("an e-mail's recipient and subject are one line each",
                               fields=broken)
@@ -84,6 +84,12 @@ def queue_message(session, recipient, subject, body, attachment=None, attachment
     session.add(message)
     session.flush()
     return message
+
+
+def is_one_line(text):
+    """Whether ``text`` holds no line break of any kind (the e-mail headers see ``\x0b``,
+    ``\x85`` or ``\u2028`` as one, as they see ``\n``)."""
+    return "".join(text.splitlines()) == text
 
 
 def list_messages(session, everything=False, limit=50):

@@ -16,6 +16,7 @@ A module serving a document (see :mod:`core.printing`) answers its PDF with
 
 from flask import Response, current_app
 from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as MarshmallowError
 
 from core import outbox, printing
 from core.errors import ValidationError
@@ -27,13 +28,17 @@ PDF_RESPONSE = {
 }
 
 
+def _one_line(text):
+    if not outbox.is_one_line(text):
+        raise MarshmallowError("Must be one line.")
+
+
 class EmailDocumentSchema(Schema):
     """To whom a document is e-mailed (default: its party's address), with which subject and
     message (defaults chosen by the document)."""
 
     to = fields.Email(validate=validate.Length(max=254))
-    subject = fields.String(validate=[validate.Length(min=1, max=256),
-                                      validate.Regexp(r"^[^\r\n]*$", error="Must be one line.")])
+    subject = fields.String(validate=[validate.Length(min=1, max=256), _one_line])
     message = fields.String(validate=validate.Length(max=10_000))
 
 

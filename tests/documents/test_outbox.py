@@ -213,9 +213,14 @@ def test_a_subject_or_recipient_of_several_lines_is_refused(docs_app, documents)
         "to": "buyer@example.com", "subject": "Hi\r\nBcc: someone@example.com"})
     assert refused.status_code == 422
     assert refused.get_json()["errors"]["json"] == {"subject": ["Must be one line."]}
+    for breaking in ("\u2028", "\x85", "\x0b", "\n"):
+        answer = api.post(f"/api/v1/orders/{documents['confirmed']}/email", json={
+            "to": "buyer@example.com", "subject": f"Order{breaking}Bcc: someone@example.com"})
+        assert answer.status_code == 422, repr(breaking)
     registry = docs_app.extensions["comptoir"]
     with registry.session_factory() as session:
         assert outbox.list_messages(session, everything=True) == []
         with pytest.raises(ValidationError) as raised:
-            outbox.queue_message(session, "a@example.com\nBcc: b@example.com", "Hi\n", "Hello")
+            outbox.queue_message(session, "a@example.com\nBcc: b@example.com", "Hi\u2029",
+                                 "Hello")
         assert set(raised.value.fields) == {"to", "subject"}
