@@ -159,8 +159,10 @@ def change_type(session, hook, order, code):
     """Give ``order`` the order type ``code``.
 
     Refused (409) when the current type is fixed in the order's status (Item requirements once
-    delivered) or the new type does not allow that status (a confirmed order cannot become a
-    Journal).  A type with its own sequence (Returned order) gives the order its second number.
+    delivered), when the new type does not allow that status (a confirmed order cannot become a
+    Journal), and when goods were delivered or invoiced in the other direction (a Sales order
+    cannot become a Returned order then, nor the reverse).  A type with its own sequence
+    (Returned order) gives the order its second number.
     """
     if order.status == "cancelled":
         raise Conflict(f"order {order.number} is cancelled and cannot change type")
@@ -175,6 +177,11 @@ def change_type(session, hook, order, code):
     if order.status not in new.statuses:
         raise Conflict(f"order {order.number} is {order.status}, which an order of type "
                        f"{new.title} cannot be")
+    incoming = current is not None and current.incoming
+    if new.incoming != incoming and any(line.delivered_quantity or line.invoiced_quantity
+                                        for line in order.lines):
+        raise Conflict(f"order {order.number} has goods delivered or invoiced as "
+                       f"{'returned' if incoming else 'sent'}: it cannot become a {new.title}")
     order.type = new.code
     if new.sequence and order.rma_number is None:
         order.rma_number = _second_number(session, new)
@@ -260,22 +267,28 @@ def close_remainder(session, hook, order):
         raise Conflict(f"nothing of order {order.number} was delivered: cancel it instead")
     if _type_of(hook, order).recurring:
         raise Conflict(f"order {order.number} is a subscription: it delivers every period")
-    kept = {line: max(line.delivered_quantity, line.invoiced_quantity) for line in order.lines}
-    closing = [line for line in order.lines if kept[line] < line.quantity]
+    closing = lines_to_close(order)
     if not closing:
         raise Conflict(f"order {order.number} has nothing left to close")
     currency = order.currency
-    store_values(session, closing, [
-        {"quantity": kept[line],
-         "amount": round_money(line.amount * kept[line] / line.quantity, currency),
-         "tax_amount": round_money(line.tax_amount * kept[line] / line.quantity, currency)}
-        for line in closing])
+    store_values(session, list(closing), [
+        {"quantity": kept,
+         "amount": round_money(line.amount * kept / line.quantity, currency),
+         "tax_amount": round_money(line.tax_amount * kept / line.quantity, currency)}
+        for line, kept in closing.items()])
     order.untaxed = round_money(sum(line.amount for line in order.lines), currency)
     order.tax = round_money(sum(line.tax_amount for line in order.lines), currency)
     order.total = order.untaxed + order.tax
     settle_status(hook, order)
     session.flush()
     return order
+
+
+def lines_to_close(order):
+    """``{line: quantity kept}`` of the lines :func:`close_remainder` would close: those with
+    more ordered than delivered or invoiced of them."""
+    kept = {line: max(line.delivered_quantity, line.invoiced_quantity) for line in order.lines}
+    return {line: quantity for line, quantity in kept.items() if quantity < line.quantity}
 
 
 def settle_status(hook, order):

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.documents import store_values
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Item, Order, OrderLine, Party
+from core.money import LARGEST_AMOUNT
 from core.numbering import next_number
 from core.orders import settle_status
 from core.ordertypes import order_type, order_types
@@ -113,6 +114,12 @@ def _move_stock(session, slip, moves):
     on_hand = dict(session.execute(
         select(Item.id, Item.stock_on_hand).where(Item.id.in_([item.id for item in items]))
         .order_by(Item.id).with_for_update()).all())
+    too_large = [item.number for item in items
+                 if abs(on_hand[item.id] + change[item]) >= LARGEST_AMOUNT]
+    if too_large:
+        raise ValidationError(f"the stock of item {too_large[0]} would be too large", fields={
+            "lines": [f"The stock of item {number} would pass 12 digits before the point."
+                      for number in too_large]})
     store_values(session, items, [{"stock_on_hand": on_hand[item.id] + change[item]}
                                   for item in items])
 

@@ -57,14 +57,14 @@ def _taking():
 def invoice_kind_for(hook, orders, kind=None):
     """The kind of an invoice of ``orders``' lines: ``kind``, or by default the one their
     direction takes: a customer invoice of goods sent, a credit note of goods returned (an
-    order of an incoming type, a Returned order).  A kind of the other direction, and orders
-    of both, are refused (422 on ``kind``)."""
+    order of an incoming type, a Returned order).  A kind of the other direction is refused
+    (422 on ``kind``), and so are orders of both directions (on ``packing_slip_ids``)."""
     types = order_types(hook)
     returned = {order.type in types and types[order.type].incoming for order in orders}
-    if len(returned) > 1:
+    if len(returned) > 1:  # only packing slips bring several orders
         raise ValidationError("goods returned and goods sent are not on one invoice",
-                              fields={"kind": ["Goods returned and goods sent are not on one "
-                                               "invoice."]})
+                              fields={"packing_slip_ids": ["Goods returned and goods sent are "
+                                                           "not on one invoice."]})
     returned = returned.pop()
     if kind is None:
         return CREDIT_NOTE if returned else "customer"
@@ -451,9 +451,11 @@ def update_invoice(session, hook, invoice, data):
 
 
 def takes_free_text(hook, invoice):
-    """Whether free text lines may be added to draft ``invoice``: its kind takes them and it
-    holds no order lines."""
-    return (invoice_kind(hook, invoice.kind).lines != "items"
+    """Whether free text lines may be added to draft ``invoice``: its kind takes them, it
+    charges the customer (a credit note's lines come from what it credits) and it holds no
+    order lines."""
+    kind = invoice_kind(hook, invoice.kind)
+    return (kind.lines != "items" and kind.sign > 0
             and not any(line.order_line_id for line in invoice.lines))
 
 

@@ -113,7 +113,8 @@ def blueprint():
         slips = invoices.uninvoiced_slips(db(), hook(), party_id) if party_id else []
         page = render_template("invoicing/invoice_new_slips.html", party_id=party_id,
                                slips=slips, errors=errors, form=form, parties=_customers(),
-                               profiles=_profiles(), kinds=_kinds_taking("items", None))
+                               profiles=_profiles(), kinds=_kinds_taking("items", None),
+                               by_goods=True)
         return page, 422 if errors else 200
 
     @bp.route("/new/free-text", methods=["GET", "POST"])

@@ -105,11 +105,12 @@ def post_invoice(session, hook, invoice, posted_on=None):
     if cancelled:
         raise Conflict(f"order {cancelled[0]} was cancelled after this invoice was drafted: "
                        "delete the draft")
-    kind = validate(hook, invoice)
+    kind = invoice_kind(hook, invoice.kind)
     if not kind.posts:
         raise Conflict(f"a {kind.title.lower()} is never posted")
     if not invoice.lines:
         raise Conflict("the invoice has no lines")
+    validate(hook, invoice)
     quantities = _order_line_quantities(invoice)
     if invoice.credited_invoice_id is not None:
         _reopen_closed_periods(session, hook, invoice, orders, quantities)

@@ -84,6 +84,7 @@ def blueprint():
         order = orders.load_order(db(), order_id)
         page = render_template("sales/order.html", order=order, errors=errors or {},
                                form=request.form, types=order_types(hook()),
+                               closable=bool(orders.lines_to_close(order)),
                                items=_items(), quotation=accepted_quotation(db(), order))
         return page, status
 

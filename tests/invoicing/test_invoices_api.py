@@ -163,7 +163,7 @@ def test_totals_too_large_to_store_are_refused(accounting_api, invoicing_app, re
 
 
 def test_an_order_closed_after_a_part_was_delivered_is_invoiced_for_that_part(
-        accounting_api, invoicing_app, registry, catalogue):
+        accounting_api, invoicing_app, registry, catalogue, login):
     with registry.session_factory() as session:
         order = confirmed_order(session, registry.hook, catalogue["bolt"],
                                 [(catalogue["HAM"], 4), (catalogue["BOOK"], 2)])
@@ -177,6 +177,10 @@ def test_an_order_closed_after_a_part_was_delivered_is_invoiced_for_that_part(
     sales = api_client(invoicing_app)
     closed = sales.post(f"/api/v1/orders/{order.id}/close").get_json()
     assert [line["quantity"] for line in closed["lines"]] == ["1", "1"]
+    web = invoicing_app.test_client()
+    login(web, "sales")
+    assert "Close the rest" not in web.get(f"/orders/{order.id}").get_data(as_text=True), (
+        "the book invoiced is kept: nothing is left to close")
     assert closed["status"] == "confirmed", "the book invoiced is still to deliver"
     rest = accounting_api.post("/api/v1/invoices", json={"order_id": order.id}).get_json()
     assert [(line["quantity"], line["amount"]) for line in rest["lines"]] == [("1", "12.50")]

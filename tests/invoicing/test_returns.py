@@ -3,13 +3,15 @@ customer what the goods sent back were worth."""
 
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from core.errors import Conflict
-from core.models import Order
-from core.testing import csrf_token
+from core import orders
+from core.errors import Conflict, ValidationError
+from core.models import Item, Order
+from core.testing import api_client, csrf_token
 from plugins.fulfilment.services import deliver
 from plugins.invoicing.models import Invoice, InvoiceLine, PostingProfile
 from plugins.invoicing.posting import invoice_to_post, post_invoice
@@ -72,7 +74,7 @@ def test_goods_sent_are_not_credited_nor_mixed_with_goods_returned(accounting_ap
         "packing_slip_ids": [sold_slip, returned_slip]})
     assert mixed.status_code == 422
     assert mixed.json["errors"]["json"] == {
-        "kind": ["Goods returned and goods sent are not on one invoice."]}
+        "packing_slip_ids": ["Goods returned and goods sent are not on one invoice."]}
     of_slip = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [returned_slip]})
     assert of_slip.status_code == 201 and of_slip.json["kind"] == "credit_note"
     assert accounting_api.get("/api/v1/invoices").json["total"] == 1
@@ -117,3 +119,51 @@ def test_the_invoice_page_of_a_returned_order_makes_a_credit_note(invoicing_app,
                          data={"csrf_token": csrf_token(client, created.headers["Location"])})
     text = client.get(posted.headers["Location"]).get_data(as_text=True)
     assert "Credit note CN-00001" in text and "Refund" in text
+
+
+def test_an_order_with_goods_moved_keeps_its_direction(invoicing_app, registry, catalogue):
+    sold, _slip = _delivered(registry, catalogue["bolt"], [(catalogue["HAM"], 1)], "sales")
+    returned, _slip = _delivered(registry, catalogue["bolt"], [(catalogue["HAM"], 1)],
+                                 "returned")
+    sales = api_client(invoicing_app)
+    for order_id, other in ((sold, "returned"), (returned, "sales")):
+        refused = sales.post(f"/api/v1/orders/{order_id}/type", json={"type": other})
+        assert refused.status_code == 409 and "cannot become" in refused.json["message"]
+
+
+def test_packing_slips_of_returned_goods_are_credited_by_default_on_the_page(
+        invoicing_app, registry, catalogue, login):
+    _returned, slip = _delivered(registry, catalogue["bolt"], [(catalogue["HAM"], 2)],
+                                 "returned")
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    path = f"/invoicing/invoices/new/packing-slips?party_id={catalogue['bolt']}"
+    created = client.post(path, data={"csrf_token": csrf_token(client, path),
+                                      "packing_slip_ids": str(slip), "kind": ""})
+    assert created.status_code == 302
+    draft = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "Credit note draft" in draft and 'id="add-line"' not in draft
+    line = re.findall(r'/lines/(\d+)/remove"', draft)[0]
+    invoice_path = created.headers["Location"]
+    removed = client.post(f"{invoice_path}/lines/{line}/remove",
+                          data={"csrf_token": csrf_token(client, invoice_path)})
+    assert removed.status_code == 302
+    empty = client.post(f"{invoice_path}/post",
+                        data={"csrf_token": csrf_token(client, invoice_path)})
+    assert empty.status_code == 409 and "the invoice has no lines" in empty.get_data(
+        as_text=True)
+
+
+def test_stock_that_would_pass_what_is_stored_is_refused(accounting_api, registry, catalogue):
+    with registry.session_factory() as session:
+        session.get(Item, catalogue["NAIL"]).stock_on_hand = Decimal(10)
+        order = orders.create_order(session, registry.hook, {
+            "type": "returned", "party_id": catalogue["bolt"], "currency": "EUR",
+            "lines": [{"item_id": catalogue["NAIL"], "quantity": Decimal(999_999_999_999),
+                       "manual_price": Decimal(0)}]})
+        orders.confirm_order(session, registry.hook, order)
+        session.commit()
+        with pytest.raises(ValidationError) as refused:
+            deliver(session, registry.hook, order)
+        assert refused.value.fields == {
+            "lines": ["The stock of item NAIL would pass 12 digits before the point."]}
