@@ -87,8 +87,8 @@ def queue_message(session, recipient, subject, body, attachment=None, attachment
 
 
 def is_one_line(text):
-    """Whether ``text`` holds no line break of any kind (the e-mail headers see ``\x0b``,
-    ``\x85`` or ``\u2028`` as one, as they see ``\n``)."""
+    """Whether ``text`` holds no line break of any kind: e-mail headers also break lines at
+    a vertical tab, a form feed or U+2028, as at a newline."""
     return "".join(text.splitlines()) == text
 
 
