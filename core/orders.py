@@ -160,9 +160,10 @@ def change_type(session, hook, order, code):
 
     Refused (409) when the current type is fixed in the order's status (Item requirements once
     delivered), when the new type does not allow that status (a confirmed order cannot become a
-    Journal), and when goods were delivered or invoiced in the other direction (a Sales order
-    cannot become a Returned order then, nor the reverse).  A type with its own sequence
-    (Returned order) gives the order its second number.
+    Journal), and when the order is confirmed and the new type moves goods the other way (a
+    Sales order cannot become a Returned order then, nor the reverse: what was delivered or
+    invoiced went one way).  A type with its own sequence (Returned order) gives the order its
+    second number.
     """
     if order.status == "cancelled":
         raise Conflict(f"order {order.number} is cancelled and cannot change type")
@@ -177,11 +178,12 @@ def change_type(session, hook, order, code):
     if order.status not in new.statuses:
         raise Conflict(f"order {order.number} is {order.status}, which an order of type "
                        f"{new.title} cannot be")
+    # A Subscription's lines start again each period: only the status tells that goods moved.
     incoming = current is not None and current.incoming
-    if new.incoming != incoming and any(line.delivered_quantity or line.invoiced_quantity
-                                        for line in order.lines):
-        raise Conflict(f"order {order.number} has goods delivered or invoiced as "
-                       f"{'returned' if incoming else 'sent'}: it cannot become a {new.title}")
+    if new.incoming != incoming and order.status != "draft":
+        raise Conflict(f"order {order.number} is {order.status} and brings goods "
+                       f"{'back' if incoming else 'out'}: it cannot become an order of type "
+                       f"{new.title}")
     order.type = new.code
     if new.sequence and order.rma_number is None:
         order.rma_number = _second_number(session, new)

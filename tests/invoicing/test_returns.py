@@ -121,14 +121,30 @@ def test_the_invoice_page_of_a_returned_order_makes_a_credit_note(invoicing_app,
     assert "Credit note CN-00001" in text and "Refund" in text
 
 
-def test_an_order_with_goods_moved_keeps_its_direction(invoicing_app, registry, catalogue):
+def test_a_confirmed_order_keeps_the_direction_of_its_goods(invoicing_app, registry,
+                                                              catalogue):
     sold, _slip = _delivered(registry, catalogue["bolt"], [(catalogue["HAM"], 1)], "sales")
     returned, _slip = _delivered(registry, catalogue["bolt"], [(catalogue["HAM"], 1)],
                                  "returned")
+    # A Subscription whose first period is delivered and invoiced: its lines start again.
+    with registry.session_factory() as session:
+        subscription = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                       [(catalogue["HAM"], 1)], order_type="subscription")
+        deliver(session, registry.hook, subscription)
+        session.commit()
+    accounting = api_client(invoicing_app, "accounting")
+    period = accounting.post("/api/v1/invoices", json={"order_id": subscription.id}).json
+    assert accounting.post(f"/api/v1/invoices/{period['id']}/post").status_code == 200
     sales = api_client(invoicing_app)
-    for order_id, other in ((sold, "returned"), (returned, "sales")):
+    for order_id, other in ((sold, "returned"), (returned, "sales"),
+                            (subscription.id, "returned")):
         refused = sales.post(f"/api/v1/orders/{order_id}/type", json={"type": other})
         assert refused.status_code == 409 and "cannot become" in refused.json["message"]
+    draft = sales.post("/api/v1/orders", json={
+        "party_id": catalogue["bolt"], "type": "sales",
+        "lines": [{"item_id": catalogue["HAM"], "quantity": "1"}]}).json
+    changed = sales.post(f"/api/v1/orders/{draft['id']}/type", json={"type": "returned"})
+    assert changed.status_code == 200 and changed.json["rma_number"]
 
 
 def test_packing_slips_of_returned_goods_are_credited_by_default_on_the_page(
