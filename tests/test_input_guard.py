@@ -69,3 +69,14 @@ def test_health_is_503_until_the_database_is_initialised(comptoir_db, tmp_path):
     response = app.test_client().get("/health")
     assert response.status_code == 503
     assert response.json["database"] == "not initialised"
+
+
+def test_an_unpaired_surrogate_in_json_is_a_422_per_field(client, registry):
+    with registry.session_factory() as session, session.begin():
+        _token, secret = users.create_token(session, users.find_user(session, "sales"), "t")
+    response = client.post("/api/v1/example/notes", data='{"text": "Hi\\ud800x"}',
+                           content_type="application/json",
+                           headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 422
+    assert response.json["errors"]["json"] == {
+        "text": ["must not contain an unpaired surrogate"]}

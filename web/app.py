@@ -127,7 +127,7 @@ def build_app(config, reg, loaded, strict=frozenset()):
 
     app.before_request(_require_initialised)
     app.before_request(auth.require_login_and_csrf)
-    app.before_request(guards.refuse_nul_characters)
+    app.before_request(guards.refuse_unstorable_text)
     app.teardown_appcontext(close_session)
     app.context_processor(_navigation)
     # Templates link to another module's page only while it is served: {% if serves("x.y") %}

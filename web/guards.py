@@ -7,32 +7,49 @@ from core.errors import ValidationError
 NUL = "\x00"
 
 
-def _json_paths_with_nul(value, path=""):
-    """Yield the dotted path (``items.0.name``) of every JSON key or string holding a NUL."""
+def _unstorable(text):
+    """Why the database cannot store ``text``, or None: PostgreSQL refuses a NUL character, and
+    no UTF-8 database takes an unpaired surrogate (``"\\ud800"`` in JSON)."""
+    if NUL in text:
+        return "must not contain a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must not contain an unpaired surrogate"
+    return None
+
+
+def _json_problems(value, path=""):
+    """Yield ``(dotted path, message)`` (``items.0.name``) for every JSON key or string the
+    database cannot store."""
     children = value.items() if isinstance(value, dict) else (
         enumerate(value) if isinstance(value, list) else ()
     )
-    if isinstance(value, str) and NUL in value:
-        yield path or "body"
+    if isinstance(value, str) and _unstorable(value):
+        yield path or "body", _unstorable(value)
     for key, item in children:
         child = f"{path}.{key}" if path else str(key)
-        if NUL in str(key):
-            yield child
-        yield from _json_paths_with_nul(item, child)
+        if _unstorable(str(key)):
+            yield child, _unstorable(str(key))
+        yield from _json_problems(item, child)
 
 
-def refuse_nul_characters():
-    """Refuse (422, per field) text holding a NUL character, which PostgreSQL cannot store.
+def refuse_unstorable_text():
+    """Refuse (422, per field) text the database cannot store: a NUL character, an unpaired
+    surrogate.
 
     Done once here for the kernel and every module, in form fields, query arguments and JSON
     bodies, so that no view ever hands such text to the database.
     """
-    fields = {key for key, value in request.form.items(multi=True) if NUL in value + key}
-    fields |= {key for key, value in request.args.items(multi=True) if NUL in value + key}
+    problems = {}
+    for values in (request.form, request.args):
+        for key, value in values.items(multi=True):
+            message = _unstorable(key) or _unstorable(value)
+            if message:
+                problems[key] = message
     if request.is_json:
-        fields |= set(_json_paths_with_nul(request.get_json(silent=True)))
-    if fields:
-        raise ValidationError(
-            "text must not contain a NUL character",
-            fields={name: ["must not contain a NUL character"] for name in sorted(fields)},
-        )
+        problems.update(_json_problems(request.get_json(silent=True)))
+    if problems:
+        first = problems[min(problems)]
+        raise ValidationError(f"text {first}", fields={
+            name: [problems[name]] for name in sorted(problems)})
