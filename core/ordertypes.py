@@ -42,6 +42,12 @@ def order_types(hook):
     return by_code(hook.comptoir_order_types, "order type")
 
 
+def brings_goods_back(types, code):
+    """Whether orders of type ``code`` bring goods back (``incoming``: a Returned order), among
+    ``types`` (:func:`order_types`); a type no enabled module provides counts as sending."""
+    return code in types and types[code].incoming
+
+
 def order_type(hook, code):
     """The order type ``code``, or ValidationError listing the known ones."""
     return one_of(order_types(hook), code, "type", "order type")

@@ -25,12 +25,12 @@ def _json_problems(value, path=""):
     children = value.items() if isinstance(value, dict) else (
         enumerate(value) if isinstance(value, list) else ()
     )
-    if isinstance(value, str) and _unstorable(value):
-        yield path or "body", _unstorable(value)
+    if isinstance(value, str) and (message := _unstorable(value)):
+        yield path or "body", message
     for key, item in children:
         child = f"{path}.{key}" if path else str(key)
-        if _unstorable(str(key)):
-            yield child, _unstorable(str(key))
+        if message := _unstorable(str(key)):
+            yield child, message
         yield from _json_problems(item, child)
 
 

@@ -25,7 +25,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.invoicekinds import invoice_kind, invoice_kinds
 from core.models import Order, OrderLine, Party, TaxCategory
 from core.money import HUNDRED, check_currency, round_money
-from core.ordertypes import order_types
+from core.ordertypes import brings_goods_back, order_types
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
 from plugins.invoicing.kinds import CREDIT_NOTE
@@ -54,13 +54,18 @@ def _taking():
     return Invoice.credited_invoice_id.is_(None)
 
 
+def _drafts_taking(hook):
+    """The condition that an invoice is a draft that will take the order quantities it holds."""
+    return and_(Invoice.status == "draft", Invoice.kind.in_(invoicing_kinds(hook)), _taking())
+
+
 def invoice_kind_for(hook, orders, kind=None):
     """The kind of an invoice of ``orders``' lines: ``kind``, or by default the one their
     direction takes: a customer invoice of goods sent, a credit note of goods returned (an
     order of an incoming type, a Returned order).  A kind of the other direction is refused
     (422 on ``kind``), and so are orders of both directions (on ``packing_slip_ids``)."""
     types = order_types(hook)
-    returned = {order.type in types and types[order.type].incoming for order in orders}
+    returned = {brings_goods_back(types, order.type) for order in orders}
     if len(returned) > 1:  # only packing slips bring several orders
         raise ValidationError("goods returned and goods sent are not on one invoice",
                               fields={"packing_slip_ids": ["Goods returned and goods sent are "
@@ -68,10 +73,11 @@ def invoice_kind_for(hook, orders, kind=None):
     returned = returned.pop()
     if kind is None:
         return CREDIT_NOTE if returned else "customer"
-    if returned and invoice_kind(hook, kind).sign > 0:
+    sign = invoice_kind(hook, kind).sign
+    if returned and sign > 0:
         raise ValidationError("a returned order is credited with a credit note", fields={
             "kind": ["A returned order is credited with a credit note."]})
-    if not returned and invoice_kind(hook, kind).sign < 0:
+    if not returned and sign < 0:
         raise ValidationError("only a returned order is credited so", fields={
             "kind": ["Only a returned order is credited so: credit an invoice from its page."]})
     return kind
@@ -181,8 +187,7 @@ def drafted_quantities(session, hook, order_line_ids, *, but=None):
     if not order_line_ids:
         return {}
     query = (select(InvoiceLine.order_line_id, InvoiceLine.quantity).join(InvoiceLine.invoice)
-             .where(Invoice.status == "draft", Invoice.kind.in_(invoicing_kinds(hook)),
-                    _taking(), InvoiceLine.order_line_id.in_(order_line_ids)))
+             .where(_drafts_taking(hook), InvoiceLine.order_line_id.in_(order_line_ids)))
     if but is not None:
         query = query.where(Invoice.id != but)
     found = defaultdict(Decimal)
@@ -251,8 +256,7 @@ def _drafts_holding(session, hook, order_lines):
     holding = select(InvoiceLine.invoice_id).where(
         InvoiceLine.order_line_id.in_([line.id for line in order_lines]))
     return [draft.reference for draft in session.scalars(
-        select(Invoice).where(Invoice.id.in_(holding), Invoice.status == "draft",
-                              Invoice.kind.in_(invoicing_kinds(hook)), _taking())
+        select(Invoice).where(Invoice.id.in_(holding), _drafts_taking(hook))
         .order_by(Invoice.id))]
 
 
@@ -317,13 +321,13 @@ def taken_slip_lines(session, hook, slip_line_ids):
         return set()
     credited = aliased(InvoiceLine)
     slip_line = func.coalesce(InvoiceLine.packing_slip_line_id, credited.packing_slip_line_id)
-    kinds = invoicing_kinds(hook)
     rows = session.execute(
         select(slip_line, _taking(), InvoiceLine.quantity)
         .join(InvoiceLine.invoice)
         .outerjoin(credited, credited.id == InvoiceLine.credited_line_id)
-        .where(slip_line.in_(slip_line_ids), Invoice.kind.in_(kinds),
-               or_(Invoice.status == "posted", and_(Invoice.status == "draft", _taking())),
+        .where(slip_line.in_(slip_line_ids),
+               or_(and_(Invoice.status == "posted", Invoice.kind.in_(invoicing_kinds(hook))),
+                   _drafts_taking(hook)),
                # a credit note gives quantities back only when it cancels (names order lines)
                or_(InvoiceLine.credited_line_id.is_(None),
                    InvoiceLine.order_line_id.is_not(None)))).all()

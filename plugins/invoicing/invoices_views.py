@@ -61,8 +61,8 @@ def blueprint():
         return render_template("invoicing/invoices.html", invoices=found, total=total,
                                page=page, pages=page_count(total), q=text, kind=kind,
                                status=status, party_id=party_id, order_id=order_id,
-                               order_number=db().scalar(select(Order.number)
-                                                        .where(Order.id == order_id)),
+                               order_number=order_id and db().scalar(
+                                   select(Order.number).where(Order.id == order_id)),
                                kinds=invoice_kinds(hook()),
                                parties=_customers())
 

@@ -18,7 +18,7 @@ from core.models import Order, OrderLine
 from core.money import check_totals, round_money
 from core.numbering import MissingSequence, next_number
 from core.orders import reopen_period, settle_status
-from core.ordertypes import order_types
+from core.ordertypes import brings_goods_back, order_types
 from plugins.fulfilment.models import PackingSlipLine
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry
 
@@ -95,8 +95,7 @@ def post_invoice(session, hook, invoice, posted_on=None):
     Refused (409) for an invoice already posted, a kind that never posts (a pro forma), an
     invoice without lines, an order cancelled since the draft was made, an order of the other
     direction (a customer invoice of a returned order), or a quantity beyond an order line's
-    invoice remainder.  ``posted_on``
-    is the posting date (default: the invoice date).
+    invoice remainder.  ``posted_on`` is the posting date (default: the invoice date).
     """
     require_draft(invoice)
     # The orders first: the kind's validation reads the order lines, as read under the locks.
@@ -159,7 +158,7 @@ def _require_direction(hook, kind, orders):
     charges the customer, or goods sent with one that credits them."""
     types = order_types(hook)
     for order in orders:
-        returned = order.type in types and types[order.type].incoming
+        returned = brings_goods_back(types, order.type)
         if returned and kind.sign > 0:
             raise Conflict(f"order {order.number} is a {types[order.type].title}: it is "
                            "credited with a credit note, not invoiced")
