@@ -111,8 +111,11 @@ def blueprint():
                     db().commit()
                     return redirect(url_for("invoices.invoice_page", invoice_id=invoice.id))
         slips = invoices.uninvoiced_slips(db(), hook(), party_id) if party_id else []
+        returned = {slip.id for slip in slips if _returned(slip.order)}
         page = render_template("invoicing/invoice_new_slips.html", party_id=party_id,
-                               slips=slips, errors=errors, form=form, parties=_customers(),
+                               slips=slips, returned=returned,
+                               ticked=_slips_ticked(slips, returned, form),
+                               errors=errors, form=form, parties=_customers(),
                                profiles=_profiles(), kinds=_kinds_taking("items", None),
                                by_goods=True)
         return page, 422 if errors else 200
@@ -347,6 +350,16 @@ def _kinds_taking(lines, returned=False):
     kinds = [kind for kind in invoice_kinds(hook()).values()
              if kind.lines in (lines, "any") and (returned is None or (kind.sign < 0) == returned)]
     return sorted(kinds, key=lambda kind: kind.code != usual)
+
+
+def _slips_ticked(slips, returned, form):
+    """The ids of the slips ticked on the packing-slip invoice page: those chosen, or by
+    default every slip of delivered goods (every returned one when there are only returns),
+    since one invoice does not both charge and credit."""
+    if form.getlist("packing_slip_ids"):
+        return {int(value) for value in form.getlist("packing_slip_ids") if value.isdigit()}
+    delivered = {slip.id for slip in slips} - returned
+    return delivered or returned
 
 
 def _returned(order):

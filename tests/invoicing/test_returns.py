@@ -170,6 +170,32 @@ def test_packing_slips_of_returned_goods_are_credited_by_default_on_the_page(
         as_text=True)
 
 
+def _ticked(page):
+    return [int(slip) for slip in re.findall(
+        r'name="packing_slip_ids" value="(\d+)" id="slip-\d+" checked', page)]
+
+
+def test_the_slip_page_ticks_delivered_goods_first_then_returned_ones(
+        invoicing_app, registry, catalogue, login):
+    _sold, sent = _delivered(registry, catalogue["bolt"], [(catalogue["HAM"], 3)], "sales")
+    _returned, back = _delivered(registry, catalogue["bolt"], [(catalogue["HAM"], 1)],
+                                 "returned")
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    path = f"/invoicing/invoices/new/packing-slips?party_id={catalogue['bolt']}"
+    assert "are invoiced separately" in client.get(path).get_data(as_text=True)
+    for ticked, kind in (([sent], "Customer invoice draft"), ([back], "Credit note draft")):
+        page = client.get(path).get_data(as_text=True)
+        assert _ticked(page) == ticked
+        # Pressing the button as the page stands makes the invoice of the slips ticked.
+        created = client.post(path, data={"csrf_token": csrf_token(client, path),
+                                          "packing_slip_ids": ticked, "kind": ""})
+        assert created.status_code == 302
+        assert kind in client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "Every packing slip of this customer is invoiced." in client.get(path).get_data(
+        as_text=True)
+
+
 def test_stock_that_would_pass_what_is_stored_is_refused(accounting_api, registry, catalogue):
     with registry.session_factory() as session:
         session.get(Item, catalogue["NAIL"]).stock_on_hand = Decimal(10)
