@@ -6,13 +6,17 @@ percentage: NUMERIC on PostgreSQL, exact decimal text on SQLite (whose NUMERIC i
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.core import get_global
+from babel.numbers import format_currency, get_currency_precision, get_territory_currencies
 from sqlalchemy import Numeric, String
 from sqlalchemy.types import TypeDecorator
 
 from core.errors import ValidationError
 
-CURRENCIES = frozenset(list_currencies())
+# The ISO 4217 currencies some country tenders today: not the withdrawn ones (DEM), nor the
+# codes that name no money one invoices in (XXX "no currency", XTS, gold XAU).
+CURRENCIES = frozenset(code for territory in get_global("territory_currencies")
+                       for code in get_territory_currencies(territory, tender=True))
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 # What an Amount column holds exactly: 12 digits before the point, 6 after it.
@@ -60,7 +64,8 @@ def plain(value):
 
 
 def check_currency(code):
-    """Return ``code`` if it is an ISO 4217 currency Babel knows; else raise ValidationError."""
+    """Return ``code`` if it is an ISO 4217 currency tendered today; else raise
+    ValidationError."""
     if code not in CURRENCIES:
         raise ValidationError(f"unknown currency {code!r}",
                               fields={"currency": ["Unknown currency."]})

@@ -106,6 +106,7 @@ def test_invalid_rules_are_refused_per_field_and_nothing_is_written(
     ({"name": "   ", "currency": "EUR"}, "name"),
     ({"name": "x" * 129, "currency": "EUR"}, "name"),
     ({"name": "Trade", "currency": "ZZZ"}, "currency"),
+    ({"name": "Trade", "currency": "XAU"}, "currency"),
     ({"name": "Trade", "currency": "EURO"}, "currency"),
     ({"name": "Trade"}, "currency"),
 ])
