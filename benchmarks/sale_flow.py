@@ -6,9 +6,11 @@ confirm (priced a last time and frozen), deliver (one packing slip of every line
 draft customer invoice of the order) and post (numbered, entries written, the order Invoiced);
 the flow figure is the whole of it, create to post; for one large order against a large price
 list, the time to load it and the time to price it (run the chain, write every line's price and
-explanation); the time to make one customer invoice of 300 packing slips and to post it; and
-the process's peak memory.  SQLite in a temporary folder by default; give a PostgreSQL URL (and
-a schema that exists) to measure there:
+explanation); the time to make one customer invoice of 300 packing slips and to post it; the
+process's peak memory; and the time of a fixed piece of plain Python (``reference_ms``), which
+tells how fast the machine was: figures of two runs compare only beside it.  SQLite in a
+temporary folder by default; give a PostgreSQL URL (and a schema that exists) to measure
+there:
 
     python benchmarks/sale_flow.py [--orders 1000] [--lines 10]
                                    [--url postgresql://postgres@127.0.0.1/test --schema s]
@@ -109,6 +111,15 @@ def invoice_of_packing_slips(registry, lines, party_id, count):
             f"post_invoice_of_{count}_packing_slips_ms": round((posted - made) * 1000, 1)}
 
 
+def reference():
+    """A fixed piece of plain Python, the same in every run: objects, dicts and Decimals."""
+    total = Decimal(0)
+    for n in range(200_000):
+        row = {"quantity": Decimal(n % 25), "price": Decimal("19.99")}
+        total += row["quantity"] * row["price"]
+    return total
+
+
 def timed(action):
     start = time.perf_counter()
     action()
@@ -201,6 +212,7 @@ def main():
     figures[f"{large}_price_ms"] = round((priced - loaded) * 1000, 1)
     figures["orders"], figures["lines_per_order"] = args.orders, args.lines
     figures["database"] = registry.engine.dialect.name
+    figures["reference_ms"] = round(timed(reference) * 1000, 1)
     figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(figures))
 
