@@ -177,6 +177,10 @@ def test_emailing_a_document_queues_its_pdf_sent_now_or_by_the_cli_later(
     assert mail_server.messages[-1]["Subject"] == f"Quotation {documents['quotation_number']}"
     bad = web.post(f"{page}/email", data={"csrf_token": csrf_token(web, page), "to": "nope"})
     assert bad.status_code == 422 and "field-error" in bad.get_data(as_text=True)
+    by_hand = web.post(f"{page}/email", data={"csrf_token": csrf_token(web, page),
+                                              "subject": "Hi\r\nBcc: someone@example.com"})
+    assert by_hand.status_code == 422
+    assert "Subject: Must be one line." in by_hand.get_data(as_text=True), "a field not on the form"
     assert len(mail_server.messages) == 3
 
 
