@@ -161,17 +161,46 @@ def backorders(session, hook, item_id=None, party_id=None):
     given, oldest order first.  Orders of incoming types (returns) are left out, as they bring
     goods back, and so are those of types no enabled module provides, as they cannot be
     delivered."""
-    outgoing = [code for code, kind in order_types(hook).items() if not kind.incoming]
-    query = (select(OrderLine).join(OrderLine.order)
-             .where(Order.status.in_(OPEN_STATUSES), Order.type.in_(outgoing))
+    query = (_backordered(hook)
              .options(selectinload(OrderLine.item), selectinload(OrderLine.order))
              .order_by(Order.id, OrderLine.position))
     if item_id is not None:
         query = query.where(OrderLine.item_id == item_id)
     if party_id is not None:
         query = query.where(Order.party_id == party_id)
-    # Amounts are text on SQLite: the remainder is compared here, not in SQL.
-    return [line for line in session.scalars(query) if line.deliver_remainder > 0]
+    return session.scalars(query).all()
+
+
+def backorder_groups(session, hook, by="item", page=1, per_page=25):
+    """One page of the backorders grouped ``by`` item (by number) or by customer (by name):
+    ``([(item or party, [order lines, oldest order first])], number of groups)``, in a fixed
+    number of statements whatever the number of backorders."""
+    column, model, order = ((Order.party_id, Party, (Party.name, Party.id)) if by == "customer"
+                            else (OrderLine.item_id, Item, (Item.number,)))
+    waiting = _backordered(hook).with_only_columns(column).distinct()
+    query = select(model).where(model.id.in_(waiting))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    keys = session.scalars(query.order_by(*order).limit(per_page)
+                           .offset((page - 1) * per_page)).all()
+    lines = session.scalars(
+        _backordered(hook).where(column.in_([key.id for key in keys]))
+        .options(selectinload(OrderLine.item), selectinload(OrderLine.order)
+                 .selectinload(Order.party))
+        .order_by(Order.id, OrderLine.position)).all()
+    groups = {key.id: (key, []) for key in keys}
+    for line in lines:
+        groups[line.order.party_id if by == "customer" else line.item_id][1].append(line)
+    return list(groups.values()), total
+
+
+def _backordered(hook):
+    """The order lines open orders of outgoing types still have to deliver."""
+    outgoing = [code for code, kind in order_types(hook).items() if not kind.incoming]
+    # Amounts are stored plain (10, never 10.0) and never delivered beyond the quantity, so
+    # a remainder is a difference, which SQLite's text amounts can tell.
+    return (select(OrderLine).join(OrderLine.order)
+            .where(Order.status.in_(OPEN_STATUSES), Order.type.in_(outgoing),
+                   OrderLine.quantity != OrderLine.delivered_quantity))
 
 
 def stock(session, hook, text="", page=1, per_page=25):

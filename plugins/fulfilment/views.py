@@ -123,13 +123,10 @@ def blueprint():
     @bp.route("/backorders")
     def backorder_list():
         by = "customer" if request.args.get("by") == "customer" else "item"
-        groups = {}
-        for line in services.backorders(db(), hook()):
-            key = line.order.party if by == "customer" else line.item
-            groups.setdefault(key, []).append(line)
-        name = (lambda party: party.name) if by == "customer" else (lambda item: item.number)
-        return render_template("fulfilment/backorders.html", by=by,
-                               groups=dict(sorted(groups.items(), key=lambda pair: name(pair[0]))))
+        page = page_number()
+        groups, total = services.backorder_groups(db(), hook(), by, page, PER_PAGE)
+        return render_template("fulfilment/backorders.html", by=by, groups=groups, page=page,
+                               pages=page_count(total))
 
     @bp.route("/stock")
     def stock_page():

@@ -253,3 +253,29 @@ def test_what_the_customer_will_not_take_is_closed(registry, catalogue, fulfilme
         assert services.backorders(session, registry.hook) == []
     assert api.post(f"/api/v1/orders/{order_id}/close").status_code == 409, "nothing left"
     assert "Close the rest" not in web.get(f"/orders/{order_id}").get_data(as_text=True)
+
+
+def test_the_backorders_are_paged_by_group_in_fixed_statements(registry, catalogue):
+    first = confirmed_order(registry, catalogue["bolt"],
+                            [(catalogue["HAM"], 4), (catalogue["NAIL"], 2)])
+    second = confirmed_order(registry, catalogue["acme"], [(catalogue["HAM"], 1)])
+    _deliver(registry, confirmed_order(registry, catalogue["acme"], [(catalogue["BOOK"], 1)]))
+    with registry.session_factory() as session:
+        order = orders.load_order(session, first, lock=True)
+        deliver(session, registry.hook, order, {order.lines[1].id: Decimal(2)})
+        session.commit()
+
+    def shown(by, page, per_page=1):
+        with registry.session_factory() as session, count_queries(registry.engine) as counted:
+            groups, total = services.backorder_groups(session, registry.hook, by, page,
+                                                      per_page)
+            return ([(key.id, [(line.order_id, line.deliver_remainder) for line in lines])
+                     for key, lines in groups], total, len(counted))
+
+    # Delivered lines (the nails, the book) wait for nothing; the hammers wait on two orders.
+    assert shown("item", 1)[:2] == ([(catalogue["HAM"], [(first, 4), (second, 1)])], 1)
+    assert shown("item", 2)[:2] == ([], 1)
+    assert shown("customer", 1)[:2] == ([(catalogue["acme"], [(second, 1)])], 2)
+    assert shown("customer", 2)[:2] == ([(catalogue["bolt"], [(first, 4)])], 2)
+    # Two customers' backorders cost the statements of one.
+    assert shown("customer", 1, per_page=2)[2] == shown("customer", 1)[2]
