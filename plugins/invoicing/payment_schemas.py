@@ -185,6 +185,17 @@ class AgedInvoiceSchema(Schema):
     open_amount = money_field("open_amount", lambda aged: aged.invoice.currency)
 
 
+class AgedPaymentSchema(Schema):
+    """A receipt not wholly applied in the aged list: its unapplied part, negative."""
+
+    payment_id = fields.Function(lambda aged: aged.payment.id)
+    number = fields.Function(lambda aged: aged.payment.number)
+    payment_date = fields.Function(lambda aged: aged.payment.payment_date.isoformat())
+    days_past_due = fields.Integer(metadata={"description": "days since it was received"})
+    bucket = fields.String(metadata={"enum": [code for code, _title in BUCKETS]})
+    open_amount = money_field("open_amount", lambda aged: aged.payment.currency)
+
+
 AgedCustomerSchema = Schema.from_dict({
     "party_id": fields.Integer(allow_none=True),
     "party_name": fields.String(),
@@ -192,6 +203,7 @@ AgedCustomerSchema = Schema.from_dict({
     **_bucket_fields(),
     "total": money_field("total", attrgetter("currency")),
     "invoices": fields.List(fields.Nested(AgedInvoiceSchema)),
+    "payments": fields.List(fields.Nested(AgedPaymentSchema)),
 }, name="AgedCustomer")
 
 AgedTotalSchema = Schema.from_dict({
@@ -202,8 +214,8 @@ AgedTotalSchema = Schema.from_dict({
 
 
 class AgedSchema(Schema):
-    """The aged list: open invoices per customer and currency, by days past due, and the
-    totals per currency."""
+    """The aged list: open invoices and unapplied receipts per customer and currency, as
+    they stood on ``as_of``, by days past due, and the totals per currency."""
 
     as_of = fields.Date()
     customers = fields.List(fields.Nested(AgedCustomerSchema))
@@ -211,7 +223,8 @@ class AgedSchema(Schema):
 
 
 class AgedArgsSchema(Schema):
-    """Query arguments of the aged list: the day to count days past due to, one customer."""
+    """Query arguments of the aged list: the day it shows (documents dated later are left
+    out, days past due are counted to it), one customer."""
 
     as_of = fields.Date(load_default=date.today, metadata={"description": "default: today"})
     party_id = fields.Integer(validate=ID)

@@ -1,5 +1,5 @@
 """Payments: register money received from a customer and apply it to posted invoices; the
-customer's balance and the aged list of open invoices.
+customer's balance and the aged list of open invoices and receipts.
 
 Every function works inside the caller's transaction.  Registering or applying a payment runs
 a fixed number of SQL statements however many invoices it settles: the invoices are locked and
@@ -242,9 +242,11 @@ def unapplied_payments(session, party_id):
 
 @dataclass
 class AgedCustomer:
-    """One customer's open invoices in one currency, by how long they are past due.
+    """One customer's open invoices and unapplied receipts in one currency, by how long they
+    are past due.
 
-    Credit notes count negative: they are owed to the customer.
+    Credit notes and receipts count negative: they are owed to the customer, so the total is
+    what the customer owes.
     """
 
     party_id: int
@@ -252,6 +254,7 @@ class AgedCustomer:
     currency: str
     buckets: dict = field(default_factory=lambda: {code: Decimal(0) for code, _ in BUCKETS})
     invoices: list = field(default_factory=list)
+    payments: list = field(default_factory=list)
 
     @property
     def total(self):
@@ -269,6 +272,17 @@ class AgedInvoice:
     bucket: str
 
 
+@dataclass(frozen=True)
+class AgedPayment:
+    """A receipt not wholly applied in the aged list: its unapplied part (negative) and the
+    days since it was received."""
+
+    payment: Payment
+    open_amount: Decimal
+    days_past_due: int
+    bucket: str
+
+
 def bucket_of(days_past_due):
     """The bucket code of an invoice ``days_past_due`` days past its due date."""
     for limit, code in ((0, "not_due"), (30, "days_1_30"), (60, "days_31_60"),
@@ -279,33 +293,77 @@ def bucket_of(days_past_due):
 
 
 def aged_open_invoices(session, hook, as_of, party_id=None):
-    """The open invoices and credit notes (or the customer ``party_id``'s), aged on ``as_of``:
-    ``(customers, totals)``.
+    """The open invoices, credit notes and unapplied receipts (or the customer ``party_id``'s)
+    as they stood at the end of the day ``as_of``, aged on that day: ``(customers, totals)``.
 
-    ``customers`` is a list of :class:`AgedCustomer`, by customer name and currency; ``totals``
-    an :class:`AgedCustomer` per currency summing them (its party is ``None``).
+    Documents dated later are left out, and a settlement counts once both its documents are
+    dated (a payment dated after ``as_of`` leaves its invoice open on that day), so that each
+    customer's total is its balance on that day.  ``customers`` is a list of
+    :class:`AgedCustomer`, by customer name and currency; ``totals`` an
+    :class:`AgedCustomer` per currency summing them (its party is ``None``).
     """
+    later = _settled_after(session, as_of, party_id)
     signs = {code: kind.sign for code, kind in invoice_kinds(hook).items()}
-    query = _open()
-    if party_id is not None:
-        query = query.where(Invoice.party_id == party_id)
-    rows = session.scalars(query.order_by(Invoice.due_date, Invoice.id)).all()
     customers, totals = {}, {}
-    for invoice in rows:
-        key = (invoice.party_id, invoice.currency)
+
+    def add(party, currency, aged, to):
+        key = (party.id, currency)
         if key not in customers:
-            customers[key] = AgedCustomer(invoice.party_id, invoice.party.name, invoice.currency)
-        if invoice.currency not in totals:
-            totals[invoice.currency] = AgedCustomer(None, "", invoice.currency)
-        days = (as_of - invoice.due_date).days
-        aged = AgedInvoice(invoice, signs.get(invoice.kind, 1) * invoice.open_amount, days,
-                           bucket_of(days))
-        customers[key].invoices.append(aged)
+            customers[key] = AgedCustomer(party.id, party.name, currency)
+        if currency not in totals:
+            totals[currency] = AgedCustomer(None, "", currency)
+        getattr(customers[key], to).append(aged)
         customers[key].buckets[aged.bucket] += aged.open_amount
-        totals[invoice.currency].buckets[aged.bucket] += aged.open_amount
+        totals[currency].buckets[aged.bucket] += aged.open_amount
+
+    invoices = select(Invoice).where(
+        Invoice.status == "posted", Invoice.invoice_date <= as_of,
+        or_(Invoice.settled != Invoice.total, Invoice.id.in_(list(later["invoices"]))))
+    receipts = select(Payment).where(
+        Payment.kind == "receipt", Payment.payment_date <= as_of,
+        or_(Payment.applied != Payment.amount, Payment.id.in_(list(later["payments"]))))
+    if party_id is not None:
+        invoices = invoices.where(Invoice.party_id == party_id)
+        receipts = receipts.where(Payment.party_id == party_id)
+    for invoice in session.scalars(invoices.order_by(Invoice.due_date, Invoice.id)):
+        days = (as_of - invoice.due_date).days
+        open_amount = invoice.open_amount + later["invoices"].get(invoice.id, 0)
+        add(invoice.party, invoice.currency, AgedInvoice(
+            invoice, signs.get(invoice.kind, 1) * open_amount, days, bucket_of(days)),
+            "invoices")
+    for payment in session.scalars(receipts.order_by(Payment.payment_date, Payment.id)):
+        days = (as_of - payment.payment_date).days
+        open_amount = payment.unapplied + later["payments"].get(payment.id, 0)
+        add(payment.party, payment.currency,
+            AgedPayment(payment, -open_amount, days, bucket_of(days)), "payments")
     ordered = sorted(customers.values(),
                      key=lambda customer: (customer.party_name.lower(), customer.currency))
     return ordered, [totals[currency] for currency in sorted(totals)]
+
+
+def _settled_after(session, as_of, party_id):
+    """What settlements made after the day ``as_of`` took from each document:
+    ``{"invoices": {invoice or credit note id: amount}, "payments": {payment id: amount}}``.
+
+    A settlement is made on the later of its two documents' dates."""
+    settled, source = aliased(Invoice), aliased(Invoice)
+    query = (select(Settlement.invoice_id, Settlement.credit_note_id, Settlement.payment_id,
+                    Settlement.amount)
+             .join(settled, settled.id == Settlement.invoice_id)
+             .outerjoin(Payment, Payment.id == Settlement.payment_id)
+             .outerjoin(source, source.id == Settlement.credit_note_id)
+             .where(or_(settled.invoice_date > as_of, Payment.payment_date > as_of,
+                        source.invoice_date > as_of)))
+    if party_id is not None:
+        query = query.where(settled.party_id == party_id)
+    later = {"invoices": defaultdict(Decimal), "payments": defaultdict(Decimal)}
+    for invoice_id, credit_note_id, payment_id, amount in session.execute(query):
+        later["invoices"][invoice_id] += amount
+        if credit_note_id is not None:
+            later["invoices"][credit_note_id] += amount
+        if payment_id is not None:
+            later["payments"][payment_id] += amount
+    return later
 
 
 def _open():

@@ -118,6 +118,37 @@ def test_aged_list_buckets_by_days_past_due(registry, catalogue):
         assert [c.party_name for c in only_acme] == ["Acme"]
 
 
+def test_the_aged_list_shows_what_stood_on_its_day_and_adds_up_to_the_balance(
+        registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        hammers = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])  # 30.00 today
+        book = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])  # 21.10 today
+        register_payment(session, bolt, Decimal(40), "EUR", TODAY + timedelta(days=10), "",
+                         [(hammers.id, Decimal(30))])
+        credit_returned_goods(session, hook, book, {book.lines[0].id: Decimal(1)}, "Returned",
+                              on=TODAY + timedelta(days=20))
+        session.commit()
+
+        def aged(days_from_today):
+            as_of = TODAY + timedelta(days=days_from_today)
+            [customer], [total] = aged_open_invoices(session, hook, as_of, bolt)
+            assert customer.total == total.total
+            return ([(a.invoice.number, a.open_amount) for a in customer.invoices]
+                    + [(a.payment.number, a.open_amount) for a in customer.payments],
+                    customer.total)
+
+        assert aged_open_invoices(session, hook, TODAY - timedelta(days=1)) == ([], [])
+        # Before the payment's day both invoices are open in full, and the payment not there.
+        assert aged(5) == ([(hammers.number, Decimal(30)), (book.number, Decimal("21.10"))],
+                           Decimal("51.10"))
+        assert aged(10) == ([(book.number, Decimal("21.10")), ("PAY-00001", Decimal(-10))],
+                            Decimal("11.10"))
+        # The credit note settled the book: only the payment's unapplied 10.00 is left.
+        assert aged(20) == ([("PAY-00001", Decimal(-10))], Decimal(-10))
+        assert customer_balance(session, bolt) == {"EUR": Decimal(-10)}
+
+
 def test_applying_to_many_invoices_takes_as_many_statements_as_to_few(registry, catalogue):
     hook, bolt = registry.hook, catalogue["bolt"]
     with registry.session_factory() as session:
@@ -180,6 +211,15 @@ def test_payment_api(registry, catalogue, accounting_api):
     assert [i["id"] for i in balance["open_invoices"]] == [second]
     aged = accounting_api.get("/api/v1/invoicing/aged?as_of=2099-01-01").json
     assert aged["customers"][0]["over_90"] == "1.10" and aged["totals"][0]["total"] == "1.10"
+    on_account = accounting_api.post("/api/v1/payments", json={"party_id": bolt,
+                                                               "amount": "5"}).json
+    # Once the payment of 2031 is made, the customer owes what its balance says.
+    [customer] = accounting_api.get("/api/v1/invoicing/aged?as_of=2099-01-01").json[
+        "customers"]
+    assert [(p["number"], p["open_amount"], p["bucket"]) for p in customer["payments"]] == [
+        (on_account["number"], "-5.00", "over_90")]
+    assert customer["total"] == "-3.90" == accounting_api.get(
+        f"/api/v1/parties/{bolt}/balance").json["balances"][0]["amount"]
 
 
 def test_payment_pages(invoicing_app, registry, catalogue, login):
@@ -218,3 +258,9 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     assert "€10.00" in balance and number in balance
     aged = client.get("/invoicing/aged?as_of=2099-12-31")
     assert aged.status_code == 200 and "€10.00" in aged.get_data(as_text=True)
+    with registry.session_factory() as session:
+        register_payment(session, bolt, Decimal(4), "EUR", TODAY, "On account")
+        session.commit()
+    aged = client.get("/invoicing/aged?as_of=2099-12-31").get_data(as_text=True)
+    assert "PAY-00002</a> <small>(received, not applied)</small>" in aged
+    assert "-€4.00" in aged and "€6.00" in aged
