@@ -1,5 +1,6 @@
-"""Credit notes: cancel an unpaid posted invoice, or credit the goods a customer returned;
-apply what a credit note owes the customer to other invoices, or refund it.
+"""Credit notes: cancel an unpaid posted invoice, or credit part of one (goods a customer
+returned, part of a free text line); apply what a credit note owes the customer to other
+invoices, or refund it.
 
 A posted invoice is never edited: a credit note (kind ``credit_note``) reverses all or part of
 it, with a number of its own and reversing ledger entries.  Every function works inside the
@@ -43,8 +44,8 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
     The credit note credits the same order lines, so they can be invoiced again, and settles
     the invoice in full: both are then paid and the customer's balance is back where it was.
     With ``copy`` a new draft invoice with the same lines is made, to correct and post.
-    Refused (409) for a draft, an invoice already paid in part or in full (credit the returned
-    goods instead), an invoice a credit note already credits, a credit note, a kind that never
+    Refused (409) for a draft, an invoice already paid in part or in full (credit it in part
+    instead), an invoice a credit note already credits, a credit note, a kind that never
     posts, and a Subscription's invoice that is not its latest one still standing or whose
     period the next one has started.
     """
@@ -57,7 +58,7 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
     if invoice.settled != 0:
         state = invoice.payment_status.replace("_", " ")
         raise Conflict(f"invoice {invoice.number} is already {state}: only an unpaid invoice "
-                       "is cancelled; credit the returned goods instead")
+                       "is cancelled; credit it in part instead")
     credit_note = _credit_note(invoice, reason, on)
     _insert(session, credit_note, [_line_values(line, credited_line_id=line.id)
                                    for line in invoice.lines])
@@ -67,9 +68,10 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
     return credit_note, draft
 
 
-def credit_returned_goods(session, hook, invoice, quantities, reason, on=None):
-    """Credit returned goods: ``quantities`` (``{invoice line id: quantity}``) of the posted
-    ``invoice``'s item lines, on a credit note posted on ``on`` (default: today); returns it.
+def credit_in_part(session, hook, invoice, quantities, reason, on=None):
+    """Credit part of the posted ``invoice``: ``quantities`` (``{invoice line id: quantity}``)
+    of its lines (goods returned, or part of a free text line's quantity), on a credit note
+    posted on ``on`` (default: today); returns it.
 
     Each quantity is at most what the line invoiced less what earlier credit notes credited
     (422 naming each line otherwise); amounts are the line's, in proportion, the last credit of
@@ -88,9 +90,7 @@ def credit_returned_goods(session, hook, invoice, quantities, reason, on=None):
             continue
         done_quantity, done_amount, done_tax = credited.get(line.id, (0, 0, 0))
         left = line.quantity - done_quantity
-        if line.item_id is None:
-            problems.append(f"Line {line.position}: holds no goods to return.")
-        elif quantity <= 0:
+        if quantity <= 0:
             problems.append(f"Line {line.position}: the quantity must be more than 0.")
         elif quantity > left:
             problems.append(f"Line {line.position} ({line.description}): {quantity} is more "
@@ -105,7 +105,7 @@ def credit_returned_goods(session, hook, invoice, quantities, reason, on=None):
     if not problems and not chosen:
         problems.append("Give a quantity to credit on at least one line.")
     if problems:
-        raise ValidationError("the goods cannot be credited", fields={"lines": problems})
+        raise ValidationError("the lines cannot be credited so", fields={"lines": problems})
     credit_note = _credit_note(invoice, reason, on)
     _insert(session, credit_note, [
         _line_values(line, credited_line_id=line.id, position=position, quantity=quantity,

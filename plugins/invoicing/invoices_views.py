@@ -329,12 +329,11 @@ def _customers():
 
 
 def _returnable(invoice, kind):
-    """Whether a posted invoice still has goods that a credit note could credit."""
+    """Whether a posted invoice still has a line that a credit note could credit."""
     if invoice.status != "posted" or kind is None or not kind.posts or kind.sign < 0:
         return False
     credited = credited_quantities(db(), invoice)
-    return any(line.quantity > credited.get(line.id, 0)
-               for line in invoice.lines if line.item_id is not None)
+    return any(line.quantity > credited.get(line.id, 0) for line in invoice.lines)
 
 
 def _profiles():

@@ -40,7 +40,7 @@ class CreditLineSchema(Schema):
 
 
 class CreditNoteCreateSchema(Schema):
-    """What crediting returned goods takes: why, and the quantities returned."""
+    """What crediting part of an invoice takes: why, and the quantities of its lines."""
 
     reason = fields.String(required=True, validate=REASON)
     lines = fields.List(fields.Nested(CreditLineSchema), required=True,

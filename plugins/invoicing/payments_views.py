@@ -1,5 +1,5 @@
-"""Settling invoices, pages and API: credit notes (cancel an unpaid invoice, credit returned
-goods), payments and their applications, customer balances and the aged list of open
+"""Settling invoices, pages and API: credit notes (cancel an unpaid invoice, credit part of
+one), payments and their applications, customer balances and the aged list of open
 invoices."""
 
 from datetime import date
@@ -169,7 +169,7 @@ def blueprint():
             try:
                 invoice = load_invoice(db(), invoice_id, lock=True)
                 reason = request.form.get("reason", "").strip()[:200]
-                credit_note = credit_notes.credit_returned_goods(
+                credit_note = credit_notes.credit_in_part(
                     db(), hook(), invoice, _credit_quantities(invoice), reason)
             except ComptoirError as error:
                 db().rollback()
@@ -361,14 +361,14 @@ def api_blueprint():
     @blp.response(201, InvoiceSchema)
     @role_required(ROLE)
     def credit(data, invoice_id):
-        """Credit returned goods: quantities of a posted invoice's item lines (422 beyond what
-        is left to credit).  Settles the invoice while it is open; the rest is owed to the
-        customer."""
+        """Credit part of a posted invoice: quantities of its lines, goods returned or part of
+        a free text line (422 beyond what is left to credit).  Settles the invoice while it is
+        open; the rest is owed to the customer."""
         quantities = {}
         for line in data["lines"]:
             quantities[line["invoice_line_id"]] = (quantities.get(line["invoice_line_id"], 0)
                                                    + line["quantity"])
-        credit_note = credit_notes.credit_returned_goods(
+        credit_note = credit_notes.credit_in_part(
             db(), hook(), load_invoice(db(), invoice_id, lock=True), quantities,
             data["reason"])
         db().commit()

@@ -16,7 +16,7 @@ from core.testing import count_queries, csrf_token
 from plugins.invoicing.credit_notes import (
     apply_credit_note,
     cancel_invoice,
-    credit_returned_goods,
+    credit_in_part,
     refund_credit_note,
 )
 from plugins.invoicing.models import Account, Invoice, LedgerEntry, Payment, PostingProfile
@@ -38,7 +38,7 @@ def owed_credit_note(session, hook, party_id, item_id):
     invoice = posted_invoice(session, hook, party_id, [(item_id, 2)])
     register_payment(session, party_id, invoice.total, "EUR", date.today(), "",
                      [(invoice.id, invoice.total)])
-    credit_note = credit_returned_goods(session, hook, invoice,
+    credit_note = credit_in_part(session, hook, invoice,
                                         {invoice.lines[0].id: Decimal(1)}, "Returned")
     session.commit()
     return credit_note
@@ -160,7 +160,7 @@ def test_a_cancelled_invoice_is_credited_not_paid(registry, catalogue):
         paid = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 1)])
         register_payment(session, bolt, Decimal(5), "EUR", date.today(), "",
                          [(paid.id, Decimal(5))])
-        credit_returned_goods(session, hook, paid, {paid.lines[0].id: Decimal(1)}, "Back")
+        credit_in_part(session, hook, paid, {paid.lines[0].id: Decimal(1)}, "Back")
         assert (paid.payment_status, paid.credited) == ("paid", Decimal("10.00"))
 
 
@@ -218,14 +218,14 @@ def test_credit_note_application_api_and_pages(invoicing_app, registry, catalogu
     assert "Apply to invoices" not in page and 'id="settlements"' in page
 
     # The invoice whose goods came back still has a unit to credit, then none.
-    assert "Credit returned goods" in client.get(
+    assert "Credit in part" in client.get(
         f"/invoicing/invoices/{returned}").get_data(as_text=True)
     with registry.session_factory() as session:
         invoice = load_invoice(session, returned, lock=True)
-        credit_returned_goods(session, hook, invoice, {invoice.lines[0].id: Decimal(1)},
+        credit_in_part(session, hook, invoice, {invoice.lines[0].id: Decimal(1)},
                               "The other one")
         session.commit()
-    assert "Credit returned goods" not in client.get(
+    assert "Credit in part" not in client.get(
         f"/invoicing/invoices/{returned}").get_data(as_text=True)
     for action in ("apply", "refund"):  # an invoice is no credit note
         page = client.get(f"/invoicing/invoices/{ids[1]}/{action}")

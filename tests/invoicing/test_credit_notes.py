@@ -11,7 +11,7 @@ from core import orders
 from core.errors import Conflict, ValidationError
 from core.models import Order
 from core.testing import count_queries, csrf_token
-from plugins.invoicing.credit_notes import cancel_invoice, credit_returned_goods
+from plugins.invoicing.credit_notes import cancel_invoice, credit_in_part
 from plugins.invoicing.models import Account, Invoice, LedgerEntry
 from plugins.invoicing.payments import customer_balance, invoice_settlements, register_payment
 from plugins.invoicing.posting import load_invoice, post_invoice
@@ -102,7 +102,7 @@ def test_crediting_returned_goods_of_a_paid_invoice(registry, catalogue):
         register_payment(session, bolt, invoice.total, "EUR", date.today(), "",
                          [(invoice.id, invoice.total)])
         ham, book = invoice.lines
-        credit_note = credit_returned_goods(session, hook, invoice, {ham.id: Decimal(1)},
+        credit_note = credit_in_part(session, hook, invoice, {ham.id: Decimal(1)},
                                             "Returned")
         session.commit()
         assert credit_note.number == "CN-00001"
@@ -114,12 +114,12 @@ def test_crediting_returned_goods_of_a_paid_invoice(registry, catalogue):
         assert ham.order_line.invoiced_quantity == 3  # returns do not reopen the order
 
         with pytest.raises(ValidationError) as refused:
-            credit_returned_goods(session, hook, invoice, {ham.id: Decimal(3),
+            credit_in_part(session, hook, invoice, {ham.id: Decimal(3),
                                                            book.id: Decimal(-1),
                                                            999_999: Decimal(1)}, "Too many")
         assert len(refused.value.fields["lines"]) == 3
         session.rollback()
-        last = credit_returned_goods(session, hook, invoice, {ham.id: Decimal(2)}, "The rest")
+        last = credit_in_part(session, hook, invoice, {ham.id: Decimal(2)}, "The rest")
         assert last.total == Decimal("30.00")
 
 
@@ -127,13 +127,53 @@ def test_crediting_goods_of_an_open_invoice_settles_it(registry, catalogue):
     hook, bolt = registry.hook, catalogue["bolt"]
     with registry.session_factory() as session:
         invoice = posted_invoice(session, hook, bolt, [(catalogue["NAIL"], 3)])  # 3 x 3.84
-        credit_note = credit_returned_goods(session, hook, invoice,
+        credit_note = credit_in_part(session, hook, invoice,
                                             {invoice.lines[0].id: Decimal(1)}, "Broken box")
         assert credit_note.total == Decimal("3.84")
         assert (invoice.payment_status, invoice.open_amount) == ("partially_paid",
                                                                  Decimal("7.68"))
         assert credit_note.payment_status == "paid"
         assert customer_balance(session, bolt) == {"EUR": Decimal("7.68")}
+
+
+def test_a_partly_paid_free_text_invoice_is_credited_in_part(
+        invoicing_app, registry, catalogue, accounting_api, login):
+    acme = catalogue["acme"]
+    draft = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": acme, "currency": "EUR", "lines": [
+            {"account": "706", "description": "Consulting, 4 days", "quantity": "4",
+             "unit_price": "500", "tax_category": "VAT20"}]}).json
+    invoice = accounting_api.post(f"/api/v1/invoices/{draft['id']}/post").json
+    assert invoice["total"] == "2400.00"
+    assert accounting_api.post("/api/v1/payments", json={
+        "party_id": acme, "amount": "1000", "applications": [
+            {"invoice_id": invoice["id"], "amount": "1000"}]}).status_code == 201
+    assert accounting_api.post(f"/api/v1/invoices/{invoice['id']}/cancel",
+                               json={"reason": "x"}).status_code == 409, "partly paid"
+
+    [line] = invoice["lines"]
+    credited = accounting_api.post(f"/api/v1/invoices/{invoice['id']}/credit-notes", json={
+        "reason": "One day not worked", "lines": [{"invoice_line_id": line["id"],
+                                                   "quantity": "1"}]})
+    assert credited.status_code == 201, credited.json
+    assert credited.json["total"] == "600.00"
+    after = accounting_api.get(f"/api/v1/invoices/{invoice['id']}").json
+    assert (after["open_amount"], after["payment_status"]) == ("800.00", "partially_paid")
+    with registry.session_factory() as session:
+        assert customer_balance(session, acme) == {"EUR": Decimal(800)}
+        assert entries_of(session, session.get(Invoice, credited.json["id"])) == {
+            "411": (0, 600, acme), "706": (500, 0, None), "4457": (100, 0, None)}
+
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    path = f"/invoicing/invoices/{invoice['id']}/credit"
+    page = client.get(path).get_data(as_text=True)
+    assert "Consulting, 4 days" in page and f'name="quantity-{line["id"]}"' in page
+    done = client.post(path, data={"csrf_token": csrf_token(client, path),
+                                   f"quantity-{line['id']}": "0.5", "reason": "Half a day"})
+    assert done.status_code == 302
+    assert accounting_api.get(f"/api/v1/invoices/{invoice['id']}").json["open_amount"] == \
+        "500.00"
 
 
 def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accounting_api, login):
@@ -182,7 +222,7 @@ def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accountin
     assert 'id="settlements"' in cancelled and "CN-00003" in cancelled
     assert "Cancel with credit note" not in cancelled  # settled: nothing left to cancel
     credited = client.get(f"/invoicing/invoices/{second_id}").get_data(as_text=True)
-    assert "Credit returned goods" in credited and "Register a payment" in credited
+    assert "Credit in part" in credited and "Register a payment" in credited
     assert re.search(r'id="credit-notes"><a href="[^"]+">CN-00002</a> \(€21.10\)', credited)
 
 
@@ -197,7 +237,7 @@ def test_crediting_takes_as_many_statements_for_many_lines_as_for_few(registry, 
             cancel_invoice(session, hook, load_invoice(session, cancelled, lock=True), "Wrong",
                            copy=True)
             invoice = load_invoice(session, returned, lock=True)
-            credit_returned_goods(session, hook, invoice,
+            credit_in_part(session, hook, invoice,
                                   {line.id: Decimal(1) for line in invoice.lines}, "Returned")
             session.commit()
         counts.append(len(done))

@@ -15,7 +15,7 @@ from core import orders
 from core.errors import ValidationError
 from core.models import OrderLine
 from plugins.fulfilment.services import deliver
-from plugins.invoicing.credit_notes import apply_credit_note, credit_returned_goods
+from plugins.invoicing.credit_notes import apply_credit_note, credit_in_part
 from plugins.invoicing.payments import register_payment
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from tests.invoicing.conftest import confirmed_order
@@ -108,7 +108,7 @@ def test_a_credit_note_named_by_mistake_is_refused_without_waiting_for_its_lock(
             session, hook, bolt, [(catalogue["HAM"], 2)])))
         register_payment(session, bolt, paid.total, "EUR", paid.invoice_date, "",
                          [(paid.id, paid.total)])
-        credit_note = credit_returned_goods(session, hook, paid,
+        credit_note = credit_in_part(session, hook, paid,
                                             {paid.lines[0].id: Decimal(1)}, "Back")
         other = post_invoice(session, hook, _draft_of(session, confirmed_order(
             session, hook, bolt, [(catalogue["BOOK"], 1)])))

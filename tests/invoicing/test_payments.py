@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.errors import Conflict, ValidationError
 from core.testing import count_queries, csrf_token
-from plugins.invoicing.credit_notes import credit_returned_goods
+from plugins.invoicing.credit_notes import credit_in_part
 from plugins.invoicing.models import Account, Invoice, LedgerEntry
 from plugins.invoicing.payments import (
     aged_open_invoices,
@@ -100,7 +100,7 @@ def test_aged_list_buckets_by_days_past_due(registry, catalogue):
         paid = invoice_due(bolt, catalogue["BOOK"], 1, 120)  # 21.10
         register_payment(session, bolt, Decimal("21.10"), "EUR", as_of, "",
                          [(paid.id, Decimal("21.10"))])
-        credit_note = credit_returned_goods(session, hook, paid, {paid.lines[0].id: Decimal(1)},
+        credit_note = credit_in_part(session, hook, paid, {paid.lines[0].id: Decimal(1)},
                                             "Returned", on=as_of - timedelta(days=100))
         invoice_due(acme, catalogue["BOOK"], 2, 91)  # 42.20
 
@@ -126,7 +126,7 @@ def test_the_aged_list_shows_what_stood_on_its_day_and_adds_up_to_the_balance(
         book = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])  # 21.10 today
         register_payment(session, bolt, Decimal(40), "EUR", TODAY + timedelta(days=10), "",
                          [(hammers.id, Decimal(30))])
-        credit_returned_goods(session, hook, book, {book.lines[0].id: Decimal(1)}, "Returned",
+        credit_in_part(session, hook, book, {book.lines[0].id: Decimal(1)}, "Returned",
                               on=TODAY + timedelta(days=20))
         session.commit()
 
