@@ -24,7 +24,7 @@ from core.documents import party_for
 from core.errors import Conflict, NotFound, ValidationError
 from core.invoicekinds import invoice_kind, invoice_kinds
 from core.models import Order, OrderLine, Party, TaxCategory
-from core.money import HUNDRED, check_currency, round_money
+from core.money import HUNDRED, check_currency, plain, round_money
 from core.ordertypes import brings_goods_back, order_types
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
@@ -163,13 +163,16 @@ def _line(**values):
 
 
 def _order_line_part(order_line, quantity, currency, slip_line_id=None):
-    """An invoice line invoicing ``quantity`` of ``order_line`` at its frozen prices."""
+    """An invoice line invoicing ``quantity`` of ``order_line`` at its frozen prices; its
+    discount is the line's and the order's together, so that quantity, unit price and
+    discount give its amount."""
     share = quantity / order_line.quantity
+    kept = (HUNDRED - order_line.discount) * (HUNDRED - order_line.order.discount) / HUNDRED
     return _line(order_line=order_line, order_line_id=order_line.id,
                  packing_slip_line_id=slip_line_id,
                  item_id=order_line.item_id, tax_category_id=order_line.item.tax_category_id,
                  description=order_line.description or order_line.item.name, quantity=quantity,
-                 unit_price=order_line.unit_price, discount=order_line.discount,
+                 unit_price=order_line.unit_price, discount=plain(HUNDRED - kept),
                  tax_rate=order_line.tax_rate,
                  amount=round_money(order_line.amount * share, currency),
                  tax_amount=round_money(order_line.tax_amount * share, currency))

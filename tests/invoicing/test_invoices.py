@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from core import orders
 from core.errors import Conflict, ValidationError
 from core.models import Order
 from plugins.invoicing import invoices
@@ -215,3 +216,23 @@ def test_a_posted_invoice_is_not_changed(registry, catalogue):
                        lambda: invoices.delete_invoice(session, invoice)):
             with pytest.raises(Conflict):
                 change()
+
+
+def test_an_invoice_line_shows_the_order_discount_with_the_lines(registry, catalogue,
+                                                                  accounting_api):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = orders.create_order(session, hook, {
+            "type": "sales", "party_id": catalogue["acme"], "currency": "EUR",
+            "discount": Decimal(10), "lines": [
+                {"item_id": catalogue["HAM"], "quantity": Decimal(2)},
+                {"item_id": catalogue["NAIL"], "quantity": Decimal(4),
+                 "manual_discount": Decimal(5)}]})
+        orders.confirm_order(session, hook, order)
+        session.commit()
+        order_id = order.id
+    draft = accounting_api.post("/api/v1/invoices", json={"order_id": order_id}).json
+    # 2 × 12.50 less 10 % is 22.50; 4 × 3.20 less 5 % then 10 % (14.5 % in all) is 10.94.
+    assert [(line["unit_price"], line["discount"], line["amount"]) for line in draft["lines"]
+            ] == [("12.50", "10", "22.50"), ("3.20", "14.5", "10.94")]
+    assert draft["untaxed"] == "33.44"
