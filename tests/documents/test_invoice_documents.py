@@ -57,6 +57,7 @@ def test_a_posted_invoice_and_its_credit_note_print_with_their_numbers(app, ids,
     assert "HAM" in text and "BOOK" in text and "51.10" in text, "lines and total"
     assert "PRO FORMA" not in text and "Draft" not in text
     assert "5.5 %" in text and "1.10" in text, "the tax summary"
+    assert "cancelled by a credit note: nothing is to be paid" in text
 
     text = pdf_text(api.get(f"/api/v1/invoices/{credit_note_id}/pdf").data)
     assert "Credit note CN-00001" in text and "Credits invoice INV-00001" in text
@@ -70,6 +71,26 @@ def test_a_posted_invoice_and_its_credit_note_print_with_their_numbers(app, ids,
     assert api.get(f"/api/v1/invoices/{credit_note_id}/pro-forma.pdf").status_code == 409
     assert api_client(app, "sales").get(f"/api/v1/invoices/{invoice_id}/pdf").status_code \
         == 403
+
+
+def test_an_invoice_prints_what_is_left_to_pay(app, ids):
+    registry = app.extensions["comptoir"]
+    invoice_id = draft_invoice(registry, ids["bolt"], [(ids["HAM"], 2), (ids["BOOK"], 1)])
+    with registry.session_factory() as session:
+        post_invoice(session, registry.hook, load_invoice(session, invoice_id))
+        session.commit()
+    api = api_client(app, "accounting")
+
+    def printed():
+        return " ".join(pdf_text(api.get(f"/api/v1/invoices/{invoice_id}/pdf").data).split())
+
+    assert "Please pay €51.10 by" in printed()
+    for amount, told in (("20", "Already paid or credited: €20.00. Please pay the €31.10 left"),
+                         ("31.10", "This invoice is paid.")):
+        assert api.post("/api/v1/payments", json={
+            "party_id": ids["bolt"], "amount": amount, "applications": [
+                {"invoice_id": invoice_id, "amount": amount}]}).status_code == 201
+        assert told in printed() and "Please pay €51.10" not in printed()
 
 
 def test_a_draft_prints_only_as_a_pro_forma_that_takes_no_number(app, ids, login):
