@@ -1,5 +1,7 @@
 """Marshmallow schemas of the kernel's records, shared by the API and the admin forms, and the
-field builders every module's schemas use for amounts."""
+field builders every module's schemas use for amounts and dates."""
+
+from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -30,6 +32,18 @@ def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
                 **kwargs.pop("metadata", {})}
     return fields.Decimal(as_string=True, allow_nan=False, validate=check, metadata=metadata,
                           **kwargs)
+
+
+# The days a business date may be: a later one is a typing mistake, and dates counted from the
+# last ones (a due date 30 days on) would pass the calendar's end.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def date_field(**kwargs):
+    """A date between 1900-01-01 and 2999-12-31."""
+    return fields.Date(validate=validate.Range(
+        min=FIRST_DAY, max=LAST_DAY, error="Must be a date between 1900-01-01 and 2999-12-31."),
+        **kwargs)
 
 
 def percent_field(**kwargs):

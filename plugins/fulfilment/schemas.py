@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from core.db import MAX_ID
-from core.schemas import ListArgsSchema, decimal_field, page_schema
+from core.schemas import ListArgsSchema, date_field, decimal_field, page_schema
 
 ID = validate.Range(min=1, max=MAX_ID)
 
@@ -28,7 +28,7 @@ class DeliverSchema(Schema):
 
     lines = fields.List(fields.Nested(DeliverLineSchema), load_default=list,
                         validate=[validate.Length(max=10_000), _once_each])
-    delivery_date = fields.Date(allow_none=True)
+    delivery_date = date_field(allow_none=True)
 
 
 class PackingSlipLineSchema(Schema):

@@ -15,7 +15,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from core import orders
 from core.errors import ComptoirError, ValidationError
-from core.schemas import ListArgsSchema, decimal_field, page_of
+from core.schemas import ListArgsSchema, date_field, decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.fulfilment import services
 from plugins.fulfilment.schemas import (
@@ -49,6 +49,7 @@ MENU = [MenuEntry("Packing slips", "fulfilment.slip_list", role="sales", priorit
         MenuEntry("Stock", "fulfilment.stock_page", role="sales", priority=37)]
 VIEWERS = ("sales", "accounting")
 QUANTITY = decimal_field(above_minimum=True)
+DELIVERY_DATE = date_field(allow_none=True)
 
 
 def viewer_required(view):
@@ -160,13 +161,12 @@ def _email_slip(slip_id, data):
 def _read_delivery(order):
     """The quantities and date the deliver form asks for: every remainder for "Deliver all
     remaining", else the quantity typed for each line (blank or 0: not this time)."""
-    typed = request.form.get("delivery_date", "").strip()
     try:
-        delivery_date = date.fromisoformat(typed) if typed else None
-    except ValueError:
-        raise ValidationError(
-            "the delivery date is not valid",
-            fields={"delivery_date": ["Not a valid date."]}) from None
+        delivery_date = DELIVERY_DATE.deserialize(
+            request.form.get("delivery_date", "").strip() or None)
+    except MarshmallowError as error:
+        raise ValidationError("the delivery date is not valid",
+                              fields={"delivery_date": error.messages}) from None
     if "all" in request.form:
         return None, delivery_date
     quantities, errors = {}, {}

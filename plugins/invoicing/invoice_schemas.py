@@ -5,7 +5,14 @@ from operator import attrgetter
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.db import MAX_ID
-from core.schemas import ListArgsSchema, decimal_field, money_field, page_schema, price_field
+from core.schemas import (
+    ListArgsSchema,
+    date_field,
+    decimal_field,
+    money_field,
+    page_schema,
+    price_field,
+)
 
 ID = validate.Range(min=1, max=MAX_ID)
 CODE = validate.Length(min=1, max=32)
@@ -49,8 +56,8 @@ class QuantitySchema(Schema):
 class HeaderSchema(Schema):
     """An invoice's dates, posting profile and note."""
 
-    invoice_date = fields.Date(metadata={"description": "default: today"})
-    due_date = fields.Date(metadata={"description": "default: the invoice date + 30 days"})
+    invoice_date = date_field(metadata={"description": "default: today"})
+    due_date = date_field(metadata={"description": "default: the invoice date + 30 days"})
     posting_profile = fields.String(validate=CODE,
                                     metadata={"description": "default: the default profile"})
     note = fields.String(validate=validate.Length(max=2000))

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from core.db import MAX_ID
 from core.money import round_money
-from core.schemas import decimal_field, money_field, page_schema
+from core.schemas import date_field, decimal_field, money_field, page_schema
 from plugins.invoicing.invoice_schemas import InvoiceSchema, InvoiceSummarySchema
 from plugins.invoicing.payments import BUCKETS, payment_applications, payment_entries
 from web.database import db
@@ -68,7 +68,7 @@ class PaymentCreateSchema(Schema):
     party_id = fields.Integer(required=True, validate=ID)
     amount = decimal_field(above_minimum=True, required=True)
     currency = fields.String(load_default="EUR", validate=validate.Length(equal=3))
-    payment_date = fields.Date(load_default=date.today, metadata={"description":
+    payment_date = date_field(load_default=date.today, metadata={"description":
                                                                   "default: today"})
     reference = fields.String(load_default="", validate=validate.Length(max=128))
     account = fields.String(load_default="512", validate=validate.Length(min=1, max=32),
@@ -81,7 +81,7 @@ class RefundCreateSchema(Schema):
     """What refunding a credit note takes: the amount paid back, from which bank account."""
 
     amount = decimal_field(above_minimum=True, required=True)
-    payment_date = fields.Date(load_default=date.today, metadata={"description":
+    payment_date = date_field(load_default=date.today, metadata={"description":
                                                                   "default: today"})
     reference = fields.String(load_default="", validate=validate.Length(max=128))
     account = fields.String(load_default="512", validate=validate.Length(min=1, max=32),
@@ -226,5 +226,5 @@ class AgedArgsSchema(Schema):
     """Query arguments of the aged list: the day it shows (documents dated later are left
     out, days past due are counted to it), one customer."""
 
-    as_of = fields.Date(load_default=date.today, metadata={"description": "default: today"})
+    as_of = date_field(load_default=date.today, metadata={"description": "default: today"})
     party_id = fields.Integer(validate=ID)

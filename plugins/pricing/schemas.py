@@ -6,7 +6,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.db import MAX_ID
-from core.schemas import PriceStepSchema, decimal_field, percent_field
+from core.schemas import PriceStepSchema, date_field, decimal_field, percent_field
 
 MAX_SIMULATED_LINES = 1000
 
@@ -81,8 +81,8 @@ class PriceRuleCreateSchema(Schema):
     item_id = record_id(allow_none=True)
     item_group = code(allow_none=True)
     min_quantity = decimal_field(load_default=Decimal(0))
-    start_date = fields.Date(allow_none=True)
-    end_date = fields.Date(allow_none=True)
+    start_date = date_field(allow_none=True)
+    end_date = date_field(allow_none=True)
     price = decimal_field(allow_none=True)
     discount = percent_field(allow_none=True)
 
@@ -118,7 +118,7 @@ class SimulationSchema(Schema):
     party_id = record_id(allow_none=True)
     customer_group = code(allow_none=True)
     currency = fields.String(required=True, validate=validate.Length(equal=3))
-    date = fields.Date(load_default=date.today)
+    date = date_field(load_default=date.today)
     discount = percent_field(load_default=Decimal(0))
     lines = fields.List(fields.Nested(SimulatedLineSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_SIMULATED_LINES,

@@ -9,6 +9,7 @@ from core.models.orders import STATUSES
 from core.schemas import (
     ListArgsSchema,
     PriceStepSchema,
+    date_field,
     decimal_field,
     money_field,
     page_schema,
@@ -44,7 +45,7 @@ class OrderCreateSchema(Schema):
     party_id = fields.Integer(required=True, validate=ID)
     type = fields.String(required=True, validate=validate.Length(min=1, max=32))
     currency = fields.String(load_default="EUR", validate=validate.Length(equal=3))
-    requested_ship_date = fields.Date(allow_none=True)
+    requested_ship_date = date_field(allow_none=True)
     discount = percent_field(allow_none=True)
     lines = fields.List(fields.Nested(LineInputSchema), load_default=list,
                         validate=validate.Length(max=10_000))
@@ -55,7 +56,7 @@ class OrderChangeSchema(Schema):
 
     party_id = fields.Integer(validate=ID)
     currency = fields.String(validate=validate.Length(equal=3))
-    requested_ship_date = fields.Date(allow_none=True)
+    requested_ship_date = date_field(allow_none=True)
     discount = percent_field(allow_none=True)
 
 

@@ -15,6 +15,7 @@ from core.models import Item, Party
 from core.orders import PricesChanged
 from core.schemas import (
     ListArgsSchema,
+    date_field,
     decimal_field,
     money_field,
     page_of,
@@ -61,7 +62,7 @@ class QuotationHeaderSchema(Schema):
 
     party_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
     currency = fields.String(required=True, validate=validate.Length(equal=3))
-    valid_until = fields.Date(required=True)
+    valid_until = date_field(required=True)
     discount = percent_field(allow_none=True)
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from core.models import Order
 from core.orders import load_order
-from core.testing import api_client
+from core.testing import api_client, csrf_token
 from plugins.fulfilment.services import deliver
 from tests.invoicing.conftest import confirmed_order, packing_slip
 
@@ -160,6 +160,36 @@ def test_totals_too_large_to_store_are_refused(accounting_api, invoicing_app, re
     assert order.status_code == 422
     assert "too large" in order.get_json()["errors"]["json"]["lines"][0]
     assert sales.get("/api/v1/orders").get_json()["total"] == 0
+
+
+def test_dates_off_the_calendar_of_business_are_refused(accounting_api, invoicing_app,
+                                                        catalogue, login):
+    bolt = catalogue["bolt"]
+    for late in ("9999-12-31", "3000-01-01"):
+        refused = accounting_api.post("/api/v1/invoices", json={
+            "kind": "free_text", "party_id": bolt, "invoice_date": late, "lines": [FEE]})
+        assert refused.status_code == 422
+        assert refused.get_json()["errors"]["json"] == {
+            "invoice_date": ["Must be a date between 1900-01-01 and 2999-12-31."]}
+    assert accounting_api.post("/api/v1/payments", json={
+        "party_id": bolt, "amount": "1", "payment_date": "0001-01-01"}).status_code == 422
+    assert accounting_api.get("/api/v1/invoices").get_json()["total"] == 0
+    last = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": bolt, "invoice_date": "2999-12-31", "lines": [FEE]})
+    assert last.status_code == 201 and last.get_json()["due_date"] == "3000-01-30"
+
+    order = api_client(invoicing_app).post("/api/v1/orders", json={
+        "party_id": bolt, "type": "sales", "lines": [{"item_id": catalogue["HAM"],
+                                                      "quantity": "1"}]}).get_json()
+    assert api_client(invoicing_app).post(f"/api/v1/orders/{order['id']}/confirm"
+                                          ).status_code == 200
+    web = invoicing_app.test_client()
+    login(web, "sales")
+    path = f"/fulfilment/orders/{order['id']}/deliver"
+    refused = web.post(path, data={"csrf_token": csrf_token(web, path), "all": "1",
+                                   "delivery_date": "9999-12-31"})
+    assert refused.status_code == 422
+    assert "Must be a date between 1900-01-01 and 2999-12-31." in refused.get_data(as_text=True)
 
 
 def test_an_order_closed_after_a_part_was_delivered_is_invoiced_for_that_part(
