@@ -11,6 +11,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
 from core.errors import ComptoirError, Conflict, ValidationError
+from core.invoicekinds import invoice_kinds
 from core.models import Party
 from core.parties import get_party
 from core.schemas import ListArgsSchema, page_of
@@ -122,8 +123,9 @@ def blueprint():
     def balance():
         party = _party_asked(request.args.get("party_id"))
         shown = _balance_of(party) if party else None
+        signs = {code: kind.sign for code, kind in invoice_kinds(hook()).items()}
         return render_template("invoicing/balance.html", party=party, shown=shown,
-                               parties=_customers())
+                               parties=_customers(), signs=signs)
 
     @bp.route("/aged")
     def aged():

@@ -264,3 +264,23 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     aged = client.get("/invoicing/aged?as_of=2099-12-31").get_data(as_text=True)
     assert "PAY-00002</a> <small>(received, not applied)</small>" in aged
     assert "-€4.00" in aged and "€6.00" in aged
+
+
+def test_the_balance_page_shows_credit_notes_negative(invoicing_app, registry, catalogue,
+                                                      login):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])  # 30.00
+        register_payment(session, bolt, Decimal(30), "EUR", TODAY, "",
+                         [(invoice.id, Decimal(30))])
+        credit_note = credit_in_part(session, hook, invoice, {invoice.lines[0].id: Decimal(1)},
+                                     "Returned")  # 15.00 owed to the customer
+        session.commit()
+        number = credit_note.number
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    page = " ".join(client.get(f"/invoicing/balances?party_id={bolt}").get_data(
+        as_text=True).split())
+    assert f"{number}</a> (credit note)" in page
+    assert '<td class="num">-€15.00</td><td class="num">-€15.00</td>' in page
+    assert '<td class="num balance">-€15.00</td>' in page
