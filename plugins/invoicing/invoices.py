@@ -263,13 +263,15 @@ def _drafts_holding(session, hook, order_lines):
         .order_by(Invoice.id))]
 
 
-def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None):
+def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
+                               party_id=None):
     """A draft invoice of what the packing slips ``slip_ids`` delivered: slips of one customer
     and one currency, possibly of several orders; each slip line invoices its quantity.  Its
     kind is chosen as :func:`invoice_from_order` chooses it.
 
     Unknown slips, slips of several customers or currencies are refused (422) on
-    ``packing_slip_ids``; a slip line already on an invoice is refused (409).
+    ``packing_slip_ids``, slips of another customer than ``party_id`` (when given) on
+    ``party_id``; a slip line already on an invoice is refused (409).
     """
     slip_ids = sorted(set(slip_ids))
     if not slip_ids:
@@ -288,6 +290,10 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None):
         raise ValidationError("the packing slips are of several customers or currencies",
                               fields={"packing_slip_ids": [
                                   "All the packing slips must be of one customer and currency."]})
+    [(customer, _currency)] = customers
+    if party_id is not None and party_id != customer:
+        raise ValidationError("the packing slips are of another customer", fields={
+            "party_id": ["The packing slips are of another customer."]})
     for order in {slip.order for slip in slips}:
         _invoiceable(order)
     taken = taken_slip_lines(session, hook, [line.id for slip in slips for line in slip.lines])

@@ -103,7 +103,7 @@ def blueprint():
             if not errors:
                 try:
                     invoice = invoices.invoice_from_packing_slips(
-                        db(), hook(), ids, form.get("kind") or None, header)
+                        db(), hook(), ids, form.get("kind") or None, header, party_id)
                 except ComptoirError as error:
                     db().rollback()
                     errors = {"_": [error.message], **error.fields}
@@ -401,6 +401,9 @@ def api_blueprint():
             header = {name: data[name] for name in invoices.HEADER_FIELDS if name in data}
             if "order_id" in data:
                 order = orders.load_order(db(), data["order_id"])
+                if data.get("party_id", order.party_id) != order.party_id:
+                    raise ValidationError("the order is of another customer", fields={
+                        "party_id": ["The order is of another customer."]})
                 quantities = None
                 if "quantities" in data:
                     quantities = {}
@@ -410,9 +413,9 @@ def api_blueprint():
                 invoice = invoices.invoice_from_order(db(), hook(), order, quantities,
                                                       data.get("kind"), header)
             elif "packing_slip_ids" in data:
-                invoice = invoices.invoice_from_packing_slips(db(), hook(),
-                                                              data["packing_slip_ids"],
-                                                              data.get("kind"), header)
+                invoice = invoices.invoice_from_packing_slips(
+                    db(), hook(), data["packing_slip_ids"], data.get("kind"), header,
+                    data.get("party_id"))
             else:
                 invoice = invoices.free_text_invoice(db(), hook(), data)
             db().commit()

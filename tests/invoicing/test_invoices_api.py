@@ -66,12 +66,20 @@ def test_kinds_and_an_invoice_from_an_order_posted(accounting_api, registry, cat
 
 def test_invoices_from_packing_slips_and_their_refusals(accounting_api, registry, catalogue):
     _order, _lines, slip = _order_and_slip(registry, catalogue)
-    _other, _lines, foreign = _order_and_slip(registry, catalogue, "acme")
+    other, _lines, foreign = _order_and_slip(registry, catalogue, "acme")
     mixed = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip, foreign]})
     assert mixed.status_code == 422 and "packing_slip_ids" in mixed.get_json()["errors"]["json"]
     assert accounting_api.post("/api/v1/invoices", json={
         "packing_slip_ids": [slip], "order_id": 1}).status_code == 422
-    created = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip]})
+    for source, of in (({"packing_slip_ids": [slip]}, "The packing slips are"),
+                       ({"order_id": other}, "The order is")):
+        other_customer = accounting_api.post("/api/v1/invoices", json={
+            **source, "party_id": catalogue["bolt" if "order_id" in source else "acme"]})
+        assert other_customer.status_code == 422
+        assert other_customer.get_json()["errors"]["json"] == {
+            "party_id": [f"{of} of another customer."]}
+    created = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip],
+                                                             "party_id": catalogue["bolt"]})
     assert created.status_code == 201
     assert created.get_json()["lines"][0]["packing_slip_number"].startswith("PS-")
     again = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip]})
