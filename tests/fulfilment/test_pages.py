@@ -15,6 +15,7 @@ def test_delivering_from_the_page(registry, catalogue, fulfilment_app, login):
     url = f"/fulfilment/orders/{order_id}/deliver"
     assert f'href="{url}"' in client.get(f"/orders/{order_id}").get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)
+    assert f'href="/orders/{order_id}"' in page, "back to the order"
     (ham, three), (nail, two) = re.findall(r'name="quantity_(\d+)"\s+value="([^"]*)"', page)
     assert (three, two) == ("3", "2")  # prefilled with the remainders
     token = csrf_token(client, url)
@@ -46,7 +47,9 @@ def test_lists_for_sales_and_accounting(registry, catalogue, fulfilment_app, log
         assert "No stock moves yet." in stock
         assert client.get("/fulfilment/packing-slips/").status_code == 200
     url = "/fulfilment/orders/1/deliver"
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200 and 'href="/orders/1"' not in page.get_data(as_text=True), \
+        "accounting does not open the order's page"
     assert client.post(url, data={"all": "1", "csrf_token": csrf_token(client, url)}
                        ).status_code == 403
     marketing = fulfilment_app.test_client()
