@@ -39,7 +39,7 @@ def owed_credit_note(session, hook, party_id, item_id):
     register_payment(session, party_id, invoice.total, "EUR", date.today(), "",
                      [(invoice.id, invoice.total)])
     credit_note = credit_in_part(session, hook, invoice,
-                                        {invoice.lines[0].id: Decimal(1)}, "Returned")
+                                 {invoice.lines[0].id: Decimal(1)}, "Returned")
     session.commit()
     return credit_note
 
@@ -223,7 +223,7 @@ def test_credit_note_application_api_and_pages(invoicing_app, registry, catalogu
     with registry.session_factory() as session:
         invoice = load_invoice(session, returned, lock=True)
         credit_in_part(session, hook, invoice, {invoice.lines[0].id: Decimal(1)},
-                              "The other one")
+                       "The other one")
         session.commit()
     assert "Credit in part" not in client.get(
         f"/invoicing/invoices/{returned}").get_data(as_text=True)
@@ -235,6 +235,11 @@ def test_credit_note_application_api_and_pages(invoicing_app, registry, catalogu
     sales = invoicing_app.test_client()
     login(sales, "sales")
     assert sales.get(f"/invoicing/invoices/{ids[0]}/apply").status_code == 403
+
+    with registry.session_factory() as session:  # a credit note, and no invoice open
+        alone = owed_credit_note(session, hook, catalogue["acme"], catalogue["HAM"]).id
+    form = client.get(f"/invoicing/invoices/{alone}/apply").get_data(as_text=True)
+    assert "No open invoices in this currency." in form and ">Apply</button>" not in form
 
 
 def migration(name):

@@ -103,7 +103,7 @@ def test_crediting_returned_goods_of_a_paid_invoice(registry, catalogue):
                          [(invoice.id, invoice.total)])
         ham, book = invoice.lines
         credit_note = credit_in_part(session, hook, invoice, {ham.id: Decimal(1)},
-                                            "Returned")
+                                     "Returned")
         session.commit()
         assert credit_note.number == "CN-00001"
         assert [(line.credited_line_id, line.item_id, line.order_line_id, line.quantity)
@@ -115,8 +115,8 @@ def test_crediting_returned_goods_of_a_paid_invoice(registry, catalogue):
 
         with pytest.raises(ValidationError) as refused:
             credit_in_part(session, hook, invoice, {ham.id: Decimal(3),
-                                                           book.id: Decimal(-1),
-                                                           999_999: Decimal(1)}, "Too many")
+                                                    book.id: Decimal(-1),
+                                                    999_999: Decimal(1)}, "Too many")
         assert len(refused.value.fields["lines"]) == 3
         session.rollback()
         last = credit_in_part(session, hook, invoice, {ham.id: Decimal(2)}, "The rest")
@@ -128,7 +128,7 @@ def test_crediting_goods_of_an_open_invoice_settles_it(registry, catalogue):
     with registry.session_factory() as session:
         invoice = posted_invoice(session, hook, bolt, [(catalogue["NAIL"], 3)])  # 3 x 3.84
         credit_note = credit_in_part(session, hook, invoice,
-                                            {invoice.lines[0].id: Decimal(1)}, "Broken box")
+                                     {invoice.lines[0].id: Decimal(1)}, "Broken box")
         assert credit_note.total == Decimal("3.84")
         assert (invoice.payment_status, invoice.open_amount) == ("partially_paid",
                                                                  Decimal("7.68"))
@@ -238,7 +238,7 @@ def test_crediting_takes_as_many_statements_for_many_lines_as_for_few(registry, 
                            copy=True)
             invoice = load_invoice(session, returned, lock=True)
             credit_in_part(session, hook, invoice,
-                                  {line.id: Decimal(1) for line in invoice.lines}, "Returned")
+                           {line.id: Decimal(1) for line in invoice.lines}, "Returned")
             session.commit()
         counts.append(len(done))
     assert counts[0] == counts[1]

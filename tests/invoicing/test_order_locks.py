@@ -109,7 +109,7 @@ def test_a_credit_note_named_by_mistake_is_refused_without_waiting_for_its_lock(
         register_payment(session, bolt, paid.total, "EUR", paid.invoice_date, "",
                          [(paid.id, paid.total)])
         credit_note = credit_in_part(session, hook, paid,
-                                            {paid.lines[0].id: Decimal(1)}, "Back")
+                                     {paid.lines[0].id: Decimal(1)}, "Back")
         other = post_invoice(session, hook, _draft_of(session, confirmed_order(
             session, hook, bolt, [(catalogue["BOOK"], 1)])))
         session.commit()

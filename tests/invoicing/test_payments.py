@@ -101,7 +101,7 @@ def test_aged_list_buckets_by_days_past_due(registry, catalogue):
         register_payment(session, bolt, Decimal("21.10"), "EUR", as_of, "",
                          [(paid.id, Decimal("21.10"))])
         credit_note = credit_in_part(session, hook, paid, {paid.lines[0].id: Decimal(1)},
-                                            "Returned", on=as_of - timedelta(days=100))
+                                     "Returned", on=as_of - timedelta(days=100))
         invoice_due(acme, catalogue["BOOK"], 2, 91)  # 42.20
 
         customers, totals = aged_open_invoices(session, hook, as_of)
@@ -127,7 +127,7 @@ def test_the_aged_list_shows_what_stood_on_its_day_and_adds_up_to_the_balance(
         register_payment(session, bolt, Decimal(40), "EUR", TODAY + timedelta(days=10), "",
                          [(hammers.id, Decimal(30))])
         credit_in_part(session, hook, book, {book.lines[0].id: Decimal(1)}, "Returned",
-                              on=TODAY + timedelta(days=20))
+                       on=TODAY + timedelta(days=20))
         session.commit()
 
         def aged(days_from_today):
