@@ -300,9 +300,10 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     if taken:
         numbers = sorted({slip.number for slip in slips for line in slip.lines
                           if line.id in taken})
-        raise Conflict(f"packing slips {', '.join(numbers)} are already invoiced",
-                       fields={"packing_slip_ids": [f"{number} is already invoiced."
-                                                    for number in numbers]})
+        raise Conflict(f"packing slips {', '.join(numbers)} are already on an invoice, draft "
+                       "or posted", fields={"packing_slip_ids": [
+                           f"{number} is already on an invoice, draft or posted."
+                           for number in numbers]})
     first = slips[0].order
     kind = invoice_kind_for(hook, {slip.order for slip in slips}, kind)
     invoice = _new_invoice(session, hook, kind, first.party, first.currency, header, "items")

@@ -84,6 +84,7 @@ def test_invoices_from_packing_slips_and_their_refusals(accounting_api, registry
     assert created.get_json()["lines"][0]["packing_slip_number"].startswith("PS-")
     again = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip]})
     assert again.status_code == 409
+    assert "PS-00001 are already on an invoice, draft or posted" in again.get_json()["message"]
 
 
 def test_free_text_refusals_are_per_line_field(accounting_api, catalogue):
