@@ -244,12 +244,12 @@ def standard_entries(invoice, profile):
     for line in invoice.lines:
         revenue[line.account.code if line.account else profile.revenue_account.code] += \
             line.amount
-    entries = [Entry(profile.summary_account.code, invoice.total, 0, invoice.party.name,
-                     invoice.party_id)]
-    entries += [Entry(code, 0, amount, "revenue")
+    party = invoice.party.name
+    entries = [Entry(profile.summary_account.code, invoice.total, 0, party, invoice.party_id)]
+    entries += [Entry(code, 0, amount, f"revenue, {party}")
                 for code, amount in sorted(revenue.items()) if amount]
     if invoice.tax:
-        entries.append(Entry(profile.tax_account.code, 0, invoice.tax, "tax"))
+        entries.append(Entry(profile.tax_account.code, 0, invoice.tax, f"tax, {party}"))
     return entries
 
 

@@ -53,6 +53,9 @@ def test_posting_numbers_and_balances_the_ledger(registry, catalogue):
             "706": (Decimal(0), Decimal("45.00")),
             "4457": (Decimal(0), Decimal("6.10")),
         }
+        assert sorted(session.scalars(select(LedgerEntry.description).where(
+            LedgerEntry.invoice_id == invoice.id))) == [
+            "Bolt & Co", "revenue, Bolt & Co", "tax, Bolt & Co"]
         assert session.get(Order, order.id).status == "confirmed"  # nothing delivered yet
         assert [line.invoice_remainder for line in order.lines] == [0, 0]
 
