@@ -141,7 +141,8 @@ class InvoiceLine(Base):
 
 class Payment(Base):
     """Money received from a customer and applied to posted invoices (a ``receipt``), or paid
-    back to a customer against a credit note (a ``refund``)."""
+    back to a customer (a ``refund``) against a credit note or of a receipt's unapplied rest
+    (``refunded_payment_id``)."""
 
     __tablename__ = "invoicing_payment"
 
@@ -155,6 +156,8 @@ class Payment(Base):
     applied: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     reference: Mapped[str] = mapped_column(String(128), default="")
     account_id: Mapped[int] = mapped_column(ForeignKey("invoicing_account.id"))
+    refunded_payment_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_payment.id"),
+                                                            index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
     party: Mapped[Party] = relationship(lazy="joined", innerjoin=True)

@@ -10,7 +10,12 @@ from core.db import MAX_ID
 from core.money import round_money
 from core.schemas import date_field, decimal_field, money_field, page_schema
 from plugins.invoicing.invoice_schemas import InvoiceSchema, InvoiceSummarySchema
-from plugins.invoicing.payments import BUCKETS, payment_applications, payment_entries
+from plugins.invoicing.payments import (
+    BUCKETS,
+    payment_applications,
+    payment_entries,
+    payment_refunds,
+)
 from web.database import db
 
 ID = validate.Range(min=1, max=MAX_ID)
@@ -109,9 +114,18 @@ class PaymentEntrySchema(Schema):
     description = fields.String()
 
 
+class RefundSummarySchema(Schema):
+    """A refund of part of a receipt."""
+
+    id = fields.Integer()
+    number = fields.String()
+    payment_date = fields.Date()
+    amount = money_field("amount", attrgetter("currency"))
+
+
 class PaymentSchema(Schema):
-    """A payment (a receipt, or a refund of a credit note), what it was applied to, and (in
-    full) the ledger entries it wrote."""
+    """A payment (a receipt, or a refund of a credit note or of a receipt's rest), what it was
+    applied to, and (in full) the refunds of its rest and the ledger entries it wrote."""
 
     id = fields.Integer()
     number = fields.String()
@@ -125,13 +139,19 @@ class PaymentSchema(Schema):
     unapplied = money_field("unapplied", attrgetter("currency"))
     reference = fields.String()
     account = fields.Function(lambda payment: payment.account.code)
+    refunded_payment_id = fields.Integer(allow_none=True, metadata={
+        "description": "for a refund of a receipt's rest, that receipt"})
     applications = fields.List(fields.Nested(ApplicationSchema))
+    refunds = fields.List(fields.Nested(RefundSummarySchema))
     entries = fields.List(fields.Nested(PaymentEntrySchema))
 
     def get_attribute(self, obj, attr, default):
-        """Read what the payment was applied to and its entries from the database."""
+        """Read what the payment was applied to, its refunds and its entries from the
+        database."""
         if attr == "applications":
             return payment_applications(db(), obj)
+        if attr == "refunds":
+            return payment_refunds(db(), obj)
         if attr == "entries":
             return payment_entries(db(), obj)
         return super().get_attribute(obj, attr, default)
@@ -141,7 +161,7 @@ class PaymentSummarySchema(PaymentSchema):
     """A payment in a list."""
 
     class Meta:
-        exclude = ("applications", "entries")
+        exclude = ("applications", "refunds", "entries")
 
 
 PaymentPageSchema = page_schema(PaymentSummarySchema, "PaymentPage")

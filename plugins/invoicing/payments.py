@@ -22,6 +22,7 @@ from core.models import Party
 from core.money import check_currency, round_money
 from core.numbering import next_number
 from core.parties import contains
+from plugins.invoicing.invoices import default_profile
 from plugins.invoicing.kinds import CREDIT_NOTE, is_credit_note
 from plugins.invoicing.models import (
     Account,
@@ -111,6 +112,51 @@ def apply_payment(session, payment, applications, on=None):
                       document=payment.number, currency=payment.currency,
                       entry_date=on or date.today(), owner=OWNER, payment_id=payment.id)
     return payment
+
+
+def refund_payment(session, payment, amount, payment_date, reference="", account="512"):
+    """Pay back ``amount`` of what the receipt ``payment`` (locked by the caller:
+    ``load_payment(..., lock=True)``) left unapplied, from the bank account ``account``;
+    returns the refund, a payment of kind ``refund`` numbered from the ``refund`` sequence
+    (RF-) that names the receipt.
+
+    The amount is at most the unapplied rest (422 under ``amount``), in whole cents, and the
+    refund is not dated before the receipt (422 under ``payment_date``); 409 for a refund.
+    The receipt counts the amount as applied.  The ledger gets the customer's balance debited
+    on the default posting profile's summary account, where the rest stood, and the bank
+    credited.
+    """
+    if payment.kind != "receipt":
+        raise Conflict(f"{payment.number} is a refund: only money received is paid back")
+    amount = checked_amount(amount, payment.currency)
+    if amount > payment.unapplied:
+        raise ValidationError("the amount is more than the payment's rest", fields={
+            "amount": [f"At most the {payment.unapplied} of {payment.number} not applied."]})
+    if payment_date < payment.payment_date:
+        raise ValidationError("a refund cannot come before the payment", fields={
+            "payment_date": [f"Not before {payment.payment_date}, the date of "
+                             f"{payment.number}."]})
+    bank = bank_account(session, account)
+    party = payment.party
+    refund = Payment(kind="refund", number=next_number(session, "refund"), party_id=party.id,
+                     party=party, payment_date=payment_date, currency=payment.currency,
+                     amount=amount, applied=amount, reference=reference or "",
+                     account_id=bank.id, refunded_payment_id=payment.id)
+    session.add(refund)
+    payment.applied += amount
+    session.flush()
+    summary = default_profile(session).summary_account.code
+    write_entries(session, [Entry(summary, amount, 0, party.name, party.id),
+                            Entry(bank.code, 0, amount, payment_description(refund))],
+                  document=refund.number, currency=refund.currency, entry_date=payment_date,
+                  owner="refunds", payment_id=refund.id)
+    return refund
+
+
+def payment_refunds(session, payment):
+    """The refunds that paid back part of the receipt ``payment``, oldest first."""
+    return session.scalars(select(Payment).where(Payment.refunded_payment_id == payment.id)
+                           .order_by(Payment.id)).all()
 
 
 def move_to_summaries(session, source, applied, party, **where):
@@ -342,8 +388,9 @@ def aged_open_invoices(session, hook, as_of, party_id=None):
 
 
 def _settled_after(session, as_of, party_id):
-    """What settlements made after the day ``as_of`` took from each document:
-    ``{"invoices": {invoice or credit note id: amount}, "payments": {payment id: amount}}``.
+    """What settlements and refunds of receipts made after the day ``as_of`` took from each
+    document: ``{"invoices": {invoice or credit note id: amount}, "payments": {payment id:
+    amount}}``.
 
     A settlement is made on the later of its two documents' dates."""
     settled, source = aliased(Invoice), aliased(Invoice)
@@ -354,8 +401,11 @@ def _settled_after(session, as_of, party_id):
              .outerjoin(source, source.id == Settlement.credit_note_id)
              .where(or_(settled.invoice_date > as_of, Payment.payment_date > as_of,
                         source.invoice_date > as_of)))
+    refunds = select(Payment.refunded_payment_id, Payment.amount).where(
+        Payment.refunded_payment_id.is_not(None), Payment.payment_date > as_of)
     if party_id is not None:
         query = query.where(settled.party_id == party_id)
+        refunds = refunds.where(Payment.party_id == party_id)
     later = {"invoices": defaultdict(Decimal), "payments": defaultdict(Decimal)}
     for invoice_id, credit_note_id, payment_id, amount in session.execute(query):
         later["invoices"][invoice_id] += amount
@@ -363,6 +413,8 @@ def _settled_after(session, as_of, party_id):
             later["invoices"][credit_note_id] += amount
         if payment_id is not None:
             later["payments"][payment_id] += amount
+    for payment_id, amount in session.execute(refunds):
+        later["payments"][payment_id] += amount
     return later
 
 

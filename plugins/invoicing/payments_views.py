@@ -98,6 +98,8 @@ def blueprint():
         page = render_template(
             "invoicing/payment.html", payment=payment, errors=errors or {}, form=request.form,
             applications=payments.payment_applications(db(), payment),
+            refunds=payments.payment_refunds(db(), payment), today=date.today(),
+            banks=_banks(),
             entries=payments.payment_entries(db(), payment),
             invoices=(payments.open_invoices(db(), payment.party_id, payment.currency)
                       if payment.unapplied else []))
@@ -118,6 +120,24 @@ def blueprint():
         db().commit()
         flash("Payment applied.", "info")
         return redirect(url_for("payments.payment_page", payment_id=payment_id))
+
+    @bp.route("/payments/<id:payment_id>/refunds", methods=["POST"])
+    def payment_refund(payment_id):
+        """Pay back part of a receipt's unapplied rest."""
+        data, errors = read_form(RefundCreateSchema())
+        try:
+            if errors:
+                raise ValidationError("the refund is not valid", fields=errors)
+            refund = payments.refund_payment(
+                db(), payments.load_payment(db(), payment_id, lock=True), data["amount"],
+                data["payment_date"], data["reference"], data["account"])
+        except ComptoirError as error:
+            db().rollback()
+            return payment_page(payment_id, errors=error.fields or {"_": [error.message]},
+                                status=error.status)
+        db().commit()
+        flash(f"Refund {refund.number} registered.", "info")
+        return redirect(url_for("payments.payment_page", payment_id=refund.id))
 
     @bp.route("/balances")
     def balance():
@@ -417,6 +437,19 @@ def api_blueprint():
                                          _pairs(data["applications"]))
         db().commit()
         return payment
+
+    @blp.route("/payments/<id:payment_id>/refunds", methods=["POST"])
+    @blp.arguments(RefundCreateSchema)
+    @blp.response(201, PaymentSchema)
+    @role_required(ROLE)
+    def refund_payment(data, payment_id):
+        """Pay back part of what a receipt left unapplied, from a bank account: a refund
+        (RF-) naming the receipt."""
+        refund = payments.refund_payment(
+            db(), payments.load_payment(db(), payment_id, lock=True), data["amount"],
+            data["payment_date"], data["reference"], data["account"])
+        db().commit()
+        return refund
 
     @blp.route("/invoices/<id:invoice_id>/applications", methods=["POST"])
     @blp.arguments(ApplicationsInputSchema)

@@ -268,15 +268,19 @@ def test_the_migrations_fill_in_what_credit_notes_settled_and_payment_kinds(regi
         ids = cancelled.id, paid.id, payment.id, other.id
     credited = migration("invoicing_0002_credited_amount")
     refunds = migration("invoicing_0003_refunds")
+    payment_refunds = migration("invoicing_0004_payment_refunds")
     with registry.engine.begin() as connection:
         with Operations.context(MigrationContext.configure(connection)):
-            refunds.downgrade()  # as a database of version 1.0.0 was
+            payment_refunds.downgrade()  # as a database of version 1.0.0 was
+            refunds.downgrade()
             credited.downgrade()
             columns = inspect(connection).get_columns
             assert "credited" not in {column["name"] for column in columns("invoicing_invoice")}
-            assert "kind" not in {column["name"] for column in columns("invoicing_payment")}
+            assert not {"kind", "refunded_payment_id"} & {
+                column["name"] for column in columns("invoicing_payment")}
             credited.upgrade()
             refunds.upgrade()
+            payment_refunds.upgrade()
     with registry.session_factory() as session:
         cancelled, paid = session.get(Invoice, ids[0]), session.get(Invoice, ids[1])
         assert (cancelled.credited, cancelled.payment_status) == (Decimal("30.00"),

@@ -284,3 +284,58 @@ def test_the_balance_page_shows_credit_notes_negative(invoicing_app, registry, c
     assert f"{number}</a> (credit note)" in page
     assert '<td class="num">-€15.00</td><td class="num">-€15.00</td>' in page
     assert '<td class="num balance">-€15.00</td>' in page
+
+
+def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, catalogue,
+                                                     accounting_api, login):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])  # 30.00
+        payment = register_payment(session, bolt, Decimal(50), "EUR", TODAY, "Wire 3",
+                                   [(invoice.id, Decimal(30))])
+        session.commit()
+        payment_id = payment.id
+    assert customer_balance_of(registry, bolt) == Decimal(-20)
+    url = f"/api/v1/payments/{payment_id}/refunds"
+    for body, field in (({"amount": "20.01"}, "amount"), ({"amount": "0"}, "amount"),
+                        ({"amount": "5", "payment_date": (TODAY - timedelta(days=1))
+                          .isoformat()}, "payment_date")):
+        refused = accounting_api.post(url, json=body)
+        assert refused.status_code == 422 and field in refused.json["errors"]["json"]
+
+    refund = accounting_api.post(url, json={"amount": "15", "reference": "Back", "payment_date":
+                                            (TODAY + timedelta(days=5)).isoformat()})
+    assert refund.status_code == 201, refund.json
+    assert (refund.json["number"], refund.json["kind"], refund.json["refunded_payment_id"]) == (
+        "RF-00001", "refund", payment_id)
+    assert {(e["account"], e["debit"], e["credit"]) for e in refund.json["entries"]} == {
+        ("411", "15.00", "0.00"), ("512", "0.00", "15.00")}
+    paid = accounting_api.get(f"/api/v1/payments/{payment_id}").json
+    assert (paid["unapplied"], [r["number"] for r in paid["refunds"]]) == ("5.00", ["RF-00001"])
+    assert customer_balance_of(registry, bolt) == Decimal(-5)
+    assert accounting_api.post(f"/api/v1/payments/{refund.json['id']}/refunds",
+                               json={"amount": "1"}).status_code == 409
+    with registry.session_factory() as session:  # the refund is made in five days
+        for days, owed in ((0, Decimal(-20)), (5, Decimal(-5))):
+            [customer], _totals = aged_open_invoices(session, hook,
+                                                     TODAY + timedelta(days=days), bolt)
+            assert customer.total == owed
+
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    path = f"/invoicing/payments/{payment_id}"
+    page = client.get(path).get_data(as_text=True)
+    assert "Pay the rest back" in page and "RF-00001" in page
+    done = client.post(f"{path}/refunds", data={
+        "csrf_token": csrf_token(client, path), "amount": "5", "payment_date": TODAY.isoformat(),
+        "reference": "", "account": "512"})
+    assert done.status_code == 302
+    shown = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Refund RF-00002" in shown and f'href="/invoicing/payments/{payment_id}"' in shown
+    assert customer_balance_of(registry, bolt) == 0
+    assert "Pay the rest back" not in client.get(path).get_data(as_text=True)
+
+
+def customer_balance_of(registry, party_id):
+    with registry.session_factory() as session:
+        return customer_balance(session, party_id).get("EUR", Decimal(0))
