@@ -55,15 +55,16 @@ def require_login_and_csrf():
     return None
 
 
-def role_required(role):
-    """Decorate a view so that only users holding ``role`` (or admins) reach it; others get 403."""
+def role_required(*roles):
+    """Decorate a view so that only users holding one of ``roles`` (or admins) reach it; others
+    get 403."""
 
     def decorate(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not current_user.has_role(role):
+            if not any(current_user.has_role(role) for role in roles):
                 abort(403)
             return view(*args, **kwargs)
 

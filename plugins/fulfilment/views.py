@@ -5,11 +5,9 @@ Salespeople deliver; accountants may look at everything (they invoice from packi
 """
 
 from datetime import date
-from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
-from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import ValidationError as MarshmallowError
 
@@ -33,7 +31,7 @@ from plugins.sales.pages import (
     page_count,
     page_number,
 )
-from web.auth import login_manager, role_required
+from web.auth import role_required
 from web.database import db
 from web.printing import (
     PDF_RESPONSE,
@@ -52,25 +50,11 @@ QUANTITY = decimal_field(above_minimum=True)
 DELIVERY_DATE = date_field(allow_none=True)
 
 
-def viewer_required(view):
-    """Let salespeople and accountants (and admins) reach ``view``; others get 403."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if not any(current_user.has_role(role) for role in VIEWERS):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def blueprint():
     """The fulfilment pages: deliver an order, packing slips, backorders, stock."""
     bp = Blueprint("fulfilment", __name__, url_prefix="/fulfilment",
                    template_folder="templates")
-    bp.before_request(viewer_required(lambda: None))
+    bp.before_request(role_required(*VIEWERS)(lambda: None))
 
     @bp.route("/orders/<id:order_id>/deliver", methods=["GET"])
     def deliver_page(order_id, errors=None, status=200):
@@ -210,7 +194,7 @@ def api_blueprint():
     @blp.route("/packing-slips")
     @blp.arguments(PackingSlipListArgsSchema, location="query")
     @blp.response(200, PackingSlipPageSchema)
-    @viewer_required
+    @role_required(*VIEWERS)
     def slip_list(args):
         """Packing slips, newest first, searched by slip or order number or customer name
         (``q``), of one order or customer."""
@@ -221,14 +205,14 @@ def api_blueprint():
 
     @blp.route("/packing-slips/<id:slip_id>")
     @blp.response(200, PackingSlipSchema)
-    @viewer_required
+    @role_required(*VIEWERS)
     def slip_get(slip_id):
         """One packing slip with its lines."""
         return services.load_packing_slip(db(), slip_id)
 
     @blp.route("/packing-slips/<id:slip_id>/pdf")
     @blp.doc(responses={"200": PDF_RESPONSE})
-    @viewer_required
+    @role_required(*VIEWERS)
     def slip_pdf(slip_id):
         """The packing slip as a PDF: what it delivered and what is still to deliver."""
         return _slip_pdf(slip_id)
@@ -236,7 +220,7 @@ def api_blueprint():
     @blp.route("/packing-slips/<id:slip_id>/email", methods=["POST"])
     @blp.arguments(EmailDocumentSchema)
     @blp.response(202, OutboxMessageSchema)
-    @viewer_required
+    @role_required(*VIEWERS)
     def slip_email(data, slip_id):
         """E-mail the packing slip's PDF: to ``to``, or the customer's address (422 with
         neither).
@@ -248,7 +232,7 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>/remainders")
     @blp.response(200, OrderRemaindersSchema)
-    @viewer_required
+    @role_required(*VIEWERS)
     def remainders(order_id):
         """Each line of the order: quantity, delivered, deliver remainder, invoiced, invoice
         remainder."""
@@ -256,7 +240,7 @@ def api_blueprint():
 
     @blp.route("/stock")
     class Stock(MethodView):
-        decorators = [viewer_required]
+        decorators = [role_required(*VIEWERS)]
 
         @blp.arguments(ListArgsSchema, location="query")
         @blp.response(200, StockPageSchema)
