@@ -21,6 +21,7 @@ from core.schemas import (
 )
 from web.auth import role_required
 from web.database import db, registry, release_request_transaction
+from web.outbox import SENDERS
 from web.printing import OutboxMessageSchema
 
 PREFIX = "/api/v1"
@@ -218,9 +219,10 @@ def kernel_blueprint():
     @blp.route("/outbox")
     @blp.arguments(OutboxArgsSchema, location="query")
     @blp.response(200, OutboxMessageSchema(many=True))
-    @role_required("admin")
+    @role_required(*SENDERS)
     def outbox_messages(args):
-        """The newest e-mail in the outbox: queued only, or ``all``; attachments left out."""
+        """The newest e-mail in the outbox: queued only, or ``all``; attachments left out.  For
+        salespeople, accountants and admins."""
         return outbox.list_messages(db(), args["all"], args["limit"])
 
     return blp

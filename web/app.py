@@ -23,7 +23,7 @@ from core.db import make_engine
 from core.errors import ComptoirError, ValidationError
 from core.models import ROLES
 from core.registry import Registry
-from web import admin, api, auth, errors, filters, guards
+from web import admin, api, auth, errors, filters, guards, outbox
 from web import config as settings
 from web.converters import IdConverter
 from web.database import close_session, db
@@ -115,6 +115,7 @@ def build_app(config, reg, loaded, strict=frozenset()):
     auth.csrf.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(outbox.bp)
     # A build checking new modules describes their API endpoints at once, so that one whose
     # endpoints cannot be described is refused; serving builds do it when the document is read.
     api.create_api(app, lazy=not strict)

@@ -52,7 +52,7 @@ def test_a_queued_message_is_sent_once_with_its_attachment(mail_app, mail_server
     assert again.sent == () and len(mail_server.messages) == 1, "nothing is sent twice"
 
 
-def test_a_message_stays_queued_while_the_server_is_down(mail_app, mail_server):
+def test_a_message_stays_queued_while_the_server_is_down(mail_app, mail_server, login):
     registry, config = mail_app.extensions["comptoir"], mail_app.config
     [queued] = _queue(registry)
 
@@ -67,7 +67,17 @@ def test_a_message_stays_queued_while_the_server_is_down(mail_app, mail_server):
     [listed] = admin.get("/api/v1/outbox").get_json()
     assert (listed["id"], listed["status"], listed["attempts"]) == (queued, "queued", 1)
     assert "attachment" not in listed and listed["last_error"] == stored.last_error
-    assert api_client(mail_app, "sales").get("/api/v1/outbox").status_code == 403
+    assert api_client(mail_app, "accounting").get("/api/v1/outbox").status_code == 200
+    assert api_client(mail_app, "marketing").get("/api/v1/outbox").status_code == 403
+
+    web = mail_app.test_client()
+    login(web, "accounting")
+    page = web.get("/outbox/").get_data(as_text=True)
+    assert "Outbox" in page and stored.subject in page and stored.last_error in page
+    assert 'href="/outbox/"' in page, "in the menu"
+    marketing = mail_app.test_client()
+    login(marketing, "marketing")
+    assert marketing.get("/outbox/").status_code == 403
 
     mail_server.start()
     waiting = outbox.send_queued(registry.session_factory, config)
@@ -79,6 +89,9 @@ def test_a_message_stays_queued_while_the_server_is_down(mail_app, mail_server):
     assert (stored.status, stored.attempts, stored.last_error) == ("sent", 2, "")
     assert outbox.send_queued(registry.session_factory, config, retry_waiting=True).sent == ()
     assert len(mail_server.messages) == 1
+    assert "No e-mail is waiting." in web.get("/outbox/").get_data(as_text=True)
+    everything = web.get("/outbox/?all=1").get_data(as_text=True)
+    assert stored.subject in everything and "<td>sent " in everything
 
 
 def test_two_senders_at_once_send_each_message_once(mail_app, mail_server):
