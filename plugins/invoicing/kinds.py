@@ -64,7 +64,12 @@ def validate_credit_note(invoice):
                                                   for line in invoice.lines):
         validate_item_lines(invoice)
         return
-    if credited is None or credited.status != "posted" or credited.kind == CREDIT_NOTE:
+    if credited is None:
+        raise ValidationError("a credit note credits a posted invoice or a returned order",
+                              fields={"kind": [
+                                  "A credit note is made from the invoice it credits (cancel "
+                                  "it, or credit it in part) or from a returned order."]})
+    if credited.status != "posted" or credited.kind == CREDIT_NOTE:
         raise ValidationError("a credit note credits a posted invoice or a returned order",
                               fields={"credited_invoice_id": ["Must be a posted invoice."]})
     if (credited.party_id, credited.currency) != (invoice.party_id, invoice.currency):

@@ -228,3 +228,12 @@ def test_an_order_closed_after_a_part_was_delivered_is_invoiced_for_that_part(
         deliver(session, registry.hook, load_order(session, order.id, lock=True))
         session.commit()
         assert session.get(Order, order.id).status == "invoiced"
+
+
+def test_a_credit_note_is_not_made_of_free_text_lines(accounting_api, catalogue):
+    refused = accounting_api.post("/api/v1/invoices", json={
+        "kind": "credit_note", "party_id": catalogue["bolt"], "lines": [FEE]})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"] == {"kind": [
+        "A credit note is made from the invoice it credits (cancel it, or credit it in part) "
+        "or from a returned order."]}
