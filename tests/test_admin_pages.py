@@ -50,7 +50,7 @@ def test_failed_enable_shows_the_reason(client, login):
     response = post(client, "/admin/modules/bad_migration/enable")
     assert response.status_code == 500
     page = response.get_data(as_text=True)
-    assert "enabling &#39;bad_migration&#39; failed, nothing was changed" in page
+    assert "Enabling &#39;bad_migration&#39; failed, nothing was changed" in page
     row = re.search(r'<tr id="module-example">.*?</tr>', page, re.S).group(0)
     assert "not enabled" in row
 

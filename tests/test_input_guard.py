@@ -59,7 +59,7 @@ def test_the_last_admin_refusal_is_shown_on_the_user_page(client, login):
     response = client.post(edit, data={"name": "Ada Admin", "role_sales": "1", "active": "1",
                                        "csrf_token": csrf_token(client, edit)})
     assert response.status_code == 409
-    assert "admin is the last active admin" in response.get_data(as_text=True)
+    assert "Admin is the last active admin" in response.get_data(as_text=True)
 
 
 def test_health_is_503_until_the_database_is_initialised(comptoir_db, tmp_path):

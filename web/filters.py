@@ -1,11 +1,22 @@
 """The template filters of every page: ``money``, ``unit_price`` and ``plain``, from
-``core.formatting`` (which printed documents use too)."""
+``core.formatting`` (which printed documents use too), and ``sentence``."""
 
 from core.formatting import money, plain_number, unit_price
 
 
+def sentence(message):
+    """``message`` written as a sentence on a page: a capital first, a full stop last.  The
+    services word their refusals for the API's ``message`` ("order O-00001 is cancelled")."""
+    message = str(message).strip()
+    if not message:
+        return message
+    message = message[0].upper() + message[1:]
+    return message if message[-1] in ".!?" else f"{message}."
+
+
 def register(app):
     """Add the filters to ``app``'s templates."""
+    app.add_template_filter(sentence, "sentence")
     app.add_template_filter(money, "money")
     app.add_template_filter(unit_price, "unit_price")
     app.add_template_filter(plain_number, "plain")

@@ -166,7 +166,7 @@ def test_packing_slips_of_returned_goods_are_credited_by_default_on_the_page(
     assert removed.status_code == 302
     empty = client.post(f"{invoice_path}/post",
                         data={"csrf_token": csrf_token(client, invoice_path)})
-    assert empty.status_code == 409 and "the invoice has no lines" in empty.get_data(
+    assert empty.status_code == 409 and "The invoice has no lines" in empty.get_data(
         as_text=True)
 
 

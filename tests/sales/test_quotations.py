@@ -669,7 +669,7 @@ def test_the_edit_form_is_only_for_drafts(browser, api, shop, finish, status):
     assert 'name="valid_until"' not in edit.get_data(as_text=True)
     page = text_of(edit)
     assert "Quotation QT-00001, revision 1" in page
-    assert f"quotation QT-00001 revision 1 is {status}" in page
+    assert f"Quotation QT-00001 revision 1 is {status}" in page
     assert "cannot be changed" in page
 
 
