@@ -140,7 +140,9 @@ def _email(invoice_id, data):
     printed = _printable(invoice_id)
     context = _context(*printed)
     invoice, title = printed[0], context["title"]
-    subject = f"{title} {invoice.number}" if invoice.number and not printed[2] else title
+    # A pro forma has no number: its date tells the customer which one it is.
+    subject = (f"{title} {invoice.number}" if invoice.number and not printed[2]
+               else f"{title} of {invoice.invoice_date.isoformat()}")
     return email_document(
         TEMPLATE, data, party=invoice.party, subject=subject, filename=_filename(*printed),
         body=f"Please find attached {subject[0].lower()}{subject[1:]}.", **context)

@@ -1,6 +1,7 @@
 """Invoices of every kind print to PDF from one template; a draft prints only as a pro forma,
 which creates nothing and takes no number; an invoice is e-mailed with its PDF attached."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -161,6 +162,18 @@ def test_an_invoice_is_emailed_with_its_pdf_attached(app, ids, mail_server):
     text = pdf_text(attachment.get_content())
     assert "Free text invoice FTI-00001" in text and "360.00" in text
     assert "706 Sales of goods and services" in text  # the line's ledger account
+
+    with registry.session_factory() as session:
+        pro_forma = invoices.free_text_invoice(session, registry.hook, {
+            "kind": "pro_forma", "party_id": ids["acme"], "currency": "EUR",
+            "invoice_date": date(2031, 5, 2), "lines": [
+                {"account": "706", "description": "Audit", "amount": Decimal(300),
+                 "tax_category": "VAT20"}]})
+        session.commit()
+        pro_forma_id = pro_forma.id
+    assert api.post(f"/api/v1/invoices/{pro_forma_id}/email",
+                    json={"to": "accounts@acme.example"}).status_code == 202
+    assert mail_server.messages[-1]["Subject"] == "Pro forma invoice of 2031-05-02"
 
 
 def test_a_module_overrides_the_invoice_document_of_a_partner_kind(app, ids, make_app):
