@@ -15,21 +15,18 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.errors import Conflict, ValidationError
-from core.invoicekinds import Entry, invoice_kind, invoice_kinds
+from core.invoicekinds import invoice_kind, invoice_kinds
 from core.money import round_money
-from core.numbering import next_number
 from plugins.invoicing.invoices import insert_lines
 from plugins.invoicing.kinds import CREDIT_NOTE
-from plugins.invoicing.models import Invoice, InvoiceLine, Payment, Settlement
+from plugins.invoicing.models import Invoice, InvoiceLine, Settlement
 from plugins.invoicing.payments import (
-    bank_account,
-    checked_amount,
     checked_applications,
     move_to_summaries,
-    payment_description,
+    pay_back,
     settle_invoices,
 )
-from plugins.invoicing.posting import compute_totals, post_invoice, write_entries
+from plugins.invoicing.posting import compute_totals, post_invoice
 
 # What a credit note's (or a corrected copy's) line takes of the line it copies.
 LINE_COLUMNS = ("position", "order_line_id", "packing_slip_line_id", "item_id", "account_id",
@@ -162,30 +159,14 @@ def refund_credit_note(session, hook, credit_note, amount, payment_date, referen
     settles the credit note.
     """
     _require_credit_note(hook, credit_note, "refunded")
-    amount = checked_amount(amount, credit_note.currency)
-    left = round_money(credit_note.open_amount, credit_note.currency)
-    if amount > left:
-        raise ValidationError("the amount is more than the credit note owes", fields={
-            "amount": [f"At most the {left} left of {credit_note.number}."]})
-    if payment_date < credit_note.invoice_date:
-        raise ValidationError("a refund cannot come before its credit note", fields={
-            "payment_date": [f"Not before {credit_note.invoice_date}, the date of "
-                             f"{credit_note.number}."]})
-    bank = bank_account(session, account)
-    party = credit_note.party
-    refund = Payment(kind="refund", number=next_number(session, "refund"), party_id=party.id,
-                     party=party, payment_date=payment_date, currency=credit_note.currency,
-                     amount=amount, applied=amount, reference=reference or "",
-                     account_id=bank.id)
-    session.add(refund)
-    session.flush()
-    session.add(Settlement(invoice_id=credit_note.id, payment_id=refund.id, amount=amount))
-    credit_note.settled += amount
-    summary = credit_note.posting_profile.summary_account.code
-    write_entries(session, [Entry(summary, amount, 0, party.name, party.id),
-                            Entry(bank.code, 0, amount, payment_description(refund))],
-                  document=refund.number, currency=refund.currency, entry_date=payment_date,
-                  owner="refunds", payment_id=refund.id)
+    refund = pay_back(session, credit_note.party, credit_note.currency, amount, payment_date,
+                      reference, account, source=credit_note,
+                      left=round_money(credit_note.open_amount, credit_note.currency),
+                      since=credit_note.invoice_date,
+                      summary=credit_note.posting_profile.summary_account.code)
+    session.add(Settlement(invoice_id=credit_note.id, payment_id=refund.id,
+                           amount=refund.amount))
+    credit_note.settled += refund.amount
     session.flush()
     return refund
 

@@ -128,27 +128,42 @@ def refund_payment(session, payment, amount, payment_date, reference="", account
     """
     if payment.kind != "receipt":
         raise Conflict(f"{payment.number} is a refund: only money received is paid back")
-    amount = checked_amount(amount, payment.currency)
-    if amount > payment.unapplied:
-        raise ValidationError("the amount is more than the payment's rest", fields={
-            "amount": [f"At most the {payment.unapplied} of {payment.number} not applied."]})
-    if payment_date < payment.payment_date:
-        raise ValidationError("a refund cannot come before the payment", fields={
-            "payment_date": [f"Not before {payment.payment_date}, the date of "
-                             f"{payment.number}."]})
-    bank = bank_account(session, account)
-    party = payment.party
-    refund = Payment(kind="refund", number=next_number(session, "refund"), party_id=party.id,
-                     party=party, payment_date=payment_date, currency=payment.currency,
-                     amount=amount, applied=amount, reference=reference or "",
-                     account_id=bank.id, refunded_payment_id=payment.id)
-    session.add(refund)
-    payment.applied += amount
+    refund = pay_back(session, payment.party, payment.currency, amount, payment_date,
+                      reference, account, source=payment, left=payment.unapplied,
+                      since=payment.payment_date,
+                      summary=default_profile(session).summary_account.code)
+    payment.applied += refund.amount
     session.flush()
-    summary = default_profile(session).summary_account.code
+    return refund
+
+
+def pay_back(session, party, currency, amount, payment_date, reference, account, *, source,
+             left, since, summary):
+    """Write a refund (RF-) of ``amount`` paying ``party`` back from the bank account
+    ``account``, and its entries: the customer's balance debited on the summary account
+    ``summary``, the bank credited; returns it, flushed.  ``source`` is the credit note or the
+    receipt paid back: the refund names a receipt.
+
+    The amount is at most ``left`` (422 under ``amount``), in whole cents, and the refund is
+    not dated before ``since``, the source's date (422 under ``payment_date``).
+    """
+    amount = checked_amount(amount, currency)
+    if amount > left:
+        raise ValidationError("the amount is more than is left to pay back", fields={
+            "amount": [f"At most the {left} left of {source.number}."]})
+    if payment_date < since:
+        raise ValidationError("a refund cannot come before what it pays back", fields={
+            "payment_date": [f"Not before {since}, the date of {source.number}."]})
+    bank = bank_account(session, account)
+    refund = Payment(kind="refund", number=next_number(session, "refund"), party_id=party.id,
+                     party=party, payment_date=payment_date, currency=currency, amount=amount,
+                     applied=amount, reference=reference or "", account_id=bank.id,
+                     refunded_payment_id=source.id if isinstance(source, Payment) else None)
+    session.add(refund)
+    session.flush()
     write_entries(session, [Entry(summary, amount, 0, party.name, party.id),
                             Entry(bank.code, 0, amount, payment_description(refund))],
-                  document=refund.number, currency=refund.currency, entry_date=payment_date,
+                  document=refund.number, currency=currency, entry_date=payment_date,
                   owner="refunds", payment_id=refund.id)
     return refund
 
