@@ -4,6 +4,7 @@ Amounts are never floats.  ``Amount`` is the column type of every stored amount,
 percentage: NUMERIC on PostgreSQL, exact decimal text on SQLite (whose NUMERIC is a float).
 """
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.core import get_global
@@ -13,10 +14,13 @@ from sqlalchemy.types import TypeDecorator
 
 from core.errors import ValidationError
 
-# The ISO 4217 currencies some country tenders today: not the withdrawn ones (DEM), nor the
-# codes that name no money one invoices in (XXX "no currency", XTS, gold XAU).
-CURRENCIES = frozenset(code for territory in get_global("territory_currencies")
-                       for code in get_territory_currencies(territory, tender=True))
+# The ISO 4217 currencies some country tenders or tendered (withdrawn ones too: records in
+# them are still settled), not the codes that name no money one invoices in (XXX "no
+# currency", XTS, gold XAU, funds codes).
+CURRENCIES = frozenset(
+    code for territory in get_global("territory_currencies")
+    for code in get_territory_currencies(territory, start_date=date(1800, 1, 1),
+                                         end_date=date.today(), tender=True))
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 # What an Amount column holds exactly: 12 digits before the point, 6 after it.
@@ -64,7 +68,7 @@ def plain(value):
 
 
 def check_currency(code):
-    """Return ``code`` if it is an ISO 4217 currency tendered today; else raise
+    """Return ``code`` if it is an ISO 4217 currency a country tenders or tendered; else raise
     ValidationError."""
     if code not in CURRENCIES:
         raise ValidationError(f"unknown currency {code!r}",

@@ -174,7 +174,7 @@ def test_a_customer_gets_its_quotation_too(api, shop):
     ({"currency": "XXXX"}, "currency"),
     ({"currency": "ZZZ"}, "currency"),
     ({"currency": "XXX"}, "currency"),
-    ({"currency": "DEM"}, "currency"),
+    ({"currency": "XTS"}, "currency"),
     ({"discount": "100.5"}, "discount"),
     ({"lines": [{"item_id": 1, "quantity": "0"}]}, "lines"),
     ({"lines": [{"item_id": 999_999, "quantity": "1"}]}, "lines"),
