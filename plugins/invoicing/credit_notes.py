@@ -97,8 +97,13 @@ def credit_in_part(session, hook, invoice, quantities, reason, on=None):
                            line.tax_amount - done_tax))
         else:
             share = quantity / line.quantity
-            chosen.append((line, quantity, round_money(line.amount * share, invoice.currency),
-                           round_money(line.tax_amount * share, invoice.currency)))
+            amount = round_money(line.amount * share, invoice.currency)
+            tax = round_money(line.tax_amount * share, invoice.currency)
+            if not (amount or tax) and (line.amount or line.tax_amount):
+                problems.append(f"Line {line.position} ({line.description}): {quantity} is "
+                                "too little to credit a cent.")
+            else:
+                chosen.append((line, quantity, amount, tax))
     if not problems and not chosen:
         problems.append("Give a quantity to credit on at least one line.")
     if problems:

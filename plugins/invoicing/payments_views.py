@@ -3,18 +3,18 @@ one), payments and their applications, customer balances and the aged list of op
 invoices."""
 
 from datetime import date
-from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
+from marshmallow import ValidationError as MarshmallowError
 from sqlalchemy import select
 
 from core.errors import ComptoirError, Conflict, ValidationError
 from core.invoicekinds import invoice_kinds
 from core.models import Party
 from core.parties import get_party
-from core.schemas import ListArgsSchema, page_of
+from core.schemas import ListArgsSchema, decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.invoicing import credit_notes, payments
 from plugins.invoicing.invoice_schemas import InvoiceSchema
@@ -42,6 +42,7 @@ ROLE = "accounting"
 MENU = [MenuEntry("Payments", "payments.payment_list", role=ROLE, priority=41),
         MenuEntry("Balances", "payments.balance", role=ROLE, priority=42),
         MenuEntry("Aged invoices", "payments.aged", role=ROLE, priority=43)]
+CREDITED_QUANTITY = decimal_field(above_minimum=True)
 CHOICES_SHOWN = 500  # customers offered in the forms' lists
 
 
@@ -332,16 +333,17 @@ def _applications_from_form():
 
 
 def _credit_quantities(invoice):
-    """The ``quantity-<line id>`` quantities typed on the credit form."""
+    """The ``quantity-<line id>`` quantities typed on the credit form, checked as the API
+    checks them."""
     quantities, problems = {}, []
     for line in invoice.lines:
         value = request.form.get(f"quantity-{line.id}", "").strip()
         if not value:
             continue
         try:
-            quantities[line.id] = Decimal(value)
-        except ArithmeticError:
-            problems.append(f"Line {line.position}: {value!r} is not a number.")
+            quantities[line.id] = CREDITED_QUANTITY.deserialize(value)
+        except MarshmallowError as error:
+            problems.append(f"Line {line.position}: {' '.join(error.messages)}")
     if problems:
         raise ValidationError("the quantities are not valid", fields={"lines": problems})
     return quantities

@@ -152,6 +152,10 @@ def test_a_partly_paid_free_text_invoice_is_credited_in_part(
                                json={"reason": "x"}).status_code == 409, "partly paid"
 
     [line] = invoice["lines"]
+    for quantity, told in (("0.000001", "too little to credit a cent"), ("NaN", "")):
+        refused = accounting_api.post(f"/api/v1/invoices/{invoice['id']}/credit-notes", json={
+            "reason": "x", "lines": [{"invoice_line_id": line["id"], "quantity": quantity}]})
+        assert refused.status_code == 422 and told in str(refused.get_json()["errors"])
     credited = accounting_api.post(f"/api/v1/invoices/{invoice['id']}/credit-notes", json={
         "reason": "One day not worked", "lines": [{"invoice_line_id": line["id"],
                                                    "quantity": "1"}]})
@@ -169,6 +173,10 @@ def test_a_partly_paid_free_text_invoice_is_credited_in_part(
     path = f"/invoicing/invoices/{invoice['id']}/credit"
     page = client.get(path).get_data(as_text=True)
     assert "Consulting, 4 days" in page and f'name="quantity-{line["id"]}"' in page
+    for typed in ("NaN", "0.0000001"):
+        refused = client.post(path, data={"csrf_token": csrf_token(client, path),
+                                          f"quantity-{line['id']}": typed, "reason": "x"})
+        assert refused.status_code == 422, typed
     done = client.post(path, data={"csrf_token": csrf_token(client, path),
                                    f"quantity-{line['id']}": "0.5", "reason": "Half a day"})
     assert done.status_code == 302
