@@ -14,7 +14,7 @@ from core.errors import ComptoirError, Conflict, ValidationError
 from core.invoicekinds import invoice_kinds
 from core.models import Party
 from core.parties import get_party
-from core.schemas import ListArgsSchema, decimal_field, page_of
+from core.schemas import ListArgsSchema, date_field, decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.invoicing import credit_notes, payments
 from plugins.invoicing.invoice_schemas import InvoiceSchema
@@ -43,6 +43,7 @@ MENU = [MenuEntry("Payments", "payments.payment_list", role=ROLE, priority=41),
         MenuEntry("Balances", "payments.balance", role=ROLE, priority=42),
         MenuEntry("Aged invoices", "payments.aged", role=ROLE, priority=43)]
 CREDITED_QUANTITY = decimal_field(above_minimum=True)
+AS_OF = date_field(allow_none=True)
 CHOICES_SHOWN = 500  # customers offered in the forms' lists
 
 
@@ -150,13 +151,20 @@ def blueprint():
 
     @bp.route("/aged")
     def aged():
-        as_of = _date_asked(request.args.get("as_of"))
         party = _party_asked(request.args.get("party_id"))
+        try:
+            as_of = AS_OF.deserialize(request.args.get("as_of") or None) or date.today()
+        except MarshmallowError as error:  # the list of a day that cannot be: none
+            page = render_template(
+                "invoicing/aged.html", as_of=request.args["as_of"], party=party, customers=[],
+                totals=[], buckets=payments.BUCKETS, parties=_customers(),
+                errors={"as_of": error.messages})
+            return page, 422
         customers, totals = payments.aged_open_invoices(db(), hook(), as_of,
                                                         party.id if party else None)
         return render_template("invoicing/aged.html", as_of=as_of, party=party,
                                customers=customers, totals=totals,
-                               buckets=payments.BUCKETS, parties=_customers())
+                               buckets=payments.BUCKETS, parties=_customers(), errors={})
 
     @bp.route("/invoices/<id:invoice_id>/cancel", methods=["GET", "POST"])
     def cancel(invoice_id):
@@ -272,13 +280,6 @@ def _party_asked(value):
         return None
     party = db().get(Party, int(value))
     return party if party is not None and party.merged_into_id is None else None
-
-
-def _date_asked(value):
-    try:
-        return date.fromisoformat(value) if value else date.today()
-    except ValueError:
-        return date.today()
 
 
 def _customers():

@@ -261,6 +261,11 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     with registry.session_factory() as session:
         register_payment(session, bolt, Decimal(4), "EUR", TODAY, "On account")
         session.commit()
+    for wrong in ("9999-12-31", "0001-01-01", "garbage"):
+        refused = client.get(f"/invoicing/aged?as_of={wrong}")
+        text = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "Nothing open." in text, wrong
+        assert "Must be a date between" in text or "Not a valid date." in text
     aged = client.get("/invoicing/aged?as_of=2099-12-31").get_data(as_text=True)
     assert "PAY-00002</a> <small>(received, not applied)</small>" in aged
     assert "-€4.00" in aged and "€6.00" in aged
