@@ -14,7 +14,7 @@ cent per part; prices are never computed again.
 
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, insert, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -34,6 +34,7 @@ from plugins.invoicing.posting import compute_totals, require_draft, validate
 
 DUE_DAYS = 30  # the due date when none is given: the invoice date plus 30 days
 HEADER_FIELDS = ("invoice_date", "due_date", "posting_profile", "note")
+SIX_PLACES = Decimal("0.000001")  # what an Amount column holds after the point
 # The columns every new line is given, so that all of them are inserted in one batch.
 LINE_COLUMNS = ("order_line_id", "packing_slip_line_id", "credited_line_id", "item_id",
                 "account_id", "tax_category_id", "description", "quantity", "unit_price",
@@ -165,9 +166,10 @@ def _line(**values):
 def _order_line_part(order_line, quantity, currency, slip_line_id=None):
     """An invoice line invoicing ``quantity`` of ``order_line`` at its frozen prices; its
     discount is the line's and the order's together, so that quantity, unit price and
-    discount give its amount."""
+    discount give its amount (to 6 places, as an Amount holds it)."""
     share = quantity / order_line.quantity
     kept = (HUNDRED - order_line.discount) * (HUNDRED - order_line.order.discount) / HUNDRED
+    kept = kept.quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
     return _line(order_line=order_line, order_line_id=order_line.id,
                  packing_slip_line_id=slip_line_id,
                  item_id=order_line.item_id, tax_category_id=order_line.item.tax_category_id,

@@ -129,7 +129,8 @@ def refund_payment(session, payment, amount, payment_date, reference="", account
     if payment.kind != "receipt":
         raise Conflict(f"{payment.number} is a refund: only money received is paid back")
     refund = pay_back(session, payment.party, payment.currency, amount, payment_date,
-                      reference, account, source=payment, left=payment.unapplied,
+                      reference, account, source=payment,
+                      left=round_money(payment.unapplied, payment.currency),
                       since=payment.payment_date,
                       summary=default_profile(session).summary_account.code)
     payment.applied += refund.amount
@@ -150,7 +151,8 @@ def pay_back(session, party, currency, amount, payment_date, reference, account,
     amount = checked_amount(amount, currency)
     if amount > left:
         raise ValidationError("the amount is more than is left to pay back", fields={
-            "amount": [f"At most the {left} left of {source.number}."]})
+            "amount": [f"At most the {left} left of {source.number}." if left > 0
+                       else f"Nothing is left of {source.number} to pay back."]})
     if payment_date < since:
         raise ValidationError("a refund cannot come before what it pays back", fields={
             "payment_date": [f"Not before {since}, the date of {source.number}."]})

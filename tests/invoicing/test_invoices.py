@@ -236,3 +236,15 @@ def test_an_invoice_line_shows_the_order_discount_with_the_lines(registry, catal
     assert [(line["unit_price"], line["discount"], line["amount"]) for line in draft["lines"]
             ] == [("12.50", "10", "22.50"), ("3.20", "14.5", "10.94")]
     assert draft["untaxed"] == "33.44"
+
+    with registry.session_factory() as session:  # discounts of many places: 6 are kept
+        order = orders.create_order(session, hook, {
+            "type": "sales", "party_id": catalogue["acme"], "currency": "EUR",
+            "discount": Decimal("33.333333"), "lines": [
+                {"item_id": catalogue["HAM"], "quantity": Decimal(1),
+                 "manual_discount": Decimal("12.345678")}]})
+        orders.confirm_order(session, hook, order)
+        session.commit()
+        order_id = order.id
+    draft = accounting_api.post("/api/v1/invoices", json={"order_id": order_id}).json
+    assert draft["lines"][0]["discount"] == "41.563785"

@@ -317,6 +317,8 @@ def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, ca
         ("411", "15.00", "0.00"), ("512", "0.00", "15.00")}
     paid = accounting_api.get(f"/api/v1/payments/{payment_id}").json
     assert (paid["unapplied"], [r["number"] for r in paid["refunds"]]) == ("5.00", ["RF-00001"])
+    too_much = accounting_api.post(url, json={"amount": "5.01"})
+    assert too_much.json["errors"]["json"] == {"amount": ["At most the 5.00 left of PAY-00001."]}
     assert customer_balance_of(registry, bolt) == Decimal(-5)
     assert accounting_api.post(f"/api/v1/payments/{refund.json['id']}/refunds",
                                json={"amount": "1"}).status_code == 409
@@ -339,6 +341,8 @@ def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, ca
     assert "Refund RF-00002" in shown and f'href="/invoicing/payments/{payment_id}"' in shown
     assert customer_balance_of(registry, bolt) == 0
     assert "Pay the rest back" not in client.get(path).get_data(as_text=True)
+    assert accounting_api.post(url, json={"amount": "1"}).json["errors"]["json"] == {
+        "amount": ["Nothing is left of PAY-00001 to pay back."]}
 
 
 def customer_balance_of(registry, party_id):
