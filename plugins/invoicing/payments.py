@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, insert, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select, union
 from sqlalchemy.orm import aliased
 
 from core.documents import party_for, store_values
@@ -365,7 +365,7 @@ def aged_open_invoices(session, hook, as_of, party_id=None):
     :class:`AgedCustomer`, by customer name and currency; ``totals`` an
     :class:`AgedCustomer` per currency summing them (its party is ``None``).
     """
-    later = _settled_after(session, as_of, party_id)
+    later, settled_later = _settled_after(session, as_of, party_id)
     signs = {code: kind.sign for code, kind in invoice_kinds(hook).items()}
     customers, totals = {}, {}
 
@@ -381,10 +381,10 @@ def aged_open_invoices(session, hook, as_of, party_id=None):
 
     invoices = select(Invoice).where(
         Invoice.status == "posted", Invoice.invoice_date <= as_of,
-        or_(Invoice.settled != Invoice.total, Invoice.id.in_(list(later["invoices"]))))
+        or_(Invoice.settled != Invoice.total, Invoice.id.in_(settled_later["invoices"])))
     receipts = select(Payment).where(
         Payment.kind == "receipt", Payment.payment_date <= as_of,
-        or_(Payment.applied != Payment.amount, Payment.id.in_(list(later["payments"]))))
+        or_(Payment.applied != Payment.amount, Payment.id.in_(settled_later["payments"])))
     if party_id is not None:
         invoices = invoices.where(Invoice.party_id == party_id)
         receipts = receipts.where(Payment.party_id == party_id)
@@ -406,8 +406,8 @@ def aged_open_invoices(session, hook, as_of, party_id=None):
 
 def _settled_after(session, as_of, party_id):
     """What settlements and refunds of receipts made after the day ``as_of`` took from each
-    document: ``{"invoices": {invoice or credit note id: amount}, "payments": {payment id:
-    amount}}``.
+    document, ``{"invoices": {invoice or credit note id: amount}, "payments": {payment id:
+    amount}}``, and the statements selecting the ids of those documents, by the same keys.
 
     A settlement is made on the later of its two documents' dates."""
     settled, source = aliased(Invoice), aliased(Invoice)
@@ -423,6 +423,11 @@ def _settled_after(session, as_of, party_id):
     if party_id is not None:
         query = query.where(settled.party_id == party_id)
         refunds = refunds.where(Payment.party_id == party_id)
+    settlements, paid_back = query.subquery(), refunds.subquery()
+    ids = {"invoices": union(select(settlements.c.invoice_id),
+                             select(settlements.c.credit_note_id)),
+           "payments": union(select(settlements.c.payment_id),
+                             select(paid_back.c.refunded_payment_id))}
     later = {"invoices": defaultdict(Decimal), "payments": defaultdict(Decimal)}
     for invoice_id, credit_note_id, payment_id, amount in session.execute(query):
         later["invoices"][invoice_id] += amount
@@ -432,7 +437,7 @@ def _settled_after(session, as_of, party_id):
             later["payments"][payment_id] += amount
     for payment_id, amount in session.execute(refunds):
         later["payments"][payment_id] += amount
-    return later
+    return later, ids
 
 
 def _open():
