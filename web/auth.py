@@ -58,6 +58,8 @@ def require_login_and_csrf():
 def role_required(*roles):
     """Decorate a view so that only users holding one of ``roles`` (or admins) reach it; others
     get 403."""
+    if not roles:
+        raise TypeError("role_required needs at least one role")
 
     def decorate(view):
         @wraps(view)

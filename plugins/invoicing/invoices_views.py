@@ -352,10 +352,10 @@ def _kinds_taking(lines, returned=False):
 
 
 def _slips_ticked(slips, returned, form):
-    """The ids of the slips ticked on the packing-slip invoice page: those chosen, or by
-    default every slip of delivered goods (every returned one when there are only returns),
-    since one invoice does not both charge and credit."""
-    if form.getlist("packing_slip_ids"):
+    """The ids of the slips ticked on the packing-slip invoice page: those chosen (none, if
+    none was), or by default every slip of delivered goods (every returned one when there
+    are only returns), since one invoice does not both charge and credit."""
+    if request.method == "POST":
         return {int(value) for value in form.getlist("packing_slip_ids") if value.isdigit()}
     delivered = {slip.id for slip in slips} - returned
     return delivered or returned

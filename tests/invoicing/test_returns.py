@@ -184,6 +184,9 @@ def test_the_slip_page_ticks_delivered_goods_first_then_returned_ones(
     login(client, "accounting")
     path = f"/invoicing/invoices/new/packing-slips?party_id={catalogue['bolt']}"
     assert "are invoiced separately" in client.get(path).get_data(as_text=True)
+    none = client.post(path, data={"csrf_token": csrf_token(client, path), "kind": ""})
+    assert none.status_code == 422 and _ticked(none.get_data(as_text=True)) == [], \
+        "what was unticked stays so"
     for ticked, kind in (([sent], "Customer invoice draft"), ([back], "Credit note draft")):
         page = client.get(path).get_data(as_text=True)
         assert _ticked(page) == ticked
