@@ -99,12 +99,15 @@ class PriceStepSchema(Schema):
     why = fields.String()
 
 
-def money_field(attribute, currency_of):
+def money_field(attribute, currency_of, description=None):
     """A dumped amount: ``attribute`` of the record as a string rounded to the currency
-    ``currency_of(record)`` gives."""
+    ``currency_of(record)`` gives; ``description`` documents it in OpenAPI."""
+    metadata = {"type": "string", "format": "decimal"}
+    if description:
+        metadata["description"] = description
     return fields.Function(
         lambda record: str(round_money(getattr(record, attribute), currency_of(record))),
-        metadata={"type": "string", "format": "decimal"},
+        metadata=metadata,
     )
 
 

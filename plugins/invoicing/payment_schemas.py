@@ -83,7 +83,8 @@ class PaymentCreateSchema(Schema):
 
 
 class RefundCreateSchema(Schema):
-    """What refunding a credit note takes: the amount paid back, from which bank account."""
+    """What a refund takes (of a credit note, or of a payment's unapplied rest): the amount
+    paid back, on which day, from which bank account."""
 
     amount = decimal_field(above_minimum=True, required=True)
     payment_date = date_field(load_default=date.today, metadata={"description":
@@ -135,7 +136,8 @@ class PaymentSchema(Schema):
     payment_date = fields.Date()
     currency = fields.String()
     amount = money_field("amount", attrgetter("currency"))
-    applied = money_field("applied", attrgetter("currency"))
+    applied = money_field("applied", attrgetter("currency"),
+                          "what it settled, and for a receipt what refunds paid back")
     unapplied = money_field("unapplied", attrgetter("currency"))
     reference = fields.String()
     account = fields.Function(lambda payment: payment.account.code)
