@@ -346,5 +346,6 @@ def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, ca
 
 
 def customer_balance_of(registry, party_id):
+    """The EUR balance of ``party_id``, read in a session of its own."""
     with registry.session_factory() as session:
         return customer_balance(session, party_id).get("EUR", Decimal(0))
