@@ -24,7 +24,8 @@ CURRENCIES = frozenset(
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 # What an Amount column holds exactly: 12 digits before the point, 6 after it.
-LARGEST_AMOUNT = Decimal(10) ** 12
+DIGITS_BEFORE_POINT = 12
+LARGEST_AMOUNT = Decimal(10) ** DIGITS_BEFORE_POINT
 
 
 class Amount(TypeDecorator):

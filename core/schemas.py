@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from core.db import MAX_ID
 from core.models import ROLES
-from core.money import LARGEST_AMOUNT, price_text, round_money
+from core.money import DIGITS_BEFORE_POINT, price_text, round_money
 
 
 def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
@@ -22,11 +22,12 @@ def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
     bounds = f"{lowest} and at most {maximum}" if maximum is not None else lowest
 
     def check(value):
+        # The digits first, by the exponent alone: arithmetic on 1E+999999999 overflows.
+        if (value and value.adjusted() >= DIGITS_BEFORE_POINT) or value.as_tuple().exponent < -6:
+            raise ValidationError("At most 12 digits before the point and 6 after it.")
         if value < minimum or (above_minimum and value == minimum) or (
                 maximum is not None and value > maximum):
             raise ValidationError(f"Must be {bounds}.")
-        if abs(value) >= LARGEST_AMOUNT or value.as_tuple().exponent < -6:
-            raise ValidationError("At most 12 digits before the point and 6 after it.")
 
     metadata = {"type": "string", "format": "decimal", "description": f"a decimal, {bounds}",
                 **kwargs.pop("metadata", {})}

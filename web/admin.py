@@ -55,7 +55,8 @@ def module_enable(name):
     """Enable ``name`` and what it depends on."""
     return _module_action(
         lambda: modules.enable(registry(), name),
-        lambda newly: f"Enabled: {', '.join(newly)}." if newly else f"{name} was already enabled.",
+        lambda newly: (f"Enabled: {', '.join(newly)}." if newly
+                       else f"Module {name} was already enabled."),
     )
 
 
@@ -73,7 +74,7 @@ def module_upgrade(name):
     """Run ``name``'s pending migrations."""
     return _module_action(
         lambda: modules.upgrade(registry(), [name]),
-        lambda done: f"Upgraded: {', '.join(done)}." if done else f"{name} was up to date.",
+        lambda done: f"Upgraded: {', '.join(done)}." if done else f"Module {name} was up to date.",
     )
 
 

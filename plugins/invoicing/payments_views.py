@@ -493,8 +493,9 @@ def api_blueprint():
     @blp.response(200, AgedSchema)
     @role_required(ROLE)
     def aged(args):
-        """Open invoices and credit notes per customer and currency, by days past due on
-        ``as_of``: not due, 1–30, 31–60, 61–90 and over 90 days, with totals per currency."""
+        """Open invoices, credit notes and payments not applied per customer and currency, as
+        they stood on ``as_of``, by days past due on that day: not due, 1–30, 31–60, 61–90 and
+        over 90 days, with totals per currency (each customer's is its balance that day)."""
         customers, totals = payments.aged_open_invoices(db(), hook(), args["as_of"],
                                                         args.get("party_id"))
         return {"as_of": args["as_of"], "customers": customers, "totals": totals}

@@ -303,6 +303,7 @@ def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, ca
     assert customer_balance_of(registry, bolt) == Decimal(-20)
     url = f"/api/v1/payments/{payment_id}/refunds"
     for body, field in (({"amount": "20.01"}, "amount"), ({"amount": "0"}, "amount"),
+                        ({"amount": "1e999999999"}, "amount"),
                         ({"amount": "5", "payment_date": (TODAY - timedelta(days=1))
                           .isoformat()}, "payment_date")):
         refused = accounting_api.post(url, json=body)
@@ -333,6 +334,11 @@ def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, ca
     path = f"/invoicing/payments/{payment_id}"
     page = client.get(path).get_data(as_text=True)
     assert "Pay the rest back" in page and "RF-00001" in page
+    huge = client.post(f"{path}/refunds", data={
+        "csrf_token": csrf_token(client, path), "amount": "1e999999999",
+        "payment_date": TODAY.isoformat(), "reference": "", "account": "512"})
+    assert huge.status_code == 422
+    assert "At most 12 digits before the point" in huge.get_data(as_text=True)
     done = client.post(f"{path}/refunds", data={
         "csrf_token": csrf_token(client, path), "amount": "5", "payment_date": TODAY.isoformat(),
         "reference": "", "account": "512"})
