@@ -19,7 +19,7 @@ from core.documents import party_for, store_values
 from core.errors import Conflict, NotFound, ValidationError
 from core.invoicekinds import Entry, invoice_kinds
 from core.models import Party
-from core.money import check_currency, round_money
+from core.money import check_currency, exponent, round_money
 from core.numbering import next_number
 from core.parties import contains
 from plugins.invoicing.invoices import default_profile
@@ -79,8 +79,9 @@ def checked_amount(amount, currency):
     cents of ``currency``."""
     amount = Decimal(amount)
     if amount <= 0 or round_money(amount, currency) != amount:
+        unit = f"{currency} cents" if exponent(currency) < 1 else currency  # JPY has none
         raise ValidationError("the amount is not valid", fields={"amount": [
-            f"Must be more than 0, in whole {currency} cents at most."]})
+            f"Must be more than 0, in whole {unit} at most."]})
     return amount
 
 

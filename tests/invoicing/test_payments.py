@@ -73,8 +73,14 @@ def test_applications_beyond_what_is_open_are_refused(registry, catalogue):
             with pytest.raises(ValidationError) as refused:
                 register_payment(session, bolt, amount, "EUR", TODAY, "", applications)
             assert "applications" in refused.value.fields
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError) as thousandth:
             register_payment(session, bolt, Decimal("0.001"), "EUR", TODAY, "")
+        assert thousandth.value.fields == {"amount": [
+            "Must be more than 0, in whole EUR cents at most."]}
+        with pytest.raises(ValidationError) as tenth_of_a_yen:
+            register_payment(session, bolt, Decimal("1000.4"), "JPY", TODAY, "")
+        assert tenth_of_a_yen.value.fields == {"amount": [
+            "Must be more than 0, in whole JPY at most."]}
         with pytest.raises(Conflict):
             register_payment(session, bolt, Decimal(10), "EUR", TODAY, "",
                              [(draft.id, Decimal(1))])
