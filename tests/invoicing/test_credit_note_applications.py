@@ -204,7 +204,7 @@ def test_credit_note_application_api_and_pages(invoicing_app, registry, catalogu
     client = invoicing_app.test_client()
     login(client, "accounting")
     page = client.get(f"/invoicing/invoices/{ids[0]}").get_data(as_text=True)
-    assert "Apply to invoices" in page
+    assert "Apply to invoices" in page and 'id="payment-status">partly used (' in page
     form = client.get(f"/invoicing/invoices/{ids[0]}/apply").get_data(as_text=True)
     assert f'name="apply-{ids[2]}"' in form and f'name="apply-{ids[0]}"' not in form
     token = csrf_token(client, f"/invoicing/invoices/{ids[0]}/apply")
@@ -216,6 +216,9 @@ def test_credit_note_application_api_and_pages(invoicing_app, registry, catalogu
     assert done.status_code == 302
     page = client.get(f"/invoicing/invoices/{ids[0]}").get_data(as_text=True)
     assert "Apply to invoices" not in page and 'id="settlements"' in page
+    assert 'id="payment-status">used (' in page
+    listed = client.get("/invoicing/invoices/?kind=credit_note").get_data(as_text=True)
+    assert "<td>used</td>" in listed and "paid" not in listed
 
     # The invoice whose goods came back still has a unit to credit, then none.
     assert "Credit in part" in client.get(
