@@ -3,12 +3,15 @@ for 5 packing slips as for 100."""
 
 from datetime import date
 
+import pytest
+from sqlalchemy import event
+
 from core import orders
 from core.testing import count_queries
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
 from plugins.invoicing import invoices
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
-from tests.invoicing.conftest import confirmed_order
+from tests.invoicing.conftest import confirmed_order, packing_slip
 
 
 def _statements(registry, catalogue, size):
@@ -47,3 +50,33 @@ def _statements(registry, catalogue, size):
 
 def test_statements_do_not_grow_with_lines_nor_slips(registry, catalogue):
     assert _statements(registry, catalogue, 5) == _statements(registry, catalogue, 100)
+
+
+def test_what_invoices_hold_is_found_by_the_lines_indexes(registry, catalogue):
+    """On SQLite, finding what drafts and invoices already hold of order lines and slip lines
+    starts from those lines' indexes: no statement reads every invoice or invoice line, which
+    would grow with the ledger's history."""
+    if registry.engine.dialect.name != "sqlite":
+        pytest.skip("the query plans read are SQLite's")
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 2)])
+        slip = packing_slip(session, hook, order)
+        invoices.invoice_from_order(session, hook, order)
+        session.commit()
+        ran = []
+
+        def record(_conn, _cursor, statement, parameters, *_args):
+            ran.append((statement, parameters))
+
+        event.listen(registry.engine, "before_cursor_execute", record)
+        try:
+            invoices.drafted_quantities(session, hook, [line.id for line in order.lines])
+            invoices.taken_slip_lines(session, hook, [line.id for line in slip.lines])
+        finally:
+            event.remove(registry.engine, "before_cursor_execute", record)
+        plans = [row[3] for statement, parameters in ran
+                 for row in session.connection().exec_driver_sql(
+                     f"EXPLAIN QUERY PLAN {statement}", parameters)]
+    assert plans and not [step for step in plans if step.startswith("SCAN invoicing_invoice")
+                          or "credited_invoice_id" in step]
