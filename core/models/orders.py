@@ -26,7 +26,7 @@ class Order(Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("core_party.id"), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     requested_ship_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     # Set by the campaigns module once it exists; no foreign key, the table is not the kernel's.
     campaign_id: Mapped[int | None] = mapped_column(Integer)
     rma_number: Mapped[str | None] = mapped_column(String(32), unique=True)
@@ -51,7 +51,7 @@ class OrderLine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("core_order.id"), index=True)
     position: Mapped[int]
-    item_id: Mapped[int] = mapped_column(ForeignKey("core_item.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("core_item.id"), index=True)
     description: Mapped[str] = mapped_column(String(256), default="")
     quantity: Mapped[Decimal] = mapped_column(Amount)
     # What the salesperson typed, if anything; pricing treats it as the strongest rule.

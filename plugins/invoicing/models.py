@@ -119,7 +119,8 @@ class InvoiceLine(Base):
     packing_slip_line_id: Mapped[int | None] = mapped_column(
         ForeignKey("fulfilment_packing_slip_line.id"), index=True)
     # On a credit note: the invoice line it credits.
-    credited_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_invoice_line.id"))
+    credited_line_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_invoice_line.id"),
+                                                         index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("core_item.id"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_account.id"))
     tax_category_id: Mapped[int | None] = mapped_column(ForeignKey("core_tax_category.id"))
@@ -178,7 +179,8 @@ class Settlement(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoice.id"), index=True)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_payment.id"),
                                                    index=True)
-    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_invoice.id"))
+    credit_note_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_invoice.id"),
+                                                       index=True)
     amount: Mapped[Decimal] = mapped_column(Amount)
     settled_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 

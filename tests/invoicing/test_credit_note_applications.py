@@ -272,9 +272,11 @@ def test_the_migrations_fill_in_what_credit_notes_settled_and_payment_kinds(regi
     credited = migration("invoicing_0002_credited_amount")
     refunds = migration("invoicing_0003_refunds")
     payment_refunds = migration("invoicing_0004_payment_refunds")
+    indexes = migration("invoicing_0005_credit_lookup_indexes")
     with registry.engine.begin() as connection:
         with Operations.context(MigrationContext.configure(connection)):
-            payment_refunds.downgrade()  # as a database of version 1.0.0 was
+            indexes.downgrade()  # as a database of version 1.0.0 was
+            payment_refunds.downgrade()
             refunds.downgrade()
             credited.downgrade()
             columns = inspect(connection).get_columns
@@ -284,6 +286,7 @@ def test_the_migrations_fill_in_what_credit_notes_settled_and_payment_kinds(regi
             credited.upgrade()
             refunds.upgrade()
             payment_refunds.upgrade()
+            indexes.upgrade()
     with registry.session_factory() as session:
         cancelled, paid = session.get(Invoice, ids[0]), session.get(Invoice, ids[1])
         assert (cancelled.credited, cancelled.payment_status) == (Decimal("30.00"),

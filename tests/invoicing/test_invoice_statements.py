@@ -10,6 +10,7 @@ from core import orders
 from core.testing import count_queries
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
 from plugins.invoicing import invoices
+from plugins.invoicing.credit_notes import credited_quantities
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from tests.invoicing.conftest import confirmed_order, packing_slip
 
@@ -53,16 +54,17 @@ def test_statements_do_not_grow_with_lines_nor_slips(registry, catalogue):
 
 
 def test_what_invoices_hold_is_found_by_the_lines_indexes(registry, catalogue):
-    """On SQLite, finding what drafts and invoices already hold of order lines and slip lines
-    starts from those lines' indexes: no statement reads every invoice or invoice line, which
-    would grow with the ledger's history."""
+    """On SQLite, finding what drafts and invoices already hold of order lines and slip lines,
+    and what credit notes credited of an invoice's lines, starts from those lines' indexes:
+    no statement reads every invoice or invoice line, which would grow with the ledger's
+    history."""
     if registry.engine.dialect.name != "sqlite":
         pytest.skip("the query plans read are SQLite's")
     hook = registry.hook
     with registry.session_factory() as session:
         order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 2)])
         slip = packing_slip(session, hook, order)
-        invoices.invoice_from_order(session, hook, order)
+        draft = invoices.invoice_from_order(session, hook, order)
         session.commit()
         ran = []
 
@@ -73,6 +75,7 @@ def test_what_invoices_hold_is_found_by_the_lines_indexes(registry, catalogue):
         try:
             invoices.drafted_quantities(session, hook, [line.id for line in order.lines])
             invoices.taken_slip_lines(session, hook, [line.id for line in slip.lines])
+            credited_quantities(session, draft)
         finally:
             event.remove(registry.engine, "before_cursor_execute", record)
         plans = [row[3] for statement, parameters in ran
