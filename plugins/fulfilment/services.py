@@ -177,13 +177,13 @@ def backorder_groups(session, hook, by="item", page=1, per_page=25):
     number of statements whatever the number of backorders."""
     column, model, order = ((Order.party_id, Party, (Party.name, Party.id)) if by == "customer"
                             else (OrderLine.item_id, Item, (Item.number,)))
-    waiting = _backordered(hook).with_only_columns(column).distinct()
-    query = select(model).where(model.id.in_(waiting))
+    backordered = _backordered(hook)
+    query = select(model).where(model.id.in_(backordered.with_only_columns(column).distinct()))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     keys = session.scalars(query.order_by(*order).limit(per_page)
                            .offset((page - 1) * per_page)).all()
     lines = session.scalars(
-        _backordered(hook).where(column.in_([key.id for key in keys]))
+        backordered.where(column.in_([key.id for key in keys]))
         .options(selectinload(OrderLine.item), selectinload(OrderLine.order)
                  .selectinload(Order.party))
         .order_by(Order.id, OrderLine.position)).all()

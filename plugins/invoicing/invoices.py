@@ -180,6 +180,14 @@ def _order_line_part(order_line, quantity, currency, slip_line_id=None):
                  tax_amount=round_money(order_line.tax_amount * share, currency))
 
 
+def _require_customer(party_id, customer, what):
+    """Refuse (422 on ``party_id``) a ``party_id`` given that is not ``customer``, the one
+    ``what`` ("The order is") of."""
+    if party_id is not None and party_id != customer:
+        raise ValidationError(f"{what.lower()} of another customer",
+                              fields={"party_id": [f"{what} of another customer."]})
+
+
 def _invoiceable(order):
     if order.status in ("draft", "cancelled"):
         raise Conflict(f"order {order.number} is {order.status}: only a confirmed order is "
@@ -224,15 +232,18 @@ def awaiting_invoice(session, limit=50):
                            .order_by(Order.id).limit(limit)).all()
 
 
-def invoice_from_order(session, hook, order, quantities=None, kind=None, header=None):
+def invoice_from_order(session, hook, order, quantities=None, kind=None, header=None,
+                       party_id=None):
     """A draft invoice of ``order``'s lines: what is left to invoice of each, or the
     ``quantities`` given (``{order line id: quantity}``); of the ``kind`` given, by default a
     customer invoice, or a credit note for a returned order (see :func:`invoice_kind_for`).
 
     Refused (409) for a draft or cancelled order or when nothing is left to invoice; a quantity
-    beyond what is left, or of a line not on the order, is refused (422) on ``quantities``.
-    ``header`` may hold ``invoice_date``, ``due_date``, ``posting_profile`` (a code), ``note``.
+    beyond what is left, or of a line not on the order, is refused (422) on ``quantities``, and
+    an order of another customer than ``party_id`` (when given) on ``party_id``.  ``header``
+    may hold ``invoice_date``, ``due_date``, ``posting_profile`` (a code), ``note``.
     """
+    _require_customer(party_id, order.party_id, "The order is")
     _invoiceable(order)
     kind = invoice_kind_for(hook, [order], kind)
     invoice = _new_invoice(session, hook, kind, order.party, order.currency, header, "items")
@@ -296,9 +307,7 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
                               fields={"packing_slip_ids": [
                                   "All the packing slips must be of one customer and currency."]})
     [(customer, _currency)] = customers
-    if party_id is not None and party_id != customer:
-        raise ValidationError("the packing slips are of another customer", fields={
-            "party_id": ["The packing slips are of another customer."]})
+    _require_customer(party_id, customer, "The packing slips are")
     for order in {slip.order for slip in slips}:
         _invoiceable(order)
     taken = taken_slip_lines(session, hook, [line.id for slip in slips for line in slip.lines])

@@ -10,6 +10,7 @@ from core import orders
 from core.errors import ComptoirError, ValidationError
 from core.invoicekinds import invoice_kinds
 from core.models import Order, Party, TaxCategory
+from core.ordertypes import brings_goods_back, order_types
 from core.schemas import page_of
 from core.ui import MenuEntry
 from plugins.invoicing import invoices
@@ -111,7 +112,8 @@ def blueprint():
                     db().commit()
                     return redirect(url_for("invoices.invoice_page", invoice_id=invoice.id))
         slips = invoices.uninvoiced_slips(db(), hook(), party_id) if party_id else []
-        returned = {slip.id for slip in slips if _returned(slip.order)}
+        types = order_types(hook())
+        returned = {slip.id for slip in slips if brings_goods_back(types, slip.order.type)}
         page = render_template("invoicing/invoice_new_slips.html", party_id=party_id,
                                slips=slips, returned=returned,
                                ticked=_slips_ticked(slips, returned, form),
@@ -401,9 +403,6 @@ def api_blueprint():
             header = {name: data[name] for name in invoices.HEADER_FIELDS if name in data}
             if "order_id" in data:
                 order = orders.load_order(db(), data["order_id"])
-                if data.get("party_id", order.party_id) != order.party_id:
-                    raise ValidationError("the order is of another customer", fields={
-                        "party_id": ["The order is of another customer."]})
                 quantities = None
                 if "quantities" in data:
                     quantities = {}
@@ -411,7 +410,8 @@ def api_blueprint():
                         quantities[wanted["order_line_id"]] = (
                             quantities.get(wanted["order_line_id"], 0) + wanted["quantity"])
                 invoice = invoices.invoice_from_order(db(), hook(), order, quantities,
-                                                      data.get("kind"), header)
+                                                      data.get("kind"), header,
+                                                      data.get("party_id"))
             elif "packing_slip_ids" in data:
                 invoice = invoices.invoice_from_packing_slips(
                     db(), hook(), data["packing_slip_ids"], data.get("kind"), header,

@@ -152,19 +152,18 @@ def blueprint():
     @bp.route("/aged")
     def aged():
         party = _party_asked(request.args.get("party_id"))
+        customers, totals, errors = [], [], {}
         try:
             as_of = AS_OF.deserialize(request.args.get("as_of") or None) or date.today()
         except MarshmallowError as error:  # the list of a day that cannot be: none
-            page = render_template(
-                "invoicing/aged.html", as_of=request.args["as_of"], party=party, customers=[],
-                totals=[], buckets=payments.BUCKETS, parties=_customers(),
-                errors={"as_of": error.messages})
-            return page, 422
-        customers, totals = payments.aged_open_invoices(db(), hook(), as_of,
-                                                        party.id if party else None)
-        return render_template("invoicing/aged.html", as_of=as_of, party=party,
-                               customers=customers, totals=totals,
-                               buckets=payments.BUCKETS, parties=_customers(), errors={})
+            as_of, errors = request.args["as_of"], {"as_of": error.messages}
+        else:
+            customers, totals = payments.aged_open_invoices(db(), hook(), as_of,
+                                                            party.id if party else None)
+        page = render_template("invoicing/aged.html", as_of=as_of, party=party,
+                               customers=customers, totals=totals, buckets=payments.BUCKETS,
+                               parties=_customers(), errors=errors)
+        return page, 422 if errors else 200
 
     @bp.route("/invoices/<id:invoice_id>/cancel", methods=["GET", "POST"])
     def cancel(invoice_id):
