@@ -9,7 +9,8 @@ written back in one batch.
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.documents import (
     change_currency,
@@ -38,14 +39,37 @@ def load_order(session, order_id, *, lock=False):
     The lines are read by a second query, once the lock is held: on PostgreSQL a locking query
     that waited re-reads only the rows it locks, so lines joined into it could be those from
     before another transaction's delivery or invoice."""
-    query = (select(Order).where(Order.id == order_id)
-             .options(selectinload(Order.lines).joinedload(OrderLine.item)))
+    query = select(Order).where(Order.id == order_id)
     if lock:
         query = query.with_for_update(of=Order)
-    order = session.scalars(query).unique().one_or_none()
+    order = session.scalars(query).one_or_none()
     if order is None:
         raise NotFound(f"order {order_id} does not exist")
+    attach_lines(session, [order], joinedload(OrderLine.item))
     return order
+
+
+def attach_lines(session, documents, *options):
+    """Read the lines of ``documents`` (orders, invoices: one mapped class with a ``lines``
+    collection) in one query, with the loader ``options`` given, and set each one's ``lines``
+    as the database holds them now, lines already in the session included.
+
+    The lines are read when the caller chooses (once its row locks are held), and at a fraction
+    of what a ``selectinload`` costs: its machinery takes longer than the statement."""
+    if not documents:
+        return
+    relationship = type(documents[0]).lines.property
+    line_model = relationship.mapper.class_
+    [owner] = relationship.remote_side  # the lines' column naming their document
+    owner_key = relationship.mapper.get_property_by_column(owner).key
+    by_document = {document.id: [] for document in documents}
+    for line in session.scalars(select(line_model).where(owner.in_(by_document))
+                                .order_by(owner, *(relationship.order_by or ()))
+                                .options(*options)
+                                .execution_options(populate_existing=True)):
+        by_document[getattr(line, owner_key)].append(line)
+    for document in documents:
+        set_committed_value(document, "lines", by_document[document.id])
 
 
 def create_order(session, hook, data):

@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import and_, insert, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from core.documents import store_values
 from core.errors import ComptoirError, Conflict, NotFound, ValidationError
@@ -17,7 +17,7 @@ from core.invoicekinds import Entry, invoice_kind
 from core.models import Order, OrderLine
 from core.money import check_totals, round_money
 from core.numbering import MissingSequence, next_number
-from core.orders import reopen_period, settle_status
+from core.orders import attach_lines, reopen_period, settle_status
 from core.ordertypes import brings_goods_back, order_types
 from plugins.fulfilment.models import PackingSlipLine
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry
@@ -33,29 +33,30 @@ def load_invoice(session, invoice_id, *, lock=False):
     """The invoice ``invoice_id`` with its posting profile, its lines and what they invoice
     (order lines and their orders, packing slips, items, tax categories), in two queries;
     ``lock`` takes its row lock."""
-    return _one_invoice(session, invoice_id, lock, selectinload(Invoice.lines).options(
-        joinedload(InvoiceLine.order_line).joinedload(OrderLine.order),
+    return _one_invoice(
+        session, invoice_id, lock, joinedload(InvoiceLine.order_line).joinedload(OrderLine.order),
         joinedload(InvoiceLine.packing_slip_line).joinedload(PackingSlipLine.packing_slip),
-        joinedload(InvoiceLine.item), joinedload(InvoiceLine.tax_category)))
+        joinedload(InvoiceLine.item), joinedload(InvoiceLine.tax_category))
 
 
 def invoice_to_post(session, invoice_id):
     """The invoice ``invoice_id`` under its row lock with only what posting it reads: its
     posting profile and its lines, in two queries.  Posting loads the orders it invoices
     itself, under their locks; pages and responses use :func:`load_invoice`."""
-    return _one_invoice(session, invoice_id, True, selectinload(Invoice.lines))
+    return _one_invoice(session, invoice_id, True)
 
 
-def _one_invoice(session, invoice_id, lock, lines):
-    """The invoice ``invoice_id`` with its posting profile and its lines loaded by ``lines``
-    (a loader option), or NotFound; ``lock`` takes its row lock."""
+def _one_invoice(session, invoice_id, lock, *line_options):
+    """The invoice ``invoice_id`` with its posting profile and its lines, these loaded with the
+    loader options ``line_options``, or NotFound; ``lock`` takes its row lock."""
     query = (select(Invoice).where(Invoice.id == invoice_id)
-             .options(joinedload(Invoice.posting_profile), lines))
+             .options(joinedload(Invoice.posting_profile)))
     if lock:
         query = query.with_for_update(of=Invoice)
-    invoice = session.scalars(query).unique().one_or_none()
+    invoice = session.scalars(query).one_or_none()
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} does not exist")
+    attach_lines(session, [invoice], *line_options)
     return invoice
 
 
@@ -147,10 +148,11 @@ def _lock_orders(session, invoice):
     if not order_line_ids:
         return []
     invoiced_orders = select(OrderLine.order_id).where(OrderLine.id.in_(order_line_ids))
-    return session.scalars(select(Order).where(Order.id.in_(invoiced_orders))
-                           .options(selectinload(Order.lines))
-                           .with_for_update(of=Order).execution_options(populate_existing=True)
-                           ).unique().all()
+    orders = session.scalars(select(Order).where(Order.id.in_(invoiced_orders))
+                             .with_for_update(of=Order)
+                             .execution_options(populate_existing=True)).all()
+    attach_lines(session, orders)
+    return orders
 
 
 def _require_direction(hook, kind, orders):
