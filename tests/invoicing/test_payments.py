@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import Conflict, ValidationError
+from core.parties import merge_parties
 from core.testing import count_queries, csrf_token
 from plugins.invoicing.credit_notes import credit_in_part
 from plugins.invoicing.models import Account, Invoice, LedgerEntry
@@ -122,6 +123,29 @@ def test_aged_list_buckets_by_days_past_due(registry, catalogue):
         assert totals[0].total == Decimal("89.14")
         only_acme, _totals = aged_open_invoices(session, hook, as_of, acme)
         assert [c.party_name for c in only_acme] == ["Acme"]
+
+
+def test_a_merged_customer_owes_what_its_duplicate_owed(registry, catalogue):
+    hook, acme, bolt = registry.hook, catalogue["acme"], catalogue["bolt"]
+    with registry.session_factory() as session:
+        duplicate_invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])  # 30.00
+        posted_invoice(session, hook, acme, [(catalogue["BOOK"], 1)])  # 21.10
+        register_payment(session, bolt, Decimal(20), "EUR", TODAY, "",
+                         [(duplicate_invoice.id, Decimal(10))])  # 10.00 left unapplied
+        session.commit()
+        merge_parties(session, hook, acme, bolt)
+        session.commit()
+        session.expunge_all()
+        assert customer_balance(session, acme) == {"EUR": Decimal("31.10")}
+        assert customer_balance(session, bolt) == {}
+        customers, _totals = aged_open_invoices(session, hook, TODAY)
+        assert [(c.party_name, c.total) for c in customers] == [("Acme", Decimal("31.10"))]
+        # The survivor's money settles what the duplicate was invoiced.
+        payment = register_payment(session, acme, Decimal(20), "EUR", TODAY, "",
+                                   [(duplicate_invoice.id, Decimal(20))])
+        assert payment.unapplied == 0
+        assert session.get(Invoice, duplicate_invoice.id).payment_status == "paid"
+        assert customer_balance(session, acme) == {"EUR": Decimal("11.10")}
 
 
 def test_the_aged_list_shows_what_stood_on_its_day_and_adds_up_to_the_balance(
