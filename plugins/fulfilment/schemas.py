@@ -23,11 +23,12 @@ def _once_each(lines):
 
 
 class DeliverSchema(Schema):
-    """What posting a packing slip takes: quantities per order line (none: every remainder) and
-    the delivery date (default: today)."""
+    """What posting a packing slip takes: quantities per order line (absent: every remainder;
+    an empty list is refused, rather than taken for every remainder) and the delivery date
+    (default: today)."""
 
-    lines = fields.List(fields.Nested(DeliverLineSchema), load_default=list,
-                        validate=[validate.Length(max=10_000), _once_each])
+    lines = fields.List(fields.Nested(DeliverLineSchema),
+                        validate=[validate.Length(min=1, max=10_000), _once_each])
     delivery_date = date_field(allow_none=True)
 
 

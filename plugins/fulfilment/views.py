@@ -179,15 +179,16 @@ def api_blueprint():
     @role_required("sales")
     def deliver(data, order_id):
         """Post a packing slip for the order: the quantities given per order line, or every
-        line's remainder when ``lines`` is empty or absent.
+        line's remainder when ``lines`` is absent (an empty list is refused).
 
         422 per order line (under ``lines``, by order line id) for an unknown line or a
         quantity above its remainder; 409 unless the order is confirmed.
         """
-        quantities = {line["order_line_id"]: line["quantity"] for line in data["lines"]}
+        quantities = None
+        if "lines" in data:
+            quantities = {line["order_line_id"]: line["quantity"] for line in data["lines"]}
         order = orders.load_order(db(), order_id, lock=True)
-        slip = services.deliver(db(), hook(), order, quantities or None,
-                                data.get("delivery_date"))
+        slip = services.deliver(db(), hook(), order, quantities, data.get("delivery_date"))
         db().commit()
         return slip
 

@@ -55,6 +55,8 @@ def test_api_refusals(registry, catalogue, fulfilment_app):
     assert twice.status_code == 422 and "lines" in twice.json["errors"]["json"]
     assert sales.post(url, json={"lines": [{"order_line_id": 1, "quantity": "0"}]}
                       ).status_code == 422
+    empty = sales.post(url, json={"lines": []})  # not "every remainder": a list left empty
+    assert empty.status_code == 422 and "lines" in empty.json["errors"]["json"]
     assert sales.post("/api/v1/orders/999999/packing-slips", json={}).status_code == 404
     assert sales.get("/api/v1/packing-slips/999999").status_code == 404
     assert sales.post(f"/api/v1/orders/{order_id}/cancel").status_code == 200
