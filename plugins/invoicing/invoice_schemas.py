@@ -72,11 +72,14 @@ class InvoiceCreateSchema(HeaderSchema):
         "description": "default: a customer invoice of an order or packing slips, a credit "
                        "note of a returned order's, a free text invoice of free text lines"})
     order_id = fields.Integer(validate=ID)
-    quantities = fields.List(fields.Nested(QuantitySchema), validate=validate.Length(max=10_000))
+    quantities = fields.List(fields.Nested(QuantitySchema),
+                             validate=validate.Length(min=1, max=10_000))
     packing_slip_ids = fields.List(fields.Integer(validate=ID),
                                    validate=validate.Length(min=1, max=10_000))
     party_id = fields.Integer(validate=ID)
-    currency = fields.String(load_default="EUR", validate=validate.Length(equal=3))
+    currency = fields.String(validate=validate.Length(equal=3), metadata={
+        "description": "of free text lines, default EUR; of an order or packing slips, theirs "
+                       "(another is refused)"})
     lines = fields.List(fields.Nested(FreeTextLineInputSchema),
                         validate=validate.Length(min=1, max=10_000))
 

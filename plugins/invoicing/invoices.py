@@ -180,12 +180,15 @@ def _order_line_part(order_line, quantity, currency, slip_line_id=None):
                  tax_amount=round_money(order_line.tax_amount * share, currency))
 
 
-def _require_customer(party_id, customer, what):
-    """Refuse (422 on ``party_id``) a ``party_id`` given that is not ``customer``, the one
-    ``what`` ("The order is") of."""
+def _require_source(what, party_id, currency, customer, source_currency):
+    """Refuse (422 on the field) a ``party_id`` or ``currency`` given that is not ``customer``
+    or ``source_currency``, those of what is invoiced (``what``: "The order is")."""
     if party_id is not None and party_id != customer:
         raise ValidationError(f"{what.lower()} of another customer",
                               fields={"party_id": [f"{what} of another customer."]})
+    if currency is not None and currency != source_currency:
+        raise ValidationError(f"{what.lower()} in {source_currency}",
+                              fields={"currency": [f"{what} in {source_currency}."]})
 
 
 def _invoiceable(order):
@@ -233,17 +236,18 @@ def awaiting_invoice(session, limit=50):
 
 
 def invoice_from_order(session, hook, order, quantities=None, kind=None, header=None,
-                       party_id=None):
+                       party_id=None, currency=None):
     """A draft invoice of ``order``'s lines: what is left to invoice of each, or the
     ``quantities`` given (``{order line id: quantity}``); of the ``kind`` given, by default a
     customer invoice, or a credit note for a returned order (see :func:`invoice_kind_for`).
 
     Refused (409) for a draft or cancelled order or when nothing is left to invoice; a quantity
     beyond what is left, or of a line not on the order, is refused (422) on ``quantities``, and
-    an order of another customer than ``party_id`` (when given) on ``party_id``.  ``header``
-    may hold ``invoice_date``, ``due_date``, ``posting_profile`` (a code), ``note``.
+    an order of another customer than ``party_id`` or in another currency than ``currency``
+    (when given) on that field.  ``header`` may hold ``invoice_date``, ``due_date``,
+    ``posting_profile`` (a code), ``note``.
     """
-    _require_customer(party_id, order.party_id, "The order is")
+    _require_source("The order is", party_id, currency, order.party_id, order.currency)
     _invoiceable(order)
     kind = invoice_kind_for(hook, [order], kind)
     invoice = _new_invoice(session, hook, kind, order.party, order.currency, header, "items")
@@ -280,14 +284,15 @@ def _drafts_holding(session, hook, order_lines):
 
 
 def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
-                               party_id=None):
+                               party_id=None, currency=None):
     """A draft invoice of what the packing slips ``slip_ids`` delivered: slips of one customer
     and one currency, possibly of several orders; each slip line invoices its quantity.  Its
     kind is chosen as :func:`invoice_from_order` chooses it.
 
     Unknown slips, slips of several customers or currencies are refused (422) on
-    ``packing_slip_ids``, slips of another customer than ``party_id`` (when given) on
-    ``party_id``; a slip line already on an invoice is refused (409).
+    ``packing_slip_ids``, slips of another customer than ``party_id`` or in another currency
+    than ``currency`` (when given) on that field; a slip line already on an invoice is refused
+    (409).
     """
     slip_ids = sorted(set(slip_ids))
     if not slip_ids:
@@ -306,8 +311,8 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
         raise ValidationError("the packing slips are of several customers or currencies",
                               fields={"packing_slip_ids": [
                                   "All the packing slips must be of one customer and currency."]})
-    [(customer, _currency)] = customers
-    _require_customer(party_id, customer, "The packing slips are")
+    [(customer, slips_currency)] = customers
+    _require_source("The packing slips are", party_id, currency, customer, slips_currency)
     for order in {slip.order for slip in slips}:
         _invoiceable(order)
     taken = taken_slip_lines(session, hook, [line.id for slip in slips for line in slip.lines])

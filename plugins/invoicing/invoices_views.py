@@ -411,11 +411,11 @@ def api_blueprint():
                             quantities.get(wanted["order_line_id"], 0) + wanted["quantity"])
                 invoice = invoices.invoice_from_order(db(), hook(), order, quantities,
                                                       data.get("kind"), header,
-                                                      data.get("party_id"))
+                                                      data.get("party_id"), data.get("currency"))
             elif "packing_slip_ids" in data:
                 invoice = invoices.invoice_from_packing_slips(
                     db(), hook(), data["packing_slip_ids"], data.get("kind"), header,
-                    data.get("party_id"))
+                    data.get("party_id"), data.get("currency"))
             else:
                 invoice = invoices.free_text_invoice(db(), hook(), data)
             db().commit()

@@ -78,8 +78,15 @@ def test_invoices_from_packing_slips_and_their_refusals(accounting_api, registry
         assert other_customer.status_code == 422
         assert other_customer.get_json()["errors"]["json"] == {
             "party_id": [f"{of} of another customer."]}
+        other_currency = accounting_api.post("/api/v1/invoices", json={
+            **source, "currency": "USD"})
+        assert other_currency.get_json()["errors"]["json"] == {"currency": [f"{of} in EUR."]}
+    no_quantities = accounting_api.post("/api/v1/invoices", json={"order_id": other,
+                                                                  "quantities": []})
+    assert "quantities" in no_quantities.get_json()["errors"]["json"]
     created = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip],
-                                                             "party_id": catalogue["bolt"]})
+                                                             "party_id": catalogue["bolt"],
+                                                             "currency": "EUR"})
     assert created.status_code == 201
     assert created.get_json()["lines"][0]["packing_slip_number"].startswith("PS-")
     again = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip]})
