@@ -148,6 +148,8 @@ def insert_lines(session, invoice, rows):
     """Insert lines of the flushed ``invoice`` from ``rows`` (their column values, ``position``
     included) with one statement, whatever their number; load them back with another, append
     them to its lines and return them."""
+    if not rows:  # an empty list of rows would insert one row of no values
+        return []
     session.execute(insert(InvoiceLine.__table__),
                     [{**row, "invoice_id": invoice.id} for row in rows])
     inserted = session.scalars(select(InvoiceLine).where(
@@ -455,6 +457,8 @@ def pro_forma_of(session, hook, invoice):
     if not kind.posts or kind.sign < 0:
         raise Conflict(f"a pro forma is made of a customer or free text invoice, not of a "
                        f"{kind.title.lower()}")
+    if not invoice.lines:
+        raise Conflict("the invoice has no lines: add some before printing a pro forma of it")
     copy = _new_invoice(session, hook, "pro_forma", invoice.party, invoice.currency,
                         {"invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
                          "posting_profile": invoice.posting_profile.code,

@@ -129,6 +129,13 @@ def test_free_text_and_pro_forma_through_the_api(accounting_api, catalogue):
     listed = accounting_api.get("/api/v1/invoices?kind=pro_forma").get_json()
     assert listed["total"] == 1 and listed["items"][0]["number"] is None
 
+    emptied = accounting_api.post("/api/v1/invoices", json={
+        "party_id": catalogue["acme"], "lines": [FEE]}).get_json()
+    path = f"/api/v1/invoices/{emptied['id']}"
+    assert accounting_api.delete(f"{path}/lines/{emptied['lines'][0]['id']}").status_code == 204
+    nothing = accounting_api.post(f"{path}/pro-forma")
+    assert nothing.status_code == 409 and "no lines" in nothing.get_json()["message"]
+
 
 def test_the_api_is_for_accounting(invoicing_app):
     marketing = api_client(invoicing_app, "marketing")
