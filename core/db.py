@@ -41,7 +41,8 @@ def normalise_url(url):
 
 
 def make_engine(url, schema=None):
-    """Create the engine for ``url``; on PostgreSQL, ``schema`` selects the schema to work in.
+    """Create the engine for ``url``; on PostgreSQL, ``schema`` selects the schema to work in,
+    and sessions keep time in UTC (``core.clock``).
 
     SQLite gets foreign keys enforced, write-ahead logging, and real transactions around DDL,
     so that a failed migration rolls back there as it does on PostgreSQL.  A transaction that
@@ -70,7 +71,9 @@ def make_engine(url, schema=None):
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         return engine
-    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    # Sessions in UTC: a column's server default, now(), then holds what ``core.clock`` does.
+    options = "-ctimezone=UTC" + (f" -csearch_path={schema}" if schema else "")
+    connect_args = {"options": options}
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
 

@@ -6,12 +6,13 @@ whatever its number of lines: lines and their items are loaded together, priced 
 written back in one batch.
 """
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core.clock import utcnow
 from core.documents import (
     change_currency,
     change_line,
@@ -247,7 +248,7 @@ def confirm_order(session, hook, order):
                             f"priced: the total is now {order.total} {order.currency}; check it "
                             "and confirm again")
     order.status = "confirmed"
-    order.confirmed_at = datetime.now()
+    order.confirmed_at = utcnow()
     advance_to(session, order.party, "customer", f"order {order.number} confirmed")
     hook.comptoir_order_confirmed(order=order, session=session)
     session.flush()

@@ -30,12 +30,13 @@ import mimetypes
 import smtplib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from sqlalchemy import or_, select, update
 
+from core.clock import utcnow
 from core.db import make_engine, make_session_factory
 from core.errors import ValidationError
 from core.models import OutboxMessage
@@ -98,11 +99,6 @@ def list_messages(session, everything=False, limit=50):
     if not everything:
         query = query.where(OutboxMessage.status == "queued")
     return session.scalars(query).all()
-
-
-def utcnow():
-    """The current time in UTC, as the outbox stores it (without a time zone)."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _waiting(now):

@@ -4,10 +4,10 @@ Each function works inside the caller's transaction and raises a ComptoirError n
 wrong; the caller commits.
 """
 
-from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
 
+from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import STAGES, Address, CustomerGroup, Order, Party, StageChange, Tag
 
@@ -116,7 +116,7 @@ def advance_to(session, party, stage, cause):
 
 
 def _record(session, party, old, new, cause, when=None):
-    session.add(StageChange(party_id=party.id, changed_at=when or datetime.now(),
+    session.add(StageChange(party_id=party.id, changed_at=when or utcnow(),
                             old_stage=old, new_stage=new, cause=cause[:256]))
 
 

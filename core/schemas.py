@@ -1,7 +1,7 @@
 """Marshmallow schemas of the kernel's records, shared by the API and the admin forms, and the
 field builders every module's schemas use for amounts and dates."""
 
-from datetime import date
+from datetime import UTC, date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -33,6 +33,16 @@ def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
                 **kwargs.pop("metadata", {})}
     return fields.Decimal(as_string=True, allow_nan=False, validate=check, metadata=metadata,
                           **kwargs)
+
+
+class Timestamp(fields.DateTime):
+    """A time as stored (UTC without a time zone, see ``core.clock``), written with its offset:
+    ``2026-12-04T15:45:09+00:00``, as OpenAPI's ``date-time`` format asks."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 # The days a business date may be: a later one is a typing mistake, and dates counted from the

@@ -1,5 +1,5 @@
 """The template filters of every page: ``money``, ``unit_price`` and ``plain``, from
-``core.formatting`` (which printed documents use too), and ``sentence``."""
+``core.formatting`` (which printed documents use too), ``sentence`` and ``timestamp``."""
 
 from core.formatting import money, plain_number, unit_price
 
@@ -14,9 +14,15 @@ def sentence(message):
     return message if message[-1] in ".!?" else f"{message}."
 
 
+def timestamp(value):
+    """A stored time (UTC, see ``core.clock``) to the minute, saying so: 2026-12-04 15:45 UTC."""
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else ""
+
+
 def register(app):
     """Add the filters to ``app``'s templates."""
     app.add_template_filter(sentence, "sentence")
+    app.add_template_filter(timestamp, "timestamp")
     app.add_template_filter(money, "money")
     app.add_template_filter(unit_price, "unit_price")
     app.add_template_filter(plain_number, "plain")

@@ -20,6 +20,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from core import outbox, printing
 from core.errors import ValidationError
+from core.schemas import Timestamp
 from web.database import db, registry
 
 PDF_RESPONSE = {
@@ -52,9 +53,9 @@ class OutboxMessageSchema(Schema):
     status = fields.String(metadata={"enum": ["queued", "sent"]})
     attempts = fields.Integer()
     last_error = fields.String()
-    next_attempt_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime(allow_none=True)
-    sent_at = fields.DateTime(allow_none=True)
+    next_attempt_at = Timestamp(allow_none=True)
+    created_at = Timestamp(allow_none=True)
+    sent_at = Timestamp(allow_none=True)
     message_id = fields.String()
 
 

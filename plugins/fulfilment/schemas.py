@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from core.db import MAX_ID
-from core.schemas import ListArgsSchema, date_field, decimal_field, page_schema
+from core.schemas import ListArgsSchema, Timestamp, date_field, decimal_field, page_schema
 
 ID = validate.Range(min=1, max=MAX_ID)
 
@@ -55,7 +55,7 @@ class PackingSlipSchema(Schema):
     party_id = fields.Integer()
     party_name = fields.Function(lambda slip: slip.party.name)
     delivery_date = fields.Date()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
     lines = fields.List(fields.Nested(PackingSlipLineSchema))
 
 

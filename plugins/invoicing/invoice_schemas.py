@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from core.db import MAX_ID
 from core.schemas import (
     ListArgsSchema,
+    Timestamp,
     date_field,
     decimal_field,
     money_field,
@@ -34,10 +35,14 @@ class InvoiceKindSchema(Schema):
 
 class FreeTextLineInputSchema(Schema):
     """A free text line as entered: a ledger account, a description, a unit price and a
-    quantity (or an amount), a tax category.  ``item`` is read only to be refused."""
+    quantity (or an amount), a tax category.  ``item`` is read only to be refused.  Which
+    fields a line needs is its invoice kind's rule: a free text invoice's lines need all but
+    ``amount`` or ``unit_price`` (one of them) and ``quantity`` (default 1)."""
 
-    account = fields.String(validate=CODE, metadata={"description": "a ledger account code"})
-    description = fields.String(load_default="", validate=validate.Length(max=256))
+    account = fields.String(validate=CODE, metadata={
+        "description": "a ledger account code; required on a free text invoice"})
+    description = fields.String(validate=validate.Length(max=256), metadata={
+        "description": "required on a free text invoice"})
     quantity = decimal_field(above_minimum=True)
     unit_price = decimal_field()
     amount = decimal_field(metadata={"description": "the line's amount, for one unit"})
@@ -178,8 +183,8 @@ class InvoiceSchema(Schema):
     settled = money_field("settled", attrgetter("currency"))
     credited = money_field("credited", attrgetter("currency"))
     open_amount = money_field("open_amount", attrgetter("currency"))
-    created_at = fields.DateTime()
-    posted_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    posted_at = Timestamp(allow_none=True)
     lines = fields.List(fields.Nested(InvoiceLineSchema))
     credit_notes = fields.List(fields.Nested(CreditNoteReferenceSchema))
 

@@ -6,11 +6,11 @@ grow with the invoice's lines: entries are inserted and order lines updated in o
 """
 
 from collections import defaultdict
-from datetime import datetime
 
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import joinedload
 
+from core.clock import utcnow
 from core.documents import store_values
 from core.errors import ComptoirError, Conflict, NotFound, ValidationError
 from core.invoicekinds import Entry, invoice_kind
@@ -121,7 +121,7 @@ def post_invoice(session, hook, invoice, posted_on=None):
     compute_totals(invoice)
     invoice.number = _number(session, kind)
     invoice.status = "posted"
-    invoice.posted_at = datetime.now()
+    invoice.posted_at = utcnow()
     entries = (kind.entries or standard_entries)(invoice, invoice.posting_profile)
     write_entries(session, entries, document=invoice.number, currency=invoice.currency,
                   entry_date=posted_on or invoice.invoice_date, invoice_id=invoice.id,

@@ -1,10 +1,11 @@
 """Demo data of the sales module: a catalogue, parties at every stage, an order of each type and
 quotations in every status."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from core import items, orders, parties
+from core.clock import utcnow
 from core.models import CustomerGroup, ItemGroup, TaxCategory
 from plugins.sales import quotations
 
@@ -88,7 +89,7 @@ def load(session, hook):
             "currency": "EUR", "tax_category": tax, "item_group": group,
             "stock_on_hand": Decimal(stock or 0), "stocked": stock is not None})
     people = {}
-    start = datetime.now() - timedelta(days=90)
+    start = utcnow() - timedelta(days=90)
     for name, email, group, vendor, stages in PARTIES:
         (first, cause), *later = stages
         tags, (street, postcode, city, country) = DETAILS.get(name, ([], ("", "", "", "")))

@@ -9,6 +9,7 @@ from core.models.orders import STATUSES
 from core.schemas import (
     ListArgsSchema,
     PriceStepSchema,
+    Timestamp,
     date_field,
     decimal_field,
     money_field,
@@ -110,8 +111,8 @@ class OrderSchema(Schema):
     untaxed = money_field("untaxed", attrgetter("currency"))
     tax = money_field("tax", attrgetter("currency"))
     total = money_field("total", attrgetter("currency"))
-    created_at = fields.DateTime()
-    confirmed_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    confirmed_at = Timestamp(allow_none=True)
     quotation_id = fields.Function(lambda order: _quotation_of(order, "id"), allow_none=True)
     quotation_number = fields.Function(lambda order: _quotation_of(order, "number"),
                                        allow_none=True)

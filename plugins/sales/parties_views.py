@@ -20,7 +20,7 @@ from core.errors import ComptoirError, NotFound
 from core.models import STAGES, Address, CustomerGroup, Order, Party
 from core.ordertypes import order_types
 from core.parties import create_party, get_party, merge_parties, search_parties, update_party
-from core.schemas import ListArgsSchema, page_of, page_schema
+from core.schemas import ListArgsSchema, Timestamp, page_of, page_schema
 from core.ui import MenuEntry
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from plugins.sales.records import (
@@ -95,7 +95,7 @@ class PartySchema(Schema):
     tags = fields.Function(lambda party: [tag.name for tag in party.tags])
     addresses = fields.List(fields.Nested(AddressSchema))
     merged_into_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class PartyInputSchema(Schema):
@@ -140,7 +140,7 @@ class StageSchema(Schema):
 class StageChangeSchema(Schema):
     """One line of a party's stage history."""
 
-    changed_at = fields.DateTime()
+    changed_at = Timestamp()
     old_stage = fields.String(allow_none=True)
     new_stage = fields.String()
     cause = fields.String()

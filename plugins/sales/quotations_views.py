@@ -15,6 +15,7 @@ from core.models import Item, Party
 from core.orders import PricesChanged
 from core.schemas import (
     ListArgsSchema,
+    Timestamp,
     date_field,
     decimal_field,
     money_field,
@@ -125,7 +126,7 @@ class QuotationSummarySchema(Schema):
     order_number = fields.Function(
         lambda quotation: quotation.order.number if quotation.order_id else None,
         metadata={"type": "string", "nullable": True})
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class QuotationSchema(QuotationSummarySchema):

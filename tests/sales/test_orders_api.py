@@ -1,3 +1,4 @@
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 
@@ -30,6 +31,20 @@ def test_create_price_and_confirm_an_order(sales_api, catalogue):
     again = sales_api.post(f"/api/v1/orders/{order['id']}/lines",
                               json={"lines": [{"item_id": catalogue["HAM"], "quantity": "1"}]})
     assert again.status_code == 409
+
+
+def test_times_are_utc_and_say_so(sales_app, sales_api, catalogue):
+    """One set by the database (created), one by the application (confirmed): both UTC."""
+    engine = sales_app.extensions["comptoir"].engine
+    if engine.dialect.name == "postgresql":  # whatever the server's own time zone
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW timezone").scalar() == "UTC"
+    order = sales_api.post("/api/v1/orders", json=order_body(catalogue)).get_json()
+    confirmed = sales_api.post(f"/api/v1/orders/{order['id']}/confirm").get_json()
+    now = datetime.now(UTC)
+    for written in (confirmed["created_at"], confirmed["confirmed_at"]):
+        assert written.endswith("+00:00")
+        assert abs(datetime.fromisoformat(written) - now) < timedelta(minutes=5)
 
 
 def test_order_types_are_enumerated(sales_api):

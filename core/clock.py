@@ -1,0 +1,14 @@
+"""The time as Comptoir stores it: UTC, without a time zone.
+
+Every timestamp column holds UTC: those the application sets (``utcnow``) and those the database
+sets by default (SQLite's clock is UTC; PostgreSQL sessions are set to UTC, see
+``core.db.make_engine``), so that they compare.  The API writes them with their offset
+(``core.schemas.timestamp_field``), pages with "UTC".
+"""
+
+from datetime import UTC, datetime
+
+
+def utcnow():
+    """The current time in UTC, without a time zone, as every timestamp column holds it."""
+    return datetime.now(UTC).replace(tzinfo=None)
