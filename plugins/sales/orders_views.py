@@ -45,6 +45,8 @@ from web.printing import (
 
 MENU = [MenuEntry("Orders", "orders.order_list", role="sales", priority=30)]
 CHOICES_SHOWN = 500  # parties and items offered in the form's lists; others are typed
+# Who may read orders through the API: accounting too, which invoices them.
+VIEWERS = ("sales", "accounting")
 
 
 def blueprint():
@@ -238,17 +240,16 @@ def api_blueprint():
 
     @blp.route("/order-types")
     @blp.response(200, OrderTypeSchema(many=True))
-    @role_required("sales")
+    @role_required(*VIEWERS)
     def types():
         """Every order type the enabled modules contribute, with its rules."""
         return list(order_types(hook()).values())
 
     @blp.route("/orders")
     class Orders(MethodView):
-        decorators = [role_required("sales")]
-
         @blp.arguments(OrderListArgsSchema, location="query")
         @blp.response(200, OrderPageSchema)
+        @role_required(*VIEWERS)
         def get(self, args):
             """Orders, newest first, searched by number, RMA number or customer name (``q``)."""
             if args.get("type") and args["type"] not in order_types(hook()):
@@ -260,6 +261,7 @@ def api_blueprint():
 
         @blp.arguments(OrderCreateSchema)
         @blp.response(201, OrderSchema)
+        @role_required("sales")
         def post(self, data):
             """Create a draft order with its lines, priced and explained."""
             order = orders.create_order(db(), hook(), data)
@@ -268,15 +270,15 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>")
     class OneOrder(MethodView):
-        decorators = [role_required("sales")]
-
         @blp.response(200, OrderSchema)
+        @role_required(*VIEWERS)
         def get(self, order_id):
             """The order with its lines, prices and explanations."""
             return orders.load_order(db(), order_id)
 
         @blp.arguments(OrderChangeSchema)
         @blp.response(200, OrderSchema)
+        @role_required("sales")
         def patch(self, data, order_id):
             """Change a draft order's header (customer, currency, ship date, discount)."""
             return _commit(orders.update_order(db(), hook(), _locked(order_id), data))

@@ -329,9 +329,11 @@ def api_blueprint():
                        description="Parties, their stage history, and customer groups")
 
     @blp.before_request
-    @role_required("sales")
-    def _sales_only():
-        """Every endpoint here is for the sales role."""
+    def _roles():
+        """Reading is for the sales and accounting roles (accounting invoices these parties and
+        registers their payments); changing, for the sales role."""
+        readers = ("sales", "accounting") if request.method in ("GET", "HEAD") else ("sales",)
+        return role_required(*readers)(lambda: None)()
 
     @blp.route("/parties")
     class Parties(MethodView):

@@ -1,6 +1,8 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from core.testing import api_client
+
 
 def order_body(catalogue, **extra):
     return {"party_id": catalogue["acme"], "type": "sales", "currency": "EUR",
@@ -125,3 +127,16 @@ def test_a_price_finer_than_the_currency_is_shown_as_it_is(sales_api, sales_clie
     assert (order["lines"][0]["unit_price"], order["untaxed"]) == ("0.0125", "12.50")
     page = sales_client.get(f"/orders/{order['id']}").get_data(as_text=True)
     assert "€0.0125" in page and 'id="untaxed">€12.50<' in page
+
+
+def test_accounting_reads_orders_and_changes_none(sales_app, sales_api, catalogue):
+    order = sales_api.post("/api/v1/orders", json=order_body(catalogue)).get_json()
+    accounting = api_client(sales_app, "accounting")
+    assert accounting.get("/api/v1/orders?status=draft").get_json()["items"][0]["id"] == order["id"]
+    assert accounting.get(f"/api/v1/orders/{order['id']}").get_json()["total"] == "85.66"
+    assert accounting.get("/api/v1/order-types").status_code == 200
+    assert accounting.post("/api/v1/orders", json=order_body(catalogue)).status_code == 403
+    assert accounting.patch(f"/api/v1/orders/{order['id']}", json={"discount": "1"}
+                            ).status_code == 403
+    assert accounting.post(f"/api/v1/orders/{order['id']}/confirm").status_code == 403
+    assert api_client(sales_app, "marketing").get("/api/v1/orders").status_code == 403

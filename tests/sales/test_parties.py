@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core import items, orders, parties, users
 from core.models import Order, Party, TaxCategory
-from core.testing import count_queries, csrf_token
+from core.testing import api_client, count_queries, csrf_token
 from plugins.sales.models import Quotation
 
 
@@ -302,14 +302,16 @@ def test_api_answers_404_for_unknown_parties_and_refuses_taken_group_codes(api):
     assert set(too_long.json["errors"]["json"]) == {"code", "name"}
 
 
-def test_party_api_is_for_the_sales_role(app, registry):
-    with registry.session_factory() as session:
-        _token, secret = users.create_token(session, users.find_user(session, "accounting"), "t")
-        session.commit()
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {secret}"}
-    assert client.get("/api/v1/parties", headers=headers).status_code == 403
-    assert client.get("/api/v1/customer-groups").status_code == 401
+def test_party_api_changes_for_the_sales_role_and_reads_for_accounting(app, registry):
+    """Accounting reads the parties it invoices and takes payments from."""
+    [party_id] = add_parties(registry, {"name": "Acme"})
+    accounting = api_client(app, "accounting")
+    assert accounting.get("/api/v1/parties?q=acme").json["items"][0]["id"] == party_id
+    assert accounting.get(f"/api/v1/parties/{party_id}").json["name"] == "Acme"
+    assert accounting.post("/api/v1/parties", json={"name": "Bolt"}).status_code == 403
+    assert accounting.patch(f"/api/v1/parties/{party_id}", json={"phone": "1"}).status_code == 403
+    assert api_client(app, "marketing").get("/api/v1/parties").status_code == 403
+    assert app.test_client().get("/api/v1/customer-groups").status_code == 401
 
 
 # --- Web pages ---------------------------------------------------------------------------------
