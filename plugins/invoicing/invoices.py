@@ -288,13 +288,13 @@ def _drafts_holding(session, hook, order_lines):
 def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
                                party_id=None, currency=None):
     """A draft invoice of what the packing slips ``slip_ids`` delivered: slips of one customer
-    and one currency, possibly of several orders; each slip line invoices its quantity.  Its
-    kind is chosen as :func:`invoice_from_order` chooses it.
+    and one currency, possibly of several orders; each slip line invoices what is left of it.
+    Its kind is chosen as :func:`invoice_from_order` chooses it.
 
     Unknown slips, slips of several customers or currencies are refused (422) on
     ``packing_slip_ids``, slips of another customer than ``party_id`` or in another currency
-    than ``currency`` (when given) on that field; a slip line already on an invoice is refused
-    (409).
+    than ``currency`` (when given) on that field.  Each slip line invoices what no invoice
+    (draft or posted) took of it yet; a slip with nothing left so is refused (409).
     """
     slip_ids = sorted(set(slip_ids))
     if not slip_ids:
@@ -317,10 +317,9 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     _require_source("The packing slips are", party_id, currency, customer, slips_currency)
     for order in {slip.order for slip in slips}:
         _invoiceable(order)
-    taken = taken_slip_lines(session, hook, [line.id for slip in slips for line in slip.lines])
-    if taken:
-        numbers = sorted({slip.number for slip in slips for line in slip.lines
-                          if line.id in taken})
+    rest = slip_line_rests(session, hook, [line for slip in slips for line in slip.lines])
+    numbers = [slip.number for slip in slips if not any(rest[line.id] for line in slip.lines)]
+    if numbers:
         raise Conflict(f"packing slips {', '.join(numbers)} are already on an invoice, draft "
                        "or posted", fields={"packing_slip_ids": [
                            f"{number} is already on an invoice, draft or posted."
@@ -333,7 +332,7 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
                                                 for line in slip.lines})
     for slip in slips:
         for slip_line in slip.lines:
-            quantity = min(slip_line.quantity, left[slip_line.order_line_id])
+            quantity = min(rest[slip_line.id], left[slip_line.order_line_id])
             if quantity > 0:
                 left[slip_line.order_line_id] -= quantity
                 invoice.lines.append(_order_line_part(slip_line.order_line, quantity,
@@ -345,11 +344,20 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     return _save(session, hook, invoice)
 
 
-def taken_slip_lines(session, hook, slip_line_ids):
-    """The packing slip lines among ``slip_line_ids`` already on an invoice (draft or posted)
-    that a posted cancelling credit note has not given back."""
+def slip_line_rests(session, hook, slip_lines):
+    """``{packing slip line id: quantity}`` of ``slip_lines`` not on an invoice yet: each one's
+    quantity less what invoices (draft or posted) took of it and posted cancelling credit
+    notes did not give back.  A slip line invoiced in part keeps the rest to invoice."""
+    taken = _taken_of_slip_lines(session, hook, [line.id for line in slip_lines])
+    return {line.id: max(line.quantity - taken.get(line.id, 0), Decimal(0))
+            for line in slip_lines}
+
+
+def _taken_of_slip_lines(session, hook, slip_line_ids):
+    """``{packing slip line id: quantity}`` that invoices took of ``slip_line_ids`` (see
+    :func:`slip_line_rests`)."""
     if not slip_line_ids:
-        return set()
+        return {}
     # A cancelling credit note's lines name the packing slip lines they give back, as the
     # lines they credit do: the index on the slip lines finds both.
     rows = session.execute(
@@ -364,7 +372,7 @@ def taken_slip_lines(session, hook, slip_line_ids):
     net = defaultdict(Decimal)
     for line_id, taking, quantity in rows:
         net[line_id] += quantity if taking else -quantity
-    return {line_id for line_id, quantity in net.items() if quantity > 0}
+    return net
 
 
 def free_text_invoice(session, hook, data):
@@ -615,7 +623,8 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
 
 
 def uninvoiced_slips(session, hook, party_id):
-    """The packing slips of customer ``party_id`` with a line not invoiced yet, oldest first."""
+    """The packing slips of customer ``party_id`` with something not invoiced yet, oldest
+    first: ``{slip: how many of its lines have something left}``."""
     slips = session.scalars(
         select(PackingSlip).join(PackingSlip.order)
         .where(Order.party_id == party_id, Order.status != "cancelled")
@@ -623,7 +632,9 @@ def uninvoiced_slips(session, hook, party_id):
         .options(selectinload(PackingSlip.order),
                  selectinload(PackingSlip.lines).selectinload(PackingSlipLine.order_line))).all()
     lines = [line for slip in slips for line in slip.lines]
-    taken = taken_slip_lines(session, hook, [line.id for line in lines])
+    rest = slip_line_rests(session, hook, lines)
     left = open_line_quantities(session, hook, {line.order_line for line in lines})
-    return [slip for slip in slips if any(line.id not in taken and left[line.order_line_id] > 0
-                                          for line in slip.lines)]
+    lines_left = {slip: sum(1 for line in slip.lines
+                            if rest[line.id] and left[line.order_line_id] > 0)
+                  for slip in slips}
+    return {slip: count for slip, count in lines_left.items() if count}

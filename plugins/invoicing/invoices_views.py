@@ -111,7 +111,7 @@ def blueprint():
                 else:
                     db().commit()
                     return redirect(url_for("invoices.invoice_page", invoice_id=invoice.id))
-        slips = invoices.uninvoiced_slips(db(), hook(), party_id) if party_id else []
+        slips = invoices.uninvoiced_slips(db(), hook(), party_id) if party_id else {}
         types = order_types(hook())
         returned = {slip.id for slip in slips if brings_goods_back(types, slip.order.type)}
         page = render_template("invoicing/invoice_new_slips.html", party_id=party_id,

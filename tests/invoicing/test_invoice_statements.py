@@ -74,7 +74,7 @@ def test_what_invoices_hold_is_found_by_the_lines_indexes(registry, catalogue):
         event.listen(registry.engine, "before_cursor_execute", record)
         try:
             invoices.drafted_quantities(session, hook, [line.id for line in order.lines])
-            invoices.taken_slip_lines(session, hook, [line.id for line in slip.lines])
+            invoices.slip_line_rests(session, hook, slip.lines)
             credited_quantities(session, draft)
         finally:
             event.remove(registry.engine, "before_cursor_execute", record)

@@ -106,9 +106,31 @@ def test_one_invoice_from_packing_slips_of_two_orders(registry, catalogue):
         assert invoice.total == Decimal("49.20")  # 2 × 12.50 + 5 × 3.20, plus 20 %
         with pytest.raises(Conflict):
             invoices.invoice_from_packing_slips(session, hook, [slips[2].id])
-        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == []
+        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {}
         _post(session, hook, invoice)
         assert {first.status, second.status} == {"invoiced"}
+
+
+def test_a_slip_invoiced_in_part_offers_its_rest(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 3),
+                                                                   (catalogue["NAIL"], 1)])
+        slip = packing_slip(session, hook, order)
+        first = invoices.invoice_from_packing_slips(session, hook, [slip.id])
+        invoices.update_line(session, hook, first, first.lines[0].id, {"quantity": Decimal(1)})
+        _post(session, hook, first)  # one hammer of three, and the nail
+        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {slip: 1}
+        rest = invoices.invoice_from_packing_slips(session, hook, [slip.id])
+        assert [(line.packing_slip_line_id, line.quantity) for line in rest.lines] == [
+            (slip.lines[0].id, 2)]
+        _post(session, hook, rest)
+        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {}
+        with pytest.raises(Conflict) as refused:
+            invoices.invoice_from_packing_slips(session, hook, [slip.id])
+        assert refused.value.fields == {"packing_slip_ids": [
+            f"{slip.number} is already on an invoice, draft or posted."]}
+        assert order.status == "invoiced"
 
 
 def test_slips_of_an_order_invoiced_as_a_whole_are_not_invoiced_again(registry, catalogue):
@@ -124,7 +146,7 @@ def test_slips_of_an_order_invoiced_as_a_whole_are_not_invoiced_again(registry, 
         _post(session, hook, invoices.invoice_from_packing_slips(session, hook, [slip.id]))
         assert [line.invoice_remainder for line in order.lines] == [0]
         rest = packing_slip(session, hook, order)
-        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == []
+        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {}
         with pytest.raises(Conflict) as refused:
             invoices.invoice_from_packing_slips(session, hook, [rest.id])
         assert "packing_slip_ids" in refused.value.fields
