@@ -36,11 +36,13 @@ LINE_COLUMNS = ("position", "order_line_id", "packing_slip_line_id", "item_id", 
 
 def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
     """Cancel the posted, unpaid ``invoice`` with a credit note of its every line, posted on
-    ``on`` (default: today); returns ``(credit_note, draft copy or None)``.
+    ``on`` (default: today, or the invoice's date if later; never before it); returns
+    ``(credit_note, draft copy or None)``.
 
     The credit note credits the same order lines, so they can be invoiced again, and settles
     the invoice in full: both are then paid and the customer's balance is back where it was.
-    With ``copy`` a new draft invoice with the same lines is made, to correct and post.
+    With ``copy`` a new draft invoice with the same lines, dated as the credit note, is made,
+    to correct and post.
     Refused (409) for a draft, an invoice already paid in part or in full (credit it in part
     instead), an invoice a credit note already credits, a credit note, a kind that never
     posts, and a Subscription's invoice that is not its latest one still standing or whose
@@ -61,14 +63,15 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
                                    for line in invoice.lines])
     post_invoice(session, hook, credit_note)
     _settle(session, invoice, credit_note, invoice.total)
-    draft = _draft_copy(session, invoice) if copy else None
+    draft = _draft_copy(session, invoice, credit_note.invoice_date) if copy else None
     return credit_note, draft
 
 
 def credit_in_part(session, hook, invoice, quantities, reason, on=None):
     """Credit part of the posted ``invoice``: ``quantities`` (``{invoice line id: quantity}``)
     of its lines (goods returned, or part of a free text line's quantity), on a credit note
-    posted on ``on`` (default: today); returns it.
+    posted on ``on`` (default: today, or the invoice's date if later; never before it);
+    returns it.
 
     Each quantity is at most what the line invoiced less what earlier credit notes credited
     (422 naming each line otherwise); amounts are the line's, in proportion, the last credit of
@@ -226,7 +229,10 @@ def _credit_note(invoice, reason, on):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("a credit note needs a reason", fields={"reason": ["Required."]})
-    day = on or date.today()
+    day = on or max(date.today(), invoice.invoice_date)
+    if day < invoice.invoice_date:
+        raise Conflict(f"a credit note of {invoice.number} is not dated before it "
+                       f"({invoice.invoice_date})")
     return Invoice(kind=CREDIT_NOTE, party=invoice.party, currency=invoice.currency,
                    invoice_date=day, due_date=day, posting_profile=invoice.posting_profile,
                    credited_invoice=invoice, note=f"Credits {invoice.number}: {reason}",
@@ -260,11 +266,11 @@ def _settle(session, invoice, credit_note, amount):
     session.flush()
 
 
-def _draft_copy(session, invoice):
-    """A new draft invoice of ``invoice``'s kind, customer and lines, to correct and post."""
-    today = date.today()
+def _draft_copy(session, invoice, day):
+    """A new draft invoice of ``invoice``'s kind, customer and lines, dated ``day``, to correct
+    and post."""
     draft = Invoice(kind=invoice.kind, party=invoice.party, currency=invoice.currency,
-                    invoice_date=today, due_date=today + (invoice.due_date - invoice.invoice_date),
+                    invoice_date=day, due_date=day + (invoice.due_date - invoice.invoice_date),
                     posting_profile=invoice.posting_profile, note=f"Corrects {invoice.number}",
                     status="draft", settled=Decimal(0), credited=Decimal(0))
     _insert(session, draft, [_line_values(line) for line in invoice.lines])

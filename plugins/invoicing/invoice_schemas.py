@@ -62,7 +62,8 @@ class HeaderSchema(Schema):
     """An invoice's dates, posting profile and note."""
 
     invoice_date = date_field(metadata={"description": "default: today"})
-    due_date = date_field(metadata={"description": "default: the invoice date + 30 days"})
+    due_date = date_field(metadata={
+        "description": "default: the invoice date + 30 days; a credit note's, its date"})
     posting_profile = fields.String(validate=CODE,
                                     metadata={"description": "default: the default profile"})
     note = fields.String(validate=validate.Length(max=2000))

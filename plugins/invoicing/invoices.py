@@ -109,7 +109,9 @@ def _new_invoice(session, hook, kind_code, party, currency, header, takes):
                               fields={"kind": [f"A {kind.title.lower()} does not take {what}."]})
     header = header or {}
     invoice_date = header.get("invoice_date") or date.today()
-    due_date = header.get("due_date") or invoice_date + timedelta(days=DUE_DAYS)
+    # What a credit note owes the customer is theirs at once.
+    due_date = header.get("due_date") or (
+        invoice_date if kind.sign < 0 else invoice_date + timedelta(days=DUE_DAYS))
     if due_date < invoice_date:
         raise ValidationError("the due date is before the invoice date",
                               fields={"due_date": ["Must not be before the invoice date."]})

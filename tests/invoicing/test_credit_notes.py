@@ -1,7 +1,7 @@
 """Credit notes: cancelling an unpaid invoice (and correcting it), crediting returned goods."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,12 @@ from core.models import Order
 from core.testing import count_queries, csrf_token
 from plugins.invoicing.credit_notes import cancel_invoice, credit_in_part
 from plugins.invoicing.models import Account, Invoice, LedgerEntry
-from plugins.invoicing.payments import customer_balance, invoice_settlements, register_payment
+from plugins.invoicing.payments import (
+    aged_open_invoices,
+    customer_balance,
+    invoice_settlements,
+    register_payment,
+)
 from plugins.invoicing.posting import load_invoice, post_invoice
 from tests.invoicing.conftest import confirmed_order, packing_slip
 from tests.invoicing.test_posting import _draft_of
@@ -79,6 +84,31 @@ def test_cancelling_an_unpaid_invoice_reverses_it_and_reopens_the_order(registry
             cancel_invoice(session, hook, load_invoice(session, invoice.id, lock=True), "Again")
         with pytest.raises(Conflict):
             cancel_invoice(session, hook, credit_note, "A credit note")
+
+
+def test_a_credit_note_is_never_dated_before_the_invoice_it_credits(registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    ahead = date.today() + timedelta(days=3)
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, bolt, [(catalogue["HAM"], 2),
+                                                      (catalogue["NAIL"], 1)])
+        draft = _draft_of(session, order)
+        draft.invoice_date, draft.due_date = ahead, ahead + timedelta(days=30)
+        invoice = post_invoice(session, hook, draft)
+        with pytest.raises(Conflict, match="not dated before it"):
+            credit_in_part(session, hook, invoice, {invoice.lines[1].id: Decimal(1)}, "Nail",
+                           on=date.today())
+        part = credit_in_part(session, hook, invoice, {invoice.lines[1].id: Decimal(1)}, "Nail")
+        assert (part.invoice_date, part.due_date) == (ahead, ahead)
+        cancelled = _draft_of(session, confirmed_order(session, hook, bolt,
+                                                       [(catalogue["BOOK"], 1)]))
+        cancelled.invoice_date, cancelled.due_date = ahead, ahead + timedelta(days=10)
+        post_invoice(session, hook, cancelled)
+        credit_note, copy = cancel_invoice(session, hook, cancelled, "Wrong", copy=True)
+        assert credit_note.invoice_date == ahead
+        assert (copy.invoice_date, copy.due_date) == (ahead, ahead + timedelta(days=10))
+        customers, _totals = aged_open_invoices(session, hook, date.today())
+        assert customers == []  # nothing of it stood today
 
 
 def test_a_paid_or_partly_paid_invoice_is_not_cancelled(registry, catalogue):

@@ -38,6 +38,7 @@ def test_a_returned_order_is_credited_with_a_credit_note(accounting_api, registr
     created = accounting_api.post("/api/v1/invoices", json={"order_id": returned})
     assert created.status_code == 201, created.json
     assert (created.json["kind"], created.json["total"]) == ("credit_note", "30.00")
+    assert created.json["due_date"] == created.json["invoice_date"]  # owed to the customer now
     posted = accounting_api.post(f"/api/v1/invoices/{created.json['id']}/post")
     assert posted.status_code == 200, posted.json
     assert posted.json["number"] == "CN-00001"
