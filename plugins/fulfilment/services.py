@@ -34,14 +34,18 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     deliveries of one order from both taking the same remainder.  Refused (409) unless the
     order is confirmed (or delivered with something left); refused (422, per line under
     ``lines``) for an unknown line, a quantity not above zero or above the line's remainder,
-    and when nothing is left to deliver.  A type that affects stock writes one stock move per
-    line of goods (out, or in for a return; a service moves nothing) and changes the items'
-    stock on hand.  The order's status then follows its remainders, and
+    and when nothing is left to deliver; refused (422 on ``delivery_date``) for a date after
+    today: a delivery is recorded once made.  A type that affects stock writes one stock move
+    per line of goods (out, or in for a return; a service moves nothing) and changes the
+    items' stock on hand.  The order's status then follows its remainders, and
     ``comptoir_order_delivered`` is called.
     """
     if order.status not in OPEN_STATUSES:
         raise Conflict(f"order {order.number} is {order.status} and cannot be delivered")
     kind = order_type(hook, order.type)
+    if delivery_date is not None and delivery_date > date.today():
+        raise ValidationError("a delivery is recorded once made", fields={
+            "delivery_date": ["A delivery is recorded once made: not after today."]})
     wanted = _quantities(order, quantities)
     slip = PackingSlip(number=next_number(session, "packing_slip"), order=order,
                        party=order.party, delivery_date=delivery_date or date.today())

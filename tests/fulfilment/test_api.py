@@ -1,5 +1,7 @@
 """The fulfilment API: posting packing slips, listing them, remainders and stock."""
 
+from datetime import date, timedelta
+
 from core.testing import api_client, count_queries
 from tests.fulfilment.conftest import confirmed_order
 
@@ -55,6 +57,10 @@ def test_api_refusals(registry, catalogue, fulfilment_app):
     assert twice.status_code == 422 and "lines" in twice.json["errors"]["json"]
     assert sales.post(url, json={"lines": [{"order_line_id": 1, "quantity": "0"}]}
                       ).status_code == 422
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    ahead = sales.post(url, json={"delivery_date": tomorrow})
+    assert ahead.json["errors"]["json"] == {
+        "delivery_date": ["A delivery is recorded once made: not after today."]}
     empty = sales.post(url, json={"lines": []})  # not "every remainder": a list left empty
     assert empty.status_code == 422 and "lines" in empty.json["errors"]["json"]
     assert sales.post("/api/v1/orders/999999/packing-slips", json={}).status_code == 404
