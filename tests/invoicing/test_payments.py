@@ -282,6 +282,10 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     assert done.status_code == 302
     page = client.get(done.headers["Location"])
     assert page.status_code == 200 and "Cash" in page.get_data(as_text=True)
+    entries = client.get("/invoicing/ledger/documents/PAY-00001").get_data(as_text=True)
+    assert f'href="{done.headers["Location"]}">Show the payment' in entries
+    invoice_page = client.get(f"/invoicing/invoices/{invoice_id}").get_data(as_text=True)
+    assert f'href="/invoicing/balances?party_id={bolt}">Bolt' in invoice_page
     listing = client.get("/invoicing/payments/?q=cash").get_data(as_text=True)
     assert "PAY-00001" in listing
     balance = client.get(f"/invoicing/balances?party_id={bolt}").get_data(as_text=True)
