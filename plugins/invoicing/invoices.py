@@ -234,9 +234,31 @@ def open_line_quantities(session, hook, order_lines):
 
 
 def awaiting_invoice(session, limit=50):
-    """The oldest ``limit`` confirmed or delivered orders: those an invoice may still take."""
-    return session.scalars(select(Order).where(Order.status.in_(("confirmed", "delivered")))
+    """The oldest ``limit`` confirmed or delivered orders with a line not invoiced in full:
+    those an invoice may still take (a draft may hold it already, see :func:`drafts_holding`).
+
+    A line not invoiced in full is found by a difference: amounts are stored plain (SQLite
+    holds them as text, which compares only so) and nothing is invoiced beyond the quantity."""
+    open_line = select(OrderLine.id).where(OrderLine.order_id == Order.id,
+                                           OrderLine.quantity != OrderLine.invoiced_quantity)
+    return session.scalars(select(Order).where(Order.status.in_(("confirmed", "delivered")),
+                                               open_line.exists())
                            .order_by(Order.id).limit(limit)).all()
+
+
+def drafts_holding(session, hook, order_ids):
+    """``{order id: [draft invoice]}``: the drafts holding some of the lines of ``order_ids``,
+    which will take them once posted."""
+    rows = session.execute(
+        select(OrderLine.order_id, Invoice).distinct()
+        .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+        .join(OrderLine, OrderLine.id == InvoiceLine.order_line_id)
+        .where(OrderLine.order_id.in_(order_ids), _drafts_taking(hook))
+        .order_by(OrderLine.order_id, Invoice.id)).all()
+    held = defaultdict(list)
+    for order_id, draft in rows:
+        held[order_id].append(draft)
+    return held
 
 
 def invoice_from_order(session, hook, order, quantities=None, kind=None, header=None,
@@ -272,19 +294,10 @@ def invoice_from_order(session, hook, order, quantities=None, kind=None, header=
         if quantities.get(line.id, 0) > 0:
             invoice.lines.append(_order_line_part(line, quantities[line.id], order.currency))
     if not invoice.lines:
-        drafts = _drafts_holding(session, hook, order.lines)
+        drafts = [draft.reference for draft in drafts_holding(session, hook, [order.id])[order.id]]
         held = f": it is on {', '.join(drafts)}, not posted yet" if drafts else ""
         raise Conflict(f"nothing of order {order.number} is left to invoice{held}")
     return _save(session, hook, invoice)
-
-
-def _drafts_holding(session, hook, order_lines):
-    """How people name the draft invoices that hold some of ``order_lines`` (``draft 12``)."""
-    holding = select(InvoiceLine.invoice_id).where(
-        InvoiceLine.order_line_id.in_([line.id for line in order_lines]))
-    return [draft.reference for draft in session.scalars(
-        select(Invoice).where(Invoice.id.in_(holding), _drafts_taking(hook))
-        .order_by(Invoice.id))]
 
 
 def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,

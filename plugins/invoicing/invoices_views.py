@@ -87,10 +87,13 @@ def blueprint():
                 db().commit()
                 return redirect(url_for("invoices.invoice_page", invoice_id=invoice.id))
         left = invoices.open_quantities(db(), hook(), order) if order else {}
+        awaiting = [] if order else invoices.awaiting_invoice(db())
+        drafts = invoices.drafts_holding(db(), hook(), [order.id] if order else
+                                         [candidate.id for candidate in awaiting])
         page = render_template("invoicing/invoice_new_order.html", order=order, left=left,
                                errors=errors, form=form, profiles=_profiles(),
                                kinds=_kinds_taking("items", _returned(order)),
-                               awaiting=[] if order else invoices.awaiting_invoice(db()))
+                               awaiting=awaiting, drafts=drafts)
         return page, 422 if errors else (404 if _order_missing(order) else 200)
 
     @bp.route("/new/packing-slips", methods=["GET", "POST"])

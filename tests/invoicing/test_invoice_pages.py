@@ -10,6 +10,28 @@ def _form(client, path, **fields):
     return client.post(path, data={"csrf_token": csrf_token(client, path), **fields})
 
 
+def test_the_orders_awaiting_an_invoice_are_those_with_something_left(
+        invoicing_app, registry, catalogue, login):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 1)])
+        session.commit()
+        order_id, number, line_id = order.id, order.number, order.lines[0].id
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    draft = _form(client, f"/invoicing/invoices/new/order?order_id={order_id}",
+                  **{f"quantity-{line_id}": "1"}).headers["Location"]
+    link = f'<a href="{draft}">draft {draft.rsplit("/", 1)[1]}</a>'
+    choose = client.get("/invoicing/invoices/new/order").get_data(as_text=True)
+    assert f'order_id={order_id}">{number}</a>' in choose and link in choose
+    held = client.get(f"/invoicing/invoices/new/order?order_id={order_id}").get_data(
+        as_text=True)
+    assert f"Some of it is on {link}" in held
+    assert _form(client, f"{draft}/post").status_code == 302
+    choose = client.get("/invoicing/invoices/new/order").get_data(as_text=True)
+    assert number not in choose  # invoiced in full
+
+
 def test_the_accountant_invoices_an_order_posts_it_and_reads_the_ledger(
         invoicing_app, registry, catalogue, login):
     with registry.session_factory() as session:
