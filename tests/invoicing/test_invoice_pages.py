@@ -137,6 +137,17 @@ def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app,
                     unit_price="30", tax_category="VAT20")
     assert unknown.status_code == 422
     assert "Account: Unknown ledger account 999." in unknown.get_data(as_text=True)
+    untaxed = _form(client, f"{path}/lines", account="706", description="Printing",
+                    quantity="2", unit_price="3000")
+    kept = untaxed.get_data(as_text=True)  # what was typed is there to complete
+    assert untaxed.status_code == 422 and "Tax information is required" in kept
+    assert all(typed in kept for typed in ('<option value="706" selected>', 'value="Printing"',
+                                           'value="2"', 'value="3000"'))
+    too_early = _form(client, f"{path}/header", invoice_date="2031-05-02",
+                      due_date="2031-05-01", note="Ask twice")
+    kept = too_early.get_data(as_text=True)
+    assert too_early.status_code == 422 and "Must not be before the invoice date" in kept
+    assert all(typed in kept for typed in ('value="2031-05-01"', 'value="Ask twice"'))
     added = _form(client, f"{path}/lines", account="706", description="Travel", quantity="2",
                   unit_price="30", tax_category="VAT20")
     assert added.status_code == 302
@@ -147,7 +158,8 @@ def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app,
     assert changed.status_code == 302
     assert re.search(r'id="total">€180.00<', client.get(path).get_data(as_text=True))
     refused = _form(client, f"{path}/lines/{line_id}", quantity="-1")
-    assert refused.status_code == 422 and "Quantity: " in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert '<span class="field-error">Must be above 0.</span>' in refused.get_data(as_text=True)
 
 
 def test_an_order_lines_part_changes_its_quantity_on_the_draft(invoicing_app, registry,
@@ -166,6 +178,10 @@ def test_an_order_lines_part_changes_its_quantity_on_the_draft(invoicing_app, re
     line_id = re.findall(r'/lines/(\d+)"', page)[0]
     too_many = _form(client, f"{invoice_path}/lines/{line_id}", quantity="3")
     assert too_many.status_code == 422
-    assert "3 is more than the 2 left to invoice" in too_many.get_data(as_text=True)
+    shown = too_many.get_data(as_text=True)
+    # Next to the line, with the quantity typed still in it.
+    assert 'value="3" inputmode="decimal" size="6" aria-label="Quantity, line 1"' in shown
+    assert ('<span class="field-error">3 is more than the 2 left to invoice.</span></form>'
+            in shown)
     assert _form(client, f"{invoice_path}/lines/{line_id}", quantity="1").status_code == 302
     assert re.search(r'id="total">€15.00<', client.get(invoice_path).get_data(as_text=True))
