@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from core.documents import party_for, store_values
 from core.errors import Conflict, NotFound, ValidationError
+from core.formatting import money
 from core.invoicekinds import Entry, invoice_kinds
 from core.models import Party
 from core.money import check_currency, exponent, round_money
@@ -79,10 +80,14 @@ def checked_amount(amount, currency):
     cents of ``currency``."""
     amount = Decimal(amount)
     if amount <= 0 or round_money(amount, currency) != amount:
-        unit = f"{currency} cents" if exponent(currency) < 1 else currency  # JPY has none
         raise ValidationError("the amount is not valid", fields={"amount": [
-            f"Must be more than 0, in whole {unit} at most."]})
+            f"Must be more than 0, in whole {_unit(currency)} at most."]})
     return amount
+
+
+def _unit(currency):
+    """The smallest amount of ``currency`` a payment takes: ``EUR cents``, ``JPY`` (none)."""
+    return f"{currency} cents" if exponent(currency) < 1 else currency
 
 
 def bank_account(session, code):
@@ -152,7 +157,7 @@ def pay_back(session, party, currency, amount, payment_date, reference, account,
     amount = checked_amount(amount, currency)
     if amount > left:
         raise ValidationError("the amount is more than is left to pay back", fields={
-            "amount": [f"At most the {left} left of {source.number}." if left > 0
+            "amount": [f"At most the {money(left, currency)} left of {source.number}." if left > 0
                        else f"Nothing is left of {source.number} to pay back."]})
     if payment_date < since:
         raise ValidationError("a refund cannot come before what it pays back", fields={
@@ -487,15 +492,16 @@ def checked_applications(session, source, left, applications, noun="payment"):
         elif (invoice.party_id, invoice.currency) != (source.party_id, source.currency):
             problems.append(f"{invoice.number} is not of the {noun}'s customer and currency.")
         elif amount <= 0 or round_money(amount, source.currency) != amount:
-            problems.append(f"{invoice.number}: {amount} must be more than 0, in whole cents.")
+            problems.append(f"{invoice.number}: {amount} must be more than 0, in whole "
+                            f"{_unit(source.currency)}.")
         elif amount > invoice.open_amount:
-            problems.append(f"{invoice.number}: {amount} is more than the "
-                            f"{round_money(invoice.open_amount, source.currency)} open.")
+            problems.append(f"{invoice.number}: {money(amount, source.currency)} is more than "
+                            f"the {money(invoice.open_amount, source.currency)} open.")
         seen.add(invoice_id)
     applied = sum((amount for _id, amount in applications), Decimal(0))
     if not problems and applied > left:
-        problems.append(f"The applications add up to {applied}, more than the "
-                        f"{round_money(left, source.currency)} of the {noun} left to apply.")
+        problems.append(f"The applications add up to {money(applied, source.currency)}, more "
+                        f"than the {money(left, source.currency)} of the {noun} left to apply.")
     if problems:
         raise ValidationError(f"the {noun} cannot be applied so",
                               fields={"applications": problems})

@@ -103,7 +103,8 @@ def test_what_a_credit_note_cannot_be_applied_to(registry, catalogue):
     with pytest.raises(ValidationError) as refused:
         apply([(ids[1], Decimal(20))])  # the invoice has 21.10 open, the credit note 15.00
     assert refused.value.fields["applications"] == [
-        "The applications add up to 20, more than the 15.00 of the credit note left to apply."]
+        "The applications add up to €20.00, more than the €15.00 of the credit note left to "
+        "apply."]
     with pytest.raises(ValidationError):
         apply([])
     with pytest.raises(Conflict, match="not posted"):
@@ -373,7 +374,7 @@ def test_refund_api_and_pages(invoicing_app, registry, catalogue, accounting_api
     refused = client.post(f"/invoicing/invoices/{credit_note_id}/refund",
                           data={"csrf_token": token, "amount": "9.01", "account": "512",
                                 "payment_date": "2031-01-06"})
-    assert refused.status_code == 422 and "At most the 9.00" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "At most the €9.00" in refused.get_data(as_text=True)
     done = client.post(f"/invoicing/invoices/{credit_note_id}/refund",
                        data={"csrf_token": token, "amount": "9", "account": "512",
                              "payment_date": "2031-01-06"})

@@ -65,15 +65,16 @@ def test_applications_beyond_what_is_open_are_refused(registry, catalogue):
         other = posted_invoice(session, hook, catalogue["acme"], [(catalogue["NAIL"], 1)])
         draft = _draft_of(session, confirmed_order(session, hook, bolt,
                                                    [(catalogue["NAIL"], 1)]))
-        for amount, applications in [
-            (Decimal(50), [(invoice.id, Decimal(31))]),  # more than open
-            (Decimal(10), [(invoice.id, Decimal(20))]),  # more than the payment
-            (Decimal(10), [(other.id, Decimal(1))]),  # another customer's
-            (Decimal(10), [(999_999, Decimal(1))]),
+        for amount, applications, problem in [
+            (Decimal(50), [(invoice.id, Decimal(31))], "€31.00 is more than the €30.00 open"),
+            (Decimal(10), [(invoice.id, Decimal(20))], "add up to €20.00, more than the €10.00"),
+            (Decimal(10), [(other.id, Decimal(1))], "is not of the payment's customer"),
+            (Decimal(10), [(999_999, Decimal(1))], "Invoice 999999 does not exist."),
+            (Decimal(10), [(invoice.id, Decimal("0.001"))], "in whole EUR cents"),
         ]:
             with pytest.raises(ValidationError) as refused:
                 register_payment(session, bolt, amount, "EUR", TODAY, "", applications)
-            assert "applications" in refused.value.fields
+            assert problem in refused.value.fields["applications"][0]
         with pytest.raises(ValidationError) as thousandth:
             register_payment(session, bolt, Decimal("0.001"), "EUR", TODAY, "")
         assert thousandth.value.fields == {"amount": [
@@ -353,7 +354,7 @@ def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, ca
     paid = accounting_api.get(f"/api/v1/payments/{payment_id}").json
     assert (paid["unapplied"], [r["number"] for r in paid["refunds"]]) == ("5.00", ["RF-00001"])
     too_much = accounting_api.post(url, json={"amount": "5.01"})
-    assert too_much.json["errors"]["json"] == {"amount": ["At most the 5.00 left of PAY-00001."]}
+    assert too_much.json["errors"]["json"] == {"amount": ["At most the €5.00 left of PAY-00001."]}
     assert customer_balance_of(registry, bolt) == Decimal(-5)
     assert accounting_api.post(f"/api/v1/payments/{refund.json['id']}/refunds",
                                json={"amount": "1"}).status_code == 409
