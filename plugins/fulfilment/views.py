@@ -13,6 +13,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from core import orders
 from core.errors import ComptoirError, ValidationError
+from core.ordertypes import brings_goods_back, order_types
 from core.schemas import ListArgsSchema, date_field, decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.fulfilment import services
@@ -62,7 +63,7 @@ def blueprint():
         slips, _total = services.search_packing_slips(db(), order_id=order.id, per_page=100)
         page = render_template("fulfilment/deliver.html", order=order, slips=slips,
                                errors=errors or {}, form=request.form,
-                               today=date.today().isoformat())
+                               today=date.today().isoformat(), incoming=_incoming(order))
         return page, status
 
     @bp.route("/orders/<id:order_id>/deliver", methods=["POST"])
@@ -90,9 +91,9 @@ def blueprint():
 
     @bp.route("/packing-slips/<id:slip_id>")
     def slip_page(slip_id, errors=None, status=200):
-        page = render_template("fulfilment/slip.html",
-                               slip=services.load_packing_slip(db(), slip_id),
-                               errors=errors or {}, form=request.form)
+        slip = services.load_packing_slip(db(), slip_id)
+        page = render_template("fulfilment/slip.html", slip=slip, errors=errors or {},
+                               form=request.form, incoming=_incoming(slip.order))
         return page, status
 
     @bp.route("/packing-slips/<id:slip_id>/pdf")
@@ -125,19 +126,26 @@ def blueprint():
     return bp
 
 
+def _incoming(order):
+    """Whether ``order`` brings goods back (a Returned order): its slips receive them."""
+    return brings_goods_back(order_types(hook()), order.type)
+
+
 def _slip_filename(slip):
     return f"packing-slip-{slip.number}.pdf"
 
 
 def _slip_pdf(slip_id):
     slip = services.load_packing_slip(db(), slip_id)
-    return pdf_response("packing_slip.html", _slip_filename(slip), document=slip)
+    return pdf_response("packing_slip.html", _slip_filename(slip), document=slip,
+                        incoming=_incoming(slip.order))
 
 
 def _email_slip(slip_id, data):
     slip = services.load_packing_slip(db(), slip_id)
     return email_document(
         "packing_slip.html", data, party=slip.party, document=slip,
+        incoming=_incoming(slip.order),
         subject=f"Packing slip {slip.number}", filename=_slip_filename(slip),
         body=f"Please find attached packing slip {slip.number} of order {slip.order.number}.")
 

@@ -63,3 +63,30 @@ def test_a_packing_slip_prints_what_was_delivered_and_what_is_left(make_app, log
     paths = api_client(app).get("/api/v1/openapi.json").json["paths"]
     assert {"/api/v1/packing-slips/{slip_id}/pdf",
             "/api/v1/packing-slips/{slip_id}/email"} <= paths.keys()
+
+
+def test_a_returned_orders_slip_receives_the_goods_and_names_its_authorisation(make_app,
+                                                                               login):
+    app = make_app(["sales", "fulfilment", "invoicing"])
+    registry = app.extensions["comptoir"]
+    ids = add_catalogue(registry)
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, ids["acme"], [(ids["HAM"], 2)],
+                                order_type="returned")
+        order = orders.load_order(session, order.id, lock=True)
+        slip = services.deliver(session, registry.hook, order)
+        session.commit()
+        slip_id, order_id, rma = slip.id, order.id, order.rma_number
+    text = pdf_text(api_client(app).get(f"/api/v1/packing-slips/{slip_id}/pdf").data)
+    assert "RECEIVED FROM" in text and "DELIVER TO" not in text
+    assert f"Return authorisation {rma}" in text and "received back" in text
+
+    web = app.test_client()
+    login(web, "sales")
+    page = web.get(f"/fulfilment/orders/{order_id}/deliver").get_data(as_text=True)
+    assert "Receive the goods of order" in page and rma in page
+    accounting = api_client(app, "accounting")
+    credit_note = accounting.post("/api/v1/invoices", json={"order_id": order_id}).json
+    assert accounting.post(f"/api/v1/invoices/{credit_note['id']}/post").status_code == 200
+    printed = pdf_text(accounting.get(f"/api/v1/invoices/{credit_note['id']}/pdf").data)
+    assert f"Return authorisation {rma}" in printed
