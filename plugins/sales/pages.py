@@ -68,6 +68,11 @@ def email_from_form(send, page, what, back):
     except ComptoirError as error:
         db().rollback()
         return page(_shown_on_form(error.fields or {"_": [error.message]}), error.status)
-    flash(f"{what} queued for e-mailing to {message.recipient}"
-          f"{' and sent' if message.status == 'sent' else ''}.", "info")
+    if message.status == "sent":
+        flash(f"{what} e-mailed to {message.recipient}.", "info")
+    elif message.last_error:
+        flash(f"{what} could not be e-mailed to {message.recipient} yet "
+              f"({message.last_error}): it waits in the outbox and is tried again.", "error")
+    else:  # a background worker sends it
+        flash(f"{what} queued for e-mailing to {message.recipient}.", "info")
     return redirect(back)

@@ -186,6 +186,8 @@ def test_emailing_a_document_queues_its_pdf_sent_now_or_by_the_cli_later(
     page = f"/quotations/{documents['quotation']}"
     sent = web.post(f"{page}/email", data={"csrf_token": csrf_token(web, page)})
     assert sent.status_code == 302
+    assert "e-mailed to acme@example.com." in web.get(sent.headers["Location"]).get_data(
+        as_text=True)
     assert mail_server.messages[-1]["To"] == "acme@example.com", "the party's address"
     assert mail_server.messages[-1]["Subject"] == f"Quotation {documents['quotation_number']}"
     bad = web.post(f"{page}/email", data={"csrf_token": csrf_token(web, page), "to": "nope"})
@@ -195,6 +197,11 @@ def test_emailing_a_document_queues_its_pdf_sent_now_or_by_the_cli_later(
     assert by_hand.status_code == 422
     assert "Subject: Must be one line." in by_hand.get_data(as_text=True), "a field not on the form"
     assert len(mail_server.messages) == 3
+    mail_server.stop()
+    waits = web.post(f"{page}/email", data={"csrf_token": csrf_token(web, page)})
+    told = web.get(waits.headers["Location"]).get_data(as_text=True)
+    assert "could not be e-mailed to acme@example.com yet" in told
+    assert "it waits in the outbox and is tried again" in told
 
 
 def test_with_redis_configured_mail_goes_through_an_rq_job(make_app, mail_server):
