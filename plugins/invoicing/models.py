@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, Text, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -49,6 +49,9 @@ class Invoice(Base):
     """An invoice of some kind: a draft until posted, then numbered and immutable."""
 
     __tablename__ = "invoicing_invoice"
+    # Posting finds the latest date a kind's posted invoices took by this index.
+    __table_args__ = (Index("ix_invoicing_invoice_kind_status_invoice_date", "kind", "status",
+                            "invoice_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

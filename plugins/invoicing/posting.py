@@ -7,13 +7,13 @@ grow with the invoice's lines: entries are inserted and order lines updated in o
 
 from collections import defaultdict
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import joinedload
 
 from core.clock import utcnow
 from core.documents import store_values
 from core.errors import ComptoirError, Conflict, NotFound, ValidationError
-from core.invoicekinds import Entry, invoice_kind
+from core.invoicekinds import Entry, invoice_kind, invoice_kinds
 from core.models import Order, OrderLine
 from core.money import check_totals, round_money
 from core.numbering import MissingSequence, next_number
@@ -120,6 +120,7 @@ def post_invoice(session, hook, invoice, posted_on=None):
         _invoice_order_lines(session, quantities, 1)
     compute_totals(invoice)
     invoice.number = _number(session, kind)
+    _require_date_order(session, hook, kind, invoice)
     invoice.status = "posted"
     invoice.posted_at = utcnow()
     entries = (kind.entries or standard_entries)(invoice, invoice.posting_profile)
@@ -138,6 +139,26 @@ def _number(session, kind):
         return next_number(session, kind.sequence)
     except MissingSequence as error:
         raise MissingSequence(f"invoice kind {kind.code!r}: {error.message}") from None
+
+
+def _require_date_order(session, hook, kind, invoice):
+    """Refuse (409) an invoice dated before the latest one its kind's sequence numbered: the
+    numbers follow the dates, as the law of several countries asks (France's, Italy's).
+
+    Called once the number is taken: the sequence's row lock keeps another posting of the
+    sequence from passing in between."""
+    sharing = [code for code, other in invoice_kinds(hook).items()
+               if other.sequence == kind.sequence]
+    latest = max(filter(None, (session.scalar(
+        select(func.max(Invoice.invoice_date)).where(Invoice.kind == code,
+                                                     Invoice.status == "posted"))
+        for code in sharing)), default=None)
+    if latest is not None and invoice.invoice_date < latest:
+        raise Conflict(f"a {kind.title.lower()} posted before is dated {latest}: this one, "
+                       f"dated {invoice.invoice_date}, would take a number out of date order; "
+                       "date it later", fields={"invoice_date": [
+                           f"Not before {latest}, the date of the latest "
+                           f"{kind.title.lower()} posted."]})
 
 
 def _lock_orders(session, invoice):

@@ -251,3 +251,28 @@ def test_a_credit_note_is_not_made_of_free_text_lines(accounting_api, catalogue)
     assert refused.get_json()["errors"]["json"] == {"kind": [
         "A credit note is made from the invoice it credits (cancel it, or credit it in part) "
         "or from a returned order."]}
+
+
+def test_numbers_follow_the_dates(accounting_api, registry, catalogue):
+    def draft(day):
+        return accounting_api.post("/api/v1/invoices", json={
+            "party_id": catalogue["acme"], "lines": [FEE], "invoice_date": day}).get_json()
+
+    later, earlier = draft("2031-03-02"), draft("2031-03-01")
+    assert accounting_api.post(f"/api/v1/invoices/{later['id']}/post").json[
+        "number"] == "FTI-00001"
+    refused = accounting_api.post(f"/api/v1/invoices/{earlier['id']}/post")
+    assert refused.status_code == 409
+    assert refused.json["errors"]["json"] == {"invoice_date": [
+        "Not before 2031-03-02, the date of the latest free text invoice posted."]}
+    assert accounting_api.patch(f"/api/v1/invoices/{earlier['id']}",
+                                json={"invoice_date": "2031-03-02"}).status_code == 200
+    # The refusal took no number: the sequence goes on without a gap.
+    assert accounting_api.post(f"/api/v1/invoices/{earlier['id']}/post").json[
+        "number"] == "FTI-00002"
+    # Customer invoices have their own sequence, and their own order of dates.
+    order, _lines, _slip = _order_and_slip(registry, catalogue)
+    customer = accounting_api.post("/api/v1/invoices", json={
+        "order_id": order, "invoice_date": "2031-01-01"}).get_json()
+    assert accounting_api.post(f"/api/v1/invoices/{customer['id']}/post").json[
+        "number"] == "INV-00001"
