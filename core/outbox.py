@@ -10,7 +10,8 @@ queued; it runs
 - from the command line, ``comptoir outbox send`` (a cron job catching up with failures).
 
 A failed attempt (server down, refused) keeps the message queued with its error, and the next
-attempt waits longer each time (1, 2, 4... minutes, at most an hour).
+attempt waits longer each time (1, 2, 4... minutes, at most an hour).  ``due_now`` makes a
+waiting message due at once; ``withdraw`` takes a queued one out for good (a wrong address).
 
 What is guaranteed.  Each message is claimed before it is sent: one UPDATE sets a lease
 (``claimed_until``) only if the message is still queued and nobody holds a live lease, and is
@@ -38,7 +39,7 @@ from sqlalchemy import or_, select, update
 
 from core.clock import utcnow
 from core.db import make_engine, make_session_factory
-from core.errors import ValidationError
+from core.errors import Conflict, NotFound, ValidationError
 from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,35 @@ def list_messages(session, everything=False, limit=50):
     if not everything:
         query = query.where(OutboxMessage.status == "queued")
     return session.scalars(query).all()
+
+
+def due_now(session, message_id):
+    """Make the queued message ``message_id``, waiting for its next attempt after a failure, due
+    at once (the caller commits, then starts sending with :func:`send_soon`).  Refused (409)
+    unless it is queued."""
+    _change_queued(session, message_id, "sent now", next_attempt_at=None)
+
+
+def withdraw(session, message_id):
+    """Withdraw the queued message ``message_id`` (to a wrong address, say): it stays on record,
+    ``withdrawn``, and is never sent.  Refused (409) once sent or withdrawn, and while a
+    sender is sending it."""
+    _change_queued(session, message_id, "withdrawn", status="withdrawn", next_attempt_at=None)
+
+
+def _change_queued(session, message_id, what, **values):
+    """Set ``values`` on the message ``message_id`` if queued and held by no sender, in one
+    statement; otherwise NotFound or Conflict saying why it cannot be ``what``."""
+    changed = session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, *_waiting(utcnow()))
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    if changed == 1:
+        return
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(f"outbox message {message_id} does not exist")
+    state = "being sent" if message.status == "queued" else message.status
+    raise Conflict(f"the message to {message.recipient} is {state}: it cannot be {what}")
 
 
 def _waiting(now):

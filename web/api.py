@@ -9,6 +9,7 @@ from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields, validate
 
 from core import modules, outbox, users
+from core.models import OutboxMessage
 from core.schemas import (
     ModuleChangeSchema,
     ModuleSchema,
@@ -21,7 +22,7 @@ from core.schemas import (
 )
 from web.auth import role_required
 from web.database import db, registry, release_request_transaction
-from web.outbox import SENDERS
+from web.outbox import SENDERS, send_due
 from web.printing import OutboxMessageSchema
 
 PREFIX = "/api/v1"
@@ -224,5 +225,27 @@ def kernel_blueprint():
         """The newest e-mail in the outbox: queued only, or ``all``; attachments left out.  For
         salespeople, accountants and admins."""
         return outbox.list_messages(db(), args["all"], args["limit"])
+
+    @blp.route("/outbox/<id:message_id>/send", methods=["POST"])
+    @blp.response(200, OutboxMessageSchema)
+    @role_required(*SENDERS)
+    def outbox_send(message_id):
+        """Send a queued message now, even one waiting for its next attempt after a failure;
+        answers it as it then stands (sent, or queued with the new error).  409 unless
+        queued."""
+        outbox.due_now(db(), message_id)
+        db().commit()
+        send_due()
+        return db().get(OutboxMessage, message_id, populate_existing=True)
+
+    @blp.route("/outbox/<id:message_id>/withdraw", methods=["POST"])
+    @blp.response(200, OutboxMessageSchema)
+    @role_required(*SENDERS)
+    def outbox_withdraw(message_id):
+        """Withdraw a queued message (to a wrong address, say): kept on record, never sent.
+        409 once sent or withdrawn."""
+        outbox.withdraw(db(), message_id)
+        db().commit()
+        return db().get(OutboxMessage, message_id, populate_existing=True)
 
     return blp

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
 
-# queued → sent; a failed attempt leaves the message queued for a later one.
-OUTBOX_STATUSES = ("queued", "sent")
+# queued → sent; a failed attempt leaves the message queued for a later one; a queued message
+# may be withdrawn (kept on record, never sent).
+OUTBOX_STATUSES = ("queued", "sent", "withdrawn")
 
 
 class OutboxMessage(Base):

@@ -24,6 +24,11 @@ def _queue(registry, count=1, attachment=b"%PDF-1.7 test", recipient="buyer@exam
                 for n in range(count)]
 
 
+def _button(client, path):
+    """Press the outbox page's button posting to ``path``."""
+    return client.post(path, data={"csrf_token": csrf_token(client, "/outbox/")})
+
+
 def _message(registry, message_id):
     with registry.session_factory() as session:
         return session.get(OutboxMessage, message_id)
@@ -79,12 +84,21 @@ def test_a_message_stays_queued_while_the_server_is_down(mail_app, mail_server, 
     login(marketing, "marketing")
     assert marketing.get("/outbox/").status_code == 403
 
+    accounting = api_client(mail_app, "accounting")
+    [withdrawn, kept] = _queue(registry, 2)
+    assert accounting.post(f"/api/v1/outbox/{withdrawn}/withdraw").json["status"] == "withdrawn"
+    assert _button(web, f"/outbox/{kept}/withdraw").status_code == 302
+    assert "Message withdrawn" in web.get("/outbox/").get_data(as_text=True)
+    again = accounting.post(f"/api/v1/outbox/{kept}/withdraw")
+    assert again.status_code == 409 and "is withdrawn" in again.json["message"]
+    assert accounting.post("/api/v1/outbox/999999/send").status_code == 404
+
     mail_server.start()
     waiting = outbox.send_queued(registry.session_factory, config)
     assert waiting.sent == () and mail_server.messages == [], "the next attempt is not due"
 
-    report = outbox.send_queued(registry.session_factory, config, retry_waiting=True)
-    assert report.sent == (queued,) and len(mail_server.messages) == 1
+    assert _button(web, f"/outbox/{queued}/send").status_code == 302  # now, not when due
+    assert len(mail_server.messages) == 1, "the withdrawn messages are not sent"
     stored = _message(registry, queued)
     assert (stored.status, stored.attempts, stored.last_error) == ("sent", 2, "")
     assert outbox.send_queued(registry.session_factory, config, retry_waiting=True).sent == ()
