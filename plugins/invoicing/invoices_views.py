@@ -81,7 +81,7 @@ def blueprint():
                                                       form.get("kind") or None, header)
             except ComptoirError as error:
                 db().rollback()
-                errors = {"_": [error.message], **error.fields}
+                errors = error.fields or {"_": [error.message]}  # each field shows its own
                 order = _order_asked()
             else:
                 db().commit()
@@ -110,7 +110,7 @@ def blueprint():
                         db(), hook(), ids, form.get("kind") or None, header, party_id)
                 except ComptoirError as error:
                     db().rollback()
-                    errors = {"_": [error.message], **error.fields}
+                    errors = error.fields or {"_": [error.message]}
                 else:
                     db().commit()
                     return redirect(url_for("invoices.invoice_page", invoice_id=invoice.id))

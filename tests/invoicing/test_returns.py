@@ -188,6 +188,10 @@ def test_the_slip_page_ticks_delivered_goods_first_then_returned_ones(
     none = client.post(path, data={"csrf_token": csrf_token(client, path), "kind": ""})
     assert none.status_code == 422 and _ticked(none.get_data(as_text=True)) == [], \
         "what was unticked stays so"
+    credited = client.post(path, data={"csrf_token": csrf_token(client, path),
+                                       "packing_slip_ids": [sent], "kind": "credit_note"})
+    assert credited.status_code == 422
+    assert credited.get_data(as_text=True).count("Only a returned order is credited so") == 1
     for ticked, kind in (([sent], "Customer invoice draft"), ([back], "Credit note draft")):
         page = client.get(path).get_data(as_text=True)
         assert _ticked(page) == ticked
