@@ -3,7 +3,7 @@
 Every timestamp column holds UTC: those the application sets (``utcnow``) and those the database
 sets by default (SQLite's clock is UTC; PostgreSQL sessions are set to UTC, see
 ``core.db.make_engine``), so that they compare.  The API writes them with their offset
-(``core.schemas.timestamp_field``), pages with "UTC".
+(``core.schemas.Timestamp``), pages with "UTC".
 """
 
 from datetime import UTC, datetime

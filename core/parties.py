@@ -4,7 +4,6 @@ Each function works inside the caller's transaction and raises a ComptoirError n
 wrong; the caller commits.
 """
 
-
 from sqlalchemy import func, or_, select, update
 
 from core.clock import utcnow

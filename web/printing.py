@@ -21,7 +21,8 @@ from marshmallow import ValidationError as MarshmallowError
 from core import outbox, printing
 from core.errors import ValidationError
 from core.schemas import Timestamp
-from web.database import db, registry
+from web.database import db
+from web.outbox import send_due
 
 PDF_RESPONSE = {
     "description": "The document as a PDF",
@@ -91,7 +92,7 @@ def email_document(template_name, data, *, party, subject, filename, body="", **
         db(), _hook(), template_name, to=recipient, subject=data.get("subject") or subject,
         body=data.get("message") or body, filename=filename, company=company(), **context)
     db().commit()
-    outbox.send_soon(registry().session_factory, current_app.config)
+    send_due()
     db().refresh(message)  # sent by now, unless the server is down or a worker sends it
     db().commit()
     return message
