@@ -71,10 +71,18 @@ def make_engine(url, schema=None):
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         return engine
-    # Sessions in UTC: a column's server default, now(), then holds what ``core.clock`` does.
-    options = "-ctimezone=UTC" + (f" -csearch_path={schema}" if schema else "")
-    connect_args = {"options": options}
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _utc(dbapi_connection, _record):
+        # A column's server default, now(), then holds what ``core.clock`` does.  Set once per
+        # connection, leaving the URL's own options alone.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+
+    return engine
 
 
 def make_session_factory(engine):

@@ -20,6 +20,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from core import outbox, printing
 from core.errors import ValidationError
+from core.models.outbox import OUTBOX_STATUSES
 from core.schemas import Timestamp
 from web.database import db
 from web.outbox import send_due
@@ -51,7 +52,7 @@ class OutboxMessageSchema(Schema):
     recipient = fields.String()
     subject = fields.String()
     attachment_name = fields.String(allow_none=True)
-    status = fields.String(metadata={"enum": ["queued", "sent"]})
+    status = fields.String(metadata={"enum": list(OUTBOX_STATUSES)})
     attempts = fields.Integer()
     last_error = fields.String()
     next_attempt_at = Timestamp(allow_none=True)
