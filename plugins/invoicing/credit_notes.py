@@ -36,8 +36,8 @@ LINE_COLUMNS = ("position", "order_line_id", "packing_slip_line_id", "item_id", 
 
 def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
     """Cancel the posted, unpaid ``invoice`` with a credit note of its every line, posted on
-    ``on`` (default: today, or the invoice's date if later; never before it); returns
-    ``(credit_note, draft copy or None)``.
+    ``on`` (default: today; never before the invoice's date); returns ``(credit_note, draft
+    copy or None)``.
 
     The credit note credits the same order lines, so they can be invoiced again, and settles
     the invoice in full: both are then paid and the customer's balance is back where it was.
@@ -70,8 +70,7 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
 def credit_in_part(session, hook, invoice, quantities, reason, on=None):
     """Credit part of the posted ``invoice``: ``quantities`` (``{invoice line id: quantity}``)
     of its lines (goods returned, or part of a free text line's quantity), on a credit note
-    posted on ``on`` (default: today, or the invoice's date if later; never before it);
-    returns it.
+    posted on ``on`` (default: today; never before the invoice's date); returns it.
 
     Each quantity is at most what the line invoiced less what earlier credit notes credited
     (422 naming each line otherwise); amounts are the line's, in proportion, the last credit of
@@ -229,7 +228,7 @@ def _credit_note(invoice, reason, on):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("a credit note needs a reason", fields={"reason": ["Required."]})
-    day = on or max(date.today(), invoice.invoice_date)
+    day = on or date.today()
     if day < invoice.invoice_date:
         raise Conflict(f"a credit note of {invoice.number} is not dated before it "
                        f"({invoice.invoice_date})")

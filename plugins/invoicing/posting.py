@@ -6,6 +6,7 @@ grow with the invoice's lines: entries are inserted and order lines updated in o
 """
 
 from collections import defaultdict
+from datetime import date
 
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import joinedload
@@ -142,11 +143,15 @@ def _number(session, kind):
 
 
 def _require_date_order(session, hook, kind, invoice):
-    """Refuse (409) an invoice dated before the latest one its kind's sequence numbered: the
-    numbers follow the dates, as the law of several countries asks (France's, Italy's).
+    """Refuse (409) an invoice dated after today, or before the latest one its kind's sequence
+    numbered: the numbers follow the dates, as the law of several countries asks (France's,
+    Italy's), and no invoice dated ahead holds back those of the days before it.
 
     Called once the number is taken: the sequence's row lock keeps another posting of the
-    sequence from passing in between."""
+    sequence from passing in between.  The caller rolls back on refusal, as after any."""
+    if invoice.invoice_date > date.today():
+        raise Conflict(f"this {kind.title.lower()} is dated {invoice.invoice_date}: it is "
+                       "posted once its day has come")
     sharing = [code for code, other in invoice_kinds(hook).items()
                if other.sequence == kind.sequence]
     latest = max(filter(None, (session.scalar(
@@ -156,9 +161,7 @@ def _require_date_order(session, hook, kind, invoice):
     if latest is not None and invoice.invoice_date < latest:
         raise Conflict(f"a {kind.title.lower()} posted before is dated {latest}: this one, "
                        f"dated {invoice.invoice_date}, would take a number out of date order; "
-                       "date it later", fields={"invoice_date": [
-                           f"Not before {latest}, the date of the latest "
-                           f"{kind.title.lower()} posted."]})
+                       f"date it {latest} or later")
 
 
 def _lock_orders(session, invoice):

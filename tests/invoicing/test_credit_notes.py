@@ -14,7 +14,6 @@ from core.testing import count_queries, csrf_token
 from plugins.invoicing.credit_notes import cancel_invoice, credit_in_part
 from plugins.invoicing.models import Account, Invoice, LedgerEntry
 from plugins.invoicing.payments import (
-    aged_open_invoices,
     customer_balance,
     invoice_settlements,
     register_payment,
@@ -24,13 +23,17 @@ from tests.invoicing.conftest import confirmed_order, packing_slip
 from tests.invoicing.test_posting import _draft_of
 
 
-def posted_invoice(session, hook, party_id, lines, delivered=False):
-    """A posted customer invoice of a new order of ``lines``, delivered first if asked."""
+def posted_invoice(session, hook, party_id, lines, delivered=False, on=None):
+    """A posted customer invoice of a new order of ``lines``, delivered first if asked, dated
+    ``on`` (default: today)."""
     order = confirmed_order(session, hook, party_id, lines)
     if delivered:
         for line in order.lines:
             line.delivered_quantity = line.quantity
-    invoice = post_invoice(session, hook, _draft_of(session, order))
+    draft = _draft_of(session, order)
+    if on is not None:
+        draft.invoice_date = draft.due_date = on
+    invoice = post_invoice(session, hook, draft)
     session.commit()
     return invoice
 
@@ -88,27 +91,22 @@ def test_cancelling_an_unpaid_invoice_reverses_it_and_reopens_the_order(registry
 
 def test_a_credit_note_is_never_dated_before_the_invoice_it_credits(registry, catalogue):
     hook, bolt = registry.hook, catalogue["bolt"]
-    ahead = date.today() + timedelta(days=3)
+    today = date.today()
     with registry.session_factory() as session:
-        order = confirmed_order(session, hook, bolt, [(catalogue["HAM"], 2),
-                                                      (catalogue["NAIL"], 1)])
-        draft = _draft_of(session, order)
-        draft.invoice_date, draft.due_date = ahead, ahead + timedelta(days=30)
-        invoice = post_invoice(session, hook, draft)
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2),
+                                                       (catalogue["NAIL"], 1)])
         with pytest.raises(Conflict, match="not dated before it"):
             credit_in_part(session, hook, invoice, {invoice.lines[1].id: Decimal(1)}, "Nail",
-                           on=date.today())
+                           on=today - timedelta(days=1))
         part = credit_in_part(session, hook, invoice, {invoice.lines[1].id: Decimal(1)}, "Nail")
-        assert (part.invoice_date, part.due_date) == (ahead, ahead)
+        assert (part.invoice_date, part.due_date) == (today, today)  # owed to the customer now
         cancelled = _draft_of(session, confirmed_order(session, hook, bolt,
                                                        [(catalogue["BOOK"], 1)]))
-        cancelled.invoice_date, cancelled.due_date = ahead, ahead + timedelta(days=10)
+        cancelled.due_date = today + timedelta(days=10)
         post_invoice(session, hook, cancelled)
         credit_note, copy = cancel_invoice(session, hook, cancelled, "Wrong", copy=True)
-        assert credit_note.invoice_date == ahead
-        assert (copy.invoice_date, copy.due_date) == (ahead, ahead + timedelta(days=10))
-        customers, _totals = aged_open_invoices(session, hook, date.today())
-        assert customers == []  # nothing of it stood today
+        assert credit_note.invoice_date == today
+        assert (copy.invoice_date, copy.due_date) == (today, today + timedelta(days=10))
 
 
 def test_a_paid_or_partly_paid_invoice_is_not_cancelled(registry, catalogue):

@@ -1,6 +1,7 @@
 """The invoice and ledger API: kinds, creating each kind of invoice, posting, the ledger, and
 the refusals."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from core.models import Order
@@ -258,21 +259,27 @@ def test_numbers_follow_the_dates(accounting_api, registry, catalogue):
         return accounting_api.post("/api/v1/invoices", json={
             "party_id": catalogue["acme"], "lines": [FEE], "invoice_date": day}).get_json()
 
-    later, earlier = draft("2031-03-02"), draft("2031-03-01")
+    today = date.today()
+    ahead = draft((today + timedelta(days=1)).isoformat())
+    refused = accounting_api.post(f"/api/v1/invoices/{ahead['id']}/post")
+    assert refused.status_code == 409 and "posted once its day has come" in refused.json[
+        "message"]
+    later, earlier = draft("2026-03-02"), draft("2026-03-01")
     assert accounting_api.post(f"/api/v1/invoices/{later['id']}/post").json[
         "number"] == "FTI-00001"
     refused = accounting_api.post(f"/api/v1/invoices/{earlier['id']}/post")
     assert refused.status_code == 409
-    assert refused.json["errors"]["json"] == {"invoice_date": [
-        "Not before 2031-03-02, the date of the latest free text invoice posted."]}
+    assert refused.json["message"] == (
+        "a free text invoice posted before is dated 2026-03-02: this one, dated 2026-03-01, "
+        "would take a number out of date order; date it 2026-03-02 or later")
     assert accounting_api.patch(f"/api/v1/invoices/{earlier['id']}",
-                                json={"invoice_date": "2031-03-02"}).status_code == 200
+                                json={"invoice_date": "2026-03-02"}).status_code == 200
     # The refusal took no number: the sequence goes on without a gap.
     assert accounting_api.post(f"/api/v1/invoices/{earlier['id']}/post").json[
         "number"] == "FTI-00002"
     # Customer invoices have their own sequence, and their own order of dates.
     order, _lines, _slip = _order_and_slip(registry, catalogue)
     customer = accounting_api.post("/api/v1/invoices", json={
-        "order_id": order, "invoice_date": "2031-01-01"}).get_json()
+        "order_id": order, "invoice_date": "2026-01-01"}).get_json()
     assert accounting_api.post(f"/api/v1/invoices/{customer['id']}/post").json[
         "number"] == "INV-00001"

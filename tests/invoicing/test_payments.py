@@ -92,11 +92,12 @@ def test_applications_beyond_what_is_open_are_refused(registry, catalogue):
 
 def test_aged_list_buckets_by_days_past_due(registry, catalogue):
     hook, bolt, acme = registry.hook, catalogue["bolt"], catalogue["acme"]
-    as_of = date(2031, 3, 31)
+    as_of = TODAY
     with registry.session_factory() as session:
         def invoice_due(party, item, quantity, days_past_due):
             invoice = _draft_of(session, confirmed_order(session, hook, party,
                                                          [(item, quantity)]))
+            invoice.invoice_date = as_of - timedelta(days=150)
             invoice.due_date = as_of - timedelta(days=days_past_due)
             return post_invoice(session, hook, invoice)
 
@@ -152,24 +153,25 @@ def test_a_merged_customer_owes_what_its_duplicate_owed(registry, catalogue):
 def test_the_aged_list_shows_what_stood_on_its_day_and_adds_up_to_the_balance(
         registry, catalogue):
     hook, bolt = registry.hook, catalogue["bolt"]
+    start = TODAY - timedelta(days=30)
     with registry.session_factory() as session:
-        hammers = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])  # 30.00 today
-        book = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)])  # 21.10 today
-        register_payment(session, bolt, Decimal(40), "EUR", TODAY + timedelta(days=10), "",
+        hammers = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)], on=start)  # 30
+        book = posted_invoice(session, hook, bolt, [(catalogue["BOOK"], 1)], on=start)  # 21.10
+        register_payment(session, bolt, Decimal(40), "EUR", start + timedelta(days=10), "",
                          [(hammers.id, Decimal(30))])
         credit_in_part(session, hook, book, {book.lines[0].id: Decimal(1)}, "Returned",
-                       on=TODAY + timedelta(days=20))
+                       on=start + timedelta(days=20))
         session.commit()
 
-        def aged(days_from_today):
-            as_of = TODAY + timedelta(days=days_from_today)
+        def aged(days_from_start):
+            as_of = start + timedelta(days=days_from_start)
             [customer], [total] = aged_open_invoices(session, hook, as_of, bolt)
             assert customer.total == total.total
             return ([(a.invoice.number, a.open_amount) for a in customer.invoices]
                     + [(a.payment.number, a.open_amount) for a in customer.payments],
                     customer.total)
 
-        assert aged_open_invoices(session, hook, TODAY - timedelta(days=1)) == ([], [])
+        assert aged_open_invoices(session, hook, start - timedelta(days=1)) == ([], [])
         # Before the payment's day both invoices are open in full, and the payment not there.
         assert aged(5) == ([(hammers.number, Decimal(30)), (book.number, Decimal("21.10"))],
                            Decimal("51.10"))
