@@ -241,10 +241,12 @@ def comptoir_document_templates():
 
 @hookspec
 def comptoir_parties_merged(survivor, duplicate, session):
-    """Move this module's records of party ``duplicate`` to party ``survivor``.
+    """Do what merging party ``duplicate`` into ``survivor`` asks of this module's records
+    beyond pointing them at the survivor (join two records that would clash, reword text).
 
-    Called while two parties are merged, inside the merging transaction, after the kernel moved
-    orders, addresses and stage history; raising rolls the merge back.  Returns nothing.
+    Called while two parties are merged, inside the merging transaction.  Afterwards the kernel
+    points every column referencing the duplicate by a foreign key at the survivor, in every
+    module's tables, enabled or not.  Raising rolls the merge back.  Returns nothing.
     Collected.
     """
 

@@ -4,11 +4,13 @@ Each function works inside the caller's transaction and raises a ComptoirError n
 wrong; the caller commits.
 """
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import column as sql_column
+from sqlalchemy import func, inspect, or_, select, update
+from sqlalchemy import table as sql_table
 
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationError
-from core.models import STAGES, Address, CustomerGroup, Order, Party, StageChange, Tag
+from core.models import STAGES, Address, CustomerGroup, Party, StageChange, Tag
 
 
 def get_party(session, party_id, *, live=True):
@@ -114,15 +116,37 @@ def advance_to(session, party, stage, cause):
         set_stage(session, party, stage, cause)
 
 
+def _move_references(session, survivor_id, duplicate_id):
+    """Point every column that references party ``duplicate_id`` by a foreign key at
+    ``survivor_id``, in every table of the database: the kernel's, and those of modules enabled
+    or not (a module disabled today would otherwise keep documents of a party nobody can use
+    again).  Read from the database's own foreign keys, as Odoo's merge does.
+
+    Left alone: the party's own ``merged_into_id``, and tables where the party is part of the
+    key (its tags, which the merge unites)."""
+    inspector = inspect(session.connection())
+    for table in inspector.get_table_names():
+        key = set(inspector.get_pk_constraint(table)["constrained_columns"])
+        for foreign_key in inspector.get_foreign_keys(table):
+            columns = foreign_key["constrained_columns"]
+            if (foreign_key["referred_table"] != Party.__tablename__ or len(columns) != 1
+                    or table == Party.__tablename__ or columns[0] in key):
+                continue
+            column = sql_column(columns[0])
+            session.execute(sql_table(table, column).update().where(column == duplicate_id)
+                            .values({column.name: survivor_id}))
+
+
 def _record(session, party, old, new, cause, when=None):
     session.add(StageChange(party_id=party.id, changed_at=when or utcnow(),
                             old_stage=old, new_stage=new, cause=cause[:256]))
 
 
 def merge_parties(session, hook, survivor_id, duplicate_id):
-    """Merge party ``duplicate_id`` into ``survivor_id``: its orders, addresses, tags, history
-    and every module's documents (``comptoir_parties_merged``) move to the survivor, which takes
-    the further of the two stages.  The duplicate is kept, marked as merged, never deleted."""
+    """Merge party ``duplicate_id`` into ``survivor_id``: every record naming it moves to the
+    survivor (orders, addresses, tags, history, and any module's documents, see
+    :func:`_move_references`), which takes the further of the two stages.  The duplicate is
+    kept, marked as merged, never deleted."""
     if survivor_id == duplicate_id:
         message = "A party cannot be merged into itself."
         raise ValidationError(message, fields={"duplicate_id": [message]})
@@ -131,9 +155,6 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
         duplicate = get_party(session, duplicate_id)
     except (NotFound, Conflict) as error:
         raise ValidationError(error.message, fields={"duplicate_id": [error.message]}) from None
-    for model in (Order, Address):
-        session.execute(update(model).where(model.party_id == duplicate.id)
-                        .values(party_id=survivor.id).execution_options(synchronize_session=False))
     # The duplicate's history joins the survivor's, each entry saying whose it was.
     session.execute(
         update(StageChange).where(StageChange.party_id == duplicate.id)
@@ -148,6 +169,7 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
         if not getattr(survivor, field):
             setattr(survivor, field, getattr(duplicate, field))
     hook.comptoir_parties_merged(survivor=survivor, duplicate=duplicate, session=session)
+    _move_references(session, survivor.id, duplicate.id)
     cause = f"merged with {duplicate.name}"
     if STAGES.index(duplicate.stage) > STAGES.index(survivor.stage):
         set_stage(session, survivor, duplicate.stage, cause)

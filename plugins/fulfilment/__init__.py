@@ -2,11 +2,8 @@
 
 from pathlib import Path
 
-from sqlalchemy import update
-
 from core import hookimpl
 from plugins.fulfilment import demo, views
-from plugins.fulfilment.models import PackingSlip
 
 
 @hookimpl
@@ -17,12 +14,6 @@ def comptoir_migrations():
 @hookimpl
 def comptoir_document_templates():
     return Path(__file__).parent / "documents"
-
-
-@hookimpl
-def comptoir_parties_merged(survivor, duplicate, session):
-    session.execute(update(PackingSlip).where(PackingSlip.party_id == duplicate.id)
-                    .values(party_id=survivor.id).execution_options(synchronize_session=False))
 
 
 @hookimpl

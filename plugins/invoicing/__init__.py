@@ -2,12 +2,9 @@
 
 from pathlib import Path
 
-from sqlalchemy import update
-
 from core import hookimpl
 from plugins.invoicing import demo, documents_views, invoices_views, ledger_views, payments_views
 from plugins.invoicing.kinds import KINDS
-from plugins.invoicing.models import Invoice, LedgerEntry, Payment
 
 # Each area of the module brings its pages (blueprint()), API (api_blueprint()) and MENU.
 AREAS = (invoices_views, ledger_views, payments_views, documents_views)
@@ -26,16 +23,6 @@ def comptoir_document_templates():
 @hookimpl
 def comptoir_invoice_kinds():
     return KINDS
-
-
-@hookimpl
-def comptoir_parties_merged(survivor, duplicate, session):
-    # The ledger's customer entries move too: the survivor owes (or is owed) what the
-    # duplicate did, and settles it with its own payments and credit notes.
-    for model in (Invoice, Payment, LedgerEntry):
-        session.execute(update(model).where(model.party_id == duplicate.id)
-                        .values(party_id=survivor.id)
-                        .execution_options(synchronize_session=False))
 
 
 @hookimpl

@@ -2,11 +2,8 @@
 
 from pathlib import Path
 
-from sqlalchemy import update
-
 from core import hookimpl
 from plugins.sales import demo, items_views, orders_views, parties_views, quotations_views
-from plugins.sales.models import Quotation
 from plugins.sales.ordertypes import STANDARD_TYPES
 
 # Each area of the module brings its pages (blueprint()), API (api_blueprint()) and MENU.
@@ -26,12 +23,6 @@ def comptoir_document_templates():
 @hookimpl
 def comptoir_order_types():
     return STANDARD_TYPES
-
-
-@hookimpl
-def comptoir_parties_merged(survivor, duplicate, session):
-    session.execute(update(Quotation).where(Quotation.party_id == duplicate.id)
-                    .values(party_id=survivor.id).execution_options(synchronize_session=False))
 
 
 @hookimpl

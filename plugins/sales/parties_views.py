@@ -403,7 +403,8 @@ def api_blueprint():
     def merge(data, party_id):
         """Merge the party ``duplicate_id`` into this one.
 
-        Its orders, quotations, addresses, tags and history move here.  The duplicate is kept,
+        Everything naming it moves here: orders, quotations, addresses, tags, history, packing
+        slips, invoices, payments and ledger entries, any module's records.  The duplicate is kept,
         marked as merged into this one, and no longer listed.
         """
         survivor = merge_parties(db(), hook(), party_id, data["duplicate_id"])

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from core import modules
 from core.errors import Conflict, ValidationError
 from core.parties import merge_parties
 from core.testing import count_queries, csrf_token
@@ -148,6 +149,22 @@ def test_a_merged_customer_owes_what_its_duplicate_owed(registry, catalogue):
         assert payment.unapplied == 0
         assert session.get(Invoice, duplicate_invoice.id).payment_status == "paid"
         assert customer_balance(session, acme) == {"EUR": Decimal("11.10")}
+
+
+def test_a_merge_made_while_invoicing_is_disabled_moves_its_invoices_too(registry, catalogue):
+    hook, acme, bolt = registry.hook, catalogue["acme"], catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])  # 30.00
+    modules.disable(registry, "invoicing")
+    with registry.session_factory() as session:
+        merge_parties(session, registry.hook, acme, bolt)
+        session.commit()
+    modules.enable(registry, "invoicing")
+    with registry.session_factory() as session:
+        assert customer_balance(session, acme) == {"EUR": Decimal("30.00")}
+        register_payment(session, acme, Decimal(30), "EUR", TODAY, "",
+                         [(invoice.id, Decimal(30))])
+        assert customer_balance(session, acme) == {"EUR": Decimal("0.00")}
 
 
 def test_the_aged_list_shows_what_stood_on_its_day_and_adds_up_to_the_balance(
