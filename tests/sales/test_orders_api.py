@@ -1,5 +1,8 @@
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+import pytest
 
 from core.testing import api_client
 
@@ -35,8 +38,19 @@ def test_create_price_and_confirm_an_order(sales_api, catalogue):
     assert again.status_code == 409
 
 
-def test_times_are_utc_and_say_so(sales_app, sales_api, catalogue):
-    """One set by the database (created), one by the application (confirmed): both UTC."""
+@pytest.fixture
+def local_time_not_utc(monkeypatch):
+    """The process's local time eight hours or so behind UTC, for the test's length."""
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_utc_and_say_so(sales_app, sales_api, catalogue, local_time_not_utc):
+    """One set by the database (created), one by the application (confirmed): both UTC, on a
+    machine whose local time is not."""
     engine = sales_app.extensions["comptoir"].engine
     if engine.dialect.name == "postgresql":  # whatever the server's own time zone
         with engine.connect() as connection:
