@@ -548,6 +548,7 @@ def update_line(session, hook, invoice, line_id, data):
                 for name in sorted(unknown)})
         if "quantity" in data:
             _within_remainder(session, hook, invoice, line, data["quantity"])
+            _within_slip_line(session, hook, invoice, line, data["quantity"])
             replaced = _order_line_part(line.order_line, data["quantity"], invoice.currency)
             for column in ("quantity", "amount", "tax_amount"):
                 setattr(line, column, getattr(replaced, column))
@@ -585,6 +586,23 @@ def _within_remainder(session, hook, invoice, line, quantity):
     if quantity > left:
         raise ValidationError("more than is left to invoice", fields={"quantity": [
             f"{quantity} is more than the {max(left, 0)} left to invoice."]})
+
+
+def _within_slip_line(session, hook, invoice, line, quantity):
+    """Refuse (422) a quantity of ``line``, made of a packing slip line, beyond what that slip
+    line delivered less what other invoices took of it."""
+    slip_line = line.packing_slip_line
+    if (slip_line is None or invoice.kind not in invoicing_kinds(hook)
+            or invoice.credited_invoice_id is not None):
+        return
+    # What invoices took counts this draft's line as it stands.
+    others = _taken_of_slip_lines(session, hook, [slip_line.id]).get(slip_line.id, 0) \
+        - line.quantity
+    left = slip_line.quantity - others
+    if quantity > left:
+        raise ValidationError("more than the packing slip delivered", fields={"quantity": [
+            f"{quantity} is more than the {max(left, 0)} packing slip "
+            f"{slip_line.packing_slip.number} delivered and no other invoice took."]})
 
 
 def remove_line(session, hook, invoice, line_id):

@@ -133,6 +133,22 @@ def test_a_slip_invoiced_in_part_offers_its_rest(registry, catalogue):
         assert order.status == "invoiced"
 
 
+def test_a_slip_lines_part_takes_no_more_than_the_slip_delivered(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 5)])
+        slip = packing_slip(session, hook, order, {1: 3})
+        draft = invoices.invoice_from_packing_slips(session, hook, [slip.id])
+        with pytest.raises(ValidationError) as refused:
+            invoices.update_line(session, hook, draft, draft.lines[0].id,
+                                 {"quantity": Decimal(4)})  # the order would allow 5
+        assert refused.value.fields == {"quantity": [
+            f"4 is more than the 3 packing slip {slip.number} delivered and no other invoice "
+            "took."]}
+        invoices.update_line(session, hook, draft, draft.lines[0].id, {"quantity": Decimal(2)})
+        assert draft.lines[0].quantity == 2
+
+
 def test_slips_of_an_order_invoiced_as_a_whole_are_not_invoiced_again(registry, catalogue):
     hook = registry.hook
     with registry.session_factory() as session:
