@@ -8,6 +8,7 @@ templates and menu entries appear and disappear without a restart, and the code 
 module never runs.
 """
 
+import gc
 import os
 import threading
 
@@ -69,6 +70,7 @@ def create_app(config=None):
     ``INSTANCE_PATH`` there, or ``COMPTOIR_INSTANCE_PATH``, moves the instance folder.
     Nothing touches the database until the first request or command.
     """
+    _collect_garbage_less_often()
     overrides = config or {}
     app = Comptoir(__name__, instance_path=settings.instance_path(overrides))
     os.makedirs(app.instance_path, exist_ok=True)
@@ -90,6 +92,17 @@ def create_app(config=None):
     reg.checks.append(lambda loaded, new: _check_build(app.config, reg, loaded, new))
     app.extensions["comptoir"] = reg
     return app
+
+
+def _collect_garbage_less_often():
+    """Run Python's cyclic garbage collector every 50,000 allocations rather than 700.
+
+    Pricing allocates tens of thousands of short-lived objects (a 1,000-line order gathers
+    some 13,000 candidate rules, each explained).  At 700, collections follow each other, and
+    the older generations' ones, every few young ones, walk every object the process holds:
+    they took a third of that order's pricing (measured: 235 ms, 150 ms with this).  What it
+    leaves in memory for longer is a few requests' cyclic garbage."""
+    gc.set_threshold(50_000, 20, 20)
 
 
 class Build(Flask):
