@@ -125,16 +125,17 @@ def _move_references(session, survivor_id, duplicate_id):
     Left alone: the party's own ``merged_into_id``, and tables where the party is part of the
     key (its tags, which the merge unites)."""
     inspector = inspect(session.connection())
-    for table in inspector.get_table_names():
-        key = set(inspector.get_pk_constraint(table)["constrained_columns"])
-        for foreign_key in inspector.get_foreign_keys(table):
+    keys = inspector.get_multi_pk_constraint()  # every table's at once: a few statements
+    for (schema, table), foreign_keys in inspector.get_multi_foreign_keys().items():
+        key = set(keys[schema, table]["constrained_columns"])
+        for foreign_key in foreign_keys:
             columns = foreign_key["constrained_columns"]
             if (foreign_key["referred_table"] != Party.__tablename__ or len(columns) != 1
                     or table == Party.__tablename__ or columns[0] in key):
                 continue
             column = sql_column(columns[0])
-            session.execute(sql_table(table, column).update().where(column == duplicate_id)
-                            .values({column.name: survivor_id}))
+            session.execute(sql_table(table, column, schema=schema).update()
+                            .where(column == duplicate_id).values({column.name: survivor_id}))
 
 
 def _record(session, party, old, new, cause, when=None):
