@@ -1,6 +1,6 @@
 """Database plumbing: the declarative base every model uses, engines and sessions."""
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 NAMING_CONVENTION = {
@@ -71,13 +71,15 @@ def make_engine(url, schema=None):
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         return engine
-    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    connect_args = {}
+    if schema:  # given with the URL's own options, which connect_args would replace
+        given = make_url(url).query.get("options")
+        connect_args["options"] = " ".join(filter(None, [given, f"-csearch_path={schema}"]))
     engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
     @event.listens_for(engine, "connect")
     def _utc(dbapi_connection, _record):
-        # A column's server default, now(), then holds what ``core.clock`` does.  Set once per
-        # connection, leaving the URL's own options alone.
+        # A column's server default, now(), then holds what ``core.clock`` does.
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET TIME ZONE 'UTC'")
         dbapi_connection.commit()
