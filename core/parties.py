@@ -7,6 +7,7 @@ wrong; the caller commits.
 from sqlalchemy import column as sql_column
 from sqlalchemy import func, inspect, or_, select, update
 from sqlalchemy import table as sql_table
+from sqlalchemy.exc import IntegrityError
 
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationError
@@ -122,8 +123,10 @@ def _move_references(session, survivor_id, duplicate_id):
     or not (a module disabled today would otherwise keep documents of a party nobody can use
     again).  Read from the database's own foreign keys, as Odoo's merge does.
 
-    Left alone: the party's own ``merged_into_id``, and tables where the party is part of the
-    key (its tags, which the merge unites)."""
+    Left alone: the parties' ``merged_into_id`` (who was merged into whom stays as it was), and
+    tables where the party is part of the key (its tags, which the merge unites).  A table
+    holding one row per party whose rows of both clash (the module owning it disabled, its hook
+    not there to join them) refuses the merge (409) rather than failing."""
     inspector = inspect(session.connection())
     keys = inspector.get_multi_pk_constraint()  # every table's at once: a few statements
     for (schema, table), foreign_keys in inspector.get_multi_foreign_keys().items():
@@ -134,8 +137,15 @@ def _move_references(session, survivor_id, duplicate_id):
                     or table == Party.__tablename__ or columns[0] in key):
                 continue
             column = sql_column(columns[0])
-            session.execute(sql_table(table, column, schema=schema).update()
-                            .where(column == duplicate_id).values({column.name: survivor_id}))
+            try:
+                with session.begin_nested():
+                    session.execute(sql_table(table, column, schema=schema).update()
+                                    .where(column == duplicate_id)
+                                    .values({column.name: survivor_id}))
+            except IntegrityError:
+                raise Conflict(f"both parties have records in {table} that cannot be joined "
+                               "by moving them: enable the module that holds the table, which "
+                               "joins them, then merge") from None
 
 
 def _record(session, party, old, new, cause, when=None):

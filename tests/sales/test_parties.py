@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core import items, orders, parties, users
 from core.models import Order, Party, TaxCategory
@@ -241,6 +241,25 @@ def test_api_merge_moves_orders_quotations_and_history_to_the_survivor(api, regi
         assert "merged" in response.json["message"]
     again = api.post(f"/api/v1/parties/{survivor_id}/merge", json={"duplicate_id": duplicate_id})
     assert again.status_code == 422 and "merged" in again.json["errors"]["json"]["duplicate_id"][0]
+
+
+def test_a_merge_whose_records_would_clash_is_refused_whole(api, registry):
+    """A table of one row per party, of a module disabled (its hook not there to join them)."""
+    survivor_id, duplicate_id = add_parties(registry, {"name": "Acme"}, {"name": "ACME Ltd"})
+    number, _total = add_order(registry, duplicate_id)
+    with registry.session_factory() as session:
+        session.execute(text("CREATE TABLE gone_preference (id INTEGER PRIMARY KEY, party_id "
+                             "INTEGER NOT NULL UNIQUE REFERENCES core_party (id))"))
+        session.execute(text("INSERT INTO gone_preference (id, party_id) VALUES (1, :a), (2, :b)"),
+                        {"a": survivor_id, "b": duplicate_id})
+        session.commit()
+    refused = api.post(f"/api/v1/parties/{survivor_id}/merge",
+                       json={"duplicate_id": duplicate_id})
+    assert refused.status_code == 409 and "gone_preference" in refused.json["message"]
+    with registry.session_factory() as session:
+        order = session.scalar(select(Order).where(Order.number == number))
+        assert order.party_id == duplicate_id, "nothing moved"
+    assert api.get(f"/api/v1/parties/{duplicate_id}").json["merged_into_id"] is None
 
 
 def test_api_refuses_merging_a_party_into_itself_or_an_unknown_one(api, registry):
