@@ -61,7 +61,9 @@ class QuantitySchema(Schema):
 class HeaderSchema(Schema):
     """An invoice's dates, posting profile and note."""
 
-    invoice_date = date_field(metadata={"description": "default: today"})
+    invoice_date = date_field(metadata={
+        "description": "default: today; posted once that day has come, not before the latest "
+                       "invoice its sequence numbered"})
     due_date = date_field(metadata={
         "description": "default: the invoice date + 30 days; a credit note's, its date"})
     posting_profile = fields.String(validate=CODE,

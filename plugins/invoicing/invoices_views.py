@@ -474,7 +474,9 @@ def api_blueprint():
     @role_required(ROLE)
     def post(invoice_id):
         """Post a draft invoice: it takes the next number of its kind's sequence and writes its
-        ledger entries.  409 once posted, for a pro forma, or beyond what is left to invoice."""
+        ledger entries.  409 once posted, for a pro forma, beyond what is left to invoice, and
+        for a date after today or before the latest invoice its sequence numbered (numbers
+        follow dates)."""
         invoice = post_invoice(db(), hook(), invoice_to_post(db(), invoice_id))
         db().commit()
         return load_invoice(db(), invoice.id)

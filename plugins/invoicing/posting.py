@@ -148,15 +148,18 @@ def _require_date_order(session, hook, kind, invoice):
     Italy's), and no invoice dated ahead holds back those of the days before it.
 
     Called once the number is taken: the sequence's row lock keeps another posting of the
-    sequence from passing in between.  The caller rolls back on refusal, as after any."""
-    if invoice.invoice_date > date.today():
+    sequence from passing in between.  The caller rolls back on refusal, as after any.
+    Invoices posted dated ahead before this rule (a database of earlier code may hold some)
+    are not counted: they would hold the sequence back until their day."""
+    today = date.today()
+    if invoice.invoice_date > today:
         raise Conflict(f"this {kind.title.lower()} is dated {invoice.invoice_date}: it is "
                        "posted once its day has come")
     sharing = [code for code, other in invoice_kinds(hook).items()
                if other.sequence == kind.sequence]
     latest = max(filter(None, (session.scalar(
-        select(func.max(Invoice.invoice_date)).where(Invoice.kind == code,
-                                                     Invoice.status == "posted"))
+        select(func.max(Invoice.invoice_date)).where(
+            Invoice.kind == code, Invoice.status == "posted", Invoice.invoice_date <= today))
         for code in sharing)), default=None)
     if latest is not None and invoice.invoice_date < latest:
         raise Conflict(f"a {kind.title.lower()} posted before is dated {latest}: this one, "

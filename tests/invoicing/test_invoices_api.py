@@ -8,6 +8,7 @@ from core.models import Order
 from core.orders import load_order
 from core.testing import api_client, csrf_token
 from plugins.fulfilment.services import deliver
+from plugins.invoicing.models import Invoice
 from tests.invoicing.conftest import confirmed_order, packing_slip
 
 FEE = {"account": "706", "description": "Set-up fee", "amount": "100", "tax_category": "VAT20"}
@@ -283,3 +284,10 @@ def test_numbers_follow_the_dates(accounting_api, registry, catalogue):
         "order_id": order, "invoice_date": "2026-01-01"}).get_json()
     assert accounting_api.post(f"/api/v1/invoices/{customer['id']}/post").json[
         "number"] == "INV-00001"
+    # One posted dated ahead by earlier code does not hold the sequence back until its day.
+    with registry.session_factory() as session, session.begin():
+        session.get(Invoice, customer["id"]).invoice_date = today + timedelta(days=5)
+    order, _lines, _slip = _order_and_slip(registry, catalogue)
+    now = accounting_api.post("/api/v1/invoices", json={"order_id": order}).get_json()
+    assert accounting_api.post(f"/api/v1/invoices/{now['id']}/post").json[
+        "number"] == "INV-00002"
