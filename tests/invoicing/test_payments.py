@@ -4,10 +4,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy import select, update
 
 from core import modules
 from core.errors import Conflict, ValidationError
+from core.models import Party
 from core.parties import merge_parties
 from core.testing import count_queries, csrf_token
 from plugins.invoicing.credit_notes import credit_in_part
@@ -21,6 +24,7 @@ from plugins.invoicing.payments import (
 )
 from plugins.invoicing.posting import post_invoice
 from tests.invoicing.conftest import confirmed_order
+from tests.invoicing.test_credit_note_applications import migration
 from tests.invoicing.test_credit_notes import posted_invoice
 from tests.invoicing.test_posting import _draft_of
 
@@ -409,3 +413,25 @@ def customer_balance_of(registry, party_id):
     """The EUR balance of ``party_id``, read in a session of its own."""
     with registry.session_factory() as session:
         return customer_balance(session, party_id).get("EUR", Decimal(0))
+
+
+def test_the_migration_moves_what_earlier_merges_left_behind(registry, catalogue):
+    """Merges made before they moved invoicing's records left them on the duplicate, even along
+    a chain: acme merged into bolt, bolt into a third party."""
+    hook, acme, bolt = registry.hook, catalogue["acme"], catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, acme, [(catalogue["HAM"], 2)])  # 30.00
+        third = Party(name="Third", stage="customer")
+        session.add(third)
+        session.flush()
+        session.execute(update(Party).where(Party.id == acme).values(merged_into_id=bolt))
+        session.execute(update(Party).where(Party.id == bolt).values(merged_into_id=third.id))
+        session.commit()
+        third_id = third.id
+    with registry.engine.begin() as connection:
+        with Operations.context(MigrationContext.configure(connection)):
+            migration("invoicing_0007_merged_parties").upgrade()
+    with registry.session_factory() as session:
+        assert session.get(Invoice, invoice.id).party_id == third_id
+        assert customer_balance(session, third_id) == {"EUR": Decimal("30.00")}
+        assert customer_balance(session, acme) == customer_balance(session, bolt) == {}
