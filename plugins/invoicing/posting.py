@@ -96,10 +96,15 @@ def post_invoice(session, hook, invoice, posted_on=None):
 
     Refused (409) for an invoice already posted, a kind that never posts (a pro forma), an
     invoice without lines, an order cancelled since the draft was made, an order of the other
-    direction (a customer invoice of a returned order), or a quantity beyond an order line's
-    invoice remainder.  ``posted_on`` is the posting date (default: the invoice date).
+    direction (a customer invoice of a returned order), a quantity beyond an order line's
+    invoice remainder, and a date after today or out of its sequence's date order (see
+    :func:`_require_date_order`).  ``posted_on`` is the posting date (default: the invoice
+    date).
     """
     require_draft(invoice)
+    if invoice.invoice_date > date.today():
+        raise Conflict(f"this invoice is dated {invoice.invoice_date}: it is posted once its "
+                       "day has come")
     # The orders first: the kind's validation reads the order lines, as read under the locks.
     orders = _lock_orders(session, invoice)
     cancelled = [order.number for order in orders if order.status == "cancelled"]
@@ -143,18 +148,15 @@ def _number(session, kind):
 
 
 def _require_date_order(session, hook, kind, invoice):
-    """Refuse (409) an invoice dated after today, or before the latest one its kind's sequence
-    numbered: the numbers follow the dates, as the law of several countries asks (France's,
-    Italy's), and no invoice dated ahead holds back those of the days before it.
+    """Refuse (409) an invoice dated before the latest one its kind's sequence numbered: the
+    numbers follow the dates, as the law of several countries asks (France's, Italy's).
+    (An invoice dated ahead is refused first, so that none holds back the days before it.)
 
     Called once the number is taken: the sequence's row lock keeps another posting of the
     sequence from passing in between.  The caller rolls back on refusal, as after any.
     Invoices posted dated ahead before this rule (a database of earlier code may hold some)
     are not counted: they would hold the sequence back until their day."""
     today = date.today()
-    if invoice.invoice_date > today:
-        raise Conflict(f"this {kind.title.lower()} is dated {invoice.invoice_date}: it is "
-                       "posted once its day has come")
     sharing = [code for code, other in invoice_kinds(hook).items()
                if other.sequence == kind.sequence]
     latest = max(filter(None, (session.scalar(
