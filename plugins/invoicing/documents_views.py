@@ -74,8 +74,8 @@ def api_blueprint():
     @role_required(ROLE)
     def pro_forma_pdf(invoice_id):
         """A draft customer or free text invoice printed as a pro forma invoice, stamped
-        PRO FORMA: nothing is created and no number is taken.  409 once posted and for a
-        credit note."""
+        PRO FORMA: nothing is created and no number is taken.  409 once posted, for a credit
+        note and for a draft with no lines."""
         return _pdf(_pro_forma(invoice_id))
 
     @blp.route("/invoices/<id:invoice_id>/email", methods=["POST"])
@@ -106,8 +106,8 @@ def _printable(invoice_id):
 
 
 def _pro_forma(invoice_id):
-    """A draft invoice to print as a pro forma: ``(invoice, kind, True)``; 409 once posted
-    and for a kind that reverses an invoice (a credit note)."""
+    """A draft invoice to print as a pro forma: ``(invoice, kind, True)``; 409 once posted,
+    for a kind that reverses an invoice (a credit note) and for a draft with no lines."""
     invoice = load_invoice(db(), invoice_id)
     kind = invoice_kind(hook(), invoice.kind)
     if invoice.status != "draft":
@@ -116,6 +116,9 @@ def _pro_forma(invoice_id):
     if kind.sign < 0:
         raise Conflict(f"a pro forma is printed of a customer or free text invoice, not of a "
                        f"{kind.title.lower()}")
+    if not invoice.lines:
+        raise Conflict(f"invoice {invoice.reference} has no lines: add some before printing a "
+                       "pro forma of it")
     return invoice, kind, True
 
 

@@ -137,6 +137,7 @@ def test_free_text_and_pro_forma_through_the_api(accounting_api, catalogue):
     assert accounting_api.delete(f"{path}/lines/{emptied['lines'][0]['id']}").status_code == 204
     nothing = accounting_api.post(f"{path}/pro-forma")
     assert nothing.status_code == 409 and "no lines" in nothing.get_json()["message"]
+    assert accounting_api.get(f"{path}/pro-forma.pdf").status_code == 409
 
 
 def test_the_api_is_for_accounting(invoicing_app):
