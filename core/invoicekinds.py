@@ -61,6 +61,12 @@ def invoice_kinds(hook):
     return by_code(hook.comptoir_invoice_kinds, "invoice kind")
 
 
+def kind_signs(hook):
+    """``{code: sign}`` of every invoice kind: 1 for what the customer owes, -1 for what is
+    owed to them (a credit note)."""
+    return {code: kind.sign for code, kind in invoice_kinds(hook).items()}
+
+
 def invoice_kind(hook, code):
     """The invoice kind ``code``, or ValidationError listing the known ones."""
     return one_of(invoice_kinds(hook), code, "kind", "invoice kind")

@@ -14,7 +14,7 @@ from marshmallow import ValidationError as MarshmallowError
 from core import orders
 from core.errors import ComptoirError, ValidationError
 from core.ordertypes import brings_goods_back, order_types
-from core.schemas import ListArgsSchema, date_field, decimal_field, page_of
+from core.schemas import ListArgsSchema, decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.fulfilment import services
 from plugins.fulfilment.schemas import (
@@ -31,6 +31,7 @@ from plugins.sales.pages import (
     hook,
     page_count,
     page_number,
+    read_form,
 )
 from web.auth import role_required
 from web.database import db
@@ -48,7 +49,6 @@ MENU = [MenuEntry("Packing slips", "fulfilment.slip_list", role="sales", priorit
         MenuEntry("Stock", "fulfilment.stock_page", role="sales", priority=37)]
 VIEWERS = ("sales", "accounting")
 QUANTITY = decimal_field(above_minimum=True)
-DELIVERY_DATE = date_field(allow_none=True)
 
 
 def blueprint():
@@ -153,12 +153,10 @@ def _email_slip(slip_id, data):
 def _read_delivery(order):
     """The quantities and date the deliver form asks for: every remainder for "Deliver all
     remaining", else the quantity typed for each line (blank or 0: not this time)."""
-    try:
-        delivery_date = DELIVERY_DATE.deserialize(
-            request.form.get("delivery_date", "").strip() or None)
-    except MarshmallowError as error:
-        raise ValidationError("the delivery date is not valid",
-                              fields={"delivery_date": error.messages}) from None
+    data, errors = read_form(DeliverSchema(only=("delivery_date",)))
+    if errors:
+        raise ValidationError("the delivery date is not valid", fields=errors)
+    delivery_date = data.get("delivery_date")
     if "all" in request.form:
         return None, delivery_date
     quantities, errors = {}, {}

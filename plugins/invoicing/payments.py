@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from core.documents import party_for, store_values
 from core.errors import Conflict, NotFound, ValidationError
 from core.formatting import money
-from core.invoicekinds import Entry, invoice_kinds
+from core.invoicekinds import Entry, kind_signs
 from core.models import Party
 from core.money import check_currency, exponent, round_money
 from core.numbering import next_number
@@ -79,10 +79,15 @@ def checked_amount(amount, currency):
     """``amount`` as a Decimal, refused (422 under ``amount``) unless more than 0 and in whole
     cents of ``currency``."""
     amount = Decimal(amount)
-    if amount <= 0 or round_money(amount, currency) != amount:
+    if not _payable(amount, currency):
         raise ValidationError("the amount is not valid", fields={"amount": [
             f"Must be more than 0, in whole {_unit(currency)} at most."]})
     return amount
+
+
+def _payable(amount, currency):
+    """Whether ``amount`` can be paid in ``currency``: more than 0, in whole cents of it."""
+    return amount > 0 and round_money(amount, currency) == amount
 
 
 def _unit(currency):
@@ -372,7 +377,7 @@ def aged_open_invoices(session, hook, as_of, party_id=None):
     :class:`AgedCustomer` per currency summing them (its party is ``None``).
     """
     later, settled_later = _settled_after(session, as_of, party_id)
-    signs = {code: kind.sign for code, kind in invoice_kinds(hook).items()}
+    signs = kind_signs(hook)
     customers, totals = {}, {}
 
     def add(party, currency, aged, to):
@@ -491,7 +496,7 @@ def checked_applications(session, source, left, applications, noun="payment"):
             problems.append(f"{invoice.number} is applied to twice.")
         elif (invoice.party_id, invoice.currency) != (source.party_id, source.currency):
             problems.append(f"{invoice.number} is not of the {noun}'s customer and currency.")
-        elif amount <= 0 or round_money(amount, source.currency) != amount:
+        elif not _payable(amount, source.currency):
             problems.append(f"{invoice.number}: {amount} must be more than 0, in whole "
                             f"{_unit(source.currency)}.")
         elif amount > invoice.open_amount:

@@ -11,10 +11,10 @@ from marshmallow import ValidationError as MarshmallowError
 from sqlalchemy import select
 
 from core.errors import ComptoirError, Conflict, ValidationError
-from core.invoicekinds import invoice_kinds
+from core.invoicekinds import kind_signs
 from core.models import Party
 from core.parties import get_party
-from core.schemas import ListArgsSchema, date_field, decimal_field, page_of
+from core.schemas import ListArgsSchema, decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.invoicing import credit_notes, payments
 from plugins.invoicing.invoice_schemas import InvoiceSchema
@@ -43,7 +43,6 @@ MENU = [MenuEntry("Payments", "payments.payment_list", role=ROLE, priority=41),
         MenuEntry("Balances", "payments.balance", role=ROLE, priority=42),
         MenuEntry("Aged invoices", "payments.aged", role=ROLE, priority=43)]
 CREDITED_QUANTITY = decimal_field(above_minimum=True)
-AS_OF = date_field(allow_none=True)
 CHOICES_SHOWN = 500  # customers offered in the forms' lists
 
 
@@ -145,19 +144,19 @@ def blueprint():
     def balance():
         party = _party_asked(request.args.get("party_id"))
         shown = _balance_of(party) if party else None
-        signs = {code: kind.sign for code, kind in invoice_kinds(hook()).items()}
+        signs = kind_signs(hook())
         return render_template("invoicing/balance.html", party=party, shown=shown,
                                parties=_customers(), signs=signs)
 
     @bp.route("/aged")
     def aged():
         party = _party_asked(request.args.get("party_id"))
-        customers, totals, errors = [], [], {}
-        try:
-            as_of = AS_OF.deserialize(request.args.get("as_of") or None) or date.today()
-        except MarshmallowError as error:  # the list of a day that cannot be: none
-            as_of, errors = request.args["as_of"], {"as_of": error.messages}
+        customers, totals = [], []
+        data, errors = read_form(AgedArgsSchema(only=("as_of",)), request.args)
+        if errors:  # the list of a day that cannot be: none
+            as_of = request.args["as_of"]
         else:
+            as_of = data["as_of"]
             customers, totals = payments.aged_open_invoices(db(), hook(), as_of,
                                                             party.id if party else None)
         page = render_template("invoicing/aged.html", as_of=as_of, party=party,
