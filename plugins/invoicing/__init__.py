@@ -3,11 +3,18 @@
 from pathlib import Path
 
 from core import hookimpl
-from plugins.invoicing import demo, documents_views, invoices_views, ledger_views, payments_views
+from plugins.invoicing import (
+    chart_views,
+    demo,
+    documents_views,
+    invoices_views,
+    ledger_views,
+    payments_views,
+)
 from plugins.invoicing.kinds import KINDS
 
 # Each area of the module brings its pages (blueprint()), API (api_blueprint()) and MENU.
-AREAS = (invoices_views, ledger_views, payments_views, documents_views)
+AREAS = (invoices_views, ledger_views, chart_views, payments_views, documents_views)
 
 
 @hookimpl

@@ -3,6 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from core.money import round_money
+from plugins.invoicing.models import ACCOUNT_KINDS
+from plugins.sales.records import not_blank
 
 
 def _amount(attribute):
@@ -76,3 +78,70 @@ class LedgerArgsSchema(Schema):
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+# Codes name accounts and profiles in addresses (/ledger/accounts/706): no blanks, no slashes.
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$",
+                       error="1 to 32 letters, digits, dots, dashes or underscores, starting "
+                             "with a letter or digit.")
+NAME = validate.Length(min=1, max=128)
+
+
+class AccountSchema(Schema):
+    """A ledger account of the chart of accounts."""
+
+    code = fields.String(dump_only=True)
+    name = fields.String(dump_only=True)
+    kind = fields.String(dump_only=True)
+
+
+class AccountUpdateSchema(Schema):
+    """What changing an account takes: its name, and its kind while nothing names it."""
+
+    name = fields.String(validate=[NAME, not_blank])
+    kind = fields.String(validate=validate.OneOf(ACCOUNT_KINDS))
+
+
+class AccountCreateSchema(AccountUpdateSchema):
+    """What adding an account takes: a new code, a name and a kind."""
+
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=[NAME, not_blank])
+    kind = fields.String(required=True, validate=validate.OneOf(ACCOUNT_KINDS))
+
+
+class PostingProfileSchema(Schema):
+    """A posting profile: where an invoice naming it posts (account codes)."""
+
+    code = fields.String(dump_only=True)
+    name = fields.String(dump_only=True)
+    summary_account = fields.Function(lambda profile: profile.summary_account.code,
+                                      metadata={"type": "string"})
+    revenue_account = fields.Function(lambda profile: profile.revenue_account.code,
+                                      metadata={"type": "string"})
+    tax_account = fields.Function(lambda profile: profile.tax_account.code,
+                                  metadata={"type": "string"})
+    is_default = fields.Boolean(dump_only=True)
+
+
+class PostingProfileUpdateSchema(Schema):
+    """What changing a posting profile takes, every field optional: the customers' summary
+    account (receivable), the revenue account (revenue or other) and the tax account (tax), by
+    code; ``is_default: true`` makes it the default."""
+
+    name = fields.String(validate=[NAME, not_blank])
+    summary_account = fields.String(validate=validate.Length(min=1, max=32))
+    revenue_account = fields.String(validate=validate.Length(min=1, max=32))
+    tax_account = fields.String(validate=validate.Length(min=1, max=32))
+    is_default = fields.Boolean()
+
+
+class PostingProfileCreateSchema(PostingProfileUpdateSchema):
+    """What adding a posting profile takes: a new code, a name and its three accounts."""
+
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=[NAME, not_blank])
+    summary_account = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    revenue_account = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    tax_account = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    is_default = fields.Boolean(load_default=False)

@@ -6,13 +6,14 @@ from flask_smorest import Blueprint as ApiBlueprint
 
 from core.money import round_money
 from core.ui import MenuEntry
-from plugins.invoicing import ledger
+from plugins.invoicing import chart, ledger
 from plugins.invoicing.ledger_schemas import (
     AccountBalanceSchema,
     AccountLedgerSchema,
     DocumentLedgerSchema,
     LedgerArgsSchema,
 )
+from plugins.invoicing.models import ACCOUNT_KINDS
 from plugins.sales.pages import page_count, page_number
 from web.auth import role_required
 from web.database import db
@@ -33,13 +34,7 @@ def blueprint():
         return render_template("invoicing/ledger_accounts.html",
                                balances=ledger.account_balances(db()))
 
-    @bp.route("/accounts/<code>")
-    def account(code):
-        page = page_number()
-        found, entries, totals, count = ledger.account_ledger(db(), code[:32], page, PER_PAGE)
-        return render_template("invoicing/ledger_account.html", account=found,
-                               entries=entries, totals=totals, page=page,
-                               pages=page_count(count, PER_PAGE))
+    bp.add_url_rule("/accounts/<code>", "account", account_page)
 
     @bp.route(f"/documents/{DOCUMENT}")
     def document(document):
@@ -49,6 +44,17 @@ def blueprint():
                                credit=sum(e.credit for e in entries))
 
     return bp
+
+
+def account_page(code, errors=None, form=None):
+    """An account's page: its totals, a page of its entries, and the forms renaming or deleting
+    it (with ``errors`` and the ``form`` sent, when refused)."""
+    page = page_number()
+    found, entries, totals, count = ledger.account_ledger(db(), code[:32], page, PER_PAGE)
+    return render_template("invoicing/ledger_account.html", account=found, entries=entries,
+                           totals=totals, page=page, pages=page_count(count, PER_PAGE),
+                           in_use=chart.account_in_use(db(), found), kinds=ACCOUNT_KINDS,
+                           errors=errors or {}, form=form or {})
 
 
 def api_blueprint():

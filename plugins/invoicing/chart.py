@@ -1,0 +1,166 @@
+"""Setting up the ledger: the chart of accounts and the posting profiles.
+
+An account's kind says where it may serve: a receivable account holds customer balances (a
+posting profile's summary account), a revenue or other account takes invoice lines, a tax
+account the tax, a bank account payments.  Once anything names an account (an entry, a
+profile, an invoice line, a payment) its kind is fixed and it cannot be deleted: entries
+already written would otherwise change meaning.  Codes never change; names do.
+
+A posting profile says where an invoice posts.  Exactly one is the default, given to invoices
+that name none; changing a profile's accounts changes where invoices post from then on, never
+entries already written.
+
+Every function works inside the caller's transaction (the caller commits).
+"""
+
+from sqlalchemy import exists, or_, select, update
+
+from core.errors import Conflict, NotFound, ValidationError
+from plugins.invoicing.models import (
+    Account,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    Payment,
+    PostingProfile,
+)
+from plugins.sales.records import create_coded
+
+# The kinds of account each of a posting profile's roles takes.
+PROFILE_ACCOUNTS = {
+    "summary_account": ("receivable",),
+    "revenue_account": ("revenue", "other"),
+    "tax_account": ("tax",),
+}
+
+
+def list_accounts(session):
+    """Every ledger account, by code."""
+    return session.scalars(select(Account).order_by(Account.code)).all()
+
+
+def account_in_use(session, account):
+    """Whether anything names ``account``: a ledger entry, a posting profile, an invoice line
+    or a payment."""
+    profile = PostingProfile
+    return session.scalar(select(or_(
+        exists().where(LedgerEntry.account_id == account.id),
+        exists().where(or_(profile.summary_account_id == account.id,
+                           profile.revenue_account_id == account.id,
+                           profile.tax_account_id == account.id)),
+        exists().where(InvoiceLine.account_id == account.id),
+        exists().where(Payment.account_id == account.id),
+    )))
+
+
+def create_account(session, data):
+    """Add a ledger account from validated ``data`` (``code``, ``name``, ``kind``); its code
+    must be new (422 on ``code``)."""
+    return create_coded(session, Account, data)
+
+
+def update_account(session, account, data):
+    """Rename ``account`` or change its kind (validated ``data``: ``name``, ``kind``).
+
+    A kind is refused (409) once anything names the account."""
+    if data.get("kind", account.kind) != account.kind and account_in_use(session, account):
+        raise Conflict(f"account {account.code} is in use: its kind stays {account.kind}")
+    for field in ("name", "kind"):
+        if field in data:
+            setattr(account, field, data[field])
+    session.flush()
+    return account
+
+
+def delete_account(session, account):
+    """Delete ``account``; refused (409) once anything names it."""
+    if account_in_use(session, account):
+        raise Conflict(f"account {account.code} is in use and cannot be deleted")
+    session.delete(account)
+    session.flush()
+
+
+def list_profiles(session):
+    """Every posting profile, by code."""
+    return session.scalars(select(PostingProfile).order_by(PostingProfile.code)).all()
+
+
+def get_profile(session, code):
+    """The posting profile ``code``, or NotFound."""
+    profile = session.scalars(select(PostingProfile).where(PostingProfile.code == code)
+                              ).one_or_none()
+    if profile is None:
+        raise NotFound(f"there is no posting profile {code}")
+    return profile
+
+
+def create_profile(session, data):
+    """Add a posting profile from validated ``data``: ``code`` (new), ``name``, the codes of its
+    ``summary_account`` (receivable), ``revenue_account`` (revenue or other) and
+    ``tax_account`` (tax), and ``is_default``: the default profile then becomes this one."""
+    accounts = _profile_accounts(session, data)
+    profile = create_coded(session, PostingProfile, {
+        "code": data["code"], "name": data["name"], "is_default": False, **accounts})
+    if data.get("is_default"):
+        _make_default(session, profile)
+    return profile
+
+
+def update_profile(session, profile, data):
+    """Change a posting profile (validated ``data``, every field but ``code`` optional): its
+    name, its accounts (for invoices posted from now on), or make it the default.
+
+    The default cannot stop being it (422 on ``is_default``): make another the default."""
+    if data.get("is_default") is False and profile.is_default:
+        raise ValidationError("a posting profile must be the default", fields={
+            "is_default": ["Invoices naming no profile need a default: make another profile "
+                           "the default instead."]})
+    for field, account in _profile_accounts(session, data).items():
+        setattr(profile, field, account)
+    if "name" in data:
+        profile.name = data["name"]
+    if data.get("is_default"):
+        _make_default(session, profile)
+    session.flush()
+    return profile
+
+
+def delete_profile(session, profile):
+    """Delete a posting profile; refused (409) for the default and once an invoice names it."""
+    if profile.is_default:
+        raise Conflict(f"posting profile {profile.code} is the default: make another the "
+                       "default first")
+    if session.scalar(select(exists().where(Invoice.posting_profile_id == profile.id))):
+        raise Conflict(f"posting profile {profile.code} is named by invoices and cannot be "
+                       "deleted")
+    session.delete(profile)
+    session.flush()
+
+
+def _make_default(session, profile):
+    session.execute(update(PostingProfile).where(PostingProfile.id != profile.id)
+                    .values(is_default=False))
+    profile.is_default = True
+    session.flush()
+
+
+def _profile_accounts(session, data):
+    """``{relationship: Account}`` for the account codes ``data`` gives; every unknown code or
+    account of the wrong kind is refused at once, on its field."""
+    given = {field: data[field] for field in PROFILE_ACCOUNTS if field in data}
+    found = {account.code: account for account in session.scalars(
+        select(Account).where(Account.code.in_(set(given.values()))))} if given else {}
+    accounts, errors = {}, {}
+    for field, code in given.items():
+        account, kinds = found.get(code), PROFILE_ACCOUNTS[field]
+        if account is None:
+            errors[field] = [f"Unknown ledger account {code}."]
+        elif account.kind not in kinds:
+            errors[field] = [f"Account {code} is a {account.kind} account: this takes a "
+                             f"{' or '.join(kinds)} account."]
+        else:
+            accounts[field] = account
+    if errors:
+        raise ValidationError("the posting profile's accounts are not right", fields=errors)
+    return accounts
+

@@ -1,0 +1,238 @@
+"""Pages and API setting up the ledger: adding, renaming and deleting accounts, and the posting
+profiles saying where invoices post."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint as ApiBlueprint
+
+from core.errors import Conflict, ValidationError
+from core.ui import MenuEntry
+from plugins.invoicing import chart, ledger
+from plugins.invoicing.ledger_schemas import (
+    AccountCreateSchema,
+    AccountSchema,
+    AccountUpdateSchema,
+    PostingProfileCreateSchema,
+    PostingProfileSchema,
+    PostingProfileUpdateSchema,
+)
+from plugins.invoicing.ledger_views import account_page
+from plugins.invoicing.models import ACCOUNT_KINDS
+from plugins.sales.pages import read_form
+from web.auth import role_required
+from web.database import db
+
+MENU = [MenuEntry("Posting profiles", "chart.profiles", role="accounting", priority=46)]
+ROLE = "accounting"
+
+
+def blueprint():
+    """The set-up pages, beside the ledger's."""
+    bp = Blueprint("chart", __name__, url_prefix="/invoicing/ledger",
+                   template_folder="templates")
+    bp.before_request(role_required(ROLE)(lambda: None))
+    bp.add_url_rule("/new-account", view_func=account_new, methods=["GET", "POST"])
+    bp.add_url_rule("/accounts/<code>/edit", view_func=account_edit, methods=["POST"])
+    bp.add_url_rule("/accounts/<code>/delete", view_func=account_delete, methods=["POST"])
+    bp.add_url_rule("/posting-profiles/", view_func=profiles, methods=["GET", "POST"])
+    bp.add_url_rule("/posting-profiles/<code>", view_func=profile, methods=["GET", "POST"])
+    bp.add_url_rule("/posting-profiles/<code>/delete", view_func=profile_delete,
+                    methods=["POST"])
+    return bp
+
+
+def account_new():
+    """The form adding a ledger account; on success, the account's page."""
+    errors = {}
+    if request.method == "POST":
+        data, errors = read_form(AccountCreateSchema())
+        if not errors:
+            try:
+                account = chart.create_account(db(), data)
+            except ValidationError as error:
+                db().rollback()
+                errors = error.fields
+            else:
+                db().commit()
+                flash(f"Account {account.code} {account.name} added.", "info")
+                return redirect(url_for("ledger.account", code=account.code))
+    return render_template("invoicing/account_new.html", errors=errors, form=request.form,
+                           kinds=ACCOUNT_KINDS), 422 if errors else 200
+
+
+def account_edit(code):
+    """Rename an account, or change its kind while nothing names it."""
+    account = ledger.get_account(db(), code)
+    data, errors = read_form(AccountUpdateSchema())
+    status = 422
+    if not errors:
+        try:
+            chart.update_account(db(), account, data)
+        except Conflict as error:
+            errors, status = {"_": [error.message]}, 409
+        else:
+            db().commit()
+            flash(f"Account {account.code} saved.", "info")
+            return redirect(url_for("ledger.account", code=account.code))
+    db().rollback()
+    return _account_page(account, errors, status)
+
+
+def account_delete(code):
+    """Delete an account nothing names; the ledger's list of accounts follows."""
+    account = ledger.get_account(db(), code)
+    try:
+        chart.delete_account(db(), account)
+    except Conflict as error:
+        db().rollback()
+        return _account_page(account, {"_": [error.message]}, 409)
+    db().commit()
+    flash(f"Account {code} deleted.", "info")
+    return redirect(url_for("ledger.accounts"))
+
+
+def _account_page(account, errors, status):
+    """The account's ledger page again, with the set-up form's ``errors``."""
+    return account_page(account.code, errors=errors, form=request.form), status
+
+
+def profiles():
+    """Every posting profile, and the form adding one."""
+    errors = {}
+    if request.method == "POST":
+        data, errors = read_form(PostingProfileCreateSchema())
+        if not errors:
+            try:
+                created = chart.create_profile(db(), data)
+            except ValidationError as error:
+                db().rollback()
+                errors = error.fields
+            else:
+                db().commit()
+                flash(f"Posting profile {created.code} added.", "info")
+                return redirect(url_for("chart.profiles"))
+    return render_template("invoicing/posting_profiles.html", profiles=chart.list_profiles(db()),
+                           accounts=chart.list_accounts(db()), errors=errors,
+                           form=request.form), 422 if errors else 200
+
+
+def profile(code):
+    """One posting profile and the form changing it."""
+    found = chart.get_profile(db(), code)
+    errors = {}
+    if request.method == "POST":
+        data, errors = read_form(PostingProfileUpdateSchema())
+        if not errors:
+            try:
+                chart.update_profile(db(), found, data)
+            except ValidationError as error:
+                db().rollback()
+                errors = error.fields
+            else:
+                db().commit()
+                flash(f"Posting profile {found.code} saved.", "info")
+                return redirect(url_for("chart.profile", code=found.code))
+    return _profile_page(found, errors, 422 if errors else 200)
+
+
+def profile_delete(code):
+    """Delete a posting profile no invoice names and that is not the default."""
+    found = chart.get_profile(db(), code)
+    try:
+        chart.delete_profile(db(), found)
+    except Conflict as error:
+        db().rollback()
+        return _profile_page(chart.get_profile(db(), code), {"_": [error.message]}, 409)
+    db().commit()
+    flash(f"Posting profile {code} deleted.", "info")
+    return redirect(url_for("chart.profiles"))
+
+
+def _profile_page(found, errors, status):
+    """The profile's page; its form shows what was sent when refused."""
+    values = request.form if errors else {
+        "name": found.name, **{field: getattr(found, field).code
+                               for field in chart.PROFILE_ACCOUNTS}}
+    return render_template("invoicing/posting_profile.html", profile=found,
+                           accounts=chart.list_accounts(db()), errors=errors, values=values,
+                           form=request.form), status
+
+
+def api_blueprint():
+    """The set-up API: accounts and posting profiles, under the ledger's."""
+    blp = ApiBlueprint("chart_api", __name__, url_prefix="/api/v1/ledger",
+                       description="Setting up the ledger: accounts and posting profiles")
+
+    @blp.route("/accounts", methods=["POST"], endpoint="account_create")
+    @blp.arguments(AccountCreateSchema)
+    @blp.response(201, AccountSchema)
+    @role_required(ROLE)
+    def account_create(data):
+        """Add a ledger account: a new code, a name and its kind (receivable, revenue, tax,
+        bank or other)."""
+        account = chart.create_account(db(), data)
+        db().commit()
+        return account
+
+    @blp.route("/accounts/<code>", methods=["PATCH"], endpoint="account_update")
+    @blp.arguments(AccountUpdateSchema)
+    @blp.response(200, AccountSchema)
+    @role_required(ROLE)
+    def account_update(data, code):
+        """Rename an account, or change its kind while nothing names it (409 after)."""
+        account = chart.update_account(db(), ledger.get_account(db(), code), data)
+        db().commit()
+        return account
+
+    @blp.route("/accounts/<code>", methods=["DELETE"], endpoint="account_delete")
+    @blp.response(204)
+    @role_required(ROLE)
+    def account_delete(code):
+        """Delete an account nothing names: no entry, profile, invoice line or payment (409
+        otherwise)."""
+        chart.delete_account(db(), ledger.get_account(db(), code))
+        db().commit()
+
+    @blp.route("/posting-profiles")
+    class Profiles(MethodView):
+        decorators = [role_required(ROLE)]
+
+        @blp.response(200, PostingProfileSchema(many=True))
+        def get(self):
+            """Every posting profile, by code."""
+            return chart.list_profiles(db())
+
+        @blp.arguments(PostingProfileCreateSchema)
+        @blp.response(201, PostingProfileSchema)
+        def post(self, data):
+            """Add a posting profile; ``is_default: true`` makes it the default."""
+            created = chart.create_profile(db(), data)
+            db().commit()
+            return created
+
+    @blp.route("/posting-profiles/<code>")
+    class Profile(MethodView):
+        decorators = [role_required(ROLE)]
+
+        @blp.response(200, PostingProfileSchema)
+        def get(self, code):
+            """One posting profile."""
+            return chart.get_profile(db(), code)
+
+        @blp.arguments(PostingProfileUpdateSchema)
+        @blp.response(200, PostingProfileSchema)
+        def patch(self, data, code):
+            """Change a profile's name or accounts (for invoices posted from now on), or make
+            it the default."""
+            found = chart.update_profile(db(), chart.get_profile(db(), code), data)
+            db().commit()
+            return found
+
+        @blp.response(204)
+        def delete(self, code):
+            """Delete a profile no invoice names and that is not the default (409
+            otherwise)."""
+            chart.delete_profile(db(), chart.get_profile(db(), code))
+            db().commit()
+
+    return blp

@@ -1,0 +1,164 @@
+"""Setting up the ledger: the accountant adds accounts and posting profiles, and invoices post
+where they say; what the ledger's entries need stays as it is."""
+
+from core.testing import api_client, csrf_token
+
+FEE = {"description": "Set-up fee", "amount": "100", "tax_category": "VAT20"}
+
+
+def _form(client, path, **fields):
+    return client.post(path, data={"csrf_token": csrf_token(client, path), **fields})
+
+
+def _entries(api, document):
+    return {(entry["account"], entry["debit"], entry["credit"]) for entry in
+            api.get(f"/api/v1/ledger/documents/{document}").get_json()["entries"]}
+
+
+def test_an_account_added_takes_invoice_lines_and_then_keeps_its_kind(accounting_api,
+                                                                      catalogue):
+    added = accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "708", "name": "Services", "kind": "revenue"})
+    assert added.status_code == 201
+    assert added.get_json() == {"code": "708", "name": "Services", "kind": "revenue"}
+    refused = accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "708", "name": "Again", "kind": "sales", "extra": 1})
+    assert refused.status_code == 422
+    assert set(refused.get_json()["errors"]["json"]) == {"kind", "extra"}
+    taken = accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "708", "name": "Again", "kind": "other"})
+    assert taken.status_code == 422 and "code" in taken.get_json()["errors"]["json"]
+    slashed = accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "70/8", "name": "Slash", "kind": "other"})
+    assert slashed.status_code == 422 and "code" in slashed.get_json()["errors"]["json"]
+
+    invoice = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["acme"],
+        "lines": [{**FEE, "account": "708"}]}).get_json()
+    number = accounting_api.post(f"/api/v1/invoices/{invoice['id']}/post").get_json()["number"]
+    assert ("708", "0.00", "100.00") in _entries(accounting_api, number)
+
+    renamed = accounting_api.patch("/api/v1/ledger/accounts/708", json={"name": "Services sold"})
+    assert renamed.status_code == 200 and renamed.get_json()["name"] == "Services sold"
+    assert accounting_api.patch("/api/v1/ledger/accounts/708",
+                                json={"kind": "bank"}).status_code == 409
+    assert accounting_api.delete("/api/v1/ledger/accounts/708").status_code == 409
+    account = accounting_api.get("/api/v1/ledger/accounts/708").get_json()
+    assert (account["name"], account["kind"], account["total"]) == ("Services sold",
+                                                                      "revenue", 1)
+
+
+def test_an_unused_account_changes_kind_and_is_deleted(accounting_api):
+    accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "5121", "name": "Second bank", "kind": "other"})
+    changed = accounting_api.patch("/api/v1/ledger/accounts/5121", json={"kind": "bank"})
+    assert changed.status_code == 200 and changed.get_json()["kind"] == "bank"
+    assert accounting_api.delete("/api/v1/ledger/accounts/411").status_code == 409  # profile's
+    assert accounting_api.delete("/api/v1/ledger/accounts/5121").status_code == 204
+    assert accounting_api.get("/api/v1/ledger/accounts/5121").status_code == 404
+    assert accounting_api.patch("/api/v1/ledger/accounts/5121",
+                                json={"name": "x"}).status_code == 404
+
+
+def test_a_new_default_profile_takes_the_invoices_naming_none(accounting_api, catalogue):
+    accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "4111", "name": "Export customers", "kind": "receivable"})
+    wrong = accounting_api.post("/api/v1/ledger/posting-profiles", json={
+        "code": "EXPORT", "name": "Export", "summary_account": "706",
+        "revenue_account": "4457", "tax_account": "999"})
+    assert wrong.status_code == 422
+    assert wrong.get_json()["errors"]["json"] == {
+        "summary_account": ["Account 706 is a revenue account: this takes a receivable "
+                            "account."],
+        "revenue_account": ["Account 4457 is a tax account: this takes a revenue or other "
+                            "account."],
+        "tax_account": ["Unknown ledger account 999."]}
+    created = accounting_api.post("/api/v1/ledger/posting-profiles", json={
+        "code": "EXPORT", "name": "Export", "summary_account": "4111",
+        "revenue_account": "706", "tax_account": "4457", "is_default": True})
+    assert created.status_code == 201
+    profiles = {p["code"]: p for p in
+                accounting_api.get("/api/v1/ledger/posting-profiles").get_json()}
+    assert profiles["EXPORT"] == {"code": "EXPORT", "name": "Export",
+                                  "summary_account": "4111", "revenue_account": "706",
+                                  "tax_account": "4457", "is_default": True}
+    assert profiles["GENERAL"]["is_default"] is False
+
+    invoice = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["acme"],
+        "lines": [{**FEE, "account": "706"}]}).get_json()
+    assert invoice["posting_profile"] == "EXPORT"
+    number = accounting_api.post(f"/api/v1/invoices/{invoice['id']}/post").get_json()["number"]
+    assert _entries(accounting_api, number) == {("4111", "120.00", "0.00"),
+                                                ("706", "0.00", "100.00"),
+                                                ("4457", "0.00", "20.00")}
+    balance = accounting_api.get(f"/api/v1/parties/{catalogue['acme']}/balance").get_json()
+    assert balance["balances"] == [{"currency": "EUR", "amount": "120.00"}]
+
+    path = "/api/v1/ledger/posting-profiles/EXPORT"
+    assert accounting_api.patch(path, json={"is_default": False}).status_code == 422
+    assert accounting_api.delete(path).status_code == 409  # the default
+    moved = accounting_api.patch("/api/v1/ledger/posting-profiles/GENERAL",
+                                 json={"is_default": True, "name": "Domestic"})
+    assert moved.get_json()["is_default"] is True
+    assert accounting_api.delete(path).status_code == 409  # an invoice names it
+    assert accounting_api.get(path).get_json()["is_default"] is False
+    assert _entries(accounting_api, number) >= {("4111", "120.00", "0.00")}  # entries stay
+
+
+def test_an_unused_profile_is_deleted_and_others_keep_out(invoicing_app, accounting_api):
+    accounting_api.post("/api/v1/ledger/posting-profiles", json={
+        "code": "SPARE", "name": "Spare", "summary_account": "411",
+        "revenue_account": "706", "tax_account": "4457"})
+    changed = accounting_api.patch("/api/v1/ledger/posting-profiles/SPARE",
+                                   json={"revenue_account": "411"})
+    assert changed.status_code == 422 and "revenue_account" in changed.get_json()["errors"][
+        "json"]
+    assert accounting_api.delete("/api/v1/ledger/posting-profiles/SPARE").status_code == 204
+    assert accounting_api.get("/api/v1/ledger/posting-profiles/SPARE").status_code == 404
+    sales = api_client(invoicing_app, "sales")
+    assert sales.get("/api/v1/ledger/posting-profiles").status_code == 403
+    assert sales.post("/api/v1/ledger/accounts", json={
+        "code": "1", "name": "x", "kind": "other"}).status_code == 403
+
+
+def test_the_accountant_sets_up_the_ledger_through_the_pages(invoicing_app, catalogue, login):
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    ledger = client.get("/invoicing/ledger/").get_data(as_text=True)
+    assert 'href="/invoicing/ledger/new-account"' in ledger
+    refused = _form(client, "/invoicing/ledger/new-account", code="709", name=" ",
+                    kind="revenue")
+    assert refused.status_code == 422 and 'value="709"' in refused.get_data(as_text=True)
+    added = _form(client, "/invoicing/ledger/new-account", code="709", name="Rentals",
+                  kind="other")
+    assert added.headers["Location"] == "/invoicing/ledger/accounts/709"
+    page = client.get("/invoicing/ledger/accounts/709").get_data(as_text=True)
+    assert "Account 709 Rentals" in page and "Delete account" in page
+    saved = _form(client, "/invoicing/ledger/accounts/709/edit", name="Rentals income",
+                  kind="revenue")
+    assert saved.status_code == 302
+    page = client.get("/invoicing/ledger/accounts/709").get_data(as_text=True)
+    assert "Account 709 Rentals income" in page and "a revenue account" in page
+
+    profile = _form(client, "/invoicing/ledger/posting-profiles/", code="RENT", name="Rent",
+                    summary_account="411", revenue_account="4457", tax_account="4457")
+    assert profile.status_code == 422
+    assert "Account 4457 is a tax account" in profile.get_data(as_text=True)
+    profile = _form(client, "/invoicing/ledger/posting-profiles/", code="RENT", name="Rent",
+                    summary_account="411", revenue_account="709", tax_account="4457")
+    assert profile.status_code == 302
+    listed = client.get("/invoicing/ledger/posting-profiles/").get_data(as_text=True)
+    assert 'href="/invoicing/ledger/posting-profiles/RENT">RENT</a>' in listed
+    made_default = _form(client, "/invoicing/ledger/posting-profiles/RENT", name="Rent",
+                         summary_account="411", revenue_account="709", tax_account="4457",
+                         is_default="true")
+    assert made_default.status_code == 302
+    page = client.get("/invoicing/ledger/posting-profiles/RENT").get_data(as_text=True)
+    assert "Posting profile RENT (default)" in page and "Delete profile" not in page
+
+    in_use = client.get("/invoicing/ledger/accounts/709").get_data(as_text=True)
+    assert "its kind stays" in in_use and "Delete account" not in in_use
+    kept = _form(client, "/invoicing/ledger/accounts/709/delete")
+    assert kept.status_code == 409
+    assert "Account 709 is in use and cannot be deleted." in kept.get_data(as_text=True)
