@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
 
-from core.errors import Conflict, ValidationError
+from core.errors import Conflict
 from core.ui import MenuEntry
 from plugins.invoicing import chart, ledger
 from plugins.invoicing.ledger_schemas import (
@@ -19,6 +19,7 @@ from plugins.invoicing.ledger_schemas import (
 from plugins.invoicing.ledger_views import account_page
 from plugins.invoicing.models import ACCOUNT_KINDS
 from plugins.sales.pages import read_form
+from plugins.sales.records import attempt, committed
 from web.auth import role_required
 from web.database import db
 
@@ -47,15 +48,10 @@ def account_new():
     if request.method == "POST":
         data, errors = read_form(AccountCreateSchema())
         if not errors:
-            try:
-                account = chart.create_account(db(), data)
-            except ValidationError as error:
-                db().rollback()
-                errors = error.fields
-            else:
-                db().commit()
-                flash(f"Account {account.code} {account.name} added.", "info")
-                return redirect(url_for("ledger.account", code=account.code))
+            account, errors = attempt(lambda: committed(chart.create_account(db(), data)))
+        if not errors:
+            flash(f"Account {account.code} {account.name} added.", "info")
+            return redirect(url_for("ledger.account", code=account.code))
     return render_template("invoicing/account_new.html", errors=errors, form=request.form,
                            kinds=ACCOUNT_KINDS), 422 if errors else 200
 
@@ -102,15 +98,10 @@ def profiles():
     if request.method == "POST":
         data, errors = read_form(PostingProfileCreateSchema())
         if not errors:
-            try:
-                created = chart.create_profile(db(), data)
-            except ValidationError as error:
-                db().rollback()
-                errors = error.fields
-            else:
-                db().commit()
-                flash(f"Posting profile {created.code} added.", "info")
-                return redirect(url_for("chart.profiles"))
+            created, errors = attempt(lambda: committed(chart.create_profile(db(), data)))
+        if not errors:
+            flash(f"Posting profile {created.code} added.", "info")
+            return redirect(url_for("chart.profiles"))
     return render_template("invoicing/posting_profiles.html", profiles=chart.list_profiles(db()),
                            accounts=chart.list_accounts(db()), errors=errors,
                            form=request.form), 422 if errors else 200
@@ -123,15 +114,10 @@ def profile(code):
     if request.method == "POST":
         data, errors = read_form(PostingProfileUpdateSchema())
         if not errors:
-            try:
-                chart.update_profile(db(), found, data)
-            except ValidationError as error:
-                db().rollback()
-                errors = error.fields
-            else:
-                db().commit()
-                flash(f"Posting profile {found.code} saved.", "info")
-                return redirect(url_for("chart.profile", code=found.code))
+            _, errors = attempt(lambda: committed(chart.update_profile(db(), found, data)))
+        if not errors:
+            flash(f"Posting profile {found.code} saved.", "info")
+            return redirect(url_for("chart.profile", code=found.code))
     return _profile_page(found, errors, 422 if errors else 200)
 
 
