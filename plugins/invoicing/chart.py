@@ -7,10 +7,14 @@ profile, an invoice line, a payment) its kind is fixed and it cannot be deleted:
 already written would otherwise change meaning.  Codes never change; names do.
 
 A posting profile says where an invoice posts.  Exactly one is the default, given to invoices
-that name none; changing a profile's accounts changes where invoices post from then on, never
-entries already written.
+that name none; its summary account also takes the rest of payments not applied yet.  A
+profile's revenue and tax accounts may change, for invoices posted from then on; its summary
+account may not once an invoice names it, for what those invoices are owed stands there until
+they are paid.
 
-Every function works inside the caller's transaction (the caller commits).
+Every function works inside the caller's transaction (the caller commits).  Changes lock the
+rows they check (on PostgreSQL), so that two at once cannot both pass: two defaults, an account
+deleted as a profile takes it.
 """
 
 from sqlalchemy import exists, or_, select, update
@@ -39,6 +43,16 @@ def list_accounts(session):
     return session.scalars(select(Account).order_by(Account.code)).all()
 
 
+def lock_account(session, code):
+    """The ledger account ``code`` under its row lock, as the database holds it now; or
+    NotFound."""
+    account = session.scalars(select(Account).where(Account.code == code).with_for_update()
+                              .execution_options(populate_existing=True)).one_or_none()
+    if account is None:
+        raise NotFound(f"there is no ledger account {code}")
+    return account
+
+
 def account_in_use(session, account):
     """Whether anything names ``account``: a ledger entry, a posting profile, an invoice line
     or a payment."""
@@ -60,7 +74,8 @@ def create_account(session, data):
 
 
 def update_account(session, account, data):
-    """Rename ``account`` or change its kind (validated ``data``: ``name``, ``kind``).
+    """Rename ``account`` (from :func:`lock_account`) or change its kind (validated ``data``:
+    ``name``, ``kind``).
 
     A kind is refused (409) once anything names the account."""
     if data.get("kind", account.kind) != account.kind and account_in_use(session, account):
@@ -73,7 +88,8 @@ def update_account(session, account, data):
 
 
 def delete_account(session, account):
-    """Delete ``account``; refused (409) once anything names it."""
+    """Delete ``account`` (from :func:`lock_account`); refused (409) once anything names
+    it."""
     if account_in_use(session, account):
         raise Conflict(f"account {account.code} is in use and cannot be deleted")
     session.delete(account)
@@ -94,10 +110,23 @@ def get_profile(session, code):
     return profile
 
 
+def lock_profiles(session):
+    """Take the row locks of every posting profile, re-reading them: what one change checks
+    (which is the default, which accounts) then holds until it commits."""
+    session.scalars(select(PostingProfile).with_for_update(of=PostingProfile)
+                    .execution_options(populate_existing=True)).all()
+
+
+def profile_in_use(session, profile):
+    """Whether an invoice names the posting ``profile``."""
+    return session.scalar(select(exists().where(Invoice.posting_profile_id == profile.id)))
+
+
 def create_profile(session, data):
     """Add a posting profile from validated ``data``: ``code`` (new), ``name``, the codes of its
     ``summary_account`` (receivable), ``revenue_account`` (revenue or other) and
     ``tax_account`` (tax), and ``is_default``: the default profile then becomes this one."""
+    lock_profiles(session)
     accounts = _profile_accounts(session, data)
     profile = create_coded(session, PostingProfile, {
         "code": data["code"], "name": data["name"], "is_default": False, **accounts})
@@ -110,12 +139,21 @@ def update_profile(session, profile, data):
     """Change a posting profile (validated ``data``, every field but ``code`` optional): its
     name, its accounts (for invoices posted from now on), or make it the default.
 
-    The default cannot stop being it (422 on ``is_default``): make another the default."""
+    The default cannot stop being it (422 on ``is_default``): make another the default.  The
+    summary account cannot change (409) once an invoice names the profile."""
+    lock_profiles(session)
     if data.get("is_default") is False and profile.is_default:
         raise ValidationError("a posting profile must be the default", fields={
             "is_default": ["Invoices naming no profile need a default: make another profile "
                            "the default instead."]})
-    for field, account in _profile_accounts(session, data).items():
+    accounts = _profile_accounts(session, data)
+    summary = accounts.get("summary_account")
+    if (summary is not None and summary.id != profile.summary_account_id
+            and profile_in_use(session, profile)):
+        raise Conflict(f"invoices of posting profile {profile.code} are owed on account "
+                       f"{profile.summary_account.code}: its summary account stays; make a new "
+                       "profile for another")
+    for field, account in accounts.items():
         setattr(profile, field, account)
     if "name" in data:
         profile.name = data["name"]
@@ -127,10 +165,11 @@ def update_profile(session, profile, data):
 
 def delete_profile(session, profile):
     """Delete a posting profile; refused (409) for the default and once an invoice names it."""
+    lock_profiles(session)
     if profile.is_default:
         raise Conflict(f"posting profile {profile.code} is the default: make another the "
                        "default first")
-    if session.scalar(select(exists().where(Invoice.posting_profile_id == profile.id))):
+    if profile_in_use(session, profile):
         raise Conflict(f"posting profile {profile.code} is named by invoices and cannot be "
                        "deleted")
     session.delete(profile)
@@ -149,7 +188,8 @@ def _profile_accounts(session, data):
     account of the wrong kind is refused at once, on its field."""
     given = {field: data[field] for field in PROFILE_ACCOUNTS if field in data}
     found = {account.code: account for account in session.scalars(
-        select(Account).where(Account.code.in_(set(given.values()))))} if given else {}
+        select(Account).where(Account.code.in_(set(given.values())))
+        .with_for_update(read=True))} if given else {}
     accounts, errors = {}, {}
     for field, code in given.items():
         account, kinds = found.get(code), PROFILE_ACCOUNTS[field]

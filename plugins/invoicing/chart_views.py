@@ -5,9 +5,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
 
-from core.errors import Conflict
+from core.errors import Conflict, ValidationError
 from core.ui import MenuEntry
-from plugins.invoicing import chart, ledger
+from plugins.invoicing import chart
 from plugins.invoicing.ledger_schemas import (
     AccountCreateSchema,
     AccountSchema,
@@ -58,8 +58,10 @@ def account_new():
 
 def account_edit(code):
     """Rename an account, or change its kind while nothing names it."""
-    account = ledger.get_account(db(), code)
+    account = chart.lock_account(db(), code)
     data, errors = read_form(AccountUpdateSchema())
+    if not errors and "name" not in data:
+        errors = {"name": ["Give a name."]}
     status = 422
     if not errors:
         try:
@@ -76,7 +78,7 @@ def account_edit(code):
 
 def account_delete(code):
     """Delete an account nothing names; the ledger's list of accounts follows."""
-    account = ledger.get_account(db(), code)
+    account = chart.lock_account(db(), code)
     try:
         chart.delete_account(db(), account)
     except Conflict as error:
@@ -110,15 +112,25 @@ def profiles():
 def profile(code):
     """One posting profile and the form changing it."""
     found = chart.get_profile(db(), code)
-    errors = {}
-    if request.method == "POST":
-        data, errors = read_form(PostingProfileUpdateSchema())
-        if not errors:
-            _, errors = attempt(lambda: committed(chart.update_profile(db(), found, data)))
-        if not errors:
+    if request.method == "GET":
+        return _profile_page(found, {}, 200)
+    data, errors = read_form(PostingProfileUpdateSchema())
+    if not errors and "name" not in data:
+        errors = {"name": ["Give a name."]}
+    status = 422
+    if not errors:
+        try:
+            chart.update_profile(db(), found, data)
+        except ValidationError as error:
+            errors = error.fields
+        except Conflict as error:
+            errors, status = {"_": [error.message]}, 409
+        else:
+            db().commit()
             flash(f"Posting profile {found.code} saved.", "info")
             return redirect(url_for("chart.profile", code=found.code))
-    return _profile_page(found, errors, 422 if errors else 200)
+    db().rollback()
+    return _profile_page(found, errors, status, sent=request.form)
 
 
 def profile_delete(code):
@@ -134,14 +146,15 @@ def profile_delete(code):
     return redirect(url_for("chart.profiles"))
 
 
-def _profile_page(found, errors, status):
-    """The profile's page; its form shows what was sent when refused."""
-    values = request.form if errors else {
+def _profile_page(found, errors, status, sent=None):
+    """The profile's page; its form shows what was ``sent`` in it when refused, else the
+    profile as it is."""
+    values = sent if errors and sent else {
         "name": found.name, **{field: getattr(found, field).code
                                for field in chart.PROFILE_ACCOUNTS}}
     return render_template("invoicing/posting_profile.html", profile=found,
                            accounts=chart.list_accounts(db()), errors=errors, values=values,
-                           form=request.form), status
+                           in_use=chart.profile_in_use(db(), found)), status
 
 
 def api_blueprint():
@@ -149,35 +162,37 @@ def api_blueprint():
     blp = ApiBlueprint("chart_api", __name__, url_prefix="/api/v1/ledger",
                        description="Setting up the ledger: accounts and posting profiles")
 
-    @blp.route("/accounts", methods=["POST"], endpoint="account_create")
-    @blp.arguments(AccountCreateSchema)
-    @blp.response(201, AccountSchema)
-    @role_required(ROLE)
-    def account_create(data):
-        """Add a ledger account: a new code, a name and its kind (receivable, revenue, tax,
-        bank or other)."""
-        account = chart.create_account(db(), data)
-        db().commit()
-        return account
+    @blp.route("/accounts", endpoint="account_create")
+    class NewAccount(MethodView):
+        decorators = [role_required(ROLE)]
 
-    @blp.route("/accounts/<code>", methods=["PATCH"], endpoint="account_update")
-    @blp.arguments(AccountUpdateSchema)
-    @blp.response(200, AccountSchema)
-    @role_required(ROLE)
-    def account_update(data, code):
-        """Rename an account, or change its kind while nothing names it (409 after)."""
-        account = chart.update_account(db(), ledger.get_account(db(), code), data)
-        db().commit()
-        return account
+        @blp.arguments(AccountCreateSchema)
+        @blp.response(201, AccountSchema)
+        def post(self, data):
+            """Add a ledger account: a new code, a name and its kind (receivable, revenue,
+            tax, bank or other)."""
+            account = chart.create_account(db(), data)
+            db().commit()
+            return account
 
-    @blp.route("/accounts/<code>", methods=["DELETE"], endpoint="account_delete")
-    @blp.response(204)
-    @role_required(ROLE)
-    def account_delete(code):
-        """Delete an account nothing names: no entry, profile, invoice line or payment (409
-        otherwise)."""
-        chart.delete_account(db(), ledger.get_account(db(), code))
-        db().commit()
+    @blp.route("/accounts/<code>", endpoint="account_change")
+    class AccountChange(MethodView):
+        decorators = [role_required(ROLE)]
+
+        @blp.arguments(AccountUpdateSchema)
+        @blp.response(200, AccountSchema)
+        def patch(self, data, code):
+            """Rename an account, or change its kind while nothing names it (409 after)."""
+            account = chart.update_account(db(), chart.lock_account(db(), code), data)
+            db().commit()
+            return account
+
+        @blp.response(204)
+        def delete(self, code):
+            """Delete an account nothing names: no entry, profile, invoice line or payment
+            (409 otherwise)."""
+            chart.delete_account(db(), chart.lock_account(db(), code))
+            db().commit()
 
     @blp.route("/posting-profiles")
     class Profiles(MethodView):
@@ -208,8 +223,8 @@ def api_blueprint():
         @blp.arguments(PostingProfileUpdateSchema)
         @blp.response(200, PostingProfileSchema)
         def patch(self, data, code):
-            """Change a profile's name or accounts (for invoices posted from now on), or make
-            it the default."""
+            """Change a profile's name or accounts (for invoices posted from now on; its
+            summary account only while no invoice names it: 409), or make it the default."""
             found = chart.update_profile(db(), chart.get_profile(db(), code), data)
             db().commit()
             return found

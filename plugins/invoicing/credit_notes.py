@@ -170,7 +170,7 @@ def refund_credit_note(session, hook, credit_note, amount, payment_date, referen
                       reference, account, source=credit_note,
                       left=round_money(credit_note.open_amount, credit_note.currency),
                       since=credit_note.invoice_date,
-                      summary=credit_note.posting_profile.summary_account.code)
+                      summary=credit_note.posting_profile.summary_account)
     session.add(Settlement(invoice_id=credit_note.id, payment_id=refund.id,
                            amount=refund.amount))
     credit_note.settled += refund.amount

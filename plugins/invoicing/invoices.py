@@ -424,7 +424,8 @@ def free_text_lines(session, lines, currency):
     mistake of every line is reported at once, keyed by the line's index."""
     codes = {line.get("account") for line in lines} - {None}
     accounts = {code: (account_id, kind) for code, account_id, kind in session.execute(
-        select(Account.code, Account.id, Account.kind).where(Account.code.in_(codes)))}
+        select(Account.code, Account.id, Account.kind).where(Account.code.in_(codes))
+        .with_for_update(read=True))}  # its kind holds until the lines are written
     codes = {line.get("tax_category") for line in lines} - {None}
     taxes = ({tax.code: tax for tax in session.scalars(
         select(TaxCategory).where(TaxCategory.code.in_(codes)))} if codes else {})

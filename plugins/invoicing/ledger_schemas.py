@@ -81,7 +81,7 @@ class LedgerArgsSchema(Schema):
 
 
 # Codes name accounts and profiles in addresses (/ledger/accounts/706): no blanks, no slashes.
-CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$",
+SETUP_CODE = validate.Regexp(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}\Z",
                        error="1 to 32 letters, digits, dots, dashes or underscores, starting "
                              "with a letter or digit.")
 NAME = validate.Length(min=1, max=128)
@@ -105,7 +105,7 @@ class AccountUpdateSchema(Schema):
 class AccountCreateSchema(AccountUpdateSchema):
     """What adding an account takes: a new code, a name and a kind."""
 
-    code = fields.String(required=True, validate=CODE)
+    code = fields.String(required=True, validate=SETUP_CODE)
     name = fields.String(required=True, validate=[NAME, not_blank])
     kind = fields.String(required=True, validate=validate.OneOf(ACCOUNT_KINDS))
 
@@ -139,7 +139,7 @@ class PostingProfileUpdateSchema(Schema):
 class PostingProfileCreateSchema(PostingProfileUpdateSchema):
     """What adding a posting profile takes: a new code, a name and its three accounts."""
 
-    code = fields.String(required=True, validate=CODE)
+    code = fields.String(required=True, validate=SETUP_CODE)
     name = fields.String(required=True, validate=[NAME, not_blank])
     summary_account = fields.String(required=True, validate=validate.Length(min=1, max=32))
     revenue_account = fields.String(required=True, validate=validate.Length(min=1, max=32))

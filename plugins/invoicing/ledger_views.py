@@ -50,7 +50,7 @@ def account_page(code, errors=None, form=None):
     """An account's page: its totals, a page of its entries, and the forms renaming or deleting
     it (with ``errors`` and the ``form`` sent, when refused)."""
     page = page_number()
-    found, entries, totals, count = ledger.account_ledger(db(), code[:32], page, PER_PAGE)
+    found, entries, totals, count = ledger.account_ledger(db(), code, page, PER_PAGE)
     return render_template("invoicing/ledger_account.html", account=found, entries=entries,
                            totals=totals, page=page, pages=page_count(count, PER_PAGE),
                            in_use=chart.account_in_use(db(), found), kinds=ACCOUNT_KINDS,
@@ -76,7 +76,7 @@ def api_blueprint():
     def account(args, code):
         """One page of the account's entries, oldest first, each with the running balance of
         its currency, and the account's totals."""
-        found, entries, totals, count = ledger.account_ledger(db(), code[:32], args["page"],
+        found, entries, totals, count = ledger.account_ledger(db(), code, args["page"],
                                                               args["per_page"])
         return {"code": found.code, "name": found.name, "kind": found.kind, "totals": totals,
                 "entries": entries, "total": count, "page": args["page"],

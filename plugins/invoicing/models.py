@@ -162,10 +162,13 @@ class Payment(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("invoicing_account.id"))
     refunded_payment_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_payment.id"),
                                                             index=True)
+    # Where the customer's side stands: a receipt's unapplied rest, a refund's debit.
+    summary_account_id: Mapped[int | None] = mapped_column(ForeignKey("invoicing_account.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
     party: Mapped[Party] = relationship(lazy="joined", innerjoin=True)
-    account: Mapped[Account] = relationship()
+    account: Mapped[Account] = relationship(foreign_keys=[account_id])
+    summary_account: Mapped[Account | None] = relationship(foreign_keys=[summary_account_id])
 
     @property
     def unapplied(self):

@@ -23,7 +23,6 @@ from core.models import Party
 from core.money import check_currency, exponent, round_money
 from core.numbering import next_number
 from core.parties import contains
-from plugins.invoicing.invoices import default_profile
 from plugins.invoicing.kinds import CREDIT_NOTE, is_credit_note
 from plugins.invoicing.models import (
     Account,
@@ -50,7 +49,8 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     currency, each amount at most the invoice's open amount, together at most the payment
     (422 naming each problem; 409 for a draft invoice).  The ledger gets the bank debited and
     the customer's balance credited: on the summary account of each invoice's posting profile
-    for what is applied, of the default profile for the rest.
+    for what is applied, of the default profile for the rest (the payment's
+    ``summary_account``).
     """
     party = party_for(session, party_id)
     check_currency(currency)
@@ -62,11 +62,12 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     invoices, profiles = checked_applications(session, payment, payment.unapplied,
                                               applications)
     payment.number = next_number(session, "payment")
+    payment.summary_account = _default_profile(profiles).summary_account
     session.add(payment)
     session.flush()
     applied = _apply(session, payment, invoices, applications, profiles)
-    default = _default_summary(profiles)
-    applied[default] = applied.get(default, Decimal(0)) + payment.unapplied
+    rest = payment.summary_account.code
+    applied[rest] = applied.get(rest, Decimal(0)) + payment.unapplied
     entries = [Entry(bank.code, amount, 0, payment_description(payment))]
     entries += [Entry(code, 0, value, party.name, party.id)
                 for code, value in sorted(applied.items()) if value]
@@ -97,7 +98,8 @@ def _unit(currency):
 
 def bank_account(session, code):
     """The ledger account ``code``, refused (422 under ``account``) unless a bank account."""
-    bank = session.scalars(select(Account).where(Account.code == code)).one_or_none()
+    bank = session.scalars(select(Account).where(Account.code == code)
+                           .with_for_update(read=True)).one_or_none()  # its kind holds
     if bank is None or bank.kind != "bank":
         raise ValidationError(f"{code} is not a bank account",
                               fields={"account": ["Not a bank account."]})
@@ -109,9 +111,9 @@ def apply_payment(session, payment, applications, on=None):
     lock=True)``) to posted invoices, ``[(invoice id, amount)]`` as for
     :func:`register_payment`; returns the payment.
 
-    The rest was credited to the default posting profile's summary account; an invoice posting
-    to another summary account gets the amount moved there, with entries dated ``on`` (default:
-    today).
+    The rest stands on the payment's summary account (the default posting profile's when it
+    was registered); an invoice posting to another summary account gets the amount moved there,
+    with entries dated ``on`` (default: today).
     """
     if not applications:
         raise ValidationError("nothing to apply",
@@ -119,7 +121,7 @@ def apply_payment(session, payment, applications, on=None):
     invoices, profiles = checked_applications(session, payment, payment.unapplied,
                                               applications)
     applied = _apply(session, payment, invoices, applications, profiles)
-    move_to_summaries(session, _default_summary(profiles), applied, payment.party,
+    move_to_summaries(session, payment.summary_account.code, applied, payment.party,
                       document=payment.number, currency=payment.currency,
                       entry_date=on or date.today(), owner=OWNER, payment_id=payment.id)
     return payment
@@ -134,8 +136,7 @@ def refund_payment(session, payment, amount, payment_date, reference="", account
     The amount is at most the unapplied rest (422 under ``amount``), in whole cents, and the
     refund is not dated before the receipt (422 under ``payment_date``); 409 for a refund.
     The receipt counts the amount as applied.  The ledger gets the customer's balance debited
-    on the default posting profile's summary account, where the rest stood, and the bank
-    credited.
+    on the payment's summary account, where the rest stood, and the bank credited.
     """
     if payment.kind != "receipt":
         raise Conflict(f"{payment.number} is a refund: only money received is paid back")
@@ -143,7 +144,7 @@ def refund_payment(session, payment, amount, payment_date, reference="", account
                       reference, account, source=payment,
                       left=round_money(payment.unapplied, payment.currency),
                       since=payment.payment_date,
-                      summary=default_profile(session).summary_account.code)
+                      summary=payment.summary_account)
     payment.applied += refund.amount
     session.flush()
     return refund
@@ -153,8 +154,8 @@ def pay_back(session, party, currency, amount, payment_date, reference, account,
              left, since, summary):
     """Write a refund (RF-) of ``amount`` paying ``party`` back from the bank account
     ``account``, and its entries: the customer's balance debited on the summary account
-    ``summary``, the bank credited; returns it, flushed.  ``source`` is the credit note or the
-    receipt paid back: the refund names a receipt.
+    ``summary`` (an Account), the bank credited; returns it, flushed.  ``source`` is the credit
+    note or the receipt paid back: the refund names a receipt.
 
     The amount is at most ``left`` (422 under ``amount``), in whole cents, and the refund is
     not dated before ``since``, the source's date (422 under ``payment_date``).
@@ -171,10 +172,11 @@ def pay_back(session, party, currency, amount, payment_date, reference, account,
     refund = Payment(kind="refund", number=next_number(session, "refund"), party_id=party.id,
                      party=party, payment_date=payment_date, currency=currency, amount=amount,
                      applied=amount, reference=reference or "", account_id=bank.id,
+                     summary_account=summary,
                      refunded_payment_id=source.id if isinstance(source, Payment) else None)
     session.add(refund)
     session.flush()
-    write_entries(session, [Entry(summary, amount, 0, party.name, party.id),
+    write_entries(session, [Entry(summary.code, amount, 0, party.name, party.id),
                             Entry(bank.code, 0, amount, payment_description(refund))],
                   document=refund.number, currency=currency, entry_date=payment_date,
                   owner="refunds", payment_id=refund.id)
@@ -542,9 +544,11 @@ def settle_invoices(session, invoices, applications, profiles, *, payment_id=Non
     return per_account
 
 
-def _default_summary(profiles):
-    return next(profile.summary_account.code for profile in profiles.values()
-                if profile.is_default)
+def _default_profile(profiles):
+    default = next((profile for profile in profiles.values() if profile.is_default), None)
+    if default is None:
+        raise Conflict("there is no default posting profile: make one the default")
+    return default
 
 
 def payment_description(payment):

@@ -1,7 +1,18 @@
 """Setting up the ledger: the accountant adds accounts and posting profiles, and invoices post
 where they say; what the ledger's entries need stays as it is."""
 
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from threading import Event
+
+from sqlalchemy import select, text, update
+
 from core.testing import api_client, csrf_token
+from plugins.invoicing import chart
+from plugins.invoicing.models import Account, Payment
+from plugins.invoicing.payments import register_payment
+from tests.invoicing.conftest import confirmed_order
+from tests.invoicing.test_credit_note_applications import migration
 
 FEE = {"description": "Set-up fee", "amount": "100", "tax_category": "VAT20"}
 
@@ -122,7 +133,8 @@ def test_an_unused_profile_is_deleted_and_others_keep_out(invoicing_app, account
         "code": "1", "name": "x", "kind": "other"}).status_code == 403
 
 
-def test_the_accountant_sets_up_the_ledger_through_the_pages(invoicing_app, catalogue, login):
+def test_the_accountant_sets_up_the_ledger_through_the_pages(invoicing_app, registry, catalogue,
+                                                             login):
     client = invoicing_app.test_client()
     login(client, "accounting")
     ledger = client.get("/invoicing/ledger/").get_data(as_text=True)
@@ -139,7 +151,9 @@ def test_the_accountant_sets_up_the_ledger_through_the_pages(invoicing_app, cata
                   kind="revenue")
     assert saved.status_code == 302
     page = client.get("/invoicing/ledger/accounts/709").get_data(as_text=True)
-    assert "Account 709 Rentals income" in page and "a revenue account" in page
+    assert "Account 709 Rentals income" in page and "kind: revenue" in page
+    blank = _form(client, "/invoicing/ledger/accounts/709/edit", name="")
+    assert blank.status_code == 422 and "Give a name." in blank.get_data(as_text=True)
 
     profile = _form(client, "/invoicing/ledger/posting-profiles/", code="RENT", name="Rent",
                     summary_account="411", revenue_account="4457", tax_account="4457")
@@ -157,8 +171,150 @@ def test_the_accountant_sets_up_the_ledger_through_the_pages(invoicing_app, cata
     page = client.get("/invoicing/ledger/posting-profiles/RENT").get_data(as_text=True)
     assert "Posting profile RENT (default)" in page and "Delete profile" not in page
 
+    _form(client, "/invoicing/ledger/posting-profiles/GENERAL", name="General",
+          summary_account="411", revenue_account="706", tax_account="4457", is_default="true")
+    with registry.session_factory() as session:  # an invoice names RENT
+        order = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 1)])
+        session.commit()
+    _form(client, f"/invoicing/invoices/new/order?order_id={order.id}",
+          **{f"quantity-{order.lines[0].id}": "1", "posting_profile": "RENT"})
+    kept = _form(client, "/invoicing/ledger/posting-profiles/RENT/delete")
+    assert kept.status_code == 409
+    shown = kept.get_data(as_text=True)
+    assert "Invoices name this profile" in shown and 'value="Rent"' in shown
+    assert '<option value="709" selected>' in shown
+
     in_use = client.get("/invoicing/ledger/accounts/709").get_data(as_text=True)
     assert "its kind stays" in in_use and "Delete account" not in in_use
     kept = _form(client, "/invoicing/ledger/accounts/709/delete")
     assert kept.status_code == 409
     assert "Account 709 is in use and cannot be deleted." in kept.get_data(as_text=True)
+
+
+def test_codes_are_one_line_and_the_role_comes_before_the_body(invoicing_app, accounting_api):
+    for code in ("708\n", " 708", "70 8"):
+        refused = accounting_api.post("/api/v1/ledger/accounts", json={
+            "code": code, "name": "x", "kind": "revenue"})
+        assert refused.status_code == 422, code
+    sales = api_client(invoicing_app, "sales")
+    assert sales.post("/api/v1/ledger/accounts", json={"code": ""}).status_code == 403
+    assert sales.patch("/api/v1/ledger/accounts/706", json={"kind": 1}).status_code == 403
+
+
+def test_what_names_an_account_fixes_its_kind(registry, catalogue, accounting_api):
+    for code, kind in (("7062", "revenue"), ("5122", "bank")):
+        accounting_api.post("/api/v1/ledger/accounts", json={
+            "code": code, "name": code, "kind": kind})
+    draft = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["acme"],
+        "lines": [{**FEE, "account": "7062"}]})
+    assert draft.status_code == 201  # a draft's line names it: nothing posted yet
+    assert accounting_api.patch("/api/v1/ledger/accounts/7062",
+                                json={"kind": "tax"}).status_code == 409
+    payment = accounting_api.post("/api/v1/payments", json={
+        "party_id": catalogue["acme"], "amount": "5", "account": "5122"})
+    assert payment.status_code == 201
+    assert accounting_api.delete("/api/v1/ledger/accounts/5122").status_code == 409
+
+
+def test_a_profile_changes_revenue_for_later_invoices_and_keeps_its_summary(
+        registry, accounting_api, catalogue):
+    accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "7063", "name": "Hardware", "kind": "revenue"})
+    accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "4112", "name": "Other customers", "kind": "receivable"})
+    accounting_api.post("/api/v1/ledger/posting-profiles", json={
+        "code": "HW", "name": "Hardware", "summary_account": "411", "revenue_account": "706",
+        "tax_account": "4457"})
+    moved = accounting_api.patch("/api/v1/ledger/posting-profiles/HW",
+                                 json={"summary_account": "4112"})
+    assert moved.status_code == 200  # no invoice names it yet
+
+    def posted():
+        with registry.session_factory() as session:
+            order_id = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                       [(catalogue["HAM"], 1)]).id
+            session.commit()
+        invoice = accounting_api.post("/api/v1/invoices", json={
+            "order_id": order_id, "posting_profile": "HW"}).get_json()
+        return accounting_api.post(f"/api/v1/invoices/{invoice['id']}/post").get_json()
+
+    first = posted()["number"]
+    assert _entries(accounting_api, first) == {
+        ("4112", "15.00", "0.00"), ("706", "0.00", "12.50"), ("4457", "0.00", "2.50")}
+    changed = accounting_api.patch("/api/v1/ledger/posting-profiles/HW",
+                                   json={"revenue_account": "7063"})
+    assert changed.get_json()["revenue_account"] == "7063"
+    refused = accounting_api.patch("/api/v1/ledger/posting-profiles/HW",
+                                   json={"summary_account": "411"})
+    assert refused.status_code == 409
+    assert "summary account stays" in refused.get_json()["message"]
+    assert _entries(accounting_api, posted()["number"]) == {
+        ("4112", "15.00", "0.00"), ("7063", "0.00", "12.50"), ("4457", "0.00", "2.50")}
+    assert ("706", "0.00", "12.50") in _entries(accounting_api, first)  # as it was written
+
+
+def test_a_payment_rest_stays_where_it_was_credited_when_the_default_moves(
+        accounting_api, catalogue):
+    acme = catalogue["acme"]
+    invoice = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": acme, "lines": [{**FEE, "account": "706"}]}).get_json()
+    accounting_api.post(f"/api/v1/invoices/{invoice['id']}/post")  # on GENERAL: 411
+    payment = accounting_api.post("/api/v1/payments", json={
+        "party_id": acme, "amount": "150"}).get_json()  # its rest on 411, the default's
+    accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "4113", "name": "Export customers", "kind": "receivable"})
+    accounting_api.post("/api/v1/ledger/posting-profiles", json={
+        "code": "EXP", "name": "Export", "summary_account": "4113", "revenue_account": "706",
+        "tax_account": "4457", "is_default": True})
+    applied = accounting_api.post(f"/api/v1/payments/{payment['id']}/applications", json={
+        "applications": [{"invoice_id": invoice["id"], "amount": "120"}]})
+    assert applied.status_code == 201
+    refund = accounting_api.post(f"/api/v1/payments/{payment['id']}/refunds", json={
+        "amount": "30"})
+    assert refund.status_code == 201
+    assert ("411", "30.00", "0.00") in _entries(accounting_api, refund.get_json()["number"])
+    balances = {(row["code"], row["currency"]): row["balance"]
+                for row in accounting_api.get("/api/v1/ledger/accounts").get_json()}
+    assert balances[("411", "EUR")] == "0.00" and ("4113", "EUR") not in balances
+
+
+def test_two_profiles_made_default_at_once_leave_one_default(registry):
+    first_made, second_done = Event(), Event()
+
+    def make_default(code, before_commit):
+        with registry.writing_session() as session:
+            chart.create_profile(session, {
+                "code": code, "name": code, "summary_account": "411",
+                "revenue_account": "706", "tax_account": "4457", "is_default": True})
+            before_commit()
+            session.commit()
+
+    def first():
+        make_default("ONE", lambda: (first_made.set(), second_done.wait(2)))
+
+    def second():
+        first_made.wait()
+        make_default("TWO", lambda: None)  # waits for ONE's locks, where they are taken
+        second_done.set()
+
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(first), pool.submit(second)]:
+            done.result()
+    with registry.session_factory() as session:
+        assert [profile.code for profile in chart.list_profiles(session)
+                if profile.is_default] == ["TWO"]
+
+
+def test_the_migration_gives_earlier_payments_the_default_summary_account(registry,
+                                                                          catalogue):
+    with registry.session_factory() as session:
+        register_payment(session, catalogue["acme"], "10", "EUR", date.today())
+        session.execute(update(Payment).values(summary_account_id=None))  # as before it
+        session.commit()
+    with registry.engine.begin() as connection:
+        connection.execute(text(migration("invoicing_0008_payment_summary_account").FILL))
+    with registry.session_factory() as session:
+        assert session.scalars(select(Account.code).join(
+            Payment, Payment.summary_account_id == Account.id)).all() == ["411"]
