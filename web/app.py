@@ -24,7 +24,7 @@ from core.db import make_engine
 from core.errors import ComptoirError, ValidationError
 from core.models import ROLES
 from core.registry import Registry
-from web import admin, api, auth, errors, filters, guards, outbox
+from web import admin, api, auth, errors, filters, guards, once, outbox
 from web import config as settings
 from web.converters import IdConverter
 from web.database import close_session, db
@@ -146,6 +146,7 @@ def build_app(config, reg, loaded, strict=frozenset()):
     app.context_processor(_navigation)
     # Templates link to another module's page only while it is served: {% if serves("x.y") %}
     app.jinja_env.globals["serves"] = app.view_functions.__contains__
+    app.jinja_env.globals["once_token"] = once.once_token
     app.add_url_rule("/", "home", _home)
     app.add_url_rule("/health", "health", _health)
     return app

@@ -1,6 +1,8 @@
 """The kernel's own tables: module state, users and tokens, the shared business records
-(parties, items, orders, number sequences) every module builds on, and the mail outbox."""
+(parties, items, orders, number sequences) every module builds on, the mail outbox and the
+tokens of forms already sent."""
 
+from core.models.forms import FormToken
 from core.models.items import Item, ItemGroup, TaxCategory
 from core.models.module_state import ModuleState, RegistryVersion
 from core.models.orders import Order, OrderLine
@@ -15,6 +17,7 @@ __all__ = [
     "Address",
     "ApiToken",
     "CustomerGroup",
+    "FormToken",
     "Item",
     "ItemGroup",
     "ModuleState",

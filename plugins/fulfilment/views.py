@@ -35,6 +35,7 @@ from plugins.sales.pages import (
 )
 from web.auth import role_required
 from web.database import db
+from web.once import claim_once
 from web.printing import (
     PDF_RESPONSE,
     EmailDocumentSchema,
@@ -69,8 +70,9 @@ def blueprint():
     @bp.route("/orders/<id:order_id>/deliver", methods=["POST"])
     @role_required("sales")
     def deliver(order_id):
-        order = orders.load_order(db(), order_id, lock=True)
         try:
+            claim_once(db())
+            order = orders.load_order(db(), order_id, lock=True)
             quantities, delivery_date = _read_delivery(order)
             slip = services.deliver(db(), hook(), order, quantities, delivery_date)
         except ComptoirError as error:

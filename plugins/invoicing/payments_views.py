@@ -37,6 +37,7 @@ from plugins.invoicing.posting import load_invoice
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from web.auth import role_required
 from web.database import db
+from web.once import claim_once
 
 ROLE = "accounting"
 MENU = [MenuEntry("Payments", "payments.payment_list", role=ROLE, priority=41),
@@ -66,7 +67,7 @@ def blueprint():
         form = request.form if request.method == "POST" else request.args
         party = _party_asked(form.get("party_id"))
         currency = (form.get("currency") or "EUR").strip().upper()[:3]
-        errors = {}
+        errors, status = {}, 422
         if party is None and form.get("party_id"):
             errors = {"party_id": ["Unknown customer."]}
         if party is not None and request.method == "POST":
@@ -75,12 +76,13 @@ def blueprint():
             errors = {**(errors or {}), **application_errors}
             if not errors:
                 try:
+                    claim_once(db())
                     payment = payments.register_payment(
                         db(), party.id, data["amount"], data["currency"], data["payment_date"],
                         data["reference"], applications, data["account"])
                 except ComptoirError as error:
                     db().rollback()
-                    errors = error.fields or {"_": [error.message]}
+                    errors, status = error.fields or {"_": [error.message]}, error.status
                     party = _party_asked(form.get("party_id"))
                 else:
                     db().commit()
@@ -91,7 +93,7 @@ def blueprint():
             errors=errors, parties=_customers(), today=date.today(),
             banks=_banks(),
             invoices=payments.open_invoices(db(), party.id, currency) if party else [])
-        return page, 422 if errors else 200
+        return page, status if errors else 200
 
     @bp.route("/payments/<id:payment_id>")
     def payment_page(payment_id, errors=None, status=200):
@@ -112,6 +114,7 @@ def blueprint():
         try:
             if errors:
                 raise ValidationError("the payment cannot be applied so", fields=errors)
+            claim_once(db())
             payment = payments.load_payment(db(), payment_id, lock=True)
             payments.apply_payment(db(), payment, applications)
         except ComptoirError as error:
@@ -129,6 +132,7 @@ def blueprint():
         try:
             if errors:
                 raise ValidationError("the refund is not valid", fields=errors)
+            claim_once(db())
             refund = payments.refund_payment(
                 db(), payments.load_payment(db(), payment_id, lock=True), data["amount"],
                 data["payment_date"], data["reference"], data["account"])
@@ -171,6 +175,7 @@ def blueprint():
             data, errors = read_form(CancelSchema())
             if not errors:
                 try:
+                    claim_once(db())
                     invoice = load_invoice(db(), invoice_id, lock=True)
                     credit_note, copy = credit_notes.cancel_invoice(
                         db(), hook(), invoice, data["reason"], data["copy"])
@@ -196,6 +201,7 @@ def blueprint():
         errors, status = {}, 200
         if request.method == "POST":
             try:
+                claim_once(db())
                 invoice = load_invoice(db(), invoice_id, lock=True)
                 reason = request.form.get("reason", "").strip()[:200]
                 credit_note = credit_notes.credit_in_part(
@@ -225,6 +231,7 @@ def blueprint():
                 status = 422
             else:
                 try:
+                    claim_once(db())
                     credit_note = load_invoice(db(), invoice_id, lock=True)
                     refund = credit_notes.refund_credit_note(
                         db(), hook(), credit_note, data["amount"], data["payment_date"],
@@ -252,6 +259,7 @@ def blueprint():
             try:
                 if errors:
                     raise ValidationError("the credit note cannot be applied so", fields=errors)
+                claim_once(db())
                 credit_note = load_invoice(db(), invoice_id, lock=True)
                 credit_notes.apply_credit_note(db(), hook(), credit_note, applications)
             except ComptoirError as error:
