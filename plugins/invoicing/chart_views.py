@@ -59,9 +59,7 @@ def account_new():
 def account_edit(code):
     """Rename an account, or change its kind while nothing names it."""
     account = chart.lock_account(db(), code)
-    data, errors = read_form(AccountUpdateSchema())
-    if not errors and "name" not in data:
-        errors = {"name": ["Give a name."]}
+    data, errors = read_form(AccountUpdateSchema(), kept=("name",))
     status = 422
     if not errors:
         try:
@@ -114,9 +112,7 @@ def profile(code):
     found = chart.get_profile(db(), code)
     if request.method == "GET":
         return _profile_page(found, {}, 200)
-    data, errors = read_form(PostingProfileUpdateSchema())
-    if not errors and "name" not in data:
-        errors = {"name": ["Give a name."]}
+    data, errors = read_form(PostingProfileUpdateSchema(), kept=("name",))
     status = 422
     if not errors:
         try:

@@ -198,9 +198,12 @@ def blueprint():
     @bp.route("/<id:invoice_id>/header", methods=["POST"])
     def header_change(invoice_id):
         def change(invoice):
-            data, errors = read_form(InvoiceChangeSchema())
+            data, errors = read_form(InvoiceChangeSchema(),
+                                     kept=("invoice_date", "due_date", "posting_profile"))
             if errors:
                 raise ValidationError("the invoice cannot be changed", fields=errors)
+            if "note" in request.form and "note" not in data:  # emptied
+                data["note"] = ""
             return invoices.update_invoice(db(), hook(), invoice, data)
 
         return act(invoice_id, change, "Invoice updated.")
@@ -229,7 +232,8 @@ def blueprint():
         """Change a draft's line: the quantity of an order line's part, or a free text line's
         quantity and unit price."""
         def change(invoice):
-            data, errors = read_form(InvoiceLineChangeSchema(only=("quantity", "unit_price")))
+            data, errors = read_form(InvoiceLineChangeSchema(only=("quantity", "unit_price")),
+                                     kept=("quantity", "unit_price"))
             if errors:
                 raise ValidationError("the line cannot be changed", fields=errors)
             invoices.update_line(db(), hook(), invoice, line_id, data)

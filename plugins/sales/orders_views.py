@@ -45,14 +45,20 @@ from web.printing import (
 
 MENU = [MenuEntry("Orders", "orders.order_list", role="sales", priority=30)]
 CHOICES_SHOWN = 500  # parties and items offered in the form's lists; others are typed
-# Who may read orders through the API: accounting too, which invoices them.
+# Who may read orders, through the API and their pages: accounting too, which invoices them.
 VIEWERS = ("sales", "accounting")
+READ_PAGES = ("orders.order_list", "orders.order_page", "orders.confirmation_pdf")
 
 
 def blueprint():
     """The order pages: list, new order, and the order form with its lines."""
     bp = Blueprint("orders", __name__, url_prefix="/orders", template_folder="templates")
-    bp.before_request(role_required("sales")(lambda: None))
+
+    @bp.before_request
+    def _sales_or_reading():
+        """Salespeople do everything here; accountants read orders, which they invoice."""
+        reading = request.method == "GET" and request.endpoint in READ_PAGES
+        return role_required(*(VIEWERS if reading else ("sales",)))(lambda: None)()
 
     @bp.route("/")
     def order_list():

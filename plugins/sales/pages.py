@@ -16,13 +16,15 @@ def hook():
     return current_app.loaded.manager.hook
 
 
-def read_form(schema, form=None, lists=()):
+def read_form(schema, form=None, lists=(), kept=()):
     """Load ``form`` (default: the request's form) with ``schema``: ``(data, errors)``.
 
     Empty text boxes count as not given; ``lists`` names fields sent as several values.
+    ``kept`` names the fields of a form changing a record that show its current value: sent
+    empty, they are refused ("Required.") rather than read as unchanged.
     """
     form = request.form if form is None else form
-    raw = {}
+    raw, blank = {}, {}
     for name in schema.fields:
         if name in lists:
             values = [v for v in form.getlist(name) if v.strip()]
@@ -30,10 +32,13 @@ def read_form(schema, form=None, lists=()):
                 raw[name] = values
         elif form.get(name, "").strip():
             raw[name] = form[name].strip()
+        elif name in kept and name in form:
+            blank[name] = ["Required."]
     try:
-        return schema.load(raw), {}
+        data = schema.load(raw)
     except MarshmallowError as error:
-        return None, error.messages
+        return None, {**blank, **error.messages}
+    return (None, blank) if blank else (data, {})
 
 
 def page_number():
@@ -59,7 +64,9 @@ def email_from_form(send, page, what, back):
     """Handle a document's e-mail form: ``send(data)`` queues the document for the address typed
     (``web.printing.EmailDocumentSchema``) and returns the outbox message; a mistake shows the
     document's page again through ``page(errors, status)``; otherwise say so and go to ``back``.
-    ``what`` names the document in the message ("Packing slip PS-00001")."""
+    ``what`` names the document in the message ("Packing slip PS-00001"); None takes the
+    e-mail's subject, for a document whose name the sending decides (an invoice or its pro
+    forma)."""
     data, errors = read_form(EmailDocumentSchema())
     if errors:
         return page(_shown_on_form(errors), 422)
@@ -68,6 +75,7 @@ def email_from_form(send, page, what, back):
     except ComptoirError as error:
         db().rollback()
         return page(_shown_on_form(error.fields or {"_": [error.message]}), error.status)
+    what = what or message.subject
     if message.status == "sent":
         flash(f"{what} e-mailed to {message.recipient}.", "info")
     elif message.last_error:

@@ -153,7 +153,7 @@ def test_the_accountant_sets_up_the_ledger_through_the_pages(invoicing_app, regi
     page = client.get("/invoicing/ledger/accounts/709").get_data(as_text=True)
     assert "Account 709 Rentals income" in page and "kind: revenue" in page
     blank = _form(client, "/invoicing/ledger/accounts/709/edit", name="")
-    assert blank.status_code == 422 and "Give a name." in blank.get_data(as_text=True)
+    assert blank.status_code == 422 and "Required." in blank.get_data(as_text=True)
 
     profile = _form(client, "/invoicing/ledger/posting-profiles/", code="RENT", name="Rent",
                     summary_account="411", revenue_account="4457", tax_account="4457")

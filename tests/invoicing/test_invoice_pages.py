@@ -1,7 +1,10 @@
 """The invoice and ledger pages: what the accountant sees and types; others are kept out."""
 
 import re
+from datetime import date, timedelta
+from decimal import Decimal
 
+from core import orders
 from core.testing import csrf_token
 from tests.invoicing.conftest import confirmed_order, packing_slip
 
@@ -26,7 +29,7 @@ def test_the_orders_awaiting_an_invoice_are_those_with_something_left(
     assert f'order_id={order_id}">{number}</a>' in choose and link in choose
     held = client.get(f"/invoicing/invoices/new/order?order_id={order_id}").get_data(
         as_text=True)
-    assert f"Some of it is on {link}" in held
+    assert f"Nothing of order {number} is left to invoice but what" in held and link in held
     assert _form(client, f"{draft}/post").status_code == 302
     choose = client.get("/invoicing/invoices/new/order").get_data(as_text=True)
     assert number not in choose  # invoiced in full
@@ -160,6 +163,19 @@ def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app,
     refused = _form(client, f"{path}/lines/{line_id}", quantity="-1")
     assert refused.status_code == 422
     assert '<span class="field-error">Must be above 0.</span>' in refused.get_data(as_text=True)
+    emptied = _form(client, f"{path}/lines/{line_id}", quantity="", unit_price="50")
+    assert emptied.status_code == 422  # not "Line changed." with nothing changed
+    assert '<span class="field-error">Required.</span>' in emptied.get_data(as_text=True)
+
+    today = date.today()
+    dates = {"invoice_date": today.isoformat(),
+             "due_date": (today + timedelta(days=30)).isoformat()}
+    assert _form(client, f"{path}/header", **dates, note="Ask twice").status_code == 302
+    undated = _form(client, f"{path}/header", invoice_date="", due_date="", note="Ask")
+    assert undated.status_code == 422
+    assert undated.get_data(as_text=True).count('<span class="field-error">Required.</span>') == 2
+    assert _form(client, f"{path}/header", **dates, note="").status_code == 302
+    assert 'name="note" value=""' in client.get(path).get_data(as_text=True)  # cleared
 
 
 def test_an_order_lines_part_changes_its_quantity_on_the_draft(invoicing_app, registry,
@@ -185,3 +201,49 @@ def test_an_order_lines_part_changes_its_quantity_on_the_draft(invoicing_app, re
             in shown)
     assert _form(client, f"{invoice_path}/lines/{line_id}", quantity="1").status_code == 302
     assert re.search(r'id="total">€15.00<', client.get(invoice_path).get_data(as_text=True))
+
+
+def test_the_accountant_reads_an_order_from_its_invoice_and_changes_nothing(
+        invoicing_app, registry, catalogue, login):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 2)])
+        session.commit()
+        order_id, line_id, number = order.id, order.lines[0].id, order.number
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    draft = _form(client, f"/invoicing/invoices/new/order?order_id={order_id}",
+                  **{f"quantity-{line_id}": "1"}).headers["Location"]
+    invoice = client.get(draft).get_data(as_text=True)
+    assert f'<a href="/orders/{order_id}">{number}</a>' in invoice
+    page = client.get(f"/orders/{order_id}")
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    assert "Order confirmation (PDF)" in shown and "Invoice this order" in shown
+    assert all(change not in shown for change in ("Change type", "Cancel order",
+                                                  "E-mail the confirmation"))
+    assert "New order" not in client.get("/orders/").get_data(as_text=True)
+    assert client.get("/orders/new").status_code == 403
+    assert _form(client, f"/orders/{order_id}/cancel").status_code == 403
+
+
+def test_an_order_with_nothing_to_invoice_offers_no_form(invoicing_app, registry, catalogue,
+                                                         login):
+    with registry.session_factory() as session:
+        draft_order = orders.create_order(session, registry.hook, {
+            "type": "sales", "party_id": catalogue["bolt"], "currency": "EUR",
+            "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(1)}]})
+        done = confirmed_order(session, registry.hook, catalogue["bolt"],
+                               [(catalogue["HAM"], 1)])
+        session.commit()
+        draft_id, done_id, line_id = draft_order.id, done.id, done.lines[0].id
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    path = "/invoicing/invoices/new/order?order_id="
+    page = client.get(f"{path}{draft_id}").get_data(as_text=True)
+    assert "is draft: an order is invoiced once confirmed" in page
+    assert "Create the draft invoice" not in page
+    held = _form(client, f"{path}{done_id}", **{f"quantity-{line_id}": "1"}).headers["Location"]
+    page = client.get(f"{path}{done_id}").get_data(as_text=True)
+    assert "Nothing of order" in page and held.rsplit("/", 1)[1] in page
+    assert "Create the draft invoice" not in page
