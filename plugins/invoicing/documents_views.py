@@ -50,7 +50,7 @@ def blueprint():
         invoice_page = current_app.view_functions["invoices.invoice_page"]
         return email_from_form(lambda data: _email(invoice_id, data),
                                lambda errors, status: invoice_page(invoice_id, errors, status),
-                               "Invoice", url_for("invoices.invoice_page", invoice_id=invoice_id))
+                               None, url_for("invoices.invoice_page", invoice_id=invoice_id))
 
     return bp
 
