@@ -227,7 +227,7 @@ def send_quotation(session, hook, quotation, today=None):
     a draft with its new prices and PricesChanged (409) is raised, to be sent again once checked.
     """
     require_draft(quotation)
-    _require_valid(quotation, "sent", today)
+    require_valid(quotation, "sent", today)
     if not quotation.lines:
         raise Conflict(f"quotation {quotation.number} has no lines to send")
     _price_a_last_time(session, hook, quotation, "send")
@@ -247,7 +247,7 @@ def accept_quotation(session, hook, quotation, today=None):
     """
     if quotation.status not in OPEN:
         raise Conflict(_refusal(quotation, "accepted"))
-    _require_valid(quotation, "accepted", today)
+    require_valid(quotation, "accepted", today)
     if not quotation.lines:
         raise Conflict(f"quotation {quotation.number} has no lines to accept")
     if quotation.status == "draft":
@@ -304,7 +304,9 @@ def require_draft(quotation):
         raise Conflict(_refusal(quotation, "changed"))
 
 
-def _require_valid(quotation, action, today):
+def require_valid(quotation, action, today=None):
+    """Refuse (409) to have an expired quotation ``action`` ("sent", "e-mailed"), saying how to
+    make it valid again."""
     if quotation.shown_status(today) == "expired":
         remedy = ("give it a later validity date" if quotation.status == "draft"
                   else "revise it and give the revision a later validity date")

@@ -366,6 +366,7 @@ def _filename(quotation):
 
 
 def _email(quotation, data):
+    quotations.require_valid(quotation, "e-mailed")  # its PDF would offer what no longer holds
     return email_document(
         "quotation.html", data, party=quotation.party, document=quotation,
         subject=f"Quotation {quotation.number}", filename=_filename(quotation),

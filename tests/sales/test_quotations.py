@@ -448,6 +448,8 @@ def test_an_expired_quotation_cannot_be_sent_or_accepted(api, shop):
         refused = api.post(f"{path}/{action}")
         assert refused.status_code == 409
         assert "expired" in refused.json["message"]
+    mailed = api.post(f"{path}/email", json={"to": "buyer@example.com"})
+    assert mailed.status_code == 409 and "cannot be e-mailed" in mailed.json["message"]
     assert api.get(path).json["order_id"] is None
     assert [q["id"] for q in api.get("/api/v1/quotations?status=expired").json["items"]] == [
         quotation["id"]]
