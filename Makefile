@@ -26,6 +26,8 @@ run: $(BIN)/.installed
 	$(BIN)/comptoir init --demo
 	$(BIN)/comptoir upgrade
 	@echo "Comptoir on http://$(BIND)/ -- log in as admin / adminadmin"
+	@# Beside the server, a sender retries the e-mail a failed attempt left waiting.
+	$(BIN)/comptoir outbox send --every 60 & trap 'kill $$!' EXIT; \
 	$(BIN)/gunicorn --workers 2 --bind $(BIND) 'web:create_app()'
 
 test: $(BIN)/.installed-test services packages

@@ -128,6 +128,8 @@ def _change_queued(session, message_id, what, **values):
     if message is None:
         raise NotFound(f"outbox message {message_id} does not exist")
     state = "being sent" if message.status == "queued" else message.status
+    if state == what:
+        raise Conflict(f"the message to {message.recipient} is {state} already")
     raise Conflict(f"the message to {message.recipient} is {state}: it cannot be {what}")
 
 

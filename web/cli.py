@@ -4,6 +4,7 @@ scaffolding."""
 import functools
 import logging
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -282,11 +283,17 @@ def outbox_group():
 @outbox_group.command("send")
 @click.option("--retry-waiting", is_flag=True,
               help="Also retry now the messages waiting after a failed attempt.")
+@click.option("--every", type=click.IntRange(min=1), metavar="SECONDS",
+              help="Keep running: send what is due every SECONDS, until stopped (Ctrl-C).")
 @with_appcontext
 @reports_errors
-def outbox_send(retry_waiting):
-    """Send the queued e-mail that is due; exit status 1 while some stays queued."""
+def outbox_send(retry_waiting, every):
+    """Send the queued e-mail that is due; exit status 1 while some stays queued.  With
+    --every, keep sending what falls due (retries included), as cron would."""
     registry = _registry()
+    if every:
+        _keep_sending(registry, every)
+        return
     report = outbox.send_queued(registry.session_factory, current_app.config,
                                 retry_waiting=retry_waiting)
     click.echo(f"Sent: {len(report.sent)}, failed: {len(report.failed)}")
@@ -296,6 +303,23 @@ def outbox_send(retry_waiting):
     if queued:
         raise click.ClickException(f"{queued} message(s) stay queued "
                                    "(see `comptoir outbox list`)")
+
+
+def _keep_sending(registry, every):
+    """Send what is due every ``every`` seconds, saying what went, until interrupted."""
+    click.echo(f"Sending the outbox's due e-mail every {every} s; Ctrl-C stops.")
+    try:
+        while True:
+            try:
+                report = outbox.send_queued(registry.session_factory, current_app.config)
+            except OperationalError as error:  # the database away for a while: try again
+                click.echo(f"cannot use the database now: {error.orig or error}", err=True)
+            else:
+                if report.sent or report.failed:
+                    click.echo(f"Sent: {len(report.sent)}, failed: {len(report.failed)}")
+            time.sleep(every)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
 
 
 @outbox_group.command("list")

@@ -103,8 +103,8 @@ def post_invoice(session, hook, invoice, posted_on=None):
     """
     require_draft(invoice)
     if invoice.invoice_date > date.today():
-        raise Conflict(f"this invoice is dated {invoice.invoice_date}: it is posted once its "
-                       "day has come")
+        raise Conflict(f"this invoice is dated {invoice.invoice_date}: post it on that day or "
+                       "later, or date it today")
     # The orders first: the kind's validation reads the order lines, as read under the locks.
     orders = _lock_orders(session, invoice)
     cancelled = [order.number for order in orders if order.status == "cancelled"]

@@ -90,7 +90,7 @@ def test_a_message_stays_queued_while_the_server_is_down(mail_app, mail_server, 
     assert _button(web, f"/outbox/{kept}/withdraw").status_code == 302
     assert "Message withdrawn" in web.get("/outbox/").get_data(as_text=True)
     again = accounting.post(f"/api/v1/outbox/{kept}/withdraw")
-    assert again.status_code == 409 and "is withdrawn" in again.json["message"]
+    assert again.status_code == 409 and again.json["message"].endswith("is withdrawn already")
     assert accounting.post("/api/v1/outbox/999999/send").status_code == 404
 
     mail_server.start()
@@ -262,3 +262,30 @@ def test_a_subject_or_recipient_of_several_lines_is_refused(docs_app, documents)
             outbox.queue_message(session, "a@example.com\nBcc: b@example.com", "Hi\u2029",
                                  "Hello")
         assert set(raised.value.fields) == {"to", "subject"}
+
+
+def test_the_sender_beside_the_server_retries_what_falls_due(mail_app, mail_server,
+                                                            monkeypatch):
+    """``comptoir outbox send --every N`` (what ``make run`` starts): each round sends what is
+    due, a failed one included once its time comes, until it is stopped."""
+    registry = mail_app.extensions["comptoir"]
+    config = mail_app.config
+    [waiting] = _queue(registry)
+    outbox.send_queued(registry.session_factory, config)  # the server is down: it waits
+    with registry.session_factory() as session, session.begin():
+        session.execute(update(OutboxMessage).values(next_attempt_at=None))  # its time came
+    mail_server.start()
+    rounds = []
+
+    def sleep(seconds):  # the first pause ends as Ctrl-C would
+        rounds.append(seconds)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("web.cli.time.sleep", sleep)
+    result = CliRunner().invoke(main, ["outbox", "send", "--every", "30"],
+                                obj=ScriptInfo(create_app=lambda: mail_app))
+    assert result.exit_code == 0, result.output
+    assert "Sent: 1, failed: 0" in result.output and result.output.endswith("Stopped.\n")
+    assert rounds == [30] and len(mail_server.messages) == 1
+    with registry.session_factory() as session:
+        assert session.get(OutboxMessage, waiting).status == "sent"

@@ -264,7 +264,7 @@ def test_numbers_follow_the_dates(accounting_api, registry, catalogue):
     today = date.today()
     ahead = draft((today + timedelta(days=1)).isoformat())
     refused = accounting_api.post(f"/api/v1/invoices/{ahead['id']}/post")
-    assert refused.status_code == 409 and "posted once its day has come" in refused.json[
+    assert refused.status_code == 409 and "post it on that day or later" in refused.json[
         "message"]
     later, earlier = draft("2026-03-02"), draft("2026-03-01")
     assert accounting_api.post(f"/api/v1/invoices/{later['id']}/post").json[
