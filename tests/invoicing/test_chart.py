@@ -139,6 +139,8 @@ def test_the_accountant_sets_up_the_ledger_through_the_pages(invoicing_app, regi
     login(client, "accounting")
     ledger = client.get("/invoicing/ledger/").get_data(as_text=True)
     assert 'href="/invoicing/ledger/new-account"' in ledger
+    blank_form = client.get("/invoicing/ledger/new-account").get_data(as_text=True)
+    assert '<option value="revenue" selected>' in blank_form  # what is added most
     refused = _form(client, "/invoicing/ledger/new-account", code="709", name=" ",
                     kind="revenue")
     assert refused.status_code == 422 and 'value="709"' in refused.get_data(as_text=True)
