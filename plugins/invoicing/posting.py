@@ -16,7 +16,7 @@ from core.documents import store_values
 from core.errors import ComptoirError, Conflict, NotFound, ValidationError
 from core.invoicekinds import Entry, invoice_kind, invoice_kinds
 from core.models import Order, OrderLine
-from core.money import check_totals, round_money
+from core.money import check_totals, plain, round_money
 from core.numbering import MissingSequence, next_number
 from core.orders import attach_lines, reopen_period, settle_status
 from core.ordertypes import brings_goods_back, order_types
@@ -269,18 +269,20 @@ def _invoice_order_lines(session, quantities, sign):
 def standard_entries(invoice, profile):
     """The standard entries of an invoice: the customer's balance debited on the profile's
     summary account, each line's amount credited to its account (the profile's revenue account
-    for item lines), the tax credited to the profile's tax account.  A kind with ``sign`` -1
-    swaps debits and credits; use :func:`reversed_entries` for that."""
-    revenue = defaultdict(lambda: 0)
+    for item lines), the tax of each rate credited to the profile's tax account (a tax return
+    reads them by rate).  A kind with ``sign`` -1 swaps debits and credits; use
+    :func:`reversed_entries` for that."""
+    revenue, taxes = defaultdict(lambda: 0), defaultdict(lambda: 0)
     for line in invoice.lines:
         revenue[line.account.code if line.account else profile.revenue_account.code] += \
             line.amount
+        taxes[line.tax_rate] += line.tax_amount
     party = invoice.party.name
     entries = [Entry(profile.summary_account.code, invoice.total, 0, party, invoice.party_id)]
     entries += [Entry(code, 0, amount, f"revenue, {party}")
                 for code, amount in sorted(revenue.items()) if amount]
-    if invoice.tax:
-        entries.append(Entry(profile.tax_account.code, 0, invoice.tax, f"tax, {party}"))
+    entries += [Entry(profile.tax_account.code, 0, amount, f"tax {plain(rate)} %, {party}")
+                for rate, amount in sorted(taxes.items()) if amount]
     return entries
 
 

@@ -39,11 +39,15 @@ def posted_invoice(session, hook, party_id, lines, delivered=False, on=None):
 
 
 def entries_of(session, invoice):
-    """``{account code: (debit, credit, party id)}`` of the invoice's ledger entries."""
-    rows = session.execute(select(Account.code, LedgerEntry.debit, LedgerEntry.credit,
-                                  LedgerEntry.party_id).join(LedgerEntry.account)
-                           .where(LedgerEntry.invoice_id == invoice.id)).all()
-    return {code: (debit, credit, party) for code, debit, credit, party in rows}
+    """``{account code: (debits, credits, party id)}`` of the invoice's ledger entries (the tax
+    of each rate is an entry of its own)."""
+    found = {}
+    for code, debit, credit, party in session.execute(
+            select(Account.code, LedgerEntry.debit, LedgerEntry.credit, LedgerEntry.party_id)
+            .join(LedgerEntry.account).where(LedgerEntry.invoice_id == invoice.id)):
+        debits, credits, _party = found.get(code, (0, 0, None))
+        found[code] = (debits + debit, credits + credit, party)
+    return found
 
 
 def test_cancelling_an_unpaid_invoice_reverses_it_and_reopens_the_order(registry, catalogue):
