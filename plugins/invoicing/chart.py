@@ -7,10 +7,10 @@ profile, an invoice line, a payment) its kind is fixed and it cannot be deleted:
 already written would otherwise change meaning.  Codes never change; names do.
 
 A posting profile says where an invoice posts.  Exactly one is the default, given to invoices
-that name none; its summary account also takes the rest of payments not applied yet.  A
-profile's revenue and tax accounts may change, for invoices posted from then on; its summary
-account may not once an invoice names it, for what those invoices are owed stands there until
-they are paid.
+that name none; its summary account also takes the rest of payments not applied yet.  Its
+accounts are fixed once an invoice names it: what those invoices are owed stands on its summary
+account until paid, and their credit notes reverse the revenue and tax where they were
+written.  To post elsewhere from now on, make a new profile the default.
 
 Every function works inside the caller's transaction (the caller commits).  Changes lock the
 rows they check (on PostgreSQL), so that two at once cannot both pass: two defaults, an account
@@ -55,7 +55,7 @@ def lock_account(session, code):
 
 def account_in_use(session, account):
     """Whether anything names ``account``: a ledger entry, a posting profile, an invoice line
-    or a payment."""
+    or a payment (its bank, or the summary account its rest was credited to)."""
     profile = PostingProfile
     return session.scalar(select(or_(
         exists().where(LedgerEntry.account_id == account.id),
@@ -63,7 +63,8 @@ def account_in_use(session, account):
                            profile.revenue_account_id == account.id,
                            profile.tax_account_id == account.id)),
         exists().where(InvoiceLine.account_id == account.id),
-        exists().where(Payment.account_id == account.id),
+        exists().where(or_(Payment.account_id == account.id,
+                           Payment.summary_account_id == account.id)),
     )))
 
 
@@ -140,19 +141,18 @@ def update_profile(session, profile, data):
     name, its accounts (for invoices posted from now on), or make it the default.
 
     The default cannot stop being it (422 on ``is_default``): make another the default.  The
-    summary account cannot change (409) once an invoice names the profile."""
+    accounts cannot change (409) once an invoice names the profile."""
     lock_profiles(session)
     if data.get("is_default") is False and profile.is_default:
         raise ValidationError("a posting profile must be the default", fields={
             "is_default": ["Invoices naming no profile need a default: make another profile "
                            "the default instead."]})
     accounts = _profile_accounts(session, data)
-    summary = accounts.get("summary_account")
-    if (summary is not None and summary.id != profile.summary_account_id
+    if (any(account != getattr(profile, field) for field, account in accounts.items())
             and profile_in_use(session, profile)):
-        raise Conflict(f"invoices of posting profile {profile.code} are owed on account "
-                       f"{profile.summary_account.code}: its summary account stays; make a new "
-                       "profile for another")
+        raise Conflict(f"invoices name posting profile {profile.code}: its accounts stay as "
+                       "those invoices were posted; make a new profile the default to post "
+                       "elsewhere")
     for field, account in accounts.items():
         setattr(profile, field, account)
     if "name" in data:
@@ -203,4 +203,3 @@ def _profile_accounts(session, data):
     if errors:
         raise ValidationError("the posting profile's accounts are not right", fields=errors)
     return accounts
-

@@ -82,8 +82,8 @@ class LedgerArgsSchema(Schema):
 
 # Codes name accounts and profiles in addresses (/ledger/accounts/706): no blanks, no slashes.
 SETUP_CODE = validate.Regexp(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}\Z",
-                       error="1 to 32 letters, digits, dots, dashes or underscores, starting "
-                             "with a letter or digit.")
+                             error="1 to 32 letters, digits, dots, dashes or underscores, "
+                                   "starting with a letter or digit.")
 NAME = validate.Length(min=1, max=128)
 
 
@@ -102,7 +102,7 @@ class AccountUpdateSchema(Schema):
     kind = fields.String(validate=validate.OneOf(ACCOUNT_KINDS))
 
 
-class AccountCreateSchema(AccountUpdateSchema):
+class AccountCreateSchema(Schema):
     """What adding an account takes: a new code, a name and a kind."""
 
     code = fields.String(required=True, validate=SETUP_CODE)
@@ -125,9 +125,9 @@ class PostingProfileSchema(Schema):
 
 
 class PostingProfileUpdateSchema(Schema):
-    """What changing a posting profile takes, every field optional: the customers' summary
-    account (receivable), the revenue account (revenue or other) and the tax account (tax), by
-    code; ``is_default: true`` makes it the default."""
+    """What changing a posting profile takes, every field optional: its name; the customers'
+    summary account (receivable), the revenue account (revenue or other) and the tax account
+    (tax), by code, while no invoice names it; ``is_default: true`` makes it the default."""
 
     name = fields.String(validate=[NAME, not_blank])
     summary_account = fields.String(validate=validate.Length(min=1, max=32))
@@ -136,7 +136,7 @@ class PostingProfileUpdateSchema(Schema):
     is_default = fields.Boolean()
 
 
-class PostingProfileCreateSchema(PostingProfileUpdateSchema):
+class PostingProfileCreateSchema(Schema):
     """What adding a posting profile takes: a new code, a name and its three accounts."""
 
     code = fields.String(required=True, validate=SETUP_CODE)

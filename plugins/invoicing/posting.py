@@ -303,8 +303,11 @@ def write_entries(session, entries, *, document, currency, entry_date, owner, in
     if sum(debit for _, debit, _ in rows) != sum(credit for _, _, credit in rows):
         raise UnbalancedEntries(f"{owner}: the entries of {document} do not balance")
     codes = {entry.account for entry in entries}
+    # Key-share locked: an account being deleted (chart.delete_account) waits, then sees the
+    # entries, or is gone and refused below, rather than failing the insert.
     accounts = dict(session.execute(select(Account.code, Account.id)
-                                    .where(Account.code.in_(codes))).all())
+                                    .where(Account.code.in_(codes))
+                                    .with_for_update(key_share=True)).all())
     if codes - accounts.keys():
         missing = ", ".join(sorted(codes - accounts.keys()))
         raise ValidationError(f"{owner}: no ledger account {missing}",

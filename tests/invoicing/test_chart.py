@@ -185,7 +185,8 @@ def test_the_accountant_sets_up_the_ledger_through_the_pages(invoicing_app, regi
     assert kept.status_code == 409
     shown = kept.get_data(as_text=True)
     assert "Invoices name this profile" in shown and 'value="Rent"' in shown
-    assert '<option value="709" selected>' in shown
+    assert "<dd>709 · Rentals income</dd>" in shown and "Delete profile" not in shown
+    assert 'name="revenue_account"' not in shown  # its accounts stay
 
     in_use = client.get("/invoicing/ledger/accounts/709").get_data(as_text=True)
     assert "its kind stays" in in_use and "Delete account" not in in_use
@@ -220,8 +221,7 @@ def test_what_names_an_account_fixes_its_kind(registry, catalogue, accounting_ap
     assert accounting_api.delete("/api/v1/ledger/accounts/5122").status_code == 409
 
 
-def test_a_profile_changes_revenue_for_later_invoices_and_keeps_its_summary(
-        registry, accounting_api, catalogue):
+def test_a_profile_named_by_invoices_keeps_its_accounts(registry, accounting_api, catalogue):
     accounting_api.post("/api/v1/ledger/accounts", json={
         "code": "7063", "name": "Hardware", "kind": "revenue"})
     accounting_api.post("/api/v1/ledger/accounts", json={
@@ -230,31 +230,31 @@ def test_a_profile_changes_revenue_for_later_invoices_and_keeps_its_summary(
         "code": "HW", "name": "Hardware", "summary_account": "411", "revenue_account": "706",
         "tax_account": "4457"})
     moved = accounting_api.patch("/api/v1/ledger/posting-profiles/HW",
-                                 json={"summary_account": "4112"})
+                                 json={"summary_account": "4112", "revenue_account": "7063"})
     assert moved.status_code == 200  # no invoice names it yet
 
-    def posted():
-        with registry.session_factory() as session:
-            order_id = confirmed_order(session, registry.hook, catalogue["bolt"],
-                                       [(catalogue["HAM"], 1)]).id
-            session.commit()
-        invoice = accounting_api.post("/api/v1/invoices", json={
-            "order_id": order_id, "posting_profile": "HW"}).get_json()
-        return accounting_api.post(f"/api/v1/invoices/{invoice['id']}/post").get_json()
-
-    first = posted()["number"]
-    assert _entries(accounting_api, first) == {
-        ("4112", "15.00", "0.00"), ("706", "0.00", "12.50"), ("4457", "0.00", "2.50")}
-    changed = accounting_api.patch("/api/v1/ledger/posting-profiles/HW",
-                                   json={"revenue_account": "7063"})
-    assert changed.get_json()["revenue_account"] == "7063"
-    refused = accounting_api.patch("/api/v1/ledger/posting-profiles/HW",
-                                   json={"summary_account": "411"})
-    assert refused.status_code == 409
-    assert "summary account stays" in refused.get_json()["message"]
-    assert _entries(accounting_api, posted()["number"]) == {
+    with registry.session_factory() as session:
+        order_id = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                   [(catalogue["HAM"], 1)]).id
+        session.commit()
+    invoice = accounting_api.post("/api/v1/invoices", json={
+        "order_id": order_id, "posting_profile": "HW"}).get_json()
+    number = accounting_api.post(f"/api/v1/invoices/{invoice['id']}/post").get_json()["number"]
+    assert _entries(accounting_api, number) == {
         ("4112", "15.00", "0.00"), ("7063", "0.00", "12.50"), ("4457", "0.00", "2.50")}
-    assert ("706", "0.00", "12.50") in _entries(accounting_api, first)  # as it was written
+    for change in ({"revenue_account": "706"}, {"summary_account": "411"},
+                   {"tax_account": "4457", "revenue_account": "706"}):
+        refused = accounting_api.patch("/api/v1/ledger/posting-profiles/HW", json=change)
+        assert refused.status_code == 409, change
+        assert "its accounts stay" in refused.get_json()["message"]
+    same = accounting_api.patch("/api/v1/ledger/posting-profiles/HW",
+                                json={"revenue_account": "7063", "name": "Tools"})
+    assert same.status_code == 200 and same.get_json()["name"] == "Tools"
+
+    cancelled = accounting_api.post(f"/api/v1/invoices/{invoice['id']}/cancel",
+                                    json={"reason": "Wrong customer"}).get_json()
+    assert _entries(accounting_api, cancelled["credit_note"]["number"]) == {
+        ("4112", "0.00", "15.00"), ("7063", "12.50", "0.00"), ("4457", "2.50", "0.00")}
 
 
 def test_a_payment_rest_stays_where_it_was_credited_when_the_default_moves(
@@ -320,3 +320,24 @@ def test_the_migration_gives_earlier_payments_the_default_summary_account(regist
     with registry.session_factory() as session:
         assert session.scalars(select(Account.code).join(
             Payment, Payment.summary_account_id == Account.id)).all() == ["411"]
+
+
+def test_an_account_a_payment_names_as_its_summary_stays(accounting_api, catalogue):
+    acme = catalogue["acme"]
+    accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "411Z", "name": "Spare customers", "kind": "receivable"})
+    accounting_api.post("/api/v1/ledger/posting-profiles", json={
+        "code": "ZP", "name": "Spare", "summary_account": "411Z", "revenue_account": "706",
+        "tax_account": "4457", "is_default": True})
+    invoice = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": acme, "posting_profile": "GENERAL",
+        "lines": [{**FEE, "account": "706"}]}).get_json()
+    accounting_api.post(f"/api/v1/invoices/{invoice['id']}/post")
+    paid = accounting_api.post("/api/v1/payments", json={
+        "party_id": acme, "amount": "120",
+        "applications": [{"invoice_id": invoice["id"], "amount": "120"}]})
+    assert paid.status_code == 201  # all applied: nothing written on 411Z
+    accounting_api.patch("/api/v1/ledger/posting-profiles/GENERAL", json={"is_default": True})
+    assert accounting_api.patch("/api/v1/ledger/posting-profiles/ZP",
+                                json={"summary_account": "411"}).status_code == 200
+    assert accounting_api.delete("/api/v1/ledger/accounts/411Z").status_code == 409
