@@ -1,23 +1,28 @@
 """Forms sent once.  A form whose sending posts what cannot be taken back (a payment, a credit
-note, a packing slip) carries a one-time token in its hidden ``once`` field; the view claims it
-in the transaction doing the work, and the same token sent again is refused (409).  A double
-click, or the browser's Back and resend, then posts nothing a second time.
+note, a packing slip, an e-mail) carries a one-time token in its hidden ``once`` field; its
+view (decorated :func:`sent_once`) claims it in the transaction doing the work, and the same
+token sent again is refused (409, a page without the form).  A double click, or the browser
+resending a page it kept, then posts nothing a second time.
 
-A refused form's transaction rolls back with the token in it: corrected, the same page is sent
-again.  Tokens are kept for ``KEPT``; a form sent again after that is not recognised.
+A refused form's transaction rolls back with the token in it, and the form shown again keeps
+it: corrected, it is sent once.  Tokens are kept for ``KEPT``; a form sent again after that is
+not recognised.  Each page shown anew holds a new form: opened twice, in two tabs or by going
+back to a page the browser loads again, it is sent twice.
 """
 
+import functools
 import re
 import secrets
 from datetime import timedelta
 
-from flask import request
+from flask import abort, request
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import utcnow
 from core.errors import Conflict
 from core.models.forms import FormToken
+from web.database import db
 
 FIELD = "once"
 KEPT = timedelta(days=30)
@@ -30,21 +35,37 @@ class AlreadySent(Conflict):
     """The form's token was claimed before: its work is done."""
 
 
-def once_token():
-    """A new token for a form's hidden ``once`` field (a template global)."""
-    return secrets.token_hex(16)
+def once_token(endpoint):
+    """The token of the hidden ``once`` field of a form posting to ``endpoint`` (a template
+    global): the one sent, when that form is shown again after a refusal, else a new one."""
+    sent = request.form.get(FIELD, "") if request.endpoint == endpoint else ""
+    return sent if TOKEN.match(sent) else secrets.token_hex(16)
+
+
+def sent_once(view):
+    """Decorate a view whose POST posts what cannot be taken back: the form's token is claimed
+    (:func:`claim_once`) before the view runs, in the request's transaction."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if request.method == "POST":
+            claim_once(db())
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def claim_once(session):
     """Record the request's form token in ``session``'s transaction, or raise AlreadySent.
 
-    A request without a token (a script's, not a page's form) is not checked; a token that is
-    not one of ours is refused as sent already, which it cannot have been honestly.
+    A request without a token (a script's, not a page's form) is not checked; one that is not
+    ours is a bad request (400).
     """
     token = request.form.get(FIELD, "")
     if not token:
         return
-    if not TOKEN.match(token) or session.get(FormToken, token) is not None:
+    if not TOKEN.match(token):
+        abort(400, "This form's one-time token is not valid: open the page again.")
+    if session.get(FormToken, token) is not None:
         raise AlreadySent(MESSAGE)
     session.execute(delete(FormToken).where(FormToken.used_at < utcnow() - KEPT))
     session.add(FormToken(token=token))

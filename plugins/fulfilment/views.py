@@ -35,7 +35,7 @@ from plugins.sales.pages import (
 )
 from web.auth import role_required
 from web.database import db
-from web.once import claim_once
+from web.once import sent_once
 from web.printing import (
     PDF_RESPONSE,
     EmailDocumentSchema,
@@ -69,9 +69,9 @@ def blueprint():
 
     @bp.route("/orders/<id:order_id>/deliver", methods=["POST"])
     @role_required("sales")
+    @sent_once
     def deliver(order_id):
         try:
-            claim_once(db())
             order = orders.load_order(db(), order_id, lock=True)
             quantities, delivery_date = _read_delivery(order)
             slip = services.deliver(db(), hook(), order, quantities, delivery_date)

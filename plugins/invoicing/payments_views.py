@@ -37,7 +37,7 @@ from plugins.invoicing.posting import load_invoice
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from web.auth import role_required
 from web.database import db
-from web.once import claim_once
+from web.once import sent_once
 
 ROLE = "accounting"
 MENU = [MenuEntry("Payments", "payments.payment_list", role=ROLE, priority=41),
@@ -62,6 +62,7 @@ def blueprint():
                                page=page, pages=page_count(total), q=text)
 
     @bp.route("/payments/new", methods=["GET", "POST"])
+    @sent_once
     def payment_new():
         """Choose the customer (and currency) first; then the amount and its applications."""
         form = request.form if request.method == "POST" else request.args
@@ -76,7 +77,6 @@ def blueprint():
             errors = {**(errors or {}), **application_errors}
             if not errors:
                 try:
-                    claim_once(db())
                     payment = payments.register_payment(
                         db(), party.id, data["amount"], data["currency"], data["payment_date"],
                         data["reference"], applications, data["account"])
@@ -109,12 +109,12 @@ def blueprint():
         return page, status
 
     @bp.route("/payments/<id:payment_id>/applications", methods=["POST"])
+    @sent_once
     def payment_apply(payment_id):
         applications, errors = _applications_from_form()
         try:
             if errors:
                 raise ValidationError("the payment cannot be applied so", fields=errors)
-            claim_once(db())
             payment = payments.load_payment(db(), payment_id, lock=True)
             payments.apply_payment(db(), payment, applications)
         except ComptoirError as error:
@@ -126,13 +126,13 @@ def blueprint():
         return redirect(url_for("payments.payment_page", payment_id=payment_id))
 
     @bp.route("/payments/<id:payment_id>/refunds", methods=["POST"])
+    @sent_once
     def payment_refund(payment_id):
         """Pay back part of a receipt's unapplied rest."""
         data, errors = read_form(RefundCreateSchema())
         try:
             if errors:
                 raise ValidationError("the refund is not valid", fields=errors)
-            claim_once(db())
             refund = payments.refund_payment(
                 db(), payments.load_payment(db(), payment_id, lock=True), data["amount"],
                 data["payment_date"], data["reference"], data["account"])
@@ -169,13 +169,13 @@ def blueprint():
         return page, 422 if errors else 200
 
     @bp.route("/invoices/<id:invoice_id>/cancel", methods=["GET", "POST"])
+    @sent_once
     def cancel(invoice_id):
         errors, status = {}, 200
         if request.method == "POST":
             data, errors = read_form(CancelSchema())
             if not errors:
                 try:
-                    claim_once(db())
                     invoice = load_invoice(db(), invoice_id, lock=True)
                     credit_note, copy = credit_notes.cancel_invoice(
                         db(), hook(), invoice, data["reason"], data["copy"])
@@ -197,11 +197,11 @@ def blueprint():
         return page, status
 
     @bp.route("/invoices/<id:invoice_id>/credit", methods=["GET", "POST"])
+    @sent_once
     def credit(invoice_id):
         errors, status = {}, 200
         if request.method == "POST":
             try:
-                claim_once(db())
                 invoice = load_invoice(db(), invoice_id, lock=True)
                 reason = request.form.get("reason", "").strip()[:200]
                 credit_note = credit_notes.credit_in_part(
@@ -222,6 +222,7 @@ def blueprint():
         return page, status
 
     @bp.route("/invoices/<id:invoice_id>/refund", methods=["GET", "POST"])
+    @sent_once
     def credit_note_refund(invoice_id):
         """Pay what a credit note owes the customer back."""
         errors, status = {}, 200
@@ -231,7 +232,6 @@ def blueprint():
                 status = 422
             else:
                 try:
-                    claim_once(db())
                     credit_note = load_invoice(db(), invoice_id, lock=True)
                     refund = credit_notes.refund_credit_note(
                         db(), hook(), credit_note, data["amount"], data["payment_date"],
@@ -251,6 +251,7 @@ def blueprint():
         return page, status
 
     @bp.route("/invoices/<id:invoice_id>/apply", methods=["GET", "POST"])
+    @sent_once
     def credit_note_apply(invoice_id):
         """Apply what is left of a credit note to the customer's open invoices."""
         errors, status = {}, 200
@@ -259,7 +260,6 @@ def blueprint():
             try:
                 if errors:
                     raise ValidationError("the credit note cannot be applied so", fields=errors)
-                claim_once(db())
                 credit_note = load_invoice(db(), invoice_id, lock=True)
                 credit_notes.apply_credit_note(db(), hook(), credit_note, applications)
             except ComptoirError as error:

@@ -6,6 +6,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from core.errors import ComptoirError
 from web.database import db
+from web.once import claim_once
 from web.printing import EmailDocumentSchema
 
 PER_PAGE = 25
@@ -67,6 +68,7 @@ def email_from_form(send, page, what, back):
     ``what`` names the document in the message ("Packing slip PS-00001"); None takes the
     e-mail's subject, for a document whose name the sending decides (an invoice or its pro
     forma)."""
+    claim_once(db())  # a message sent cannot be taken back
     data, errors = read_form(EmailDocumentSchema())
     if errors:
         return page(_shown_on_form(errors), 422)

@@ -8,7 +8,7 @@ from threading import Event
 import pytest
 from sqlalchemy import func, select
 
-from core.models import Order
+from core.models import Order, OutboxMessage
 from plugins.fulfilment.models import PackingSlip
 from plugins.invoicing.models import Invoice, Payment
 from tests.invoicing.conftest import confirmed_order
@@ -42,7 +42,9 @@ def test_a_payment_sent_twice_is_registered_once(registry, catalogue, accountant
     assert accountant.post("/invoicing/payments/new", data=sent).status_code == 302
     again = accountant.post("/invoicing/payments/new", data=sent)
     assert again.status_code == 409
-    assert "This form was sent already" in again.get_data(as_text=True)
+    shown = again.get_data(as_text=True)
+    assert "this form was sent already" in shown
+    assert 'name="once"' not in shown  # no form to send a third time
     assert _count(registry, Payment) == 1
     fresh = {**sent, **_form_fields(accountant, path)}  # the page opened again: a new payment
     assert accountant.post("/invoicing/payments/new", data=fresh).status_code == 302
@@ -53,11 +55,15 @@ def test_a_refused_form_corrected_is_sent_with_its_token(registry, catalogue, ac
     path = f"/invoicing/payments/new?party_id={catalogue['bolt']}"
     sent = {**_form_fields(accountant, path), "party_id": catalogue["bolt"],
             "currency": "EUR", "account": "512"}
-    assert accountant.post("/invoicing/payments/new",
-                           data={**sent, "amount": "0.001"}).status_code == 422
+    refused = accountant.post("/invoicing/payments/new", data={**sent, "amount": "0.001"})
+    assert refused.status_code == 422
+    assert f'name="once" value="{sent["once"]}"' in refused.get_data(as_text=True)  # kept
     assert accountant.post("/invoicing/payments/new",
                            data={**sent, "amount": "5"}).status_code == 302
     assert _count(registry, Payment) == 1
+    forged = accountant.post("/invoicing/payments/new",
+                             data={**sent, "amount": "5", "once": "not-ours"})
+    assert forged.status_code == 400 and _count(registry, Payment) == 1
 
 
 def test_a_credit_note_sent_twice_is_posted_once(registry, catalogue, accountant):
@@ -112,3 +118,18 @@ def test_a_token_sent_twice_at_once_is_claimed_once(invoicing_app, registry):
     with ThreadPoolExecutor(2) as pool:
         results = [pool.submit(claim, first) for first in (True, False)]
         assert [result.result() for result in results] == ["claimed", "refused"]
+
+
+def test_a_document_e_mailed_twice_is_queued_once(invoicing_app, registry, catalogue, login):
+    with registry.session_factory() as session:
+        invoice_id = posted_invoice(session, registry.hook, catalogue["bolt"],
+                                    [(catalogue["HAM"], 1)]).id
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    page = f"/invoicing/invoices/{invoice_id}"
+    fields = dict(re.findall(r'name="(csrf_token|once)" value="([^"]+)"',
+                             client.get(page).get_data(as_text=True)))
+    sent = {**fields, "to": "accounts@bolt.example"}
+    assert client.post(f"{page}/email", data=sent).status_code == 302
+    assert client.post(f"{page}/email", data=sent).status_code == 409
+    assert _count(registry, OutboxMessage) == 1
