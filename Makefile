@@ -26,9 +26,7 @@ run: $(BIN)/.installed
 	$(BIN)/comptoir init --demo
 	$(BIN)/comptoir upgrade
 	@echo "Comptoir on http://$(BIND)/ -- log in as admin / adminadmin"
-	@# Beside the server, a sender retries the e-mail a failed attempt left waiting.
-	$(BIN)/comptoir outbox send --every 60 & trap 'kill $$!' EXIT; \
-	$(BIN)/gunicorn --workers 2 --bind $(BIND) 'web:create_app()'
+	$(BIN)/comptoir serve --bind $(BIND)
 
 test: $(BIN)/.installed-test services packages
 	$(BIN)/python -m pytest -n auto --maxprocesses=4 --comptoir-db=$(DATABASES)

@@ -1,6 +1,14 @@
 """The comptoir command line, run against a test database."""
 
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from threading import Event
+from urllib.request import urlopen
 
 import pytest
 from click.testing import CliRunner
@@ -191,3 +199,38 @@ def test_routes_lists_what_the_enabled_modules_serve(make_app):
     output = run(app, "routes").output
     for path in ("/example/", "/api/v1/example/notes", "/admin/modules"):
         assert path in output
+
+
+def test_serve_runs_the_server_and_the_sender_and_stops_both(tmp_path):
+    """``comptoir serve`` (what ``make run`` starts): gunicorn answers, the outbox sender runs
+    beside it, and SIGTERM stops them both."""
+    command = str(Path(sys.executable).with_name("comptoir"))
+    env = {**os.environ, "COMPTOIR_INSTANCE_PATH": str(tmp_path), "COMPTOIR_SECRET_KEY": "k",
+           "COMPTOIR_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite"}
+    subprocess.run([command, "init", "--bare"], env=env, check=True, capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    served = subprocess.Popen([command, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                               "--outbox-every", "1"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        for _attempt in range(300):  # gunicorn takes a few seconds to start
+            try:
+                with urlopen(f"http://127.0.0.1:{port}/health") as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                Event().wait(0.1)
+        else:
+            pytest.fail("the server did not answer")
+    finally:
+        served.send_signal(signal.SIGTERM)
+        assert served.wait(timeout=60) == 0, served.stdout.read()
+    with pytest.raises(OSError):  # nothing listens any more
+        urlopen(f"http://127.0.0.1:{port}/health", timeout=5)
+
+
+def test_the_long_running_sender_does_not_retry_all_at_once(app):
+    refused = run(app, "outbox", "send", "--every", "5", "--retry-waiting")
+    assert refused.exit_code == 2 and "not with --every" in refused.output

@@ -3,6 +3,8 @@ scaffolding."""
 
 import functools
 import logging
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -292,7 +294,16 @@ def outbox_send(retry_waiting, every):
     --every, keep sending what falls due (retries included), as cron would."""
     registry = _registry()
     if every:
-        _keep_sending(registry, every)
+        if retry_waiting:
+            raise click.UsageError("--retry-waiting sends at once what waits: not with --every, "
+                                   "which waits for each message's next attempt")
+        click.echo(f"Sending the outbox's due e-mail every {every} s; Ctrl-C stops.")
+        try:
+            while True:
+                _send_due(registry)
+                time.sleep(every)
+        except KeyboardInterrupt:
+            click.echo("Stopped.")
         return
     report = outbox.send_queued(registry.session_factory, current_app.config,
                                 retry_waiting=retry_waiting)
@@ -305,21 +316,16 @@ def outbox_send(retry_waiting, every):
                                    "(see `comptoir outbox list`)")
 
 
-def _keep_sending(registry, every):
-    """Send what is due every ``every`` seconds, saying what went, until interrupted."""
-    click.echo(f"Sending the outbox's due e-mail every {every} s; Ctrl-C stops.")
+def _send_due(registry):
+    """One round of a long-running sender: send what is due and say what went.  A failure is
+    reported and the sender goes on: the next round may find the database back."""
     try:
-        while True:
-            try:
-                report = outbox.send_queued(registry.session_factory, current_app.config)
-            except OperationalError as error:  # the database away for a while: try again
-                click.echo(f"cannot use the database now: {error.orig or error}", err=True)
-            else:
-                if report.sent or report.failed:
-                    click.echo(f"Sent: {len(report.sent)}, failed: {len(report.failed)}")
-            time.sleep(every)
-    except KeyboardInterrupt:
-        click.echo("Stopped.")
+        report = outbox.send_queued(registry.session_factory, current_app.config)
+    except Exception as error:  # noqa: BLE001 - whatever it is, the next round tries again
+        click.echo(f"the outbox could not be sent now: {error}", err=True)
+        return
+    if report.sent or report.failed:
+        click.echo(f"Sent: {len(report.sent)}, failed: {len(report.failed)}")
 
 
 @outbox_group.command("list")
@@ -338,6 +344,43 @@ def outbox_list(everything, limit):
         error = f"  last error: {message.last_error}" if message.last_error else ""
         click.echo(f"{message.id:>6} {message.status:<7} {message.attempts:>3} "
                    f"{when:%Y-%m-%d %H:%M} {message.recipient:<30} {message.subject}{error}")
+
+
+@main.command("serve")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True,
+              help="The address and port to serve on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="gunicorn worker processes.")
+@click.option("--outbox-every", default=60, show_default=True, type=click.IntRange(min=0),
+              metavar="SECONDS", help="Send the outbox's due e-mail this often (0: never).")
+@with_appcontext
+@reports_errors
+def serve(bind, workers, outbox_every):
+    """Serve Comptoir with gunicorn and, beside it, send the e-mail that falls due (retries
+    included); Ctrl-C or SIGTERM stops both."""
+    registry = _registry()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers),
+                               "--bind", bind, "web:create_app()"])
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            if outbox_every:
+                _send_due(registry)
+            try:
+                server.wait(timeout=outbox_every or None)
+                break  # the server stopped by itself
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.terminate()
+        code = server.wait()
+    sys.exit(code if code > 0 else 0)
+
+
+def _interrupt(_signal, _frame):
+    raise KeyboardInterrupt
 
 
 @main.command("new-plugin")

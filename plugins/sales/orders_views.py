@@ -57,7 +57,7 @@ def blueprint():
     @bp.before_request
     def _sales_or_reading():
         """Salespeople do everything here; accountants read orders, which they invoice."""
-        reading = request.method == "GET" and request.endpoint in READ_PAGES
+        reading = request.method in ("GET", "HEAD") and request.endpoint in READ_PAGES
         return role_required(*(VIEWERS if reading else ("sales",)))(lambda: None)()
 
     @bp.route("/")
