@@ -321,7 +321,7 @@ def _send_due(registry):
     reported and the sender goes on: the next round may find the database back."""
     try:
         report = outbox.send_queued(registry.session_factory, current_app.config)
-    except Exception as error:  # noqa: BLE001 - whatever it is, the next round tries again
+    except Exception as error:  # whatever it is, the next round tries again
         click.echo(f"the outbox could not be sent now: {error}", err=True)
         return
     if report.sent or report.failed:

@@ -138,7 +138,7 @@ def create_profile(session, data):
 
 def update_profile(session, profile, data):
     """Change a posting profile (validated ``data``, every field but ``code`` optional): its
-    name, its accounts (for invoices posted from now on), or make it the default.
+    name, its accounts (while no invoice names it), or make it the default.
 
     The default cannot stop being it (422 on ``is_default``): make another the default.  The
     accounts cannot change (409) once an invoice names the profile."""

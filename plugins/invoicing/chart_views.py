@@ -219,8 +219,8 @@ def api_blueprint():
         @blp.arguments(PostingProfileUpdateSchema)
         @blp.response(200, PostingProfileSchema)
         def patch(self, data, code):
-            """Change a profile's name or accounts (for invoices posted from now on; its
-            summary account only while no invoice names it: 409), or make it the default."""
+            """Change a profile's name, its accounts while no invoice names it (409 after),
+            or make it the default."""
             found = chart.update_profile(db(), chart.get_profile(db(), code), data)
             db().commit()
             return found
