@@ -201,9 +201,10 @@ def test_routes_lists_what_the_enabled_modules_serve(make_app):
         assert path in output
 
 
-def test_serve_runs_the_server_and_the_sender_and_stops_both(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["term", "hangup"])
+def test_serve_runs_the_server_and_the_sender_and_stops_both(tmp_path, stop):
     """``comptoir serve`` (what ``make run`` starts): gunicorn answers, the outbox sender runs
-    beside it, and SIGTERM stops them both."""
+    beside it, and SIGTERM, or the terminal closing, stops them both."""
     command = str(Path(sys.executable).with_name("comptoir"))
     env = {**os.environ, "COMPTOIR_INSTANCE_PATH": str(tmp_path), "COMPTOIR_SECRET_KEY": "k",
            "COMPTOIR_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite"}
@@ -225,7 +226,7 @@ def test_serve_runs_the_server_and_the_sender_and_stops_both(tmp_path):
         else:
             pytest.fail("the server did not answer")
     finally:
-        served.send_signal(signal.SIGTERM)
+        served.send_signal(stop)
         assert served.wait(timeout=60) == 0, served.stdout.read()
     with pytest.raises(OSError):  # nothing listens any more
         urlopen(f"http://127.0.0.1:{port}/health", timeout=5)

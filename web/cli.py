@@ -357,11 +357,12 @@ def outbox_list(everything, limit):
 @reports_errors
 def serve(bind, workers, outbox_every):
     """Serve Comptoir with gunicorn and, beside it, send the e-mail that falls due (retries
-    included); Ctrl-C or SIGTERM stops both."""
+    included); Ctrl-C, SIGTERM or closing the terminal stops both."""
     registry = _registry()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers),
                                "--bind", bind, "web:create_app()"])
-    signal.signal(signal.SIGTERM, _interrupt)
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal closed
+        signal.signal(stop, _interrupt)
     try:
         while True:
             if outbox_every:

@@ -27,8 +27,8 @@ from web.database import db
 FIELD = "once"
 KEPT = timedelta(days=30)
 TOKEN = re.compile(r"[0-9a-f]{32}\Z")
-MESSAGE = ("this form was sent already and did what it asked: it is not done a second time "
-           "(open the page again for a new form)")
+MESSAGE = ("this form was sent already and did what it asked: nothing was done a second time "
+           "(the page it came from shows what was done)")
 
 
 class AlreadySent(Conflict):
