@@ -307,7 +307,7 @@ def write_entries(session, entries, *, document, currency, entry_date, owner, in
     # entries, or is gone and refused below, rather than failing the insert.
     accounts = dict(session.execute(select(Account.code, Account.id)
                                     .where(Account.code.in_(codes))
-                                    .with_for_update(key_share=True)).all())
+                                    .with_for_update(read=True, key_share=True)).all())
     if codes - accounts.keys():
         missing = ", ".join(sorted(codes - accounts.keys()))
         raise ValidationError(f"{owner}: no ledger account {missing}",

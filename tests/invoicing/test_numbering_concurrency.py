@@ -2,13 +2,15 @@
 and balanced entries.  On SQLite the writing sessions take turns."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from core import orders
 from plugins.invoicing import invoices
-from plugins.invoicing.models import Invoice, LedgerEntry
+from plugins.invoicing.models import Invoice, LedgerEntry, Payment
+from plugins.invoicing.payments import register_payment
 from plugins.invoicing.posting import post_invoice
 from tests.invoicing.conftest import confirmed_order
 
@@ -45,3 +47,19 @@ def test_eight_threads_posting_get_consecutive_numbers(registry, catalogue):
         assert {order.status for order in session.scalars(
             select(orders.Order).where(orders.Order.id.in_([i for i, _ in order_ids])))} == {
             "confirmed"}
+
+
+def test_payments_registered_at_once_all_go_through(registry, catalogue):
+    """Each locks the bank account it names to keep its kind, and its entries' accounts: shared
+    locks, so that payments at once wait for the number in turn instead of deadlocking."""
+    def pay(_):
+        with registry.writing_session() as session:
+            register_payment(session, catalogue["bolt"], Decimal(1), "EUR", date.today())
+            session.commit()
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        for done in [pool.submit(pay, n) for n in range(THREADS)]:
+            done.result()
+    with registry.session_factory() as session:
+        numbers = sorted(session.scalars(select(Payment.number)))
+        assert numbers == [f"PAY-{n:05d}" for n in range(1, THREADS + 1)]
