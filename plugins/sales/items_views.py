@@ -204,9 +204,11 @@ def api_blueprint():
                        description="Items, tax categories and item groups")
 
     @blp.before_request
-    @role_required("sales")
-    def _sales_only():
-        """Every endpoint here is for the sales role."""
+    def _sales_or_reading():
+        """Salespeople do everything here; accountants read (free text invoice lines name a
+        tax category, invoice lines an item)."""
+        roles = ("sales", "accounting") if request.method in ("GET", "HEAD") else ("sales",)
+        return role_required(*roles)(lambda: None)()
 
     @blp.route("/items")
     class Items(MethodView):

@@ -292,3 +292,11 @@ def test_numbers_follow_the_dates(accounting_api, registry, catalogue):
     now = accounting_api.post("/api/v1/invoices", json={"order_id": order}).get_json()
     assert accounting_api.post(f"/api/v1/invoices/{now['id']}/post").json[
         "number"] == "INV-00002"
+
+
+def test_the_accountant_reads_the_tax_categories_and_items_it_names(accounting_api, catalogue):
+    codes = [tax["code"] for tax in accounting_api.get("/api/v1/tax-categories").get_json()]
+    assert "VAT20" in codes  # what a free text line's tax_category takes
+    assert accounting_api.get("/api/v1/items").get_json()["total"] >= 3
+    assert accounting_api.post("/api/v1/tax-categories", json={
+        "code": "VAT0", "name": "Zero", "rate": "0"}).status_code == 403
