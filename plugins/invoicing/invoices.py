@@ -24,7 +24,7 @@ from core.documents import party_for
 from core.errors import Conflict, NotFound, ValidationError
 from core.invoicekinds import invoice_kind, invoice_kinds
 from core.models import Order, OrderLine, Party, TaxCategory
-from core.money import HUNDRED, check_currency, plain, round_money
+from core.money import HUNDRED, check_currency, exponent, plain, round_money
 from core.ordertypes import brings_goods_back, order_types
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
@@ -445,7 +445,7 @@ def free_text_lines(session, lines, currency):
             errors["tax_category"] = ["Tax information is required: give a tax category."]
         elif tax is None:
             errors["tax_category"] = [f"Unknown tax category {data['tax_category']}."]
-        quantity, unit_price = _quantity_and_price(data, errors)
+        quantity, unit_price = _quantity_and_price(data, errors, currency)
         if errors:
             problems[index] = errors
             continue
@@ -460,13 +460,17 @@ def free_text_lines(session, lines, currency):
     return built
 
 
-def _quantity_and_price(data, errors):
+def _quantity_and_price(data, errors, currency):
     """A free text line's quantity and unit price: ``unit_price`` × ``quantity`` (default 1),
-    or an ``amount`` for one unit."""
+    or an ``amount`` for one unit, which is money: in ``currency``'s minor unit (a unit price
+    may be finer: 0.125 × 8)."""
     quantity = data.get("quantity") or Decimal(1)
     if data.get("amount") is not None:
         if data.get("unit_price") is not None or quantity != 1:
             errors["amount"] = ["Give either an amount, or a unit price and a quantity."]
+        elif round_money(data["amount"], currency) != data["amount"]:
+            errors["amount"] = [f"An amount in {currency} is in steps of "
+                                f"{plain(exponent(currency))}."]
         return quantity, data["amount"]
     if data.get("unit_price") is None:
         errors["unit_price"] = ["Give a unit price (or an amount)."]

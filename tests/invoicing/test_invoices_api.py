@@ -300,3 +300,19 @@ def test_the_accountant_reads_the_tax_categories_and_items_it_names(accounting_a
     assert accounting_api.get("/api/v1/items").get_json()["total"] >= 3
     assert accounting_api.post("/api/v1/tax-categories", json={
         "code": "VAT0", "name": "Zero", "rate": "0"}).status_code == 403
+
+
+def test_a_free_text_amount_is_money_in_its_currency(accounting_api, catalogue):
+    for currency, amount, step in (("EUR", "100.001", "0.01"), ("EUR", "0.004", "0.01"),
+                                   ("JPY", "1000.5", "1")):
+        refused = accounting_api.post("/api/v1/invoices", json={
+            "kind": "free_text", "party_id": catalogue["acme"], "currency": currency,
+            "lines": [{**FEE, "amount": amount}]})
+        assert refused.status_code == 422, (currency, amount)
+        assert refused.get_json()["errors"]["json"]["lines"]["0"]["amount"] == [
+            f"An amount in {currency} is in steps of {step}."]
+    finer = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["acme"],
+        "lines": [{"account": "706", "description": "Screws", "tax_category": "VAT20",
+                   "unit_price": "0.125", "quantity": "8"}]})
+    assert finer.status_code == 201 and finer.get_json()["untaxed"] == "1.00"
