@@ -52,6 +52,7 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     for what is applied, of the default profile for the rest (the payment's
     ``summary_account``).
     """
+    _require_made(payment_date, "payment is recorded once received")
     party = party_for(session, party_id)
     check_currency(currency)
     amount = checked_amount(amount, currency)
@@ -74,6 +75,14 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     write_entries(session, entries, document=payment.number, currency=currency,
                   entry_date=payment_date, owner=OWNER, payment_id=payment.id)
     return payment
+
+
+def _require_made(payment_date, rule):
+    """Refuse (422 under ``payment_date``) a payment or refund dated after today: its entries
+    would stand in the customer's balance before the money moved."""
+    if payment_date > date.today():
+        raise ValidationError(f"a {rule}", fields={
+            "payment_date": [f"A {rule}: not after today."]})
 
 
 def checked_amount(amount, currency):
@@ -160,6 +169,7 @@ def pay_back(session, party, currency, amount, payment_date, reference, account,
     The amount is at most ``left`` (422 under ``amount``), in whole cents, and the refund is
     not dated before ``since``, the source's date (422 under ``payment_date``).
     """
+    _require_made(payment_date, "refund is recorded once paid")
     amount = checked_amount(amount, currency)
     if amount > left:
         raise ValidationError("the amount is more than is left to pay back", fields={

@@ -308,7 +308,7 @@ def test_refunding_a_credit_note_pays_the_customer_back(registry, catalogue):
         assert customer_balance(session, bolt) == {"EUR": Decimal("-15.00")}
         refund = refund_credit_note(session, hook, load_invoice(session, credit_note.id,
                                                                 lock=True),
-                                    Decimal("10.00"), date(2031, 2, 1), "Wire back")
+                                    Decimal("10.00"), date.today(), "Wire back")
         session.commit()
 
         assert (refund.number, refund.kind, refund.unapplied) == ("RF-00001", "refund", 0)
@@ -354,8 +354,11 @@ def test_refund_api_and_pages(invoicing_app, registry, catalogue, accounting_api
     url = f"/api/v1/invoices/{credit_note_id}/refunds"
     assert accounting_api.post(url, json={"amount": "15.01"}).status_code == 422
     assert accounting_api.post(url, json={}).status_code == 422
+    ahead = accounting_api.post(url, json={"amount": "1", "payment_date": "2999-01-01"})
+    assert ahead.status_code == 422 and ahead.json["errors"]["json"] == {
+        "payment_date": ["A refund is recorded once paid: not after today."]}
     answer = accounting_api.post(url, json={"amount": "6", "reference": "Cheque 12",
-                                            "payment_date": "2031-01-05"})
+                                            "payment_date": date.today().isoformat()})
     assert answer.status_code == 201, answer.json
     assert (answer.json["number"], answer.json["kind"], answer.json["amount"]) == (
         "RF-00001", "refund", "6.00")
@@ -373,11 +376,11 @@ def test_refund_api_and_pages(invoicing_app, registry, catalogue, accounting_api
     token = csrf_token(client, f"/invoicing/invoices/{credit_note_id}/refund")
     refused = client.post(f"/invoicing/invoices/{credit_note_id}/refund",
                           data={"csrf_token": token, "amount": "9.01", "account": "512",
-                                "payment_date": "2031-01-06"})
+                                "payment_date": date.today().isoformat()})
     assert refused.status_code == 422 and "At most the €9.00" in refused.get_data(as_text=True)
     done = client.post(f"/invoicing/invoices/{credit_note_id}/refund",
                        data={"csrf_token": token, "amount": "9", "account": "512",
-                             "payment_date": "2031-01-06"})
+                             "payment_date": date.today().isoformat()})
     assert done.status_code == 302
     shown = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Refund RF-00002" in shown

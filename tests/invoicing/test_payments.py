@@ -233,7 +233,7 @@ def test_payment_api(registry, catalogue, accounting_api):
         session.commit()
 
     answer = accounting_api.post("/api/v1/payments", json={
-        "party_id": bolt, "amount": "50", "currency": "EUR", "payment_date": "2031-01-15",
+        "party_id": bolt, "amount": "50", "currency": "EUR", "payment_date": TODAY.isoformat(),
         "reference": "Wire 9", "applications": [{"invoice_id": first, "amount": "30"},
                                                 {"invoice_id": second, "amount": "10.00"}]})
     assert answer.status_code == 201, answer.json
@@ -256,6 +256,10 @@ def test_payment_api(registry, catalogue, accounting_api):
     assert answer.status_code == 201 and answer.json["unapplied"] == "0.00"
     assert accounting_api.post("/api/v1/payments", json={
         "party_id": bolt, "amount": "-1"}).status_code == 422
+    ahead = accounting_api.post("/api/v1/payments", json={
+        "party_id": bolt, "amount": "1", "payment_date": (TODAY + timedelta(days=1)).isoformat()})
+    assert ahead.status_code == 422 and ahead.json["errors"]["json"] == {
+        "payment_date": ["A payment is recorded once received: not after today."]}
 
     listed = accounting_api.get("/api/v1/payments?q=wire").json
     assert listed["total"] == 1 and listed["items"][0]["number"] == "PAY-00001"
@@ -267,7 +271,7 @@ def test_payment_api(registry, catalogue, accounting_api):
     assert aged["customers"][0]["over_90"] == "1.10" and aged["totals"][0]["total"] == "1.10"
     on_account = accounting_api.post("/api/v1/payments", json={"party_id": bolt,
                                                                "amount": "5"}).json
-    # Once the payment of 2031 is made, the customer owes what its balance says.
+    # As of a later day, the customer owes what its balance says.
     [customer] = accounting_api.get("/api/v1/invoicing/aged?as_of=2099-01-01").json[
         "customers"]
     assert [(p["number"], p["open_amount"], p["bucket"]) for p in customer["payments"]] == [
@@ -291,7 +295,7 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     assert form.status_code == 200 and number in form.get_data(as_text=True)
     token = csrf_token(client, f"/invoicing/payments/new?party_id={bolt}")
     fields = {"csrf_token": token, "party_id": bolt, "currency": "EUR", "amount": "20",
-              "payment_date": "2031-02-01", "reference": "Cash", "account": "512"}
+              "payment_date": TODAY.isoformat(), "reference": "Cash", "account": "512"}
     refused = client.post("/invoicing/payments/new", data={**fields,
                                                            f"apply-{invoice_id}": "25"})
     assert refused.status_code == 422
@@ -352,23 +356,24 @@ def test_the_balance_page_shows_credit_notes_negative(invoicing_app, registry, c
 def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, catalogue,
                                                      accounting_api, login):
     hook, bolt = registry.hook, catalogue["bolt"]
+    earlier = TODAY - timedelta(days=5)
     with registry.session_factory() as session:
-        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)])  # 30.00
-        payment = register_payment(session, bolt, Decimal(50), "EUR", TODAY, "Wire 3",
-                                   [(invoice.id, Decimal(30))])
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 2)], on=earlier)
+        payment = register_payment(session, bolt, Decimal(50), "EUR", earlier, "Wire 3",
+                                   [(invoice.id, Decimal(30))])  # 30.00 of 50 applied
         session.commit()
         payment_id = payment.id
     assert customer_balance_of(registry, bolt) == Decimal(-20)
     url = f"/api/v1/payments/{payment_id}/refunds"
     for body, field in (({"amount": "20.01"}, "amount"), ({"amount": "0"}, "amount"),
                         ({"amount": "1e999999999"}, "amount"),
-                        ({"amount": "5", "payment_date": (TODAY - timedelta(days=1))
+                        ({"amount": "5", "payment_date": (earlier - timedelta(days=1))
                           .isoformat()}, "payment_date")):
         refused = accounting_api.post(url, json=body)
         assert refused.status_code == 422 and field in refused.json["errors"]["json"]
 
-    refund = accounting_api.post(url, json={"amount": "15", "reference": "Back", "payment_date":
-                                            (TODAY + timedelta(days=5)).isoformat()})
+    refund = accounting_api.post(url, json={"amount": "15", "reference": "Back",
+                                            "payment_date": TODAY.isoformat()})
     assert refund.status_code == 201, refund.json
     assert (refund.json["number"], refund.json["kind"], refund.json["refunded_payment_id"]) == (
         "RF-00001", "refund", payment_id)
@@ -381,10 +386,9 @@ def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, ca
     assert customer_balance_of(registry, bolt) == Decimal(-5)
     assert accounting_api.post(f"/api/v1/payments/{refund.json['id']}/refunds",
                                json={"amount": "1"}).status_code == 409
-    with registry.session_factory() as session:  # the refund is made in five days
-        for days, owed in ((0, Decimal(-20)), (5, Decimal(-5))):
-            [customer], _totals = aged_open_invoices(session, hook,
-                                                     TODAY + timedelta(days=days), bolt)
+    with registry.session_factory() as session:  # the refund was made five days later
+        for day, owed in ((earlier, Decimal(-20)), (TODAY, Decimal(-5))):
+            [customer], _totals = aged_open_invoices(session, hook, day, bolt)
             assert customer.total == owed
 
     client = invoicing_app.test_client()
