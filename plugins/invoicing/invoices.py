@@ -109,9 +109,7 @@ def _new_invoice(session, hook, kind_code, party, currency, header, takes):
                               fields={"kind": [f"A {kind.title.lower()} does not take {what}."]})
     header = header or {}
     invoice_date = header.get("invoice_date") or date.today()
-    # What a credit note owes the customer is theirs at once.
-    due_date = header.get("due_date") or (
-        invoice_date if kind.sign < 0 else invoice_date + timedelta(days=DUE_DAYS))
+    due_date = header.get("due_date") or due_by_default(kind, invoice_date)
     if due_date < invoice_date:
         raise ValidationError("the due date is before the invoice date",
                               fields={"due_date": ["Must not be before the invoice date."]})
@@ -497,15 +495,27 @@ def pro_forma_of(session, hook, invoice):
     return _save(session, hook, copy)
 
 
+def due_by_default(kind, invoice_date):
+    """The due date of an invoice of ``kind`` dated ``invoice_date`` when none is given:
+    ``DUE_DAYS`` later; what a credit note owes the customer is theirs at once."""
+    return invoice_date if kind.sign < 0 else invoice_date + timedelta(days=DUE_DAYS)
+
+
 def update_invoice(session, hook, invoice, data):
     """Change a draft invoice's header: ``invoice_date``, ``due_date``, ``posting_profile``
-    (a code), ``note``.  Refused (409) once posted."""
+    (a code), ``note``.  Refused (409) once posted.  A due date left as it was by default
+    follows a new invoice date."""
     require_draft(invoice)
+    kind = invoice_kind(hook, invoice.kind)
+    following = (data.get("due_date", invoice.due_date) == invoice.due_date
+                 == due_by_default(kind, invoice.invoice_date))
     if "posting_profile" in data:
         invoice.posting_profile = default_profile(session, data["posting_profile"])
     for field in ("invoice_date", "due_date", "note"):
         if field in data:
             setattr(invoice, field, data[field] if field != "note" else data[field] or "")
+    if following:
+        invoice.due_date = due_by_default(kind, invoice.invoice_date)
     if invoice.due_date < invoice.invoice_date:
         raise ValidationError("the due date is before the invoice date",
                               fields={"due_date": ["Must not be before the invoice date."]})

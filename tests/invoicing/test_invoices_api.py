@@ -316,3 +316,18 @@ def test_a_free_text_amount_is_money_in_its_currency(accounting_api, catalogue):
         "lines": [{"account": "706", "description": "Screws", "tax_category": "VAT20",
                    "unit_price": "0.125", "quantity": "8"}]})
     assert finer.status_code == 201 and finer.get_json()["untaxed"] == "1.00"
+
+
+def test_a_due_date_left_by_default_follows_the_invoice_date(accounting_api, catalogue):
+    created = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["acme"], "invoice_date": "2026-12-01",
+        "lines": [FEE]}).get_json()
+    path = f"/api/v1/invoices/{created['id']}"
+    assert created["due_date"] == "2026-12-31"
+    moved = accounting_api.patch(path, json={"invoice_date": "2026-12-05"}).get_json()
+    assert moved["due_date"] == "2027-01-04"
+    kept = accounting_api.patch(path, json={"invoice_date": "2026-12-05",
+                                            "due_date": "2027-02-01"}).get_json()
+    assert kept["due_date"] == "2027-02-01"
+    chosen = accounting_api.patch(path, json={"invoice_date": "2026-12-01"}).get_json()
+    assert chosen["due_date"] == "2027-02-01"  # typed by someone: it stays
