@@ -47,10 +47,10 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
 
     ``applications`` is ``[(invoice id, amount)]``: invoices of the payment's customer and
     currency, each amount at most the invoice's open amount, together at most the payment
-    (422 naming each problem; 409 for a draft invoice).  The ledger gets the bank debited and
-    the customer's balance credited: on the summary account of each invoice's posting profile
-    for what is applied, of the default profile for the rest (the payment's
-    ``summary_account``).
+    (422 naming each problem; 409 for a draft invoice); a payment dated after today is refused
+    (422 under ``payment_date``).  The ledger gets the bank debited and the customer's balance
+    credited: on the summary account of each invoice's posting profile for what is applied, of
+    the default profile for the rest (the payment's ``summary_account``).
     """
     _require_made(payment_date, "payment is recorded once received")
     party = party_for(session, party_id)
@@ -167,7 +167,8 @@ def pay_back(session, party, currency, amount, payment_date, reference, account,
     note or the receipt paid back: the refund names a receipt.
 
     The amount is at most ``left`` (422 under ``amount``), in whole cents, and the refund is
-    not dated before ``since``, the source's date (422 under ``payment_date``).
+    dated neither before ``since``, the source's date, nor after today (422 under
+    ``payment_date``).
     """
     _require_made(payment_date, "refund is recorded once paid")
     amount = checked_amount(amount, currency)
