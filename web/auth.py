@@ -75,6 +75,18 @@ def role_required(*roles):
     return decorate
 
 
+def readers_and_writers(readers, writers, read_endpoints=None):
+    """A ``before_request`` function for a blueprint read by more roles than change it: GET and
+    HEAD requests (to ``read_endpoints`` only, when given) need one of ``readers``, every other
+    request one of ``writers``."""
+    def guard():
+        reading = request.method in ("GET", "HEAD") and (
+            read_endpoints is None or request.endpoint in read_endpoints)
+        return role_required(*(readers if reading else writers))(lambda: None)()
+
+    return guard
+
+
 def _safe_next(target):
     parts = urlsplit(target or "")
     if parts.scheme or parts.netloc or not (target or "").startswith("/"):

@@ -1,6 +1,7 @@
 """The ``comptoir`` command line: database set-up, modules, users, tokens, the mail outbox and
 scaffolding."""
 
+import contextlib
 import functools
 import logging
 import signal
@@ -364,16 +365,13 @@ def serve(bind, workers, outbox_every):
     for stop in (signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal closed
         signal.signal(stop, _interrupt)
     try:
-        while True:
-            if outbox_every:
+        with contextlib.suppress(KeyboardInterrupt):
+            if not outbox_every:
+                server.wait()
+            while server.poll() is None:  # until stopped, or the server stops by itself
                 _send_due(registry)
-            try:
-                server.wait(timeout=outbox_every or None)
-                break  # the server stopped by itself
-            except subprocess.TimeoutExpired:
-                continue
-    except KeyboardInterrupt:
-        pass
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    server.wait(timeout=outbox_every)
     finally:
         server.terminate()
         code = server.wait()

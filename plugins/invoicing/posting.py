@@ -159,10 +159,8 @@ def _require_date_order(session, hook, kind, invoice):
     today = date.today()
     sharing = [code for code, other in invoice_kinds(hook).items()
                if other.sequence == kind.sequence]
-    latest = max(filter(None, (session.scalar(
-        select(func.max(Invoice.invoice_date)).where(
-            Invoice.kind == code, Invoice.status == "posted", Invoice.invoice_date <= today))
-        for code in sharing)), default=None)
+    latest = session.scalar(select(func.max(Invoice.invoice_date)).where(
+        Invoice.kind.in_(sharing), Invoice.status == "posted", Invoice.invoice_date <= today))
     if latest is not None and invoice.invoice_date < latest:
         raise Conflict(f"a {kind.title.lower()} posted before is dated {latest}: this one, "
                        f"dated {invoice.invoice_date}, would take a number out of date order; "

@@ -35,7 +35,7 @@ from plugins.sales.records import (
     not_blank,
     refused_if_taken,
 )
-from web.auth import role_required
+from web.auth import readers_and_writers, role_required
 from web.database import db
 
 MENU = [MenuEntry("Items", "items.index", role="sales", priority=20)]
@@ -203,12 +203,8 @@ def api_blueprint():
     blp = ApiBlueprint("items_api", __name__, url_prefix="/api/v1",
                        description="Items, tax categories and item groups")
 
-    @blp.before_request
-    def _sales_or_reading():
-        """Salespeople do everything here; accountants read (free text invoice lines name a
-        tax category, invoice lines an item)."""
-        roles = ("sales", "accounting") if request.method in ("GET", "HEAD") else ("sales",)
-        return role_required(*roles)(lambda: None)()
+    # Accounting reads: free text invoice lines name a tax category, invoice lines an item.
+    blp.before_request(readers_and_writers(("sales", "accounting"), ("sales",)))
 
     @blp.route("/items")
     class Items(MethodView):

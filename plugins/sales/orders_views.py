@@ -33,7 +33,7 @@ from plugins.sales.pages import (
     page_number,
     read_form,
 )
-from web.auth import role_required
+from web.auth import readers_and_writers, role_required
 from web.database import db
 from web.printing import (
     PDF_RESPONSE,
@@ -54,11 +54,7 @@ def blueprint():
     """The order pages: list, new order, and the order form with its lines."""
     bp = Blueprint("orders", __name__, url_prefix="/orders", template_folder="templates")
 
-    @bp.before_request
-    def _sales_or_reading():
-        """Salespeople do everything here; accountants read orders, which they invoice."""
-        reading = request.method in ("GET", "HEAD") and request.endpoint in READ_PAGES
-        return role_required(*(VIEWERS if reading else ("sales",)))(lambda: None)()
+    bp.before_request(readers_and_writers(VIEWERS, ("sales",), READ_PAGES))
 
     @bp.route("/")
     def order_list():

@@ -32,7 +32,7 @@ from plugins.sales.records import (
     list_coded,
     not_blank,
 )
-from web.auth import role_required
+from web.auth import readers_and_writers, role_required
 from web.database import db
 
 MENU = [MenuEntry("Parties", "parties.index", role="sales", priority=10)]
@@ -328,12 +328,8 @@ def api_blueprint():
     blp = ApiBlueprint("parties_api", __name__, url_prefix="/api/v1",
                        description="Parties, their stage history, and customer groups")
 
-    @blp.before_request
-    def _roles():
-        """Reading is for the sales and accounting roles (accounting invoices these parties and
-        registers their payments); changing, for the sales role."""
-        readers = ("sales", "accounting") if request.method in ("GET", "HEAD") else ("sales",)
-        return role_required(*readers)(lambda: None)()
+    # Accounting reads the parties it invoices and takes payments from; sales changes them.
+    blp.before_request(readers_and_writers(("sales", "accounting"), ("sales",)))
 
     @blp.route("/parties")
     class Parties(MethodView):
