@@ -7,7 +7,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import select
 
 from core import orders
-from core.errors import ComptoirError, ValidationError
+from core.errors import ComptoirError, NotFound, ValidationError
 from core.invoicekinds import invoice_kinds
 from core.models import Order, Party, TaxCategory
 from core.ordertypes import brings_goods_back, order_types
@@ -409,7 +409,7 @@ def api_blueprint():
             (of one customer, possibly of several orders), or of free text ``lines``."""
             header = {name: data[name] for name in invoices.HEADER_FIELDS if name in data}
             if "order_id" in data:
-                order = orders.load_order(db(), data["order_id"])
+                order = _order_named(data["order_id"])
                 quantities = None
                 if "quantities" in data:
                     quantities = {}
@@ -493,6 +493,16 @@ def api_blueprint():
         return _commit(invoices.pro_forma_of(db(), hook(), _locked(invoice_id)))
 
     return blp
+
+
+def _order_named(order_id):
+    """The order a request body names; an unknown one is refused (422) on ``order_id``, as an
+    unknown party or packing slip is."""
+    try:
+        return orders.load_order(db(), order_id)
+    except NotFound as error:
+        raise ValidationError(error.message,
+                              fields={"order_id": [f"Order {order_id} does not exist."]}) from None
 
 
 def _locked(invoice_id):

@@ -83,6 +83,10 @@ def test_invoices_from_packing_slips_and_their_refusals(accounting_api, registry
         other_currency = accounting_api.post("/api/v1/invoices", json={
             **source, "currency": "USD"})
         assert other_currency.get_json()["errors"]["json"] == {"currency": [f"{of} in EUR."]}
+    for unknown in ({"order_id": other + 100}, {"packing_slip_ids": [foreign + 100]}):
+        refused = accounting_api.post("/api/v1/invoices", json=unknown)
+        assert refused.status_code == 422  # the body is wrong, not the address
+        assert set(refused.get_json()["errors"]["json"]) == set(unknown)
     no_quantities = accounting_api.post("/api/v1/invoices", json={"order_id": other,
                                                                   "quantities": []})
     assert "quantities" in no_quantities.get_json()["errors"]["json"]
