@@ -115,9 +115,11 @@ def _move_stock(session, slip, moves):
         change[item] += quantity
     items = sorted(change, key=lambda item: item.id)  # locks taken in one order: no deadlock
     # Read under the rows' locks: another delivery may have moved the same items meanwhile.
+    # FOR NO KEY UPDATE (only the stock changes): a plain FOR UPDATE would also wait for, and
+    # deadlock with, requests inserting lines that name these items.
     on_hand = dict(session.execute(
         select(Item.id, Item.stock_on_hand).where(Item.id.in_([item.id for item in items]))
-        .order_by(Item.id).with_for_update()).all())
+        .order_by(Item.id).with_for_update(key_share=True)).all())
     too_large = [item.number for item in items
                  if abs(on_hand[item.id] + change[item]) >= LARGEST_AMOUNT]
     if too_large:

@@ -16,18 +16,23 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, func, insert, or_, select
+from sqlalchemy import case, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.documents import party_for
 from core.errors import Conflict, NotFound, ValidationError
-from core.invoicekinds import invoice_kind, invoice_kinds
+from core.invoicekinds import invoice_kind
 from core.models import Order, OrderLine, Party, TaxCategory
 from core.money import HUNDRED, check_currency, exponent, plain, round_money
 from core.ordertypes import brings_goods_back, order_types
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
+from plugins.invoicing.holdings import (
+    drafts_taking,
+    invoicing_kinds,
+    taken_of_slip_lines,
+)
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, PostingProfile
 from plugins.invoicing.posting import compute_totals, require_draft, validate
@@ -39,25 +44,6 @@ SIX_PLACES = Decimal("0.000001")  # what an Amount column holds after the point
 LINE_COLUMNS = ("order_line_id", "packing_slip_line_id", "credited_line_id", "item_id",
                 "account_id", "tax_category_id", "description", "quantity", "unit_price",
                 "discount", "tax_rate", "amount", "tax_amount")
-
-
-def invoicing_kinds(hook):
-    """The codes of the kinds whose invoices may take order quantities: they post and their
-    lines may hold order lines.  Such an invoice takes the quantities it names (a customer
-    invoice, or a credit note of a returned order), unless it credits another invoice
-    (``credited_invoice_id``): it then gives back what that one took."""
-    return [code for code, kind in invoice_kinds(hook).items()
-            if kind.posts and kind.lines != "accounts"]
-
-
-def _taking():
-    """The condition that an invoice takes order quantities rather than giving them back."""
-    return Invoice.credited_invoice_id.is_(None)
-
-
-def _drafts_taking(hook):
-    """The condition that an invoice is a draft that will take the order quantities it holds."""
-    return and_(Invoice.status == "draft", Invoice.kind.in_(invoicing_kinds(hook)), _taking())
 
 
 def invoice_kind_for(hook, orders, kind=None):
@@ -206,7 +192,7 @@ def drafted_quantities(session, hook, order_line_ids, *, but=None):
         return {}
     # Driven by the order lines' index: joined to the invoices instead, SQLite reads every
     # invoice that credits none (nearly all of them) to find the drafts.
-    draft = select(Invoice.id).where(Invoice.id == InvoiceLine.invoice_id, _drafts_taking(hook))
+    draft = select(Invoice.id).where(Invoice.id == InvoiceLine.invoice_id, drafts_taking(hook))
     query = select(InvoiceLine.order_line_id, InvoiceLine.quantity).where(
         InvoiceLine.order_line_id.in_(order_line_ids), draft.exists())
     if but is not None:
@@ -251,7 +237,7 @@ def drafts_holding(session, hook, order_ids):
         select(OrderLine.order_id, Invoice).distinct()
         .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
         .join(OrderLine, OrderLine.id == InvoiceLine.order_line_id)
-        .where(OrderLine.order_id.in_(order_ids), _drafts_taking(hook))
+        .where(OrderLine.order_id.in_(order_ids), drafts_taking(hook))
         .order_by(OrderLine.order_id, Invoice.id)).all()
     held = defaultdict(list)
     for order_id, draft in rows:
@@ -269,7 +255,9 @@ def invoice_from_order(session, hook, order, quantities=None, kind=None, header=
     beyond what is left, or of a line not on the order, is refused (422) on ``quantities``, and
     an order of another customer than ``party_id`` or in another currency than ``currency``
     (when given) on that field.  ``header`` may hold ``invoice_date``, ``due_date``,
-    ``posting_profile`` (a code), ``note``.
+    ``posting_profile`` (a code), ``note``.  ``order`` is best loaded under its row lock
+    (``load_order(..., lock=True)``): two drafts of it made at once would each hold all that
+    is left, and posting the second would be refused.
     """
     _require_source("The order is", party_id, currency, order.party_id, order.currency)
     _invoiceable(order)
@@ -312,11 +300,17 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     slip_ids = sorted(set(slip_ids))
     if not slip_ids:
         raise ValidationError("no packing slip", fields={"packing_slip_ids": ["Choose one."]})
+    # The slips' orders locked first, in one order: two invoices of the same slips made at
+    # once would each take all of them.  What is left is read once the locks are held.
+    session.execute(select(Order.id).where(Order.id.in_(
+        select(PackingSlip.order_id).where(PackingSlip.id.in_(slip_ids))))
+        .order_by(Order.id).with_for_update())
     slips = session.scalars(
         select(PackingSlip).where(PackingSlip.id.in_(slip_ids)).order_by(PackingSlip.id)
         .options(selectinload(PackingSlip.order),
                  selectinload(PackingSlip.lines).selectinload(PackingSlipLine.order_line)
-                 .selectinload(OrderLine.item))).all()
+                 .selectinload(OrderLine.item))
+        .execution_options(populate_existing=True)).all()
     missing = sorted(set(slip_ids) - {slip.id for slip in slips})
     if missing:
         raise ValidationError("unknown packing slips", fields={"packing_slip_ids": [
@@ -361,31 +355,9 @@ def slip_line_rests(session, hook, slip_lines):
     """``{packing slip line id: quantity}`` of ``slip_lines`` not on an invoice yet: each one's
     quantity less what invoices (draft or posted) took of it and posted cancelling credit
     notes did not give back.  A slip line invoiced in part keeps the rest to invoice."""
-    taken = _taken_of_slip_lines(session, hook, [line.id for line in slip_lines])
+    taken = taken_of_slip_lines(session, hook, [line.id for line in slip_lines])
     return {line.id: max(line.quantity - taken.get(line.id, 0), Decimal(0))
             for line in slip_lines}
-
-
-def _taken_of_slip_lines(session, hook, slip_line_ids):
-    """``{packing slip line id: quantity}`` that invoices took of ``slip_line_ids`` (see
-    :func:`slip_line_rests`)."""
-    if not slip_line_ids:
-        return {}
-    # A cancelling credit note's lines name the packing slip lines they give back, as the
-    # lines they credit do: the index on the slip lines finds both.
-    rows = session.execute(
-        select(InvoiceLine.packing_slip_line_id, _taking(), InvoiceLine.quantity)
-        .join(InvoiceLine.invoice)
-        .where(InvoiceLine.packing_slip_line_id.in_(slip_line_ids),
-               or_(and_(Invoice.status == "posted", Invoice.kind.in_(invoicing_kinds(hook))),
-                   _drafts_taking(hook)),
-               # a credit note gives quantities back only when it cancels (names order lines)
-               or_(InvoiceLine.credited_line_id.is_(None),
-                   InvoiceLine.order_line_id.is_not(None)))).all()
-    net = defaultdict(Decimal)
-    for line_id, taking, quantity in rows:
-        net[line_id] += quantity if taking else -quantity
-    return net
 
 
 def free_text_invoice(session, hook, data):
@@ -611,7 +583,7 @@ def _within_slip_line(session, hook, invoice, line, quantity):
             or invoice.credited_invoice_id is not None):
         return
     # What invoices took counts this draft's line as it stands.
-    others = _taken_of_slip_lines(session, hook, [slip_line.id]).get(slip_line.id, 0) \
+    others = taken_of_slip_lines(session, hook, [slip_line.id]).get(slip_line.id, 0) \
         - line.quantity
     left = slip_line.quantity - others
     if quantity > left:

@@ -70,7 +70,7 @@ def blueprint():
     @bp.route("/new/order", methods=["GET", "POST"])
     def new_from_order():
         """Choose an order (by number or id) and the quantities of its lines to invoice."""
-        order, errors, form = _order_asked(), {}, request.form
+        order, errors, form = _order_asked(lock=request.method == "POST"), {}, request.form
         if order is not None and request.method == "POST":
             try:
                 quantities = _quantities_from_form(order)
@@ -250,8 +250,9 @@ def blueprint():
     return bp
 
 
-def _order_asked():
-    """The order the form names by ``order_id`` or by ``order`` number, with its lines."""
+def _order_asked(lock=False):
+    """The order the form names by ``order_id`` or by ``order`` number, with its lines;
+    ``lock`` takes its row lock (see ``_order_named``)."""
     order_id = request.values.get("order_id", type=int)
     number = request.values.get("order", "").strip()[:32]
     if order_id is None and number:
@@ -259,7 +260,7 @@ def _order_asked():
     if order_id is None:
         return None
     try:
-        return orders.load_order(db(), order_id)
+        return orders.load_order(db(), order_id, lock=lock)
     except ComptoirError:
         return None
 
@@ -496,10 +497,11 @@ def api_blueprint():
 
 
 def _order_named(order_id):
-    """The order a request body names; an unknown one is refused (422) on ``order_id``, as an
+    """The order a request body names, under its row lock (two invoices of it made at once
+    would each take all that is left); an unknown one is refused (422) on ``order_id``, as an
     unknown party or packing slip is."""
     try:
-        return orders.load_order(db(), order_id)
+        return orders.load_order(db(), order_id, lock=True)
     except NotFound as error:
         raise ValidationError(error.message,
                               fields={"order_id": [f"Order {order_id} does not exist."]}) from None

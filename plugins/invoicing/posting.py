@@ -20,7 +20,8 @@ from core.money import check_totals, plain, round_money
 from core.numbering import MissingSequence, next_number
 from core.orders import attach_lines, reopen_period, settle_status
 from core.ordertypes import brings_goods_back, order_types
-from plugins.fulfilment.models import PackingSlipLine
+from plugins.fulfilment.models import PackingSlip, PackingSlipLine
+from plugins.invoicing.holdings import invoicing_kinds, taken_of_slip_lines
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry
 
 
@@ -97,9 +98,9 @@ def post_invoice(session, hook, invoice, posted_on=None):
     Refused (409) for an invoice already posted, a kind that never posts (a pro forma), an
     invoice without lines, an order cancelled since the draft was made, an order of the other
     direction (a customer invoice of a returned order), a quantity beyond an order line's
-    invoice remainder, and a date after today or out of its sequence's date order (see
-    :func:`_require_date_order`).  ``posted_on`` is the posting date (default: the invoice
-    date).
+    invoice remainder or beyond what is left to invoice of a packing slip line, and a date
+    after today or out of its sequence's date order (see :func:`_require_date_order`).
+    ``posted_on`` is the posting date (default: the invoice date).
     """
     require_draft(invoice)
     if invoice.invoice_date > date.today():
@@ -123,6 +124,7 @@ def post_invoice(session, hook, invoice, posted_on=None):
         _invoice_order_lines(session, quantities, -1)
     else:
         _require_direction(hook, kind, orders)
+        _require_slip_lines_left(session, hook, invoice)
         _invoice_order_lines(session, quantities, 1)
     compute_totals(invoice)
     invoice.number = _number(session, kind)
@@ -194,6 +196,32 @@ def _require_direction(hook, kind, orders):
         if not returned and kind.sign < 0:
             raise Conflict(f"order {order.number} sent goods: a {kind.title.lower()} does not "
                            "credit it; credit the invoice that charged them")
+
+
+def _require_slip_lines_left(session, hook, invoice):
+    """Refuse (409) an invoice taking more of a packing slip line than the invoices posted
+    before it left: drafts made at the same moment may each hold the whole slip.  Read under
+    the orders' locks, so that two postings of such drafts cannot both pass."""
+    wanted = defaultdict(lambda: 0)
+    for line in invoice.lines:
+        if line.packing_slip_line_id is not None:
+            wanted[line.packing_slip_line_id] += line.quantity
+    if not wanted or invoice.kind not in invoicing_kinds(hook):
+        return
+    taken = taken_of_slip_lines(session, hook, list(wanted), drafts=False)
+    delivered = session.execute(
+        select(PackingSlipLine.id, PackingSlipLine.quantity, PackingSlip.number)
+        .join(PackingSlipLine.packing_slip).where(PackingSlipLine.id.in_(wanted))
+        .order_by(PackingSlip.number, PackingSlipLine.id)).all()
+    problems = []
+    for line_id, quantity, number in delivered:
+        left = max(quantity - taken.get(line_id, 0), 0)
+        if wanted[line_id] > left:
+            problems.append(f"Packing slip {number}: {wanted[line_id]} is more than the {left} "
+                            "left to invoice of it.")
+    if problems:
+        raise Conflict("the invoice takes more of a packing slip than is left to invoice of it",
+                       fields={"lines": problems})
 
 
 def _order_line_quantities(invoice):

@@ -16,9 +16,10 @@ from core.errors import ValidationError
 from core.models import OrderLine
 from plugins.fulfilment.services import deliver
 from plugins.invoicing.credit_notes import apply_credit_note, credit_in_part
+from plugins.invoicing.invoices import invoice_from_packing_slips
 from plugins.invoicing.payments import register_payment
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
-from tests.invoicing.conftest import confirmed_order
+from tests.invoicing.conftest import confirmed_order, packing_slip
 from tests.invoicing.test_posting import _draft_of
 
 
@@ -77,6 +78,49 @@ def test_a_delivery_waiting_for_the_order_sees_the_one_before(postgresql, regist
     assert "cannot be delivered" in second
     with registry.session_factory() as session:
         assert session.get(OrderLine, line_id).delivered_quantity == 6
+
+
+def test_an_invoice_of_a_packing_slip_made_while_another_is_sees_it(postgresql, registry,
+                                                                    catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 10)])
+        slip_id = packing_slip(session, hook, order, {1: 4}).id
+        session.commit()
+
+    second = _one_after_the_other(registry, lambda session: invoice_from_packing_slips(
+        session, hook, [slip_id]))
+
+    assert "PS-00001 are already on an invoice" in second
+
+
+def test_a_delivery_does_not_wait_for_lines_naming_its_items(postgresql, registry, catalogue):
+    """A new line naming an item key-share locks the item's row until its transaction ends; a
+    delivery changing the item's stock does not wait for it (waiting, it deadlocked with
+    requests naming the items in another order)."""
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order_id = confirmed_order(session, hook, catalogue["bolt"],
+                                   [(catalogue["HAM"], 2), (catalogue["NAIL"], 3)]).id
+        session.commit()
+    outcome, backend = {}, queue.Queue()
+
+    def delivery():
+        with registry.session_factory() as session:
+            backend.put(session.execute(text("SELECT pg_backend_pid()")).scalar())
+            deliver(session, hook, orders.load_order(session, order_id, lock=True))
+            session.commit()
+            outcome["delivery"] = "done"
+
+    with registry.session_factory() as naming:
+        confirmed_order(naming, hook, catalogue["acme"], [(catalogue["NAIL"], 1)])
+        thread = threading.Thread(target=delivery)
+        thread.start()
+        _wait_until_blocked(registry, backend.get(timeout=60), thread)
+        waited = thread.is_alive()
+        naming.rollback()
+    thread.join()
+    assert not waited and outcome == {"delivery": "done"}
 
 
 @pytest.mark.parametrize("load", [invoice_to_post, lambda session, invoice_id: load_invoice(

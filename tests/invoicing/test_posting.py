@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import Conflict
-from core.models import Order
+from core.models import Order, OrderLine
+from plugins.invoicing.invoices import invoice_from_packing_slips
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry, PostingProfile
-from plugins.invoicing.posting import post_invoice
-from tests.invoicing.conftest import confirmed_order
+from plugins.invoicing.posting import invoice_to_post, post_invoice
+from tests.invoicing.conftest import confirmed_order, packing_slip
 
 
 def _draft_of(session, order, kind="customer", quantities=None):
@@ -87,3 +88,25 @@ def test_invoicing_more_than_the_remainder_is_refused_and_takes_no_number(regist
                                                    [(catalogue["NAIL"], 1)]))
         post_invoice(session, registry.hook, third)
         assert third.number == "INV-00002"
+
+
+def test_two_drafts_holding_one_packing_slip_post_once(registry, catalogue):
+    """Drafts made at the same moment may each hold a whole packing slip: the first posts, the
+    second is refused, although the order line has more left to invoice."""
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 10)])
+        slip = packing_slip(session, hook, order, {1: 4})
+        first = invoice_from_packing_slips(session, hook, [slip.id])
+        second = _draft_of(session, order, quantities={order.lines[0].id: Decimal(4)})
+        second.lines[0].packing_slip_line_id = slip.lines[0].id
+        session.commit()
+        post_invoice(session, hook, invoice_to_post(session, first.id))
+        session.commit()
+        with pytest.raises(Conflict) as refused:
+            post_invoice(session, hook, invoice_to_post(session, second.id))
+        session.rollback()
+        assert refused.value.fields == {"lines": [
+            "Packing slip PS-00001: 4 is more than the 0 left to invoice of it."]}
+        assert session.get(OrderLine, order.lines[0].id).invoiced_quantity == 4
+        assert session.get(Invoice, second.id).status == "draft"
