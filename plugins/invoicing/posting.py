@@ -131,15 +131,28 @@ def post_invoice(session, hook, invoice, posted_on=None):
     _require_date_order(session, hook, kind, invoice)
     invoice.status = "posted"
     invoice.posted_at = utcnow()
-    entries = (kind.entries or standard_entries)(invoice, invoice.posting_profile)
+    entries, sign, owner = _entries(hook, kind, invoice)
     write_entries(session, entries, document=invoice.number, currency=invoice.currency,
                   entry_date=posted_on or invoice.invoice_date, invoice_id=invoice.id,
-                  sign=kind.sign, owner=f"invoice kind {kind.code!r}")
+                  sign=sign, owner=f"invoice kind {owner.code!r}")
     for order in orders:
         settle_status(hook, order)
     hook.comptoir_invoice_posted(invoice=invoice, session=session)
     session.flush()
     return invoice
+
+
+def _entries(hook, kind, invoice):
+    """``(entries, sign, kind writing them)`` of posting ``invoice``: its kind's entries and
+    sign; for a credit note of another invoice, the credited invoice's kind's entries of the
+    lines credited, on the other sides, so that revenue and tax go back on the accounts that
+    kind wrote them to (a down payment's prepayments account, say, not the revenue account)."""
+    if invoice.credited_invoice_id is None:
+        return (kind.entries or standard_entries)(invoice, invoice.posting_profile), \
+            kind.sign, kind
+    credited = invoice_kind(hook, invoice.credited_invoice.kind)
+    return (credited.entries or standard_entries)(invoice, invoice.posting_profile), \
+        -credited.sign, credited
 
 
 def _number(session, kind):
@@ -296,8 +309,8 @@ def standard_entries(invoice, profile):
     """The standard entries of an invoice: the customer's balance debited on the profile's
     summary account, each line's amount credited to its account (the profile's revenue account
     for item lines), the tax of each rate credited to the profile's tax account (a tax return
-    reads them by rate).  A kind with ``sign`` -1 swaps debits and credits; use
-    :func:`reversed_entries` for that."""
+    reads them by rate).  A kind with ``sign`` -1 swaps debits and credits when they are
+    written."""
     revenue, taxes = defaultdict(lambda: 0), defaultdict(lambda: 0)
     for line in invoice.lines:
         revenue[line.account.code if line.account else profile.revenue_account.code] += \

@@ -28,3 +28,22 @@ def test_a_module_adds_a_down_payment_kind(make_app, catalogue):
         ("411", "360.00", "0.00"), ("4191", "0.00", "300.00"), ("4457", "0.00", "60.00")}
     assert api.get("/api/v1/ledger/accounts/4191").get_json()["totals"][0]["balance"] == (
         "-600.00")
+
+    # Its credit notes reverse its own entries: the prepayment, not the revenue account.
+    cancelled = api.post(f"/api/v1/invoices/{created.get_json()['id']}/cancel",
+                         json={"reason": "asked twice"})
+    assert cancelled.status_code == 201, cancelled.get_json()
+    entries = api.get("/api/v1/ledger/documents/CN-00001").get_json()["entries"]
+    assert {(e["account"], e["debit"], e["credit"]) for e in entries} == {
+        ("411", "0.00", "360.00"), ("4191", "300.00", "0.00"), ("4457", "60.00", "0.00")}
+    first = api.get("/api/v1/invoices?q=DP-00001").get_json()["items"][0]
+    line = api.get(f"/api/v1/invoices/{first['id']}").get_json()["lines"][0]
+    credited = api.post(f"/api/v1/invoices/{first['id']}/credit-notes", json={
+        "reason": "smaller order", "lines": [{"invoice_line_id": line["id"], "quantity": "0.5"}]})
+    assert credited.status_code == 201, credited.get_json()
+    entries = api.get("/api/v1/ledger/documents/CN-00002").get_json()["entries"]
+    assert {(e["account"], e["debit"], e["credit"]) for e in entries} == {
+        ("411", "0.00", "180.00"), ("4191", "150.00", "0.00"), ("4457", "30.00", "0.00")}
+    assert api.get("/api/v1/ledger/accounts/4191").get_json()["totals"][0]["balance"] == (
+        "-150.00")
+    assert api.get("/api/v1/ledger/accounts/706").get_json()["totals"] == []
