@@ -4,7 +4,8 @@
 nothing and a committed one loses nothing.  ``send_queued`` is the job that sends what is
 queued; it runs
 
-- inline, right after the request that queued mail commits (``send_soon``), or
+- in a thread of the web process, started right after the request that queued mail commits
+  (``send_soon``, which waits a few seconds for it, so that the request can say "sent"), or
 - on an RQ worker when ``COMPTOIR_REDIS_URL`` is set (``send_soon`` enqueues ``run_job``, which
   calls ``send_queued``), and
 - from the command line, ``comptoir outbox send`` (a cron job catching up with failures).
@@ -29,13 +30,14 @@ not lose its claim to another one.  Times are the senders' clocks in UTC; keep t
 import logging
 import mimetypes
 import smtplib
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from core.clock import utcnow
 from core.db import make_engine, make_session_factory
@@ -46,6 +48,9 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
 SMTP_TIMEOUT = 60  # seconds for each step of the SMTP conversation, far below the lease
+# Seconds a request that queued mail waits for it to be sent, well below a web worker's
+# timeout (gunicorn's is 30 s): a slow mail server is left to the sending thread.
+REQUEST_WAIT = 10
 LONGEST_WAIT = timedelta(hours=1)
 DEFAULT_SERVER = "localhost:25"
 DEFAULT_SENDER = "comptoir@localhost"
@@ -131,6 +136,16 @@ def _change_queued(session, message_id, what, **values):
     if state == what:
         raise Conflict(f"the message to {message.recipient} is {state} already")
     raise Conflict(f"the message to {message.recipient} is {state}: it cannot be {what}")
+
+
+def queued_count(session):
+    """``(left, being sent)``: how many queued messages no sender holds, and how many one
+    holds (another process sending them now)."""
+    now = utcnow()
+    left = session.scalar(select(func.count()).select_from(OutboxMessage).where(*_waiting(now)))
+    queued = session.scalar(select(func.count()).select_from(OutboxMessage)
+                            .where(OutboxMessage.status == "queued"))
+    return left, queued - left
 
 
 def _waiting(now):
@@ -245,16 +260,29 @@ def deliver(message, host, port, sender):
 def send_soon(session_factory, config):
     """Start sending what is queued, after the transaction that queued it committed.
 
-    With ``COMPTOIR_REDIS_URL`` set, enqueue the job on RQ; otherwise send now, in this process.
-    Never raises: what cannot be sent or enqueued stays queued, for the next run or
-    ``comptoir outbox send``.
+    With ``COMPTOIR_REDIS_URL`` set, enqueue the job on RQ; otherwise send in a thread of this
+    process, and wait for it at most ``REQUEST_WAIT`` seconds: a mail server that is slow to
+    answer never holds the request longer, and the thread sends on after it.  Never raises:
+    what cannot be sent or enqueued stays queued, for the next run or ``comptoir outbox send``.
     """
     try:
         if config.get("COMPTOIR_REDIS_URL"):
             enqueue(config)
-        else:
-            send_queued(session_factory, config)
+            return
+        # A daemon: a process stopping mid-conversation leaves the message claimed until its
+        # lease expires, then another sender sends it.
+        sender = threading.Thread(target=_send_in_background, args=(session_factory, config),
+                                  name="comptoir-outbox", daemon=True)
+        sender.start()
+        sender.join(REQUEST_WAIT)
     except Exception:  # the request that queued the mail succeeded; the mail stays queued
+        logger.exception("queued mail was not sent now; it stays queued")
+
+
+def _send_in_background(session_factory, config):
+    try:
+        send_queued(session_factory, config)
+    except Exception:
         logger.exception("queued mail was not sent now; it stays queued")
 
 

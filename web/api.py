@@ -231,8 +231,8 @@ def kernel_blueprint():
     @role_required(*SENDERS)
     def outbox_send(message_id):
         """Send a queued message now, even one waiting for its next attempt after a failure;
-        answers it as it then stands (sent, or queued with the new error).  409 unless
-        queued."""
+        answers it as it then stands (sent, queued with the new error, or queued while a slow
+        server still answers).  409 unless queued."""
         outbox.due_now(db(), message_id)
         db().commit()
         send_due()

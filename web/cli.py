@@ -13,12 +13,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from core import modules, outbox, users
 from core.errors import ComptoirError
-from core.models import OutboxMessage
 from core.scaffold import scaffold_plugin
 from web.app import create_app
 
@@ -291,8 +289,9 @@ def outbox_group():
 @with_appcontext
 @reports_errors
 def outbox_send(retry_waiting, every):
-    """Send the queued e-mail that is due; exit status 1 while some stays queued.  With
-    --every, keep sending what falls due (retries included), as cron would."""
+    """Send the queued e-mail that is due; exit status 1 while some stays queued (not counting
+    what another sender is sending).  With --every, keep sending what falls due (retries
+    included), as cron would."""
     registry = _registry()
     if every:
         if retry_waiting:
@@ -310,10 +309,11 @@ def outbox_send(retry_waiting, every):
                                 retry_waiting=retry_waiting)
     click.echo(f"Sent: {len(report.sent)}, failed: {len(report.failed)}")
     with registry.session_factory() as session:
-        queued = session.scalar(select(func.count()).select_from(OutboxMessage)
-                                .where(OutboxMessage.status == "queued"))
-    if queued:
-        raise click.ClickException(f"{queued} message(s) stay queued "
+        left, being_sent = outbox.queued_count(session)
+    if being_sent:
+        click.echo(f"{being_sent} message(s) being sent by another sender")
+    if left:
+        raise click.ClickException(f"{left} message(s) stay queued "
                                    "(see `comptoir outbox list`)")
 
 

@@ -94,6 +94,6 @@ def email_document(template_name, data, *, party, subject, filename, body="", **
         body=data.get("message") or body, filename=filename, company=company(), **context)
     db().commit()
     send_due()
-    db().refresh(message)  # sent by now, unless the server is down or a worker sends it
+    db().refresh(message)  # sent now, unless the server is down or slow, or a worker sends it
     db().commit()
     return message

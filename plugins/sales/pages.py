@@ -83,6 +83,6 @@ def email_from_form(send, page, what, back):
     elif message.last_error:
         flash(f"{what} could not be e-mailed to {message.recipient} yet "
               f"({message.last_error}): it waits in the outbox and is tried again.", "error")
-    else:  # a background worker sends it
+    else:  # an RQ worker sends it, or the sending thread still waits for a slow server
         flash(f"{what} queued for e-mailing to {message.recipient}.", "info")
     return redirect(back)

@@ -1,6 +1,8 @@
 """E-mail goes through the outbox to a real SMTP server: nothing lost, nothing sent twice."""
 
+import asyncio
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -143,6 +145,10 @@ def test_a_message_claimed_by_another_sender_is_left_to_it(mail_app, mail_server
                         .values(claimed_until=outbox.utcnow() + outbox.LEASE))
 
     assert outbox.send_queued(registry.session_factory, config).sent == (second,)
+    sending = CliRunner().invoke(main, ["outbox", "send"],
+                                 obj=ScriptInfo(create_app=lambda: mail_app))
+    assert sending.exit_code == 0, "what another sender is sending is not left behind"
+    assert "1 message(s) being sent by another sender" in sending.output
 
     with registry.session_factory() as session, session.begin():  # that sender died
         session.execute(update(OutboxMessage).where(OutboxMessage.id == first)
@@ -289,3 +295,33 @@ def test_the_sender_beside_the_server_retries_what_falls_due(mail_app, mail_serv
     assert rounds == [30] and len(mail_server.messages) == 1
     with registry.session_factory() as session:
         assert session.get(OutboxMessage, waiting).status == "sent"
+
+
+def test_a_slow_mail_server_does_not_hold_the_request(docs_app, documents, mail_server,
+                                                      monkeypatch):
+    """The request waits for its mail ``REQUEST_WAIT`` seconds at most (a web worker taking
+    longer is killed); the sending thread goes on and records it sent once the server answers."""
+    answer = threading.Event()
+    accept = mail_server.handle_DATA
+
+    async def answer_when_told(server, session, envelope):
+        await asyncio.get_running_loop().run_in_executor(None, answer.wait)
+        return await accept(server, session, envelope)
+
+    monkeypatch.setattr(mail_server, "handle_DATA", answer_when_told)
+    monkeypatch.setattr(outbox, "REQUEST_WAIT", 0.1)
+    monkeypatch.setattr(outbox, "SMTP_TIMEOUT", 5)
+    mail_server.start()
+    registry = docs_app.extensions["comptoir"]
+
+    queued = api_client(docs_app).post(f"/api/v1/orders/{documents['confirmed']}/email",
+                                       json={"to": "buyer@example.com"})
+    assert queued.status_code == 202 and queued.get_json()["status"] == "queued"
+    answer.set()
+    message_id = queued.get_json()["id"]
+    for _ in range(600):  # until the thread records what the server answered
+        if _message(registry, message_id).status == "sent":
+            break
+        time.sleep(0.05)
+    assert _message(registry, message_id).status == "sent"
+    assert len(mail_server.messages) == 1
