@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from core.db import MAX_ID
 from core.money import round_money
-from core.schemas import date_field, decimal_field, money_field, page_schema
+from core.schemas import ListArgsSchema, date_field, decimal_field, money_field, page_schema
 from plugins.invoicing.invoice_schemas import InvoiceSchema, InvoiceSummarySchema
 from plugins.invoicing.payments import (
     BUCKETS,
@@ -242,6 +242,13 @@ class AgedSchema(Schema):
     as_of = fields.Date()
     customers = fields.List(fields.Nested(AgedCustomerSchema))
     totals = fields.List(fields.Nested(AgedTotalSchema))
+
+
+class PaymentListArgsSchema(ListArgsSchema):
+    """Query arguments of the payment list: text in the number, reference or customer name,
+    one customer."""
+
+    party_id = fields.Integer(validate=ID)
 
 
 class AgedArgsSchema(Schema):

@@ -223,10 +223,12 @@ def load_payment(session, payment_id, *, lock=False):
     return payment
 
 
-def search_payments(session, text="", page=1, per_page=25):
-    """Payments whose number, reference or customer name contains ``text``, newest first:
-    ``(payments, total count)``."""
+def search_payments(session, text="", page=1, per_page=25, party_id=None):
+    """Payments whose number, reference or customer name contains ``text``, of customer
+    ``party_id`` when given, newest first: ``(payments, total count)``."""
     query = select(Payment).join(Payment.party)
+    if party_id:
+        query = query.where(Payment.party_id == party_id)
     if text:
         pattern = contains(text)
         query = query.where(or_(func.lower(Payment.number).like(pattern, escape="\\"),

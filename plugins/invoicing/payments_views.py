@@ -14,7 +14,7 @@ from core.errors import ComptoirError, Conflict, ValidationError
 from core.invoicekinds import kind_signs
 from core.models import Party
 from core.parties import get_party
-from core.schemas import ListArgsSchema, decimal_field, page_of
+from core.schemas import decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.invoicing import credit_notes, payments
 from plugins.invoicing.invoice_schemas import InvoiceSchema
@@ -29,6 +29,7 @@ from plugins.invoicing.payment_schemas import (
     CreditNoteCreateSchema,
     CustomerBalanceSchema,
     PaymentCreateSchema,
+    PaymentListArgsSchema,
     PaymentPageSchema,
     PaymentSchema,
     RefundCreateSchema,
@@ -409,12 +410,13 @@ def api_blueprint():
     class Payments(MethodView):
         decorators = [role_required(ROLE)]
 
-        @blp.arguments(ListArgsSchema, location="query")
+        @blp.arguments(PaymentListArgsSchema, location="query")
         @blp.response(200, PaymentPageSchema)
         def get(self, args):
-            """Payments, newest first, searched by number, reference or customer name."""
+            """Payments, newest first, searched by number, reference or customer name, of one
+            customer (``party_id``)."""
             found, total = payments.search_payments(db(), args["q"], args["page"],
-                                                    args["per_page"])
+                                                    args["per_page"], args.get("party_id"))
             return page_of(found, total, args)
 
         @blp.arguments(PaymentCreateSchema)

@@ -263,6 +263,8 @@ def test_payment_api(registry, catalogue, accounting_api):
 
     listed = accounting_api.get("/api/v1/payments?q=wire").json
     assert listed["total"] == 1 and listed["items"][0]["number"] == "PAY-00001"
+    assert accounting_api.get(f"/api/v1/payments?party_id={bolt}").json["total"] == 1
+    assert accounting_api.get(f"/api/v1/payments?party_id={bolt + 100}").json["total"] == 0
     assert accounting_api.get(f"/api/v1/payments/{payment['id']}").json["applied"] == "50.00"
     balance = accounting_api.get(f"/api/v1/parties/{bolt}/balance").json
     assert balance["balances"] == [{"currency": "EUR", "amount": "1.10"}]
