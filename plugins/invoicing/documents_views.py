@@ -94,14 +94,13 @@ def api_blueprint():
     return blp
 
 
-def _printable(invoice_id):
+def _printable(invoice_id, instead="print a pro forma"):
     """What the invoice's PDF shows: ``(invoice, kind, pro forma?)``; 409 for a draft of a kind
-    that posts, which has no number yet."""
+    that posts, which has no number yet, saying what to do ``instead``."""
     invoice = load_invoice(db(), invoice_id)
     kind = invoice_kind(hook(), invoice.kind)
     if invoice.status == "draft" and kind.posts:
-        raise Conflict(f"invoice {invoice.reference} is a draft: post it first, or print a pro "
-                       "forma")
+        raise Conflict(f"invoice {invoice.reference} is a draft: post it first, or {instead}")
     return invoice, kind, bool(kind.watermark)
 
 
@@ -140,7 +139,7 @@ def _pdf(printed):
 
 
 def _email(invoice_id, data):
-    printed = _printable(invoice_id)
+    printed = _printable(invoice_id, "make a pro forma of it and e-mail that")
     context = _context(*printed)
     invoice, title = printed[0], context["title"]
     # A pro forma has no number: its date tells the customer which one it is.

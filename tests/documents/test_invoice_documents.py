@@ -110,6 +110,9 @@ def test_a_draft_prints_only_as_a_pro_forma_that_takes_no_number(app, ids, login
     refused = api.get(f"/api/v1/invoices/{draft_id}/pdf")
     assert refused.status_code == 409
     assert "post it first, or print a pro forma" in refused.get_data(as_text=True)
+    not_mailed = api.post(f"/api/v1/invoices/{draft_id}/email", json={"to": "a@example.com"})
+    assert not_mailed.status_code == 409
+    assert "or make a pro forma of it and e-mail that" in not_mailed.get_json()["message"]
     web = app.test_client()
     login(web, "accounting")
     assert web.get(f"/invoicing/invoices/{draft_id}/pdf").status_code == 409
