@@ -19,6 +19,7 @@ The filters of the web pages are there too: ``money(currency)``, ``unit_price(cu
 """
 
 import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,8 @@ import jinja2
 
 from core import outbox
 from core.formatting import money, plain_number, unit_price
+
+logger = logging.getLogger(__name__)
 
 KERNEL_TEMPLATES = Path(__file__).parent / "document_templates"
 
@@ -53,9 +56,23 @@ class Company:
 
 
 def template_folders(hook):
-    """The folders a document template is looked up in, the one that wins first."""
+    """The folders a document template is looked up in, the one that wins first.
+
+    A folder a module returns that does not exist is left out with a warning naming the
+    module: its templates would otherwise be ignored without a word (a package installed
+    without its ``documents/`` folder).
+    """
+    offered = []
     # Pluggy calls the implementation registered last first: the most specific module.
-    offered = [Path(folder) for folder in hook.comptoir_document_templates() if folder]
+    for module in reversed(hook.comptoir_document_templates.get_hookimpls()):
+        folder = module.function()
+        if not folder:
+            continue
+        if not Path(folder).is_dir():
+            logger.warning("the document templates of module %s are ignored: %s is not a "
+                           "folder", module.plugin_name, folder)
+            continue
+        offered.append(Path(folder))
     return tuple(offered) + (KERNEL_TEMPLATES,)
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tomllib
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -136,8 +137,9 @@ def test_the_package_is_complete_and_every_placeholder_is_filled(tmp_path):
     entry_point = setup["options.entry_points"]["comptoir.plugins"].strip()
     assert entry_point == "gift_card = comptoir_gift_card"
     package_data = setup["options.package_data"]["comptoir_gift_card"]
-    for pattern in ("manifest.toml", "templates/", "migrations/"):
-        assert pattern in package_data
+    for pattern in ("manifest.toml", "templates/**/*", "static/**/*", "documents/**/*",
+                    "migrations/*.py"):
+        assert pattern in package_data.split(", "), pattern
 
     build = tomllib.loads((target / "pyproject.toml").read_text(encoding="utf-8"))["build-system"]
     assert build["build-backend"] == "setuptools.build_meta"
@@ -168,6 +170,25 @@ def test_the_python_files_parse_and_document_their_public_functions(tmp_path):
     models = (target / "comptoir_gift_card/models.py").read_text(encoding="utf-8")
     assert "class GiftCardItem(Base):" in models
     assert '__tablename__ = "gift_card_item"' in models
+
+
+def test_a_wheel_of_the_package_ships_the_folders_the_hooks_return(tmp_path):
+    """A module's document templates and static files reach a non-editable install."""
+    target = scaffold_plugin("gift_card", tmp_path / "pkg")
+    package = target / "comptoir_gift_card"
+    data = ["documents/quotation.html", "documents/parts/terms.html", "static/gift.css"]
+    for relative in data:
+        (package / relative).parent.mkdir(parents=True, exist_ok=True)
+        (package / relative).write_text("<p>shipped</p>", encoding="utf-8")
+
+    run([*PIP, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+         "--wheel-dir", tmp_path / "dist", target])
+
+    [wheel] = (tmp_path / "dist").glob("comptoir_gift_card-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for relative in [*data, "manifest.toml", "migrations/gift_card_0001_create_items.py",
+                     "templates/gift_card/index.html"]:
+        assert f"comptoir_gift_card/{relative}" in names, relative
 
 
 # --- A partner's story, end to end ------------------------------------------------------------

@@ -9,6 +9,7 @@ from core import modules, printing
 from core.models import Order
 from core.testing import api_client
 from tests.documents.conftest import add_documents, pdf_text
+from tests.documents.test_template_folders import manager_with
 
 
 def test_the_order_confirmation_and_the_quotation_are_pdfs_with_their_numbers(
@@ -85,7 +86,7 @@ def test_rendering_fetches_nothing_from_the_network(tmp_path):
         (tmp_path / "probe.html").write_text(
             '{% extends "document.html" %}{% block watermark %}<img src="' + url + '">'
             '{% endblock %}', encoding="utf-8")
-        hook = SimpleNamespace(comptoir_document_templates=lambda: [tmp_path])
+        hook = manager_with(probe=tmp_path).hook
         pdf = printing.render_pdf(hook, "probe.html", document=SimpleNamespace(
             number="P-1", party=SimpleNamespace(name="Nobody", addresses=[], email=""),
             currency="EUR", lines=[], untaxed=0, tax=0, total=0))
