@@ -113,7 +113,7 @@ def _pro_forma(invoice_id):
         raise Conflict(f"invoice {invoice.reference} is {invoice.status}: print the invoice "
                        "itself")
     if kind.sign < 0:
-        raise Conflict(f"a pro forma is printed of a customer or free text invoice, not of a "
+        raise Conflict(f"a pro forma is printed of an invoice charging the customer, not of a "
                        f"{kind.title.lower()}")
     if not invoice.lines:
         raise Conflict(f"invoice {invoice.reference} has no lines: add some before printing a "

@@ -453,7 +453,7 @@ def pro_forma_of(session, hook, invoice):
     kind = invoice_kind(hook, invoice.kind)
     require_draft(invoice)
     if not kind.posts or kind.sign < 0:
-        raise Conflict(f"a pro forma is made of a customer or free text invoice, not of a "
+        raise Conflict(f"a pro forma is made of an invoice charging the customer, not of a "
                        f"{kind.title.lower()}")
     if not invoice.lines:
         raise Conflict("the invoice has no lines: add some before printing a pro forma of it")
