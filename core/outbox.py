@@ -37,7 +37,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from core.clock import utcnow
 from core.db import make_engine, make_session_factory
@@ -141,10 +141,9 @@ def _change_queued(session, message_id, what, **values):
 def queued_count(session):
     """``(left, being sent)``: how many queued messages no sender holds, and how many one
     holds (another process sending them now)."""
-    now = utcnow()
-    left = session.scalar(select(func.count()).select_from(OutboxMessage).where(*_waiting(now)))
-    queued = session.scalar(select(func.count()).select_from(OutboxMessage)
-                            .where(OutboxMessage.status == "queued"))
+    queued, left = session.execute(
+        select(func.count(), func.count().filter(and_(*_waiting(utcnow()))))
+        .where(OutboxMessage.status == "queued")).one()
     return left, queued - left
 
 
@@ -269,10 +268,10 @@ def send_soon(session_factory, config):
         if config.get("COMPTOIR_REDIS_URL"):
             enqueue(config)
             return
-        # A daemon: a process stopping mid-conversation leaves the message claimed until its
-        # lease expires, then another sender sends it.
+        # Not a daemon: a worker stopping gracefully finishes the conversation and records
+        # it, rather than leaving a message the server took to be sent again after its lease.
         sender = threading.Thread(target=_send_in_background, args=(session_factory, config),
-                                  name="comptoir-outbox", daemon=True)
+                                  name="comptoir-outbox")
         sender.start()
         sender.join(REQUEST_WAIT)
     except Exception:  # the request that queued the mail succeeded; the mail stays queued

@@ -55,6 +55,12 @@ class Company:
                    address=config.get("COMPTOIR_COMPANY_ADDRESS") or DEFAULT_COMPANY_ADDRESS)
 
 
+@functools.cache  # once per process, not at every document printed
+def _warn_missing(module, folder):
+    logger.warning("the document templates of module %s are ignored: %s is not a folder",
+                   module, folder)
+
+
 def template_folders(hook):
     """The folders a document template is looked up in, the one that wins first.
 
@@ -69,8 +75,7 @@ def template_folders(hook):
         if not folder:
             continue
         if not Path(folder).is_dir():
-            logger.warning("the document templates of module %s are ignored: %s is not a "
-                           "folder", module.plugin_name, folder)
+            _warn_missing(module.plugin_name, str(folder))
             continue
         offered.append(Path(folder))
     return tuple(offered) + (KERNEL_TEMPLATES,)

@@ -190,8 +190,10 @@ def _lock_orders(session, invoice):
     if not order_line_ids:
         return []
     invoiced_orders = select(OrderLine.order_id).where(OrderLine.id.in_(order_line_ids))
+    # Locked in id order, as drafting and delivering lock them: in any other order two
+    # requests could each hold an order the other waits for.
     orders = session.scalars(select(Order).where(Order.id.in_(invoiced_orders))
-                             .with_for_update(of=Order)
+                             .order_by(Order.id).with_for_update(of=Order)
                              .execution_options(populate_existing=True)).all()
     attach_lines(session, orders)
     return orders
