@@ -534,6 +534,7 @@ def update_line(session, hook, invoice, line_id, data):
                 name: ["Only the quantity of an order line's part changes."]
                 for name in sorted(unknown)})
         if "quantity" in data:
+            _lock_order_of(session, line.order_line)
             _within_remainder(session, hook, invoice, line, data["quantity"])
             _within_slip_line(session, hook, invoice, line, data["quantity"])
             replaced = _order_line_part(line.order_line, data["quantity"], invoice.currency)
@@ -558,6 +559,13 @@ def update_line(session, hook, invoice, line_id, data):
     validate(hook, invoice)
     session.flush()
     return line
+
+
+def _lock_order_of(session, order_line):
+    """Take the row lock of ``order_line``'s order and read the line again under it: another
+    invoice of it may be drafted or posted at this moment (drafting and posting lock it too)."""
+    session.execute(select(Order.id).where(Order.id == order_line.order_id).with_for_update())
+    session.refresh(order_line)
 
 
 def _within_remainder(session, hook, invoice, line, quantity):

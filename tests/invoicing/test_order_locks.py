@@ -16,7 +16,7 @@ from core.errors import ValidationError
 from core.models import OrderLine
 from plugins.fulfilment.services import deliver
 from plugins.invoicing.credit_notes import apply_credit_note, credit_in_part
-from plugins.invoicing.invoices import invoice_from_packing_slips
+from plugins.invoicing.invoices import invoice_from_packing_slips, update_line
 from plugins.invoicing.payments import register_payment
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from tests.invoicing.conftest import confirmed_order, packing_slip
@@ -29,10 +29,11 @@ def postgresql(comptoir_db):
         pytest.skip("row locks are a PostgreSQL matter")
 
 
-def _one_after_the_other(registry, action):
-    """Run ``action(session)`` in a transaction, then in a second one started while the first
-    holds its locks; commit the first once the second waits for one of them.  Returns what
-    became of the second: ``"done"``, or why it was refused or failed."""
+def _one_after_the_other(registry, action, first=None):
+    """Run ``first(session)`` (default: ``action``) in a transaction, then ``action`` in a
+    second one started while the first holds its locks; commit the first once the second waits
+    for one of them.  Returns what became of the second: ``"done"``, or why it was refused or
+    failed."""
     outcome, backend = {}, queue.Queue()
 
     def second():
@@ -47,7 +48,7 @@ def _one_after_the_other(registry, action):
                 outcome["second"] = f"{type(error).__name__}: {error}"
 
     with registry.session_factory() as session:
-        action(session)
+        (first or action)(session)
         thread = threading.Thread(target=second)
         thread.start()
         _wait_until_blocked(registry, backend.get(timeout=60), thread)
@@ -92,6 +93,25 @@ def test_an_invoice_of_a_packing_slip_made_while_another_is_sees_it(postgresql, 
         session, hook, [slip_id]))
 
     assert "PS-00001 are already on an invoice" in second
+
+
+def test_a_draft_line_changed_while_another_draft_takes_the_slip_sees_it(postgresql, registry,
+                                                                         catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 10)])
+        slip_id = packing_slip(session, hook, order, {1: 4}).id
+        draft = invoice_from_packing_slips(session, hook, [slip_id])
+        update_line(session, hook, draft, draft.lines[0].id, {"quantity": Decimal(1)})
+        session.commit()
+        draft_id, line_id = draft.id, draft.lines[0].id
+
+    second = _one_after_the_other(
+        registry, lambda session: update_line(session, hook, load_invoice(
+            session, draft_id, lock=True), line_id, {"quantity": Decimal(4)}),
+        first=lambda session: invoice_from_packing_slips(session, hook, [slip_id]))
+
+    assert second == "ValidationError: more than the packing slip delivered"
 
 
 def test_a_delivery_does_not_wait_for_lines_naming_its_items(postgresql, registry, catalogue):
