@@ -28,11 +28,7 @@ from core.money import HUNDRED, check_currency, exponent, plain, round_money
 from core.ordertypes import brings_goods_back, order_types
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
-from plugins.invoicing.holdings import (
-    drafts_taking,
-    invoicing_kinds,
-    taken_of_slip_lines,
-)
+from plugins.invoicing.holdings import drafts_taking, invoicing_kinds, taken_of_slip_lines
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, PostingProfile
 from plugins.invoicing.posting import compute_totals, require_draft, validate
