@@ -36,15 +36,18 @@ class ModuleInfo:
     enabled: bool
     depends: tuple[str, ...]
     loaded: bool = False
+    pending_revisions: int = 0
 
     @property
     def needs_upgrade(self):
-        """True when the installed code is newer than what this database last migrated to."""
+        """True when the installed code is newer than what this database last migrated to:
+        a newer version, or revisions this database lacks (a version left as it was)."""
         return bool(
             self.enabled
             and self.installed_version
             and self.recorded_version
-            and version_key(self.installed_version) > version_key(self.recorded_version)
+            and (self.pending_revisions
+                 or version_key(self.installed_version) > version_key(self.recorded_version))
         )
 
     @property
@@ -115,6 +118,12 @@ def list_modules(registry, session):
     for name in sorted(set(registry.installed) | set(states)):
         installed = registry.installed.get(name)
         state = states.get(name)
+        pending = 0
+        if installed and state and state.enabled:
+            try:
+                pending = len(_pending(registry, session.connection(), name))
+            except ValidationError:  # unreadable revisions: upgrading reports them
+                pending = 0
         infos.append(
             ModuleInfo(
                 name=name,
@@ -125,9 +134,17 @@ def list_modules(registry, session):
                 enabled=bool(state and state.enabled),
                 depends=installed.manifest.depends if installed else (),
                 loaded=name in registry.enabled,
+                pending_revisions=pending,
             )
         )
     return infos
+
+
+def kernel_pending(session):
+    """How many of the kernel's revisions this database lacks (``comptoir upgrade`` runs
+    them)."""
+    return len(migrate.pending(session.connection(), migrate.KERNEL_VERSIONS,
+                               migrate.KERNEL_BRANCH))
 
 
 def _enabled(session):

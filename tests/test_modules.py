@@ -4,12 +4,15 @@ import sys
 import textwrap
 
 import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from sqlalchemy import inspect, select, text
 
-from core import modules
+from core import migrate, modules
 from core.errors import Conflict, ValidationError
 from core.models import ModuleState
 from core.modules import ModuleError
+from web.cli import main
 
 
 def table_names(registry):
@@ -224,6 +227,46 @@ def test_upgrade_runs_pending_migrations_of_a_newer_version(make_app, growing):
         columns = {c["name"] for c in inspect(connection).get_columns("growing_item")}
     assert columns == {"id", "label"}
     assert modules.upgrade(registry) == [], "nothing left to upgrade"
+
+
+def test_a_revision_added_without_a_new_version_is_an_upgrade_pending(make_app, growing, login):
+    make_app(modules=["growing"])
+    (growing / "migrations" / "growing_0002.py").write_text(textwrap.dedent(REVISION.format(
+        doc="Add a label.", rev="growing_0002", down="growing_0001", labels=None, depends=None,
+        body='op.add_column("growing_item", sa.Column("label", sa.String(40)))',
+    )))  # the version stays 1.0.0
+    app = make_app()
+    registry = app.extensions["comptoir"]
+    with registry.session_factory() as session:
+        [info] = [m for m in modules.list_modules(registry, session) if m.name == "growing"]
+    assert info.needs_upgrade and info.pending_revisions == 1
+    listed = CliRunner().invoke(main, ["modules", "list"],
+                                obj=ScriptInfo(create_app=lambda: app))
+    assert "enabled (upgrade pending)" in listed.output
+    admin = app.test_client()
+    login(admin, "admin")
+    assert 'action="/admin/modules/growing/upgrade"' in admin.get("/admin/modules").get_data(
+        as_text=True)
+
+    assert modules.upgrade(registry, ["growing"]) == ["growing"]
+    with registry.session_factory() as session:
+        [info] = [m for m in modules.list_modules(registry, session) if m.name == "growing"]
+    assert not info.needs_upgrade
+
+
+def test_the_kernel_lacking_a_revision_is_named(make_app, login):
+    app = make_app()
+    registry = app.extensions["comptoir"]
+    with registry.engine.begin() as connection:  # as a database of the release before
+        head = connection.execute(text("SELECT version_num FROM alembic_version_core")).scalar()
+        before = migrate._script(migrate.KERNEL_VERSIONS).get_revision(head).down_revision
+        connection.execute(text("UPDATE alembic_version_core SET version_num = :before"),
+                           {"before": before})
+    listed = CliRunner().invoke(main, ["modules", "list"], obj=ScriptInfo(create_app=lambda: app))
+    assert "The kernel's tables lack 1 revision(s): run `comptoir upgrade`." in listed.output
+    admin = app.test_client()
+    login(admin, "admin")
+    assert 'id="kernel-behind"' in admin.get("/admin/modules").get_data(as_text=True)
 
 
 def test_a_module_whose_dependency_was_uninstalled_is_left_out_not_fatal(

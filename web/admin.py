@@ -23,7 +23,8 @@ def _admins_only():
 @bp.route("/modules")
 def module_list():
     """Installed modules with their state, and the actions each allows."""
-    return render_template("admin/modules.html", modules=modules.list_modules(registry(), db()))
+    return render_template("admin/modules.html", modules=modules.list_modules(registry(), db()),
+                           kernel_behind=modules.kernel_pending(db()))
 
 
 @bp.route("/modules/<name>/preview")

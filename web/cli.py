@@ -156,6 +156,10 @@ def modules_list():
     registry = _registry()
     with registry.session_factory() as session:
         infos = modules.list_modules(registry, session)
+        kernel_behind = modules.kernel_pending(session)
+    if kernel_behind:
+        click.echo(f"The kernel's tables lack {kernel_behind} revision(s): run `comptoir "
+                   "upgrade`.")
     if not infos:
         click.echo("No module is installed.")
     for info in infos:
@@ -164,8 +168,11 @@ def modules_list():
         elif info.enabled and not info.loaded:
             state = "enabled, not loaded (see the log)"
         elif info.enabled:
-            state = "enabled" + (f" (upgrade from {info.recorded_version})"
-                                 if info.needs_upgrade else "")
+            state = "enabled"
+            if info.needs_upgrade:
+                state += (f" (upgrade from {info.recorded_version})"
+                          if info.recorded_version != info.installed_version
+                          else " (upgrade pending)")
         else:
             state = "not enabled"
         depends = f"  depends: {', '.join(info.depends)}" if info.depends else ""
