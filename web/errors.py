@@ -3,7 +3,7 @@
 import json
 
 from flask import Response, current_app, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -60,14 +60,37 @@ def unavailable_response(environ):
     return Response(page, 503, mimetype="text/html")
 
 
-def handle_database_unreachable(error):
-    """The database went away, or stayed locked (SQLite), during a request: 503."""
-    current_app.logger.error("database unreachable: %s", error)
-    return unavailable_response(request.environ)
+SCHEMA_BEHIND = ("The database lacks tables or columns this version of Comptoir uses: an "
+                 "administrator runs `comptoir upgrade`.")
+# PostgreSQL's codes for an undefined table and an undefined column.
+UNDEFINED = ("42P01", "42703")
+
+
+def handle_database_error(error):
+    """A database error during a request.  A table or column missing (the code is newer than
+    the database's schema: an upgrade is pending) is a 500 saying so; the database gone away,
+    or staying locked (SQLite), is a 503; anything else is left to the 500 of any error."""
+    if _schema_behind(error):
+        current_app.logger.error("database schema behind the code: %s", error)
+        db().rollback()
+        if is_api_request():
+            return jsonify({"code": 500, "status": _status_name(500),
+                            "message": SCHEMA_BEHIND}), 500
+        return _page(500, _status_name(500), SCHEMA_BEHIND)
+    if isinstance(error, OperationalError):
+        current_app.logger.error("database unreachable: %s", error)
+        return unavailable_response(request.environ)
+    raise error
+
+
+def _schema_behind(error):
+    message = str(error.orig)
+    return (getattr(error.orig, "sqlstate", None) in UNDEFINED
+            or message.startswith(("no such table", "no such column")))  # SQLite's words
 
 
 def register(app):
     """Install the handlers on ``app`` (after flask-smorest, so that these take precedence)."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ComptoirError, handle_comptoir_error)
-    app.register_error_handler(OperationalError, handle_database_unreachable)
+    app.register_error_handler(DBAPIError, handle_database_error)
