@@ -201,10 +201,9 @@ def test_routes_lists_what_the_enabled_modules_serve(make_app):
         assert path in output
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["term", "hangup"])
-def test_serve_runs_the_server_and_the_sender_and_stops_both(tmp_path, stop):
-    """``comptoir serve`` (what ``make run`` starts): gunicorn answers, the outbox sender runs
-    beside it, and SIGTERM, or the terminal closing, stops them both."""
+def _serve(tmp_path, **options):
+    """Start ``comptoir serve`` on a new database and a free port, once it answers; returns
+    the process and the port.  ``options`` go to ``subprocess.Popen``."""
     command = str(Path(sys.executable).with_name("comptoir"))
     env = {**os.environ, "COMPTOIR_INSTANCE_PATH": str(tmp_path), "COMPTOIR_SECRET_KEY": "k",
            "COMPTOIR_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite"}
@@ -214,22 +213,44 @@ def test_serve_runs_the_server_and_the_sender_and_stops_both(tmp_path, stop):
         port = probe.getsockname()[1]
     served = subprocess.Popen([command, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1",
                                "--outbox-every", "1"], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+                              stderr=subprocess.STDOUT, text=True, **options)
+    if not _answers(port, attempts=300):  # gunicorn takes a few seconds to start
+        served.kill()
+        pytest.fail(f"the server did not answer: {served.communicate()[0]}")
+    return served, port
+
+
+def _answers(port, attempts=1):
+    for _attempt in range(attempts):
+        try:
+            with urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as answer:
+                return answer.status == 200
+        except OSError:
+            Event().wait(0.1)
+    return False
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["term", "hangup"])
+def test_serve_runs_the_server_and_the_sender_and_stops_both(tmp_path, stop):
+    """``comptoir serve`` (what ``make run`` starts): gunicorn answers, the outbox sender runs
+    beside it, and SIGTERM, or the terminal closing, stops them both."""
+    served, port = _serve(tmp_path)
+    served.send_signal(stop)
+    assert served.wait(timeout=60) == 0, served.stdout.read()
+    assert not _answers(port), "nothing listens any more"
+
+
+def test_serve_started_with_nohup_outlives_the_terminal(tmp_path):
+    served, port = _serve(tmp_path, preexec_fn=lambda: signal.signal(signal.SIGHUP,
+                                                                       signal.SIG_IGN))
     try:
-        for _attempt in range(300):  # gunicorn takes a few seconds to start
-            try:
-                with urlopen(f"http://127.0.0.1:{port}/health") as answer:
-                    assert answer.status == 200
-                    break
-            except OSError:
-                Event().wait(0.1)
-        else:
-            pytest.fail("the server did not answer")
+        served.send_signal(signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):  # the hang-up stops nothing
+            served.wait(timeout=5)
+        assert _answers(port)
     finally:
-        served.send_signal(stop)
+        served.send_signal(signal.SIGTERM)
         assert served.wait(timeout=60) == 0, served.stdout.read()
-    with pytest.raises(OSError):  # nothing listens any more
-        urlopen(f"http://127.0.0.1:{port}/health", timeout=5)
 
 
 def test_the_long_running_sender_does_not_retry_all_at_once(app):

@@ -365,12 +365,14 @@ def outbox_list(everything, limit):
 @reports_errors
 def serve(bind, workers, outbox_every):
     """Serve Comptoir with gunicorn and, beside it, send the e-mail that falls due (retries
-    included); Ctrl-C, SIGTERM or closing the terminal stops both."""
+    included); Ctrl-C, SIGTERM or closing the terminal stops both (not the terminal when
+    started with nohup)."""
     registry = _registry()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers),
                                "--bind", bind, "web:create_app()"])
     for stop in (signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal closed
-        signal.signal(stop, _interrupt)
+        if signal.getsignal(stop) is not signal.SIG_IGN:  # ignored: started with nohup
+            signal.signal(stop, _interrupt)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             if not outbox_every:
