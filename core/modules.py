@@ -4,6 +4,7 @@ Each action runs in one transaction on one connection: migrations, module state 
 hooks commit together or not at all.
 """
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -18,6 +19,8 @@ from core.errors import ComptoirError, Conflict, NotFound, ValidationError
 from core.manifest import version_key
 from core.models import ModuleState
 from core.registry import bump_registry_version, lock_registry
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,17 +39,19 @@ class ModuleInfo:
     enabled: bool
     depends: tuple[str, ...]
     loaded: bool = False
-    pending_revisions: int = 0
+    # Revisions this database lacks; None when they cannot be read (upgrading says why).
+    pending_revisions: int | None = 0
 
     @property
     def needs_upgrade(self):
         """True when the installed code is newer than what this database last migrated to:
-        a newer version, or revisions this database lacks (a version left as it was)."""
+        a newer version, or revisions this database lacks (a version left as it was), or
+        revisions that cannot be read."""
         return bool(
             self.enabled
             and self.installed_version
             and self.recorded_version
-            and (self.pending_revisions
+            and (self.pending_revisions != 0
                  or version_key(self.installed_version) > version_key(self.recorded_version))
         )
 
@@ -120,10 +125,7 @@ def list_modules(registry, session):
         state = states.get(name)
         pending = 0
         if installed and state and state.enabled:
-            try:
-                pending = len(_pending(registry, session.connection(), name))
-            except ValidationError:  # unreadable revisions: upgrading reports them
-                pending = 0
+            pending = _count(_pending, registry, session.connection(), name)
         infos.append(
             ModuleInfo(
                 name=name,
@@ -142,9 +144,20 @@ def list_modules(registry, session):
 
 def kernel_pending(session):
     """How many of the kernel's revisions this database lacks (``comptoir upgrade`` runs
-    them)."""
-    return len(migrate.pending(session.connection(), migrate.KERNEL_VERSIONS,
-                               migrate.KERNEL_BRANCH))
+    them); None when they cannot be read against it."""
+    return _count(migrate.pending, session.connection(), migrate.KERNEL_VERSIONS,
+                  migrate.KERNEL_BRANCH)
+
+
+def _count(pending, *args):
+    """How many revisions ``pending(*args)`` lists, or None when they cannot be read: a file
+    that does not load, a revision the database names and the code lacks.  Listing goes on;
+    upgrading reports the error."""
+    try:
+        return len(pending(*args))
+    except Exception:  # whatever the files hold, the listing still shows every module
+        logger.exception("migrations cannot be read")
+        return None
 
 
 def _enabled(session):

@@ -181,6 +181,8 @@ class ModuleSchema(Schema):
     recorded_version = fields.String(allow_none=True)
     enabled = fields.Boolean()
     needs_upgrade = fields.Boolean()
+    pending_revisions = fields.Integer(allow_none=True, metadata={
+        "description": "revisions this database lacks; null when they cannot be read"})
     missing = fields.Boolean()
     depends = fields.List(fields.String())
     loaded = fields.Boolean()

@@ -37,3 +37,15 @@ def test_a_database_gone_away_is_a_503(make_app, monkeypatch):
     answer = api_client(app).get("/api/v1/outbox")
     assert answer.status_code == 503
     assert "cannot be reached right now" in answer.get_json()["message"]
+
+
+def test_sqlite_s_words_for_a_column_missing_on_writing_say_so_too(make_app, monkeypatch):
+    app = make_app()
+
+    def behind(*_args):
+        raise OperationalError("INSERT INTO core_outbox ...", {}, sqlite3.OperationalError(
+            "table core_outbox has no column named claimed_until"))
+
+    monkeypatch.setattr(outbox, "list_messages", behind)
+    answer = api_client(app).get("/api/v1/outbox")
+    assert answer.status_code == 500 and answer.get_json()["message"] == SCHEMA_BEHIND

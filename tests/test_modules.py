@@ -12,6 +12,7 @@ from core import migrate, modules
 from core.errors import Conflict, ValidationError
 from core.models import ModuleState
 from core.modules import ModuleError
+from core.testing import api_client
 from web.cli import main
 
 
@@ -252,6 +253,26 @@ def test_a_revision_added_without_a_new_version_is_an_upgrade_pending(make_app, 
     with registry.session_factory() as session:
         [info] = [m for m in modules.list_modules(registry, session) if m.name == "growing"]
     assert not info.needs_upgrade
+
+
+def test_unreadable_revisions_leave_the_modules_listed(make_app, growing, login):
+    make_app(modules=["growing"])
+    (growing / "migrations" / "growing_0002.py").write_text("revision = (\n")  # cut short
+    app = make_app()
+    with app.extensions["comptoir"].engine.begin() as connection:  # a head the code lacks
+        connection.execute(text("UPDATE alembic_version_core SET version_num = 'core_9999'"))
+    listed = CliRunner().invoke(main, ["modules", "list"], obj=ScriptInfo(create_app=lambda: app))
+    assert listed.exit_code == 0, listed.output
+    assert "The kernel's revisions cannot be read against this database" in listed.output
+    assert "enabled (migrations cannot be read)" in listed.output
+    admin = app.test_client()
+    login(admin, "admin")
+    page = admin.get("/admin/modules")
+    assert page.status_code == 200
+    assert "migrations cannot be read (Upgrade says why)" in page.get_data(as_text=True)
+    [growing_state] = [m for m in api_client(app, "admin").get("/api/v1/modules").get_json()
+                       if m["name"] == "growing"]
+    assert growing_state["pending_revisions"] is None and growing_state["needs_upgrade"]
 
 
 def test_the_kernel_lacking_a_revision_is_named(make_app, login):

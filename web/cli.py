@@ -157,7 +157,10 @@ def modules_list():
     with registry.session_factory() as session:
         infos = modules.list_modules(registry, session)
         kernel_behind = modules.kernel_pending(session)
-    if kernel_behind:
+    if kernel_behind is None:
+        click.echo("The kernel's revisions cannot be read against this database: `comptoir "
+                   "upgrade` says why.")
+    elif kernel_behind:
         click.echo(f"The kernel's tables lack {kernel_behind} revision(s): run `comptoir "
                    "upgrade`.")
     if not infos:
@@ -169,7 +172,9 @@ def modules_list():
             state = "enabled, not loaded (see the log)"
         elif info.enabled:
             state = "enabled"
-            if info.needs_upgrade:
+            if info.pending_revisions is None:
+                state += " (migrations cannot be read)"
+            elif info.needs_upgrade:
                 state += (f" (upgrade from {info.recorded_version})"
                           if info.recorded_version != info.installed_version
                           else " (upgrade pending)")

@@ -86,7 +86,9 @@ def handle_database_error(error):
 def _schema_behind(error):
     message = str(error.orig)
     return (getattr(error.orig, "sqlstate", None) in UNDEFINED
-            or message.startswith(("no such table", "no such column")))  # SQLite's words
+            # SQLite's words, reading then writing
+            or message.startswith(("no such table", "no such column"))
+            or (message.startswith("table ") and " has no column named " in message))
 
 
 def register(app):
