@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core import migrate
@@ -155,6 +156,8 @@ def _count(pending, *args):
     upgrading reports the error."""
     try:
         return len(pending(*args))
+    except DBAPIError:  # the database's own trouble, not the files': not hidden as theirs
+        raise
     except Exception:  # whatever the files hold, the listing still shows every module
         logger.exception("migrations cannot be read")
         return None

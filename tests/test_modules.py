@@ -275,6 +275,21 @@ def test_unreadable_revisions_leave_the_modules_listed(make_app, growing, login)
     assert growing_state["pending_revisions"] is None and growing_state["needs_upgrade"]
 
 
+def test_a_version_table_the_database_cannot_read_is_not_taken_for_unreadable_files(
+    make_app, login
+):
+    app = make_app()
+    with app.extensions["comptoir"].engine.begin() as connection:
+        connection.execute(text("ALTER TABLE alembic_version_core RENAME COLUMN version_num "
+                                "TO renamed"))
+    admin = app.test_client()
+    login(admin, "admin")
+    page = admin.get("/admin/modules")
+    assert page.status_code == 500, "the database's error, answered as such"
+    assert "comptoir upgrade" in page.get_data(as_text=True)
+    assert "cannot be read" not in page.get_data(as_text=True)
+
+
 def test_the_kernel_lacking_a_revision_is_named(make_app, login):
     app = make_app()
     registry = app.extensions["comptoir"]

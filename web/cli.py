@@ -181,7 +181,7 @@ def modules_list():
         else:
             state = "not enabled"
         depends = f"  depends: {', '.join(info.depends)}" if info.depends else ""
-        click.echo(f"{info.name:<20} {info.installed_version or '-':<10} {state:<34} "
+        click.echo(f"{info.name:<20} {info.installed_version or '-':<10} {state:<36} "
                    f"{info.title}{depends}")
 
 
