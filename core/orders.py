@@ -50,6 +50,13 @@ def load_order(session, order_id, *, lock=False):
     return order
 
 
+def lock_orders(session, order_ids):
+    """Take the row locks of the orders ``order_ids`` (ids, or a select of them), in id order
+    as every writer of orders takes them, so that no two requests wait for each other."""
+    session.execute(select(Order.id).where(Order.id.in_(order_ids)).order_by(Order.id)
+                    .with_for_update())
+
+
 def attach_lines(session, documents, *options):
     """Read the lines of ``documents`` (orders, invoices: one mapped class with a ``lines``
     collection) in one query, with the loader ``options`` given, and set each one's ``lines``

@@ -264,24 +264,22 @@ def send_soon(session_factory, config):
     answer never holds the request longer, and the thread sends on after it.  Never raises:
     what cannot be sent or enqueued stays queued, for the next run or ``comptoir outbox send``.
     """
+    if config.get("COMPTOIR_REDIS_URL"):
+        _never_raising(enqueue, config)
+        return
+    # Not a daemon: a worker stopping gracefully finishes the conversation and records it,
+    # rather than leaving a message the server took to be sent again after its lease.
+    sender = threading.Thread(target=_never_raising,
+                              args=(send_queued, session_factory, config),
+                              name="comptoir-outbox")
+    sender.start()
+    sender.join(REQUEST_WAIT)
+
+
+def _never_raising(start_sending, *args):
     try:
-        if config.get("COMPTOIR_REDIS_URL"):
-            enqueue(config)
-            return
-        # Not a daemon: a worker stopping gracefully finishes the conversation and records
-        # it, rather than leaving a message the server took to be sent again after its lease.
-        sender = threading.Thread(target=_send_in_background, args=(session_factory, config),
-                                  name="comptoir-outbox")
-        sender.start()
-        sender.join(REQUEST_WAIT)
+        start_sending(*args)
     except Exception:  # the request that queued the mail succeeded; the mail stays queued
-        logger.exception("queued mail was not sent now; it stays queued")
-
-
-def _send_in_background(session_factory, config):
-    try:
-        send_queued(session_factory, config)
-    except Exception:
         logger.exception("queued mail was not sent now; it stays queued")
 
 

@@ -66,17 +66,19 @@ SCHEMA_BEHIND = ("The database lacks tables or columns this version of Comptoir 
 UNDEFINED = ("42P01", "42703")
 
 
+class SchemaBehind(ComptoirError):
+    """The database's schema is older than the code: an upgrade is pending (HTTP 500)."""
+
+    status = 500
+
+
 def handle_database_error(error):
     """A database error during a request.  A table or column missing (the code is newer than
     the database's schema: an upgrade is pending) is a 500 saying so; the database gone away,
     or staying locked (SQLite), is a 503; anything else is left to the 500 of any error."""
     if _schema_behind(error):
         current_app.logger.error("database schema behind the code: %s", error)
-        db().rollback()
-        if is_api_request():
-            return jsonify({"code": 500, "status": _status_name(500),
-                            "message": SCHEMA_BEHIND}), 500
-        return _page(500, _status_name(500), SCHEMA_BEHIND)
+        return handle_comptoir_error(SchemaBehind(SCHEMA_BEHIND))
     if isinstance(error, OperationalError):
         current_app.logger.error("database unreachable: %s", error)
         return unavailable_response(request.environ)

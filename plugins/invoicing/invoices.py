@@ -25,6 +25,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.invoicekinds import invoice_kind
 from core.models import Order, OrderLine, Party, TaxCategory
 from core.money import HUNDRED, check_currency, exponent, plain, round_money
+from core.orders import lock_orders
 from core.ordertypes import brings_goods_back, order_types
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
@@ -298,9 +299,7 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
         raise ValidationError("no packing slip", fields={"packing_slip_ids": ["Choose one."]})
     # The slips' orders locked first, in one order: two invoices of the same slips made at
     # once would each take all of them.  What is left is read once the locks are held.
-    session.execute(select(Order.id).where(Order.id.in_(
-        select(PackingSlip.order_id).where(PackingSlip.id.in_(slip_ids))))
-        .order_by(Order.id).with_for_update())
+    lock_orders(session, select(PackingSlip.order_id).where(PackingSlip.id.in_(slip_ids)))
     slips = session.scalars(
         select(PackingSlip).where(PackingSlip.id.in_(slip_ids)).order_by(PackingSlip.id)
         .options(selectinload(PackingSlip.order),
@@ -530,7 +529,10 @@ def update_line(session, hook, invoice, line_id, data):
                 name: ["Only the quantity of an order line's part changes."]
                 for name in sorted(unknown)})
         if "quantity" in data:
-            _lock_order_of(session, line.order_line)
+            # Another invoice of the order may be drafted or posted at this moment: the line
+            # is read again under the order's lock, as they take it.
+            lock_orders(session, [line.order_line.order_id])
+            session.refresh(line.order_line)
             _within_remainder(session, hook, invoice, line, data["quantity"])
             _within_slip_line(session, hook, invoice, line, data["quantity"])
             replaced = _order_line_part(line.order_line, data["quantity"], invoice.currency)
@@ -555,13 +557,6 @@ def update_line(session, hook, invoice, line_id, data):
     validate(hook, invoice)
     session.flush()
     return line
-
-
-def _lock_order_of(session, order_line):
-    """Take the row lock of ``order_line``'s order and read the line again under it: another
-    invoice of it may be drafted or posted at this moment (drafting and posting lock it too)."""
-    session.execute(select(Order.id).where(Order.id == order_line.order_id).with_for_update())
-    session.refresh(order_line)
 
 
 def _within_remainder(session, hook, invoice, line, quantity):

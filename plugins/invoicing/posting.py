@@ -131,10 +131,11 @@ def post_invoice(session, hook, invoice, posted_on=None):
     _require_date_order(session, hook, kind, invoice)
     invoice.status = "posted"
     invoice.posted_at = utcnow()
-    entries, sign, owner = _entries(hook, kind, invoice)
+    writer, sign = _entries_kind(hook, kind, invoice)
+    entries = (writer.entries or standard_entries)(invoice, invoice.posting_profile)
     write_entries(session, entries, document=invoice.number, currency=invoice.currency,
                   entry_date=posted_on or invoice.invoice_date, invoice_id=invoice.id,
-                  sign=sign, owner=f"invoice kind {owner.code!r}")
+                  sign=sign, owner=f"invoice kind {writer.code!r}")
     for order in orders:
         settle_status(hook, order)
     hook.comptoir_invoice_posted(invoice=invoice, session=session)
@@ -142,17 +143,15 @@ def post_invoice(session, hook, invoice, posted_on=None):
     return invoice
 
 
-def _entries(hook, kind, invoice):
-    """``(entries, sign, kind writing them)`` of posting ``invoice``: its kind's entries and
-    sign; for a credit note of another invoice, the credited invoice's kind's entries of the
-    lines credited, on the other sides, so that revenue and tax go back on the accounts that
-    kind wrote them to (a down payment's prepayments account, say, not the revenue account)."""
+def _entries_kind(hook, kind, invoice):
+    """``(kind, sign)`` whose entries posting ``invoice`` writes: its own kind's; for a credit
+    note of another invoice, the credited invoice's kind's, on the other sides, so that revenue
+    and tax go back on the accounts that kind wrote them to (a down payment's prepayments
+    account, say, not the revenue account)."""
     if invoice.credited_invoice_id is None:
-        return (kind.entries or standard_entries)(invoice, invoice.posting_profile), \
-            kind.sign, kind
+        return kind, kind.sign
     credited = invoice_kind(hook, invoice.credited_invoice.kind)
-    return (credited.entries or standard_entries)(invoice, invoice.posting_profile), \
-        -credited.sign, credited
+    return credited, -credited.sign
 
 
 def _number(session, kind):
