@@ -6,6 +6,8 @@ The functions work inside the caller's transaction and cost a fixed number of SQ
 whatever the number of lines.
 """
 
+from datetime import date
+
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,6 +19,13 @@ from core.pricing import PricingItem, PricingLine
 
 PRICE_FIELDS = ("unit_price", "discount", "tax_rate", "amount", "tax_amount", "explanation")
 TYPED_FIELDS = ("quantity", "manual_price", "manual_discount", "description")
+
+
+def require_made(day, field, rule):
+    """Refuse (422 under ``field``) a record of something done (a delivery, a payment) dated
+    after today, ``rule`` saying what it is: "delivery is recorded once made"."""
+    if day > date.today():
+        raise ValidationError(f"a {rule}", fields={field: [f"A {rule}: not after today."]})
 
 
 def party_for(session, party_id):

@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.documents import store_values
+from core.documents import require_made, store_values
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Item, Order, OrderLine, Party
 from core.money import LARGEST_AMOUNT
@@ -43,9 +43,8 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     if order.status not in OPEN_STATUSES:
         raise Conflict(f"order {order.number} is {order.status} and cannot be delivered")
     kind = order_type(hook, order.type)
-    if delivery_date is not None and delivery_date > date.today():
-        raise ValidationError("a delivery is recorded once made", fields={
-            "delivery_date": ["A delivery is recorded once made: not after today."]})
+    if delivery_date is not None:
+        require_made(delivery_date, "delivery_date", "delivery is recorded once made")
     wanted = _quantities(order, quantities)
     slip = PackingSlip(number=next_number(session, "packing_slip"), order=order,
                        party=order.party, delivery_date=delivery_date or date.today())

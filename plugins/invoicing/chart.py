@@ -20,6 +20,7 @@ deleted as a profile takes it.
 from sqlalchemy import exists, or_, select, update
 
 from core.errors import Conflict, NotFound, ValidationError
+from plugins.invoicing.invoices import LINE_ACCOUNT_KINDS
 from plugins.invoicing.models import (
     Account,
     Invoice,
@@ -28,29 +29,19 @@ from plugins.invoicing.models import (
     Payment,
     PostingProfile,
 )
-from plugins.sales.records import create_coded
+from plugins.sales.records import create_coded, list_coded
 
 # The kinds of account each of a posting profile's roles takes.
 PROFILE_ACCOUNTS = {
     "summary_account": ("receivable",),
-    "revenue_account": ("revenue", "other"),
+    "revenue_account": LINE_ACCOUNT_KINDS,
     "tax_account": ("tax",),
 }
 
 
 def list_accounts(session):
     """Every ledger account, by code."""
-    return session.scalars(select(Account).order_by(Account.code)).all()
-
-
-def lock_account(session, code):
-    """The ledger account ``code`` under its row lock, as the database holds it now; or
-    NotFound."""
-    account = session.scalars(select(Account).where(Account.code == code).with_for_update()
-                              .execution_options(populate_existing=True)).one_or_none()
-    if account is None:
-        raise NotFound(f"there is no ledger account {code}")
-    return account
+    return list_coded(session, Account)
 
 
 def account_in_use(session, account):
@@ -75,8 +66,8 @@ def create_account(session, data):
 
 
 def update_account(session, account, data):
-    """Rename ``account`` (from :func:`lock_account`) or change its kind (validated ``data``:
-    ``name``, ``kind``).
+    """Rename ``account`` (from ``ledger.get_account(..., lock=True)``) or change its kind
+    (validated ``data``: ``name``, ``kind``).
 
     A kind is refused (409) once anything names the account."""
     if data.get("kind", account.kind) != account.kind and account_in_use(session, account):
@@ -89,8 +80,8 @@ def update_account(session, account, data):
 
 
 def delete_account(session, account):
-    """Delete ``account`` (from :func:`lock_account`); refused (409) once anything names
-    it."""
+    """Delete ``account`` (from ``ledger.get_account(..., lock=True)``); refused (409) once
+    anything names it."""
     if account_in_use(session, account):
         raise Conflict(f"account {account.code} is in use and cannot be deleted")
     session.delete(account)
@@ -99,7 +90,7 @@ def delete_account(session, account):
 
 def list_profiles(session):
     """Every posting profile, by code."""
-    return session.scalars(select(PostingProfile).order_by(PostingProfile.code)).all()
+    return list_coded(session, PostingProfile)
 
 
 def get_profile(session, code):

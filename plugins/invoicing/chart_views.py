@@ -8,6 +8,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 from core.errors import Conflict, ValidationError
 from core.ui import MenuEntry
 from plugins.invoicing import chart
+from plugins.invoicing.ledger import get_account
 from plugins.invoicing.ledger_schemas import (
     AccountCreateSchema,
     AccountSchema,
@@ -56,35 +57,42 @@ def account_new():
                            kinds=ACCOUNT_KINDS), 422 if errors else 200
 
 
+def _act(action, done, back, page):
+    """Run ``action()`` and commit, say ``done`` and go to ``back``; refused (a form's errors
+    raised as a ValidationError, or a Conflict), roll back and answer ``page(errors, status)``."""
+    try:
+        action()
+    except (ValidationError, Conflict) as error:
+        db().rollback()
+        return page(error.fields or {"_": [error.message]}, error.status)
+    db().commit()
+    flash(done, "info")
+    return redirect(back)
+
+
+def _form_data(schema):
+    """What the form sent, loaded by ``schema`` (a name sent empty is refused); its errors
+    raised as a ValidationError."""
+    data, errors = read_form(schema, kept=("name",))
+    if errors:
+        raise ValidationError("the form is not valid", fields=errors)
+    return data
+
+
 def account_edit(code):
     """Rename an account, or change its kind while nothing names it."""
-    account = chart.lock_account(db(), code)
-    data, errors = read_form(AccountUpdateSchema(), kept=("name",))
-    status = 422
-    if not errors:
-        try:
-            chart.update_account(db(), account, data)
-        except Conflict as error:
-            errors, status = {"_": [error.message]}, 409
-        else:
-            db().commit()
-            flash(f"Account {account.code} saved.", "info")
-            return redirect(url_for("ledger.account", code=account.code))
-    db().rollback()
-    return _account_page(account, errors, status)
+    account = get_account(db(), code, lock=True)
+    return _act(lambda: chart.update_account(db(), account, _form_data(AccountUpdateSchema())),
+                f"Account {code} saved.", url_for("ledger.account", code=code),
+                lambda errors, status: _account_page(account, errors, status))
 
 
 def account_delete(code):
     """Delete an account nothing names; the ledger's list of accounts follows."""
-    account = chart.lock_account(db(), code)
-    try:
-        chart.delete_account(db(), account)
-    except Conflict as error:
-        db().rollback()
-        return _account_page(account, {"_": [error.message]}, 409)
-    db().commit()
-    flash(f"Account {code} deleted.", "info")
-    return redirect(url_for("ledger.accounts"))
+    account = get_account(db(), code, lock=True)
+    return _act(lambda: chart.delete_account(db(), account), f"Account {code} deleted.",
+                url_for("ledger.accounts"),
+                lambda errors, status: _account_page(account, errors, status))
 
 
 def _account_page(account, errors, status):
@@ -104,7 +112,8 @@ def profiles():
             return redirect(url_for("chart.profiles"))
     return render_template("invoicing/posting_profiles.html", profiles=chart.list_profiles(db()),
                            accounts=chart.list_accounts(db()), errors=errors,
-                           form=request.form), 422 if errors else 200
+                           form=request.form, profile_kinds=chart.PROFILE_ACCOUNTS), \
+        422 if errors else 200
 
 
 def profile(code):
@@ -112,34 +121,18 @@ def profile(code):
     found = chart.get_profile(db(), code)
     if request.method == "GET":
         return _profile_page(found, {}, 200)
-    data, errors = read_form(PostingProfileUpdateSchema(), kept=("name",))
-    status = 422
-    if not errors:
-        try:
-            chart.update_profile(db(), found, data)
-        except ValidationError as error:
-            errors = error.fields
-        except Conflict as error:
-            errors, status = {"_": [error.message]}, 409
-        else:
-            db().commit()
-            flash(f"Posting profile {found.code} saved.", "info")
-            return redirect(url_for("chart.profile", code=found.code))
-    db().rollback()
-    return _profile_page(found, errors, status, sent=request.form)
+    return _act(
+        lambda: chart.update_profile(db(), found, _form_data(PostingProfileUpdateSchema())),
+        f"Posting profile {code} saved.", url_for("chart.profile", code=code),
+        lambda errors, status: _profile_page(found, errors, status, sent=request.form))
 
 
 def profile_delete(code):
     """Delete a posting profile no invoice names and that is not the default."""
     found = chart.get_profile(db(), code)
-    try:
-        chart.delete_profile(db(), found)
-    except Conflict as error:
-        db().rollback()
-        return _profile_page(chart.get_profile(db(), code), {"_": [error.message]}, 409)
-    db().commit()
-    flash(f"Posting profile {code} deleted.", "info")
-    return redirect(url_for("chart.profiles"))
+    return _act(lambda: chart.delete_profile(db(), found), f"Posting profile {code} deleted.",
+                url_for("chart.profiles"),
+                lambda errors, status: _profile_page(found, errors, status))
 
 
 def _profile_page(found, errors, status, sent=None):
@@ -150,6 +143,7 @@ def _profile_page(found, errors, status, sent=None):
                                for field in chart.PROFILE_ACCOUNTS}}
     return render_template("invoicing/posting_profile.html", profile=found,
                            accounts=chart.list_accounts(db()), errors=errors, values=values,
+                           profile_kinds=chart.PROFILE_ACCOUNTS,
                            in_use=chart.profile_in_use(db(), found)), status
 
 
@@ -179,7 +173,7 @@ def api_blueprint():
         @blp.response(200, AccountSchema)
         def patch(self, data, code):
             """Rename an account, or change its kind while nothing names it (409 after)."""
-            account = chart.update_account(db(), chart.lock_account(db(), code), data)
+            account = chart.update_account(db(), get_account(db(), code, lock=True), data)
             db().commit()
             return account
 
@@ -187,7 +181,7 @@ def api_blueprint():
         def delete(self, code):
             """Delete an account nothing names: no entry, profile, invoice line or payment
             (409 otherwise)."""
-            chart.delete_account(db(), chart.lock_account(db(), code))
+            chart.delete_account(db(), get_account(db(), code, lock=True))
             db().commit()
 
     @blp.route("/posting-profiles")

@@ -14,6 +14,7 @@ from core.ordertypes import brings_goods_back, order_types
 from core.schemas import page_of
 from core.ui import MenuEntry
 from plugins.invoicing import invoices
+from plugins.invoicing.chart import list_profiles
 from plugins.invoicing.credit_notes import credited_quantities
 from plugins.invoicing.invoice_schemas import (
     FreeTextLineInputSchema,
@@ -30,7 +31,7 @@ from plugins.invoicing.invoice_schemas import (
 )
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.ledger import invoice_entries
-from plugins.invoicing.models import Invoice, PostingProfile
+from plugins.invoicing.models import Invoice
 from plugins.invoicing.payments import invoice_settlements
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
@@ -347,7 +348,7 @@ def _returnable(invoice, kind):
 
 
 def _profiles():
-    return db().scalars(select(PostingProfile).order_by(PostingProfile.code)).all()
+    return list_profiles(db())
 
 
 def _kinds_taking(lines, returned=False):

@@ -74,9 +74,13 @@ def account_balances(session):
             for currency in currencies.get(account.id) or [None]]
 
 
-def get_account(session, code):
-    """The ledger account ``code``, or NotFound."""
-    account = session.scalars(select(Account).where(Account.code == code)).one_or_none()
+def get_account(session, code, *, lock=False):
+    """The ledger account ``code``, or NotFound; ``lock`` takes its row lock and reads it as
+    the database holds it now."""
+    query = select(Account).where(Account.code == code)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    account = session.scalars(query).one_or_none()
     if account is None:
         raise NotFound(f"there is no ledger account {code}")
     return account

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, insert, or_, select, union
 from sqlalchemy.orm import aliased
 
-from core.documents import party_for, store_values
+from core.documents import party_for, require_made, store_values
 from core.errors import Conflict, NotFound, ValidationError
 from core.formatting import money
 from core.invoicekinds import Entry, kind_signs
@@ -52,7 +52,8 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     credited: on the summary account of each invoice's posting profile for what is applied, of
     the default profile for the rest (the payment's ``summary_account``).
     """
-    _require_made(payment_date, "payment is recorded once received")
+    # Dated ahead, its entries would stand in the balance before the money moved.
+    require_made(payment_date, "payment_date", "payment is recorded once received")
     party = party_for(session, party_id)
     check_currency(currency)
     amount = checked_amount(amount, currency)
@@ -67,22 +68,13 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     session.add(payment)
     session.flush()
     applied = _apply(session, payment, invoices, applications, profiles)
-    rest = payment.summary_account.code
-    applied[rest] = applied.get(rest, Decimal(0)) + payment.unapplied
+    applied[payment.summary_account.code] += payment.unapplied
     entries = [Entry(bank.code, amount, 0, payment_description(payment))]
     entries += [Entry(code, 0, value, party.name, party.id)
                 for code, value in sorted(applied.items()) if value]
     write_entries(session, entries, document=payment.number, currency=currency,
                   entry_date=payment_date, owner=OWNER, payment_id=payment.id)
     return payment
-
-
-def _require_made(payment_date, rule):
-    """Refuse (422 under ``payment_date``) a payment or refund dated after today: its entries
-    would stand in the customer's balance before the money moved."""
-    if payment_date > date.today():
-        raise ValidationError(f"a {rule}", fields={
-            "payment_date": [f"A {rule}: not after today."]})
 
 
 def checked_amount(amount, currency):
@@ -170,7 +162,7 @@ def pay_back(session, party, currency, amount, payment_date, reference, account,
     dated neither before ``since``, the source's date, nor after today (422 under
     ``payment_date``).
     """
-    _require_made(payment_date, "refund is recorded once paid")
+    require_made(payment_date, "payment_date", "refund is recorded once paid")
     amount = checked_amount(amount, currency)
     if amount > left:
         raise ValidationError("the amount is more than is left to pay back", fields={
