@@ -124,10 +124,12 @@ def test_a_draft_prints_only_as_a_pro_forma_that_takes_no_number(app, ids, login
     text = pdf_text(response.data)
     assert "PRO FORMA" in text and "Pro forma invoice" in text and "Hammer" in text
     assert "INV-" not in text and "Draft" not in text
+    assert "Item Description" in " ".join(text.split()), "its lines name their items"
 
     text = pdf_text(api.get(f"/api/v1/invoices/{pro_forma_id}/pdf").data)
     assert "PRO FORMA" in text and "Pro forma invoice" in text and "Estimate" in text
     assert "INV-" not in text and "FTI-" not in text
+    assert "Item" not in text, "free text lines have no item: no empty Item column"
 
     with registry.session_factory() as session:
         assert session.scalar(select(func.count(Invoice.id))) == count, "nothing created"
