@@ -69,6 +69,7 @@ def test_builtin_modules_are_those_of_the_plugins_package(registry):
 def test_modules_list_enable_disable(app):
     result = run(app, "modules", "list")
     assert result.exit_code == 0
+    assert result.output.split()[:4] == ["Module", "Version", "State", "Title"]
     line = next(line for line in result.output.splitlines() if line.startswith("example "))
     assert "not enabled" in line and "1.0.0" in line
 

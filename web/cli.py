@@ -165,6 +165,8 @@ def modules_list():
                    "upgrade`.")
     if not infos:
         click.echo("No module is installed.")
+        return
+    click.echo(f"{'Module':<20} {'Version':<10} {'State':<36} Title")
     for info in infos:
         if info.missing:
             state = "package missing" + (" (enabled)" if info.enabled else "")
@@ -352,6 +354,8 @@ def outbox_list(everything, limit):
         messages = outbox.list_messages(session, everything, limit)
     if not messages:
         click.echo("The outbox is empty." if everything else "No message is queued.")
+        return
+    click.echo(f"{'Id':>6} {'Status':<7} {'Try':>3} {'When':<16} {'To':<30} Subject")
     for message in messages:
         when = message.sent_at or message.next_attempt_at or message.created_at
         error = f"  last error: {message.last_error}" if message.last_error else ""

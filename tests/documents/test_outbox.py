@@ -172,6 +172,7 @@ def test_emailing_a_document_queues_its_pdf_sent_now_or_by_the_cli_later(
     assert down.status_code == 202 and down.get_json()["status"] == "queued", "server down"
     listed = cli("list")
     assert listed.exit_code == 0 and "buyer@example.com" in listed.output
+    assert listed.output.split()[:6] == ["Id", "Status", "Try", "When", "To", "Subject"]
     assert "last error" in listed.output
     still_down = cli("send", "--retry-waiting")
     assert still_down.exit_code == 1 and "1 message(s) stay queued" in still_down.output
