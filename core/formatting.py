@@ -1,6 +1,6 @@
 """How amounts and quantities are written on pages and printed documents, as the template
-filters ``{{ amount | money(currency) }}``, ``{{ price | unit_price(currency) }}`` and
-``{{ qty | plain }}``."""
+filters ``{{ amount | money(currency) }}``, ``{{ price | unit_price(currency) }}``,
+``{{ qty | plain }}`` and, in a form's field, ``{{ amount | amount(currency) }}``."""
 
 from decimal import Decimal
 
@@ -22,6 +22,12 @@ def unit_price(amount, currency):
         return money(value, currency)
     return format_currency(value, currency, format="¤#,##0.00####", currency_digits=False,
                            locale="en")
+
+
+def amount_field(amount, currency):
+    """An amount as a form's field holds it: rounded to ``currency``'s decimals, no symbol and
+    no grouping, ready to be sent back (``1234.50``)."""
+    return "" if amount is None else f"{round_money(amount, currency):f}"
 
 
 def plain_number(value):

@@ -1,8 +1,11 @@
-"""Currencies: which codes documents may be in."""
+"""Currencies: which codes documents may be in, and how amounts are written."""
+
+from decimal import Decimal
 
 import pytest
 
 from core.errors import ValidationError
+from core.formatting import amount_field
 from core.money import check_currency
 
 
@@ -13,3 +16,10 @@ def test_a_withdrawn_currency_is_still_taken_but_not_a_code_of_no_money():
         with pytest.raises(ValidationError) as refused:
             check_currency(code)
         assert refused.value.fields == {"currency": ["Unknown currency."]}
+
+
+def test_an_amount_in_a_form_field_has_its_currency_decimals_and_nothing_else():
+    assert amount_field(Decimal("200"), "EUR") == "200.00"
+    assert amount_field(Decimal("1234.567"), "EUR") == "1234.57"
+    assert amount_field(Decimal("1234.5"), "JPY") == "1235"
+    assert amount_field(None, "EUR") == ""

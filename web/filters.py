@@ -1,7 +1,7 @@
-"""The template filters of every page: ``money``, ``unit_price`` and ``plain``, from
+"""The template filters of every page: ``money``, ``unit_price``, ``plain`` and ``amount``, from
 ``core.formatting`` (which printed documents use too), ``sentence`` and ``timestamp``."""
 
-from core.formatting import money, plain_number, unit_price
+from core.formatting import amount_field, money, plain_number, unit_price
 
 
 def sentence(message):
@@ -26,3 +26,4 @@ def register(app):
     app.add_template_filter(money, "money")
     app.add_template_filter(unit_price, "unit_price")
     app.add_template_filter(plain_number, "plain")
+    app.add_template_filter(amount_field, "amount")

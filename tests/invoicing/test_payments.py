@@ -398,6 +398,7 @@ def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, ca
     path = f"/invoicing/payments/{payment_id}"
     page = client.get(path).get_data(as_text=True)
     assert "Pay the rest back" in page and "RF-00001" in page
+    assert 'name="amount" inputmode="decimal" value="5.00"' in page, "the rest, as money"
     huge = client.post(f"{path}/refunds", data={
         "csrf_token": csrf_token(client, path), "amount": "1e999999999",
         "payment_date": TODAY.isoformat(), "reference": "", "account": "512"})
