@@ -37,6 +37,9 @@ from plugins.invoicing.posting import compute_totals, require_draft, validate
 DUE_DAYS = 30  # the due date when none is given: the invoice date plus 30 days
 HEADER_FIELDS = ("invoice_date", "due_date", "posting_profile", "note")
 SIX_PLACES = Decimal("0.000001")  # what an Amount column holds after the point
+# Packing slips are offered and invoiced oldest first: the first take what is left of the
+# order lines they share.
+SLIPS_ORDER = (PackingSlip.delivery_date, PackingSlip.id)
 # The columns every new line is given, so that all of them are inserted in one batch.
 LINE_COLUMNS = ("order_line_id", "packing_slip_line_id", "credited_line_id", "item_id",
                 "account_id", "tax_category_id", "description", "quantity", "unit_price",
@@ -301,7 +304,7 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     # once would each take all of them.  What is left is read once the locks are held.
     lock_orders(session, select(PackingSlip.order_id).where(PackingSlip.id.in_(slip_ids)))
     slips = session.scalars(
-        select(PackingSlip).where(PackingSlip.id.in_(slip_ids)).order_by(PackingSlip.id)
+        select(PackingSlip).where(PackingSlip.id.in_(slip_ids)).order_by(*SLIPS_ORDER)
         .options(selectinload(PackingSlip.order),
                  selectinload(PackingSlip.lines).selectinload(PackingSlipLine.order_line)
                  .selectinload(OrderLine.item))
@@ -319,8 +322,9 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     _require_source("The packing slips are", party_id, currency, customer, slips_currency)
     for order in {slip.order for slip in slips}:
         _invoiceable(order)
-    rest = slip_line_rests(session, hook, [line for slip in slips for line in slip.lines])
-    numbers = [slip.number for slip in slips if not any(rest[line.id] for line in slip.lines)]
+    parts = slip_parts(session, hook, slips)
+    given = {slip for slip, _line, _quantity in parts}
+    numbers = [slip.number for slip in slips if slip not in given]
     if numbers:
         raise Conflict(f"packing slips {', '.join(numbers)} are already on an invoice, draft "
                        "or posted", fields={"packing_slip_ids": [
@@ -329,20 +333,9 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     first = slips[0].order
     kind = invoice_kind_for(hook, {slip.order for slip in slips}, kind)
     invoice = _new_invoice(session, hook, kind, first.party, first.currency, header, "items")
-    # What an invoice of the order (rather than of its slips) took is not invoiced again.
-    left = open_line_quantities(session, hook, {line.order_line for slip in slips
-                                                for line in slip.lines})
-    for slip in slips:
-        for slip_line in slip.lines:
-            quantity = min(rest[slip_line.id], left[slip_line.order_line_id])
-            if quantity > 0:
-                left[slip_line.order_line_id] -= quantity
-                invoice.lines.append(_order_line_part(slip_line.order_line, quantity,
-                                                      first.currency, slip_line.id))
-    if not invoice.lines:
-        raise Conflict("what the packing slips delivered is invoiced already",
-                       fields={"packing_slip_ids": ["Nothing of these packing slips is left to "
-                                                    "invoice."]})
+    for _slip, slip_line, quantity in parts:
+        invoice.lines.append(_order_line_part(slip_line.order_line, quantity, first.currency,
+                                              slip_line.id))
     return _save(session, hook, invoice)
 
 
@@ -647,13 +640,28 @@ def uninvoiced_slips(session, hook, party_id):
     slips = session.scalars(
         select(PackingSlip).join(PackingSlip.order)
         .where(Order.party_id == party_id, Order.status != "cancelled")
-        .order_by(PackingSlip.delivery_date, PackingSlip.id)
+        .order_by(*SLIPS_ORDER)
         .options(selectinload(PackingSlip.order),
                  selectinload(PackingSlip.lines).selectinload(PackingSlipLine.order_line))).all()
+    lines_left = defaultdict(int)
+    for slip, _line, _quantity in slip_parts(session, hook, slips):
+        lines_left[slip] += 1
+    return dict(lines_left)
+
+
+def slip_parts(session, hook, slips):
+    """What an invoice of ``slips`` (in :data:`SLIPS_ORDER`) takes, as ``(slip, slip line,
+    quantity)``: each slip line what is left of it, within what is left to invoice of its
+    order line.  Slips of one order line share what is left of it, the oldest first; a
+    draft holding the order line (a corrected copy, an invoice of the order) leaves less."""
     lines = [line for slip in slips for line in slip.lines]
     rest = slip_line_rests(session, hook, lines)
     left = open_line_quantities(session, hook, {line.order_line for line in lines})
-    lines_left = {slip: sum(1 for line in slip.lines
-                            if rest[line.id] and left[line.order_line_id] > 0)
-                  for slip in slips}
-    return {slip: count for slip, count in lines_left.items() if count}
+    parts = []
+    for slip in slips:
+        for slip_line in slip.lines:
+            quantity = min(rest[slip_line.id], left[slip_line.order_line_id])
+            if quantity > 0:
+                left[slip_line.order_line_id] -= quantity
+                parts.append((slip, slip_line, quantity))
+    return parts

@@ -287,3 +287,22 @@ def test_an_invoice_line_shows_the_order_discount_with_the_lines(registry, catal
         order_id = order.id
     draft = accounting_api.post("/api/v1/invoices", json={"order_id": order_id}).json
     assert draft["lines"][0]["discount"] == "41.563785"
+
+
+def test_slips_sharing_what_a_draft_leaves_of_their_order_line_are_offered_as_drafted(
+        registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 10)])
+        older = packing_slip(session, hook, order, {1: 6})
+        newer = packing_slip(session, hook, order, {1: 4})
+        invoices.invoice_from_order(session, hook, order, {order.lines[0].id: Decimal(5)})
+        # The draft leaves 5 to invoice: the older slip takes them all, the newer none.
+        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {older: 1}
+        with pytest.raises(Conflict) as refused:
+            invoices.invoice_from_packing_slips(session, hook, [older.id, newer.id])
+        assert refused.value.fields == {"packing_slip_ids": [
+            f"{newer.number} is already on an invoice, draft or posted."]}
+        invoice = invoices.invoice_from_packing_slips(session, hook, [older.id])
+        assert [(line.packing_slip_line_id, line.quantity) for line in invoice.lines] == [
+            (older.lines[0].id, 5)]
