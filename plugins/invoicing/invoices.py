@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, insert, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.documents import party_for
@@ -624,9 +624,14 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
     if party_id:
         query = query.where(Invoice.party_id == party_id)
     if order_id:
+        # A credit note of part of an invoice names the order only through the lines it credits.
+        credited = aliased(InvoiceLine)
+        of_order = select(OrderLine.id).where(OrderLine.order_id == order_id)
         query = query.where(Invoice.id.in_(
-            select(InvoiceLine.invoice_id).join(InvoiceLine.order_line)
-            .where(OrderLine.order_id == order_id)))
+            select(InvoiceLine.invoice_id).where(InvoiceLine.order_line_id.in_(of_order))
+            .union(select(InvoiceLine.invoice_id)
+                   .join(credited, credited.id == InvoiceLine.credited_line_id)
+                   .where(credited.order_line_id.in_(of_order)))))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     found = session.scalars(
         query.order_by(case((Invoice.status == "draft", 0), else_=1), Invoice.id.desc())

@@ -12,6 +12,7 @@ from core.errors import Conflict, ValidationError
 from core.models import Order
 from core.testing import count_queries, csrf_token
 from plugins.invoicing.credit_notes import cancel_invoice, credit_in_part
+from plugins.invoicing.invoices import search_invoices
 from plugins.invoicing.models import Account, Invoice, LedgerEntry
 from plugins.invoicing.payments import (
     customer_balance,
@@ -144,6 +145,8 @@ def test_crediting_returned_goods_of_a_paid_invoice(registry, catalogue):
         assert customer_balance(session, bolt) == {"EUR": Decimal("-15.00")}
         assert credit_note.open_amount == Decimal("15.00")  # owed to the customer
         assert ham.order_line.invoiced_quantity == 3  # returns do not reopen the order
+        of_order, count = search_invoices(session, order_id=ham.order_line.order_id)
+        assert (count, [found.id for found in of_order]) == (2, [credit_note.id, invoice.id])
 
         with pytest.raises(ValidationError) as refused:
             credit_in_part(session, hook, invoice, {ham.id: Decimal(3),
