@@ -204,10 +204,11 @@ InvoicePageSchema = page_schema(InvoiceSummarySchema, "InvoicePage")
 
 class InvoiceListArgsSchema(ListArgsSchema):
     """Query arguments of the invoice list: text in the number or customer name, kind, status,
-    customer, order invoiced."""
+    customer, order or packing slip invoiced."""
 
     kind = fields.String(validate=validate.Length(max=32))
     status = fields.String(validate=validate.OneOf(("draft", "posted")))
     party_id = fields.Integer(validate=ID)
     order_id = fields.Integer(validate=ID)
+    packing_slip_id = fields.Integer(validate=ID)
 

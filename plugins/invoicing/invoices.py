@@ -608,10 +608,10 @@ def delete_invoice(session, invoice):
 
 
 def search_invoices(session, text="", kind=None, status=None, party_id=None, page=1,
-                    per_page=25, order_id=None):
+                    per_page=25, order_id=None, packing_slip_id=None):
     """Invoices whose number or customer name contains ``text``, drafts first then newest
-    first, of ``kind``, ``status``, customer ``party_id`` and with lines of order ``order_id``
-    when given: ``(invoices, total count)``."""
+    first, of ``kind``, ``status``, customer ``party_id``, with lines of order ``order_id`` and
+    of packing slip ``packing_slip_id`` when given: ``(invoices, total count)``."""
     query = select(Invoice).join(Invoice.party)
     if text:
         pattern = contains(text)
@@ -632,6 +632,10 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
             .union(select(InvoiceLine.invoice_id)
                    .join(credited, credited.id == InvoiceLine.credited_line_id)
                    .where(credited.order_line_id.in_(of_order)))))
+    if packing_slip_id:
+        query = query.where(Invoice.id.in_(
+            select(InvoiceLine.invoice_id).join(InvoiceLine.packing_slip_line)
+            .where(PackingSlipLine.packing_slip_id == packing_slip_id)))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     found = session.scalars(
         query.order_by(case((Invoice.status == "draft", 0), else_=1), Invoice.id.desc())

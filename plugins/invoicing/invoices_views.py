@@ -13,6 +13,7 @@ from core.models import Order, Party, TaxCategory
 from core.ordertypes import brings_goods_back, order_types
 from core.schemas import page_of
 from core.ui import MenuEntry
+from plugins.fulfilment.models import PackingSlip
 from plugins.invoicing import invoices
 from plugins.invoicing.chart import list_profiles
 from plugins.invoicing.credit_notes import credited_quantities
@@ -57,14 +58,17 @@ def blueprint():
         status = request.args.get("status") or None
         party_id = request.args.get("party_id", type=int)
         order_id = request.args.get("order_id", type=int)
+        slip_id = request.args.get("packing_slip_id", type=int)
         page = page_number()
         found, total = invoices.search_invoices(db(), text, kind, status, party_id, page,
-                                                PER_PAGE, order_id)
+                                                PER_PAGE, order_id, slip_id)
         return render_template("invoicing/invoices.html", invoices=found, total=total,
                                page=page, pages=page_count(total), q=text, kind=kind,
                                status=status, party_id=party_id, order_id=order_id,
                                order_number=order_id and db().scalar(
                                    select(Order.number).where(Order.id == order_id)),
+                               packing_slip_id=slip_id, slip_number=slip_id and db().scalar(
+                                   select(PackingSlip.number).where(PackingSlip.id == slip_id)),
                                kinds=invoice_kinds(hook()),
                                parties=_customers())
 
@@ -397,10 +401,12 @@ def api_blueprint():
         @blp.response(200, InvoicePageSchema)
         def get(self, args):
             """Invoices, drafts first then newest first, searched by number or customer name
-            (``q``), of a kind, a status, a customer, with lines of an order."""
+            (``q``), of a kind, a status, a customer, with lines of an order or of a packing
+            slip."""
             found, total = invoices.search_invoices(
                 db(), args["q"], args.get("kind"), args.get("status"), args.get("party_id"),
-                args["page"], args["per_page"], args.get("order_id"))
+                args["page"], args["per_page"], args.get("order_id"),
+                args.get("packing_slip_id"))
             return page_of(found, total, args)
 
         @blp.arguments(InvoiceCreateSchema)

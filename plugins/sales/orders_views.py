@@ -43,7 +43,8 @@ from web.printing import (
     pdf_response,
 )
 
-MENU = [MenuEntry("Orders", "orders.order_list", role="sales", priority=30)]
+MENU = [MenuEntry("Orders", "orders.order_list", role="sales", priority=30),
+        MenuEntry("Orders", "orders.order_list", role="accounting", priority=30)]
 CHOICES_SHOWN = 500  # parties and items offered in the form's lists; others are typed
 # Who may read orders, through the API and their pages: accounting too, which invoices them.
 VIEWERS = ("sales", "accounting")

@@ -48,8 +48,11 @@ def test_lists_for_sales_and_accounting(registry, catalogue, fulfilment_app, log
         assert client.get("/fulfilment/packing-slips/").status_code == 200
     url = "/fulfilment/orders/1/deliver"
     page = client.get(url)
-    assert page.status_code == 200 and 'href="/orders/1"' not in page.get_data(as_text=True), \
-        "accounting does not open the order's page"
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    assert 'href="/orders/1"' in shown and client.get("/orders/1").status_code == 200, \
+        "accounting reads the order"
+    assert "Users with the sales role deliver orders: ask one to post the packing slip." in shown
     assert client.post(url, data={"all": "1", "csrf_token": csrf_token(client, url)}
                        ).status_code == 403
     marketing = fulfilment_app.test_client()
@@ -57,10 +60,11 @@ def test_lists_for_sales_and_accounting(registry, catalogue, fulfilment_app, log
     assert marketing.get("/fulfilment/stock").status_code == 403
 
 
-def test_the_packing_slips_are_in_the_menu_of_sales_and_accounting_once(fulfilment_app, login):
-    link = 'href="/fulfilment/packing-slips/"'
+def test_the_packing_slips_and_orders_are_in_the_menu_of_sales_and_accounting_once(
+        fulfilment_app, login):
     for role, times in (("sales", 1), ("accounting", 1), ("admin", 1), ("marketing", 0)):
         client = fulfilment_app.test_client()
         login(client, role)
         nav = client.get("/").get_data(as_text=True).split("</nav>")[0]
-        assert nav.count(link) == times, role
+        assert nav.count('href="/fulfilment/packing-slips/"') == times, role
+        assert nav.count('href="/orders/"') == times, role

@@ -98,6 +98,12 @@ def test_the_accountant_invoices_an_order_posts_it_and_reads_the_ledger(
     assert f"2 invoices of order {order_number}" in of_order, "the invoice and its pro forma"
     assert "0 invoices" in client.get(f"/invoicing/invoices/?order_id={order_id + 1}").get_data(
         as_text=True)
+    slip_page = client.get(f"/fulfilment/packing-slips/{slip_id}").get_data(as_text=True)
+    assert f'href="/invoicing/invoices/?packing_slip_id={slip_id}"' in slip_page
+    assert f'href="/orders/{order_id}"' in slip_page, "the slip names its order"
+    of_slip = client.get(f"/invoicing/invoices/?packing_slip_id={slip_id}").get_data(
+        as_text=True)
+    assert "0 invoices of packing slip PS-00001." in of_slip, "the order was invoiced whole"
 
 
 def test_the_free_text_form_shows_each_rows_mistakes(invoicing_app, catalogue, login):

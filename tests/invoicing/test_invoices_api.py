@@ -95,6 +95,10 @@ def test_invoices_from_packing_slips_and_their_refusals(accounting_api, registry
                                                              "currency": "EUR"})
     assert created.status_code == 201
     assert created.get_json()["lines"][0]["packing_slip_number"].startswith("PS-")
+    of_slip = accounting_api.get(f"/api/v1/invoices?packing_slip_id={slip}").get_json()
+    assert [found["id"] for found in of_slip["items"]] == [created.get_json()["id"]]
+    assert accounting_api.get(f"/api/v1/invoices?packing_slip_id={foreign}").get_json()[
+        "items"] == []
     again = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip]})
     assert again.status_code == 409
     assert "PS-00001 are already on an invoice, draft or posted" in again.get_json()["message"]
