@@ -261,7 +261,10 @@ def _order_asked(lock=False):
     order_id = request.values.get("order_id", type=int)
     number = request.values.get("order", "").strip()[:32]
     if order_id is None and number:
-        order_id = db().scalar(select(Order.id).where(Order.number == number))
+        # Numbers are written in capitals (SO-00009); "so-00009" is the same order.  Two
+        # equalities rather than upper() on the column: the number's index finds both.
+        order_id = db().scalar(select(Order.id).where(Order.number.in_({number,
+                                                                       number.upper()})))
     if order_id is None:
         return None
     try:
