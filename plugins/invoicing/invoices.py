@@ -390,8 +390,9 @@ def free_text_lines(session, lines, currency):
     built, problems = [], {}
     for index, data in enumerate(lines):
         errors = {}
-        if data.get("item"):
-            errors["item"] = ["Item numbers are not allowed on a free text invoice."]
+        for field in ("item", "item_id"):
+            if data.get(field) not in (None, ""):
+                errors[field] = ["Item numbers are not allowed on a free text invoice."]
         account = accounts.get(data.get("account"))
         if data.get("account") and account is None:
             errors["account"] = [f"Unknown ledger account {data['account']}."]

@@ -108,11 +108,13 @@ def test_free_text_refusals_are_per_line_field(accounting_api, catalogue):
     refused = accounting_api.post("/api/v1/invoices", json={
         "kind": "free_text", "party_id": catalogue["acme"],
         "lines": [FEE, {**FEE, "item": "HAM"}, {**FEE, "tax_category": "VAT99"},
-                  {"account": "706", "description": "Fee", "amount": "1"}]})
+                  {"account": "706", "description": "Fee", "amount": "1"},
+                  {**FEE, "item_id": catalogue["HAM"]}]})
     assert refused.status_code == 422
     lines = refused.get_json()["errors"]["json"]["lines"]
-    assert set(lines) == {"1", "2", "3"}
+    assert set(lines) == {"1", "2", "3", "4"}
     assert lines["1"] == {"item": ["Item numbers are not allowed on a free text invoice."]}
+    assert lines["4"] == {"item_id": ["Item numbers are not allowed on a free text invoice."]}
     assert lines["2"] == {"tax_category": ["Unknown tax category VAT99."]}
     assert lines["3"] == {"tax_category": ["Tax information is required: give a tax category."]}
     wrong_kind = accounting_api.post("/api/v1/invoices", json={
