@@ -465,16 +465,17 @@ def due_by_default(kind, invoice_date):
 def update_invoice(session, hook, invoice, data):
     """Change a draft invoice's header: ``invoice_date``, ``due_date``, ``posting_profile``
     (a code), ``note``.  Refused (409) once posted.  A due date left as it was by default
-    follows a new invoice date."""
+    follows a new invoice date; a ``due_date`` of None is the default one."""
     require_draft(invoice)
     kind = invoice_kind(hook, invoice.kind)
-    following = (data.get("due_date", invoice.due_date) == invoice.due_date
-                 == due_by_default(kind, invoice.invoice_date))
+    following = data.get("due_date", invoice.due_date) is None or (
+        data.get("due_date", invoice.due_date) == invoice.due_date
+        == due_by_default(kind, invoice.invoice_date))
     if "posting_profile" in data:
         invoice.posting_profile = default_profile(session, data["posting_profile"])
     for field in ("invoice_date", "due_date", "note"):
-        if field in data:
-            setattr(invoice, field, data[field] if field != "note" else data[field] or "")
+        if data.get(field) is not None:
+            setattr(invoice, field, data[field])
     if following:
         invoice.due_date = due_by_default(kind, invoice.invoice_date)
     if invoice.due_date < invoice.invoice_date:

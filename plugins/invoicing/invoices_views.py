@@ -204,11 +204,13 @@ def blueprint():
     def header_change(invoice_id):
         def change(invoice):
             data, errors = read_form(InvoiceChangeSchema(),
-                                     kept=("invoice_date", "due_date", "posting_profile"))
+                                     kept=("invoice_date", "posting_profile"))
             if errors:
                 raise ValidationError("the invoice cannot be changed", fields=errors)
             if "note" in request.form and "note" not in data:  # emptied
                 data["note"] = ""
+            if "due_date" in request.form and "due_date" not in data:  # emptied: the default
+                data["due_date"] = None
             return invoices.update_invoice(db(), hook(), invoice, data)
 
         return act(invoice_id, change, "Invoice updated.")

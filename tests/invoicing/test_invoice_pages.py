@@ -179,9 +179,16 @@ def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app,
     assert _form(client, f"{path}/header", **dates, note="Ask twice").status_code == 302
     undated = _form(client, f"{path}/header", invoice_date="", due_date="", note="Ask")
     assert undated.status_code == 422
-    assert undated.get_data(as_text=True).count('<span class="field-error">Required.</span>') == 2
+    assert undated.get_data(as_text=True).count('<span class="field-error">Required.</span>') == 1
     assert _form(client, f"{path}/header", **dates, note="").status_code == 302
     assert 'name="note" value=""' in client.get(path).get_data(as_text=True)  # cleared
+    earlier = today - timedelta(days=3)
+    assert _form(client, f"{path}/header", invoice_date=earlier.isoformat(), due_date="",
+                 note="").status_code == 302
+    shown = client.get(path).get_data(as_text=True)
+    assert f'name="due_date" type="date" value="{earlier + timedelta(days=30)}"' in shown, \
+        "an emptied due date is the default one, from the new invoice date"
+    assert "empty: 30 days after the invoice date" in shown
 
 
 def test_an_order_lines_part_changes_its_quantity_on_the_draft(invoicing_app, registry,
