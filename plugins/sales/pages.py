@@ -3,6 +3,7 @@ documents' e-mail forms."""
 
 from flask import current_app, flash, redirect, request
 from marshmallow import ValidationError as MarshmallowError
+from marshmallow import fields
 
 from core.errors import ComptoirError
 from web.database import db
@@ -10,6 +11,8 @@ from web.once import claim_once
 from web.printing import EmailDocumentSchema
 
 PER_PAGE = 25
+# What marshmallow says of a required field left out, and what a form says of it.
+MISSING, REQUIRED = fields.Field.default_error_messages["required"], "Required."
 
 
 def hook():
@@ -38,8 +41,17 @@ def read_form(schema, form=None, lists=(), kept=()):
     try:
         data = schema.load(raw)
     except MarshmallowError as error:
-        return None, {**blank, **error.messages}
+        return None, {**blank, **_worded(error.messages)}
     return (None, blank) if blank else (data, {})
+
+
+def _worded(messages):
+    """Marshmallow's messages as a form words them: a field left empty is "Required."."""
+    if isinstance(messages, dict):
+        return {name: _worded(value) for name, value in messages.items()}
+    if isinstance(messages, list):
+        return [_worded(message) for message in messages]
+    return REQUIRED if messages == MISSING else messages
 
 
 def page_number():

@@ -256,6 +256,7 @@ def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accountin
     refused = client.post(f"/invoicing/invoices/{third_id}/cancel",
                           data={"csrf_token": token, "reason": ""})
     assert refused.status_code == 422
+    assert '<span class="field-error">Required.</span>' in refused.get_data(as_text=True)
     done = client.post(f"/invoicing/invoices/{third_id}/cancel",
                        data={"csrf_token": token, "reason": "Ordered twice"})
     assert done.status_code == 302
