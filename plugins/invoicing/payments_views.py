@@ -11,6 +11,7 @@ from marshmallow import ValidationError as MarshmallowError
 from sqlalchemy import select
 
 from core.errors import ComptoirError, Conflict, ValidationError
+from core.formatting import amount_field
 from core.invoicekinds import kind_signs
 from core.models import Party
 from core.parties import get_party
@@ -89,11 +90,13 @@ def blueprint():
                     db().commit()
                     flash(f"Payment {payment.number} registered.", "info")
                     return redirect(url_for("payments.payment_page", payment_id=payment.id))
+        offered = payments.open_invoices(db(), party.id, currency) if party else []
+        if request.method == "GET":
+            form = _paying_invoice(form, offered)
         page = render_template(
             "invoicing/payment_new.html", party=party, currency=currency, form=form,
             errors=errors, parties=_customers(), today=date.today(),
-            banks=_banks(),
-            invoices=payments.open_invoices(db(), party.id, currency) if party else [])
+            banks=_banks(), invoices=offered)
         return page, status if errors else 200
 
     @bp.route("/payments/<id:payment_id>")
@@ -315,6 +318,17 @@ def _credit_note_usable(document, errors, status):
 def _banks():
     return db().scalars(select(Account).where(Account.kind == "bank")
                         .order_by(Account.code)).all()
+
+
+def _paying_invoice(args, offered):
+    """The new payment form's values from ``args``; when they name one of the ``offered``
+    invoices (``invoice_id``, from its page), its open amount is the amount, applied to it."""
+    invoice = next((invoice for invoice in offered
+                    if str(invoice.id) == args.get("invoice_id")), None)
+    if invoice is None:
+        return args
+    amount = amount_field(invoice.open_amount, invoice.currency)
+    return {"amount": amount, f"apply-{invoice.id}": amount, **args.to_dict()}
 
 
 def _applications_from_form():

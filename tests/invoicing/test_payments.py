@@ -1,5 +1,6 @@
 """Payments applied to posted invoices, the customer's balance and the aged list."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -295,6 +296,12 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     login(client, "accounting")
     form = client.get(f"/invoicing/payments/new?party_id={bolt}&currency=EUR")
     assert form.status_code == 200 and number in form.get_data(as_text=True)
+    assert 'name="amount" inputmode="decimal" value=""' in form.get_data(as_text=True)
+    invoice_page = client.get(f"/invoicing/invoices/{invoice_id}").get_data(as_text=True)
+    paying = re.search(r'href="([^"]*payments/new[^"]*)">Register a payment', invoice_page)
+    shown = client.get(paying.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert 'name="amount" inputmode="decimal" value="30.00"' in shown, "the invoice's open amount"
+    assert f'name="apply-{invoice_id}" inputmode="decimal" size="10" value="30.00"' in shown
     token = csrf_token(client, f"/invoicing/payments/new?party_id={bolt}")
     fields = {"csrf_token": token, "party_id": bolt, "currency": "EUR", "amount": "20",
               "payment_date": TODAY.isoformat(), "reference": "Cash", "account": "512"}
