@@ -326,7 +326,9 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     listing = client.get("/invoicing/payments/?q=cash").get_data(as_text=True)
     assert "PAY-00001" in listing
     balance = client.get(f"/invoicing/balances?party_id={bolt}").get_data(as_text=True)
-    assert "€10.00" in balance and number in balance
+    assert "€10.00" in balance and number in balance and "all-balances" not in balance
+    everyone = client.get("/invoicing/balances").get_data(as_text=True)
+    assert 'href="/invoicing/aged" id="all-balances"' in everyone
     aged = client.get("/invoicing/aged?as_of=2099-12-31")
     assert aged.status_code == 200 and "€10.00" in aged.get_data(as_text=True)
     with registry.session_factory() as session:
