@@ -106,7 +106,7 @@ def blueprint():
     def slip_email(slip_id):
         return email_from_form(lambda data: _email_slip(slip_id, data),
                                lambda errors, status: slip_page(slip_id, errors, status),
-                               "Packing slip", url_for("fulfilment.slip_page", slip_id=slip_id))
+                               None, url_for("fulfilment.slip_page", slip_id=slip_id))
 
     @bp.route("/backorders")
     def backorder_list():

@@ -160,8 +160,7 @@ def blueprint():
     def email(order_id):
         return email_from_form(lambda data: _email_confirmation(order_id, data),
                                lambda errors, status: order_page(order_id, errors, status),
-                               "Order confirmation",
-                               url_for("orders.order_page", order_id=order_id))
+                               None, url_for("orders.order_page", order_id=order_id))
 
     return bp
 

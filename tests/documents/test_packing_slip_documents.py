@@ -1,6 +1,7 @@
 """A packing slip prints to PDF (what was delivered and what is left, no prices) and is
 e-mailed from its page and the API."""
 
+import re
 from decimal import Decimal
 
 from core import orders
@@ -60,6 +61,11 @@ def test_a_packing_slip_prints_what_was_delivered_and_what_is_left(make_app, log
                        data={"csrf_token": csrf_token(web)})
     assert refused.status_code == 422 and "Acme has no e-mail address" in refused.get_data(
         as_text=True)
+    sent = web.post(f"/fulfilment/packing-slips/{slip_id}/email",
+                    data={"csrf_token": csrf_token(web), "to": "acme@example.com"})
+    told = web.get(sent.headers["Location"]).get_data(as_text=True)
+    assert re.search(f"Packing slip {slip_number} (could not be |queued for )?e-mail", told), \
+        "the message names the slip"
     paths = api_client(app).get("/api/v1/openapi.json").json["paths"]
     assert {"/api/v1/packing-slips/{slip_id}/pdf",
             "/api/v1/packing-slips/{slip_id}/email"} <= paths.keys()
