@@ -69,12 +69,13 @@ def plain(value):
 
 
 def check_currency(code):
-    """Return ``code`` if it is an ISO 4217 currency a country tenders or tendered; else raise
-    ValidationError."""
-    if code not in CURRENCIES:
+    """Return ``code`` in capitals (``"usd"`` is ``"USD"``) if it is an ISO 4217 currency a
+    country tenders or tendered; else raise ValidationError."""
+    written = code.strip().upper() if isinstance(code, str) else code
+    if written not in CURRENCIES:
         raise ValidationError(f"unknown currency {code!r}",
                               fields={"currency": ["Unknown currency."]})
-    return code
+    return written
 
 
 def exponent(currency):

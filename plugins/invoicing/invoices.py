@@ -174,7 +174,7 @@ def _require_source(what, party_id, currency, customer, source_currency):
     if party_id is not None and party_id != customer:
         raise ValidationError(f"{what.lower()} of another customer",
                               fields={"party_id": [f"{what} of another customer."]})
-    if currency is not None and currency != source_currency:
+    if currency is not None and currency.strip().upper() != source_currency:
         raise ValidationError(f"{what.lower()} in {source_currency}",
                               fields={"currency": [f"{what} in {source_currency}."]})
 

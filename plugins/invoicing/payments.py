@@ -55,7 +55,7 @@ def register_payment(session, party_id, amount, currency, payment_date, referenc
     # Dated ahead, its entries would stand in the balance before the money moved.
     require_made(payment_date, "payment_date", "payment is recorded once received")
     party = party_for(session, party_id)
-    check_currency(currency)
+    currency = check_currency(currency)
     amount = checked_amount(amount, currency)
     bank = bank_account(session, account)
     payment = Payment(kind="receipt", party_id=party.id, party=party,

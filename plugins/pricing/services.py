@@ -34,7 +34,7 @@ def get_price_list(session, list_id):
 
 def create_price_list(session, data):
     """Create a price list from validated ``data`` (name, currency, active)."""
-    price_list = PriceList(name=data["name"].strip(), currency=_currency(data["currency"]),
+    price_list = PriceList(name=data["name"].strip(), currency=check_currency(data["currency"]),
                            active=data.get("active", True))
     session.add(price_list)
     session.flush()
@@ -49,10 +49,6 @@ def update_price_list(session, price_list, data):
         price_list.active = data["active"]
     session.flush()
     return price_list
-
-
-def _currency(code):
-    return check_currency(code.strip().upper())
 
 
 def list_rules(session, price_list, page=1, per_page=25):
@@ -124,7 +120,7 @@ def simulate(session, hook, data):
     so the number of SQL statements does not grow with the number of lines.  Returns a dict
     shaped like SimulationResultSchema, money rounded to the currency.
     """
-    currency = _currency(data["currency"])
+    currency = check_currency(data["currency"])
     party_id, group = data.get("party_id"), None
     if party_id is not None:
         group = _party(session, party_id).customer_group

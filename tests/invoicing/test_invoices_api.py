@@ -123,6 +123,9 @@ def test_free_text_refusals_are_per_line_field(accounting_api, catalogue):
 
 
 def test_free_text_and_pro_forma_through_the_api(accounting_api, catalogue):
+    in_dollars = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["acme"], "currency": "usd", "lines": [FEE]})
+    assert in_dollars.status_code == 201 and in_dollars.get_json()["currency"] == "USD"
     created = accounting_api.post("/api/v1/invoices", json={
         "kind": "free_text", "party_id": catalogue["acme"], "lines": [FEE]}).get_json()
     path = f"/api/v1/invoices/{created['id']}"
