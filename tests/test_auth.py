@@ -138,3 +138,18 @@ def test_tokens_are_stored_hashed(registry, token):
         [stored] = users.list_tokens(session)
         assert token not in (stored.digest, stored.prefix)
         assert stored.digest == __import__("hashlib").sha256(token.encode()).hexdigest()
+
+
+def test_an_error_page_leads_back_to_the_page_of_this_site_it_came_from(make_app, login):
+    client = make_app().test_client()
+    login(client, "admin")
+
+    def back_link(referrer):
+        page = client.get("/admin/users/999999", headers={"Referer": referrer})
+        assert page.status_code == 404
+        found = [line for line in page.get_data(as_text=True).splitlines() if 'id="back"' in line]
+        return found[0].split('href="')[1].split('"')[0] if found else None
+
+    assert back_link("http://localhost/admin/users?page=2") == "/admin/users?page=2"
+    assert back_link("http://elsewhere.example/admin/users") is None
+    assert back_link("http://localhost/admin/users/999999") is None, "not to itself"

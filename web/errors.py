@@ -1,6 +1,7 @@
 """One place turning errors into responses: JSON under /api/, an HTML page elsewhere."""
 
 import json
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Response, current_app, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -15,8 +16,19 @@ from web.database import db
 
 def _page(status, title, message, fields=None):
     return render_template(
-        "error.html", status=status, title=title, message=message, fields=fields or {}
+        "error.html", status=status, title=title, message=message, fields=fields or {},
+        back=_page_came_from()
     ), status
+
+
+def _page_came_from():
+    """The address of this site's page the request came from (for a button sent twice, the
+    record's page, which shows what the first sending did), or None: none from elsewhere, and
+    none for a form sent to its own page, which would only offer it anew."""
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc != request.host or came_from.path in ("", request.path):
+        return None
+    return urlunsplit(("", "", came_from.path, came_from.query, ""))
 
 
 def handle_http_exception(error):
