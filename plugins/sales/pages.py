@@ -65,14 +65,6 @@ def page_count(total, per_page=PER_PAGE):
     return max(1, -(-total // per_page))
 
 
-def _shown_on_form(errors):
-    """``errors`` of an e-mail form with those of fields it has no input for (a subject sent
-    by hand) told in its general message, which the pages show."""
-    hidden = [f"{field.capitalize()}: {' '.join(messages)}"
-              for field, messages in errors.items() if field not in ("to", "_")]
-    return {**errors, "_": [*errors.get("_", []), *hidden]} if hidden else errors
-
-
 def email_from_form(send, page, what, back):
     """Handle a document's e-mail form: ``send(data)`` queues the document for the address typed
     (``web.printing.EmailDocumentSchema``) and returns the outbox message; a mistake shows the
@@ -83,12 +75,12 @@ def email_from_form(send, page, what, back):
     claim_once(db())  # a message sent cannot be taken back
     data, errors = read_form(EmailDocumentSchema())
     if errors:
-        return page(_shown_on_form(errors), 422)
+        return page(errors, 422)
     try:
         message = send(data)
     except ComptoirError as error:
         db().rollback()
-        return page(_shown_on_form(error.fields or {"_": [error.message]}), error.status)
+        return page(error.fields or {"_": [error.message]}, error.status)
     what = what or message.subject
     if message.status == "sent":
         flash(f"{what} e-mailed to {message.recipient}.", "info")
