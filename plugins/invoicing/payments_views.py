@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.errors import ComptoirError, Conflict, ValidationError
 from core.formatting import amount_field
+from core.money import CURRENCIES
 from core.invoicekinds import kind_signs
 from core.models import Party
 from core.parties import get_party
@@ -73,6 +74,8 @@ def blueprint():
         errors, status = {}, 422
         if party is None and form.get("party_id"):
             errors = {"party_id": ["Unknown customer."]}
+        if currency not in CURRENCIES:  # asked before the amount and its invoices
+            errors, party = {**errors, "currency": ["Unknown currency."]}, None
         if party is not None and request.method == "POST":
             data, errors = read_form(PaymentCreateSchema(exclude=("applications",)))
             applications, application_errors = _applications_from_form()
