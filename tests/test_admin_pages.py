@@ -121,7 +121,7 @@ def test_admin_creates_and_revokes_a_token(client, login):
 
 @pytest.mark.parametrize(("user_id", "message"), [
     ("abc", "Not a valid integer."), ("99999999999", "Must be greater than or equal to 1"),
-    ("424242", "no user with id 424242"),
+    ("424242", "no user with id 424242"), (None, '<span class="field-error">Required.</span>'),
 ])
 def test_token_form_refuses_a_bad_user_with_a_message(client, login, user_id, message):
     login(client, "admin")

@@ -152,4 +152,5 @@ def test_an_error_page_leads_back_to_the_page_of_this_site_it_came_from(make_app
 
     assert back_link("http://localhost/admin/users?page=2") == "/admin/users?page=2"
     assert back_link("http://elsewhere.example/admin/users") is None
+    assert back_link("http://localhost//elsewhere.example/x") is None, "another site's address"
     assert back_link("http://localhost/admin/users/999999") is None, "not to itself"

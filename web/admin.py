@@ -10,6 +10,7 @@ from core.models import ROLES
 from core.schemas import TokenCreateSchema
 from web.auth import role_required
 from web.database import db, registry, release_request_transaction
+from web.errors import form_messages
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -162,7 +163,7 @@ def token_list():
             flash(f"Token {token.name} created for {user.login}. Copy it now: it is not shown "
                   "again.", "info")
         except MarshmallowError as error:
-            errors = error.messages
+            errors = form_messages(error.messages)
         except ComptoirError as error:
             db().rollback()
             errors = error.fields or {"user_id": [error.message]}

@@ -4,6 +4,7 @@ import json
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Response, current_app, jsonify, render_template, request
+from marshmallow import fields
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -12,6 +13,20 @@ from core.errors import ComptoirError
 from web.api import api_of
 from web.auth import is_api_request
 from web.database import db
+
+# What marshmallow says of a field left out or empty, which a form says "Required." of.
+LEFT_EMPTY = {fields.Field.default_error_messages["required"],
+              fields.Field.default_error_messages["null"]}
+
+
+def form_messages(messages):
+    """Marshmallow's ``messages`` (a ValidationError's, nested per field) as a page's form
+    words them: a field left empty is "Required.", as the forms' own checks say."""
+    if isinstance(messages, dict):
+        return {name: form_messages(value) for name, value in messages.items()}
+    if isinstance(messages, list):
+        return [form_messages(message) for message in messages]
+    return "Required." if messages in LEFT_EMPTY else messages
 
 
 def _page(status, title, message, fields=None):
@@ -26,8 +41,9 @@ def _page_came_from():
     record's page, which shows what the first sending did), or None: none from elsewhere, and
     none for a form sent to its own page, which would only offer it anew."""
     came_from = urlsplit(request.referrer or "")
-    if came_from.netloc != request.host or came_from.path in ("", request.path):
-        return None
+    if (came_from.netloc != request.host or came_from.path in ("", request.path)
+            or not came_from.path.startswith("/") or came_from.path.startswith(("//", "/\\"))):
+        return None  # "//elsewhere/x" would be another site's address
     return urlunsplit(("", "", came_from.path, came_from.query, ""))
 
 

@@ -104,9 +104,12 @@ def blueprint():
 
     @bp.route("/packing-slips/<id:slip_id>/email", methods=["POST"])
     def slip_email(slip_id):
+        def name():
+            return f"Packing slip {services.load_packing_slip(db(), slip_id).number}"
+
         return email_from_form(lambda data: _email_slip(slip_id, data),
                                lambda errors, status: slip_page(slip_id, errors, status),
-                               None, url_for("fulfilment.slip_page", slip_id=slip_id))
+                               name, url_for("fulfilment.slip_page", slip_id=slip_id))
 
     @bp.route("/backorders")
     def backorder_list():

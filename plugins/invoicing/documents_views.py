@@ -50,7 +50,8 @@ def blueprint():
         invoice_page = current_app.view_functions["invoices.invoice_page"]
         return email_from_form(lambda data: _email(invoice_id, data),
                                lambda errors, status: invoice_page(invoice_id, errors, status),
-                               None, url_for("invoices.invoice_page", invoice_id=invoice_id))
+                               lambda: _document_name(_printable(invoice_id)),
+                               url_for("invoices.invoice_page", invoice_id=invoice_id))
 
     return bp
 
@@ -138,13 +139,18 @@ def _pdf(printed):
     return pdf_response(TEMPLATE, _filename(*printed), **_context(*printed))
 
 
+def _document_name(printed):
+    """What an e-mail calls the printed invoice: its title and number; a pro forma has no
+    number, so its date tells the customer which one it is."""
+    invoice, _kind, pro_forma = printed
+    title = _context(*printed)["title"]
+    return (f"{title} {invoice.number}" if invoice.number and not pro_forma
+            else f"{title} of {invoice.invoice_date.isoformat()}")
+
+
 def _email(invoice_id, data):
     printed = _printable(invoice_id, "make a pro forma of it and e-mail that")
-    context = _context(*printed)
-    invoice, title = printed[0], context["title"]
-    # A pro forma has no number: its date tells the customer which one it is.
-    subject = (f"{title} {invoice.number}" if invoice.number and not printed[2]
-               else f"{title} of {invoice.invoice_date.isoformat()}")
+    subject = _document_name(printed)
     return email_document(
-        TEMPLATE, data, party=invoice.party, subject=subject, filename=_filename(*printed),
-        body=f"Please find attached {subject[0].lower()}{subject[1:]}.", **context)
+        TEMPLATE, data, party=printed[0].party, subject=subject, filename=_filename(*printed),
+        body=f"Please find attached {subject[0].lower()}{subject[1:]}.", **_context(*printed))

@@ -20,6 +20,7 @@ from plugins.pricing.schemas import (
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from web.auth import role_required
 from web.database import db, reads_only
+from web.errors import form_messages
 
 MENU = [
     MenuEntry("Price lists", "pricing.price_lists", role="sales", priority=60),
@@ -167,7 +168,7 @@ def simulate():
         try:
             result = services.simulate(db(), hook(), SimulationSchema().load(raw))
         except MarshmallowError as error:
-            errors, row_errors = _split_line_errors(error.messages, rows)
+            errors, row_errors = _split_line_errors(form_messages(error.messages), rows)
         except ValidationError as error:
             message = error.message
             errors, row_errors = _split_line_errors(error.fields, rows)

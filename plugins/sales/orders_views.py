@@ -160,7 +160,8 @@ def blueprint():
     def email(order_id):
         return email_from_form(lambda data: _email_confirmation(order_id, data),
                                lambda errors, status: order_page(order_id, errors, status),
-                               None, url_for("orders.order_page", order_id=order_id))
+                               lambda: f"Order confirmation {_confirmed(order_id).number}",
+                               url_for("orders.order_page", order_id=order_id))
 
     return bp
 

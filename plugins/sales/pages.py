@@ -3,16 +3,14 @@ documents' e-mail forms."""
 
 from flask import current_app, flash, redirect, request
 from marshmallow import ValidationError as MarshmallowError
-from marshmallow import fields
 
 from core.errors import ComptoirError
 from web.database import db
+from web.errors import form_messages
 from web.once import claim_once
 from web.printing import EmailDocumentSchema
 
 PER_PAGE = 25
-# What marshmallow says of a required field left out, and what a form says of it.
-MISSING, REQUIRED = fields.Field.default_error_messages["required"], "Required."
 
 
 def hook():
@@ -41,17 +39,8 @@ def read_form(schema, form=None, lists=(), kept=()):
     try:
         data = schema.load(raw)
     except MarshmallowError as error:
-        return None, {**blank, **_worded(error.messages)}
+        return None, {**blank, **form_messages(error.messages)}
     return (None, blank) if blank else (data, {})
-
-
-def _worded(messages):
-    """Marshmallow's messages as a form words them: a field left empty is "Required."."""
-    if isinstance(messages, dict):
-        return {name: _worded(value) for name, value in messages.items()}
-    if isinstance(messages, list):
-        return [_worded(message) for message in messages]
-    return REQUIRED if messages == MISSING else messages
 
 
 def page_number():
@@ -69,9 +58,10 @@ def email_from_form(send, page, what, back):
     """Handle a document's e-mail form: ``send(data)`` queues the document for the address typed
     (``web.printing.EmailDocumentSchema``) and returns the outbox message; a mistake shows the
     document's page again through ``page(errors, status)``; otherwise say so and go to ``back``.
-    ``what`` names the document in the message ("Packing slip PS-00001"); None takes the
-    e-mail's subject, for a document whose name the sending decides (an invoice or its pro
-    forma)."""
+    ``what`` names the document in the message ("Packing slip PS-00001"), or is a function
+    naming it, called once it is queued (for a name read from the database, or one the
+    sending decides: an invoice or its pro forma).  The e-mail's subject, which the user may
+    have typed, is not its name."""
     claim_once(db())  # a message sent cannot be taken back
     data, errors = read_form(EmailDocumentSchema())
     if errors:
@@ -81,7 +71,7 @@ def email_from_form(send, page, what, back):
     except ComptoirError as error:
         db().rollback()
         return page(error.fields or {"_": [error.message]}, error.status)
-    what = what or message.subject
+    what = what() if callable(what) else what
     if message.status == "sent":
         flash(f"{what} e-mailed to {message.recipient}.", "info")
     elif message.last_error:

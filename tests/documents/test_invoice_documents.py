@@ -183,7 +183,8 @@ def test_an_invoice_is_emailed_with_its_pdf_attached(app, ids, mail_server, logi
     login(web, "accounting")
     page = f"/invoicing/invoices/{pro_forma_id}"
     sent = web.post(f"{page}/email", data={"csrf_token": csrf_token(web, page),
-                                           "to": "accounts@acme.example"})
+                                           "to": "accounts@acme.example", "subject": "Estimate"})
+    assert mail_server.messages[-1]["Subject"] == "Estimate"
     assert ("Pro forma invoice of 2031-05-02 e-mailed to accounts@acme.example."
             in web.get(sent.headers["Location"]).get_data(as_text=True))
 

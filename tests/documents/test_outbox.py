@@ -220,6 +220,8 @@ def test_emailing_a_document_queues_its_pdf_sent_now_or_by_the_cli_later(
     worded = web.post(f"{page}/email", data={"csrf_token": csrf_token(web, page),
                                              "subject": "Our offer", "message": "As promised."})
     assert worded.status_code == 302
+    assert f"Quotation {documents['quotation_number']} e-mailed to" in web.get(
+        worded.headers["Location"]).get_data(as_text=True), "named, whatever the subject"
     assert mail_server.messages[-1]["Subject"] == "Our offer"
     assert "As promised." in mail_server.messages[-1].get_body(("plain",)).get_content()
     assert len(mail_server.messages) == 4

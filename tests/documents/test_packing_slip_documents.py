@@ -62,7 +62,8 @@ def test_a_packing_slip_prints_what_was_delivered_and_what_is_left(make_app, log
     assert refused.status_code == 422 and "Acme has no e-mail address" in refused.get_data(
         as_text=True)
     sent = web.post(f"/fulfilment/packing-slips/{slip_id}/email",
-                    data={"csrf_token": csrf_token(web), "to": "acme@example.com"})
+                    data={"csrf_token": csrf_token(web), "to": "acme@example.com",
+                          "subject": "Your goods"})
     told = web.get(sent.headers["Location"]).get_data(as_text=True)
     assert re.search(f"Packing slip {slip_number} (could not be |queued for )?e-mail", told), \
         "the message names the slip"

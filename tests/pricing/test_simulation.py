@@ -327,6 +327,12 @@ def test_the_simulation_page_shows_prices_and_explanations(client, catalogue, he
     text = page.get_data(as_text=True)
     assert text.count('name="quantity_') == 5
     assert "Acme" in text and "PT-HAMMER · Hammer" in text
+    no_currency = client.post("/pricing/simulate", data={
+        "csrf_token": csrf_token(client, "/pricing/simulate"), "currency": "",
+        "item_id_0": str(catalogue.hammer), "quantity_0": "1"})
+    assert no_currency.status_code == 422
+    assert "Required." in no_currency.get_data(as_text=True)
+    assert "Missing data" not in no_currency.get_data(as_text=True)
 
     token = csrf_token(client, "/pricing/simulate")
     before = order_rows(client.application)
