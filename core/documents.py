@@ -97,12 +97,13 @@ def change_line(session, line, data):
 def change_currency(document, currency, name):
     """Give ``document`` (called ``name``) the currency ``currency``; refused (409) while a line
     has a typed price, an amount in the old currency that is not ours to convert."""
+    currency = check_currency(currency)
     if currency == document.currency:
         return
     if any(line.manual_price is not None for line in document.lines):
         raise Conflict(f"{name} has prices typed in {document.currency}: remove them (or the "
                        "lines) before changing its currency")
-    document.currency = check_currency(currency)
+    document.currency = currency
 
 
 def pricing_lines(document):

@@ -41,8 +41,8 @@ from web.database import db
 MENU = [MenuEntry("Items", "items.index", role="sales", priority=20)]
 
 def _currency(code):
-    """Accept ISO 4217 currency codes only."""
-    if code not in CURRENCIES:
+    """Accept ISO 4217 currency codes only, in any case (the item keeps it in capitals)."""
+    if code.strip().upper() not in CURRENCIES:
         raise MarshmallowError("Unknown currency: give its ISO 4217 code, e.g. EUR.")
 
 

@@ -131,7 +131,7 @@ def test_api_lists_items_by_page_and_search(api, registry, taxes):
 
 @pytest.mark.parametrize("change, field", [
     ({"currency": "XYZ"}, "currency"),
-    ({"currency": "eur"}, "currency"),
+    ({"currency": "EURO"}, "currency"),
     ({"list_price": "-0.01"}, "list_price"),
     ({"list_price": "ten"}, "list_price"),
     ({"list_price": "NaN"}, "list_price"),
@@ -156,6 +156,8 @@ def test_api_refuses_bad_item_input_field_by_field(api, taxes, change, field):
 
 def test_api_refuses_duplicates_bad_rates_and_unknown_items(api, taxes):
     assert api.post("/api/v1/items", json=HAMMER).status_code == 201
+    dollars = api.post("/api/v1/items", json={**HAMMER, "number": "HAM-USD", "currency": "usd"})
+    assert dollars.status_code == 201 and dollars.json["currency"] == "USD"
     taken = api.post("/api/v1/items", json={**HAMMER, "name": "Other hammer"})
     assert taken.status_code == 422
     assert taken.json["errors"]["json"] == {"number": ["This number is taken."]}

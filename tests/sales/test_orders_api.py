@@ -117,6 +117,8 @@ def test_the_currency_cannot_change_under_typed_prices(sales_api, catalogue):
     order = sales_api.post("/api/v1/orders", json=body).get_json()
     refused = sales_api.patch(f"/api/v1/orders/{order['id']}", json={"currency": "JPY"})
     assert refused.status_code == 409
+    unchanged = sales_api.patch(f"/api/v1/orders/{order['id']}", json={"currency": "eur"})
+    assert unchanged.status_code == 200, "the same currency, written in lower case"
     assert sales_api.get(f"/api/v1/orders/{order['id']}").get_json()["currency"] == "EUR"
     plain = sales_api.post("/api/v1/orders", json=order_body(catalogue)).get_json()
     no_yen = sales_api.patch(f"/api/v1/orders/{plain['id']}", json={"currency": "JPY"})
