@@ -626,23 +626,29 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
     if party_id:
         query = query.where(Invoice.party_id == party_id)
     if order_id:
-        # A credit note of part of an invoice names the order only through the lines it credits.
-        credited = aliased(InvoiceLine)
         of_order = select(OrderLine.id).where(OrderLine.order_id == order_id)
-        query = query.where(Invoice.id.in_(
-            select(InvoiceLine.invoice_id).where(InvoiceLine.order_line_id.in_(of_order))
-            .union(select(InvoiceLine.invoice_id)
-                   .join(credited, credited.id == InvoiceLine.credited_line_id)
-                   .where(credited.order_line_id.in_(of_order)))))
+        query = query.where(Invoice.id.in_(_having_lines(
+            lambda line: line.order_line_id.in_(of_order))))
     if packing_slip_id:
-        query = query.where(Invoice.id.in_(
-            select(InvoiceLine.invoice_id).join(InvoiceLine.packing_slip_line)
-            .where(PackingSlipLine.packing_slip_id == packing_slip_id)))
+        of_slip = select(PackingSlipLine.id).where(
+            PackingSlipLine.packing_slip_id == packing_slip_id)
+        query = query.where(Invoice.id.in_(_having_lines(
+            lambda line: line.packing_slip_line_id.in_(of_slip))))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     found = session.scalars(
         query.order_by(case((Invoice.status == "draft", 0), else_=1), Invoice.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
     return found, total
+
+
+def _having_lines(condition):
+    """The ids of the invoices with a line meeting ``condition(line)`` (given an InvoiceLine
+    entity), or crediting one that does: a credit note of part of an invoice names no order or
+    packing slip line, only the lines it credits."""
+    credited = aliased(InvoiceLine)
+    return select(InvoiceLine.invoice_id).where(condition(InvoiceLine)).union(
+        select(InvoiceLine.invoice_id).join(credited, credited.id == InvoiceLine.credited_line_id)
+        .where(condition(credited)))
 
 
 def uninvoiced_slips(session, hook, party_id):

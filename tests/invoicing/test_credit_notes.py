@@ -12,7 +12,7 @@ from core.errors import Conflict, ValidationError
 from core.models import Order
 from core.testing import count_queries, csrf_token
 from plugins.invoicing.credit_notes import cancel_invoice, credit_in_part
-from plugins.invoicing.invoices import search_invoices
+from plugins.invoicing.invoices import invoice_from_packing_slips, search_invoices
 from plugins.invoicing.models import Account, Invoice, LedgerEntry
 from plugins.invoicing.payments import (
     customer_balance,
@@ -373,3 +373,19 @@ def test_only_a_subscriptions_latest_invoice_is_taken_back(invoicing_app, regist
     assert cancel(ids[1]) == ("delivered", [(2, 0)])  # its period reopened
     with registry.session_factory() as session:
         assert customer_balance(session, bolt) == {"EUR": Decimal("0.00")}
+
+
+def test_a_credit_note_of_part_of_a_slips_invoice_is_among_the_slips_invoices(
+        registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 3)])
+        slip = packing_slip(session, hook, order)
+        invoice = post_invoice(session, hook,
+                               invoice_from_packing_slips(session, hook, [slip.id]))
+        credit_note = credit_in_part(session, hook, invoice, {invoice.lines[0].id: Decimal(1)},
+                                     "Returned")
+        session.commit()
+        of_slip, count = search_invoices(session, packing_slip_id=slip.id)
+        assert (count, [found.id for found in of_slip]) == (2, [credit_note.id, invoice.id])
+        assert search_invoices(session, packing_slip_id=slip.id + 1) == ([], 0)
