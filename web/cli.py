@@ -355,11 +355,11 @@ def outbox_list(everything, limit):
     if not messages:
         click.echo("The outbox is empty." if everything else "No message is queued.")
         return
-    click.echo(f"{'Id':>6} {'Status':<7} {'Try':>3} {'When':<16} {'To':<30} Subject")
+    click.echo(f"{'Id':>6} {'Status':<9} {'Try':>3} {'When':<16} {'To':<30} Subject")
     for message in messages:
         when = message.sent_at or message.next_attempt_at or message.created_at
         error = f"  last error: {message.last_error}" if message.last_error else ""
-        click.echo(f"{message.id:>6} {message.status:<7} {message.attempts:>3} "
+        click.echo(f"{message.id:>6} {message.status:<9} {message.attempts:>3} "
                    f"{when:%Y-%m-%d %H:%M} {message.recipient:<30} {message.subject}{error}")
 
 

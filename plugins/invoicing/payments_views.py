@@ -12,14 +12,15 @@ from sqlalchemy import select
 
 from core.errors import ComptoirError, Conflict, ValidationError
 from core.formatting import amount_field
-from core.money import CURRENCIES
 from core.invoicekinds import kind_signs
 from core.models import Party
+from core.money import CURRENCIES
 from core.parties import get_party
 from core.schemas import decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.invoicing import credit_notes, payments
 from plugins.invoicing.invoice_schemas import InvoiceSchema
+from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Account, Invoice
 from plugins.invoicing.payment_schemas import (
     AgedArgsSchema,
@@ -74,6 +75,7 @@ def blueprint():
         errors, status = {}, 422
         if party is None and form.get("party_id"):
             errors = {"party_id": ["Unknown customer."]}
+        chosen = party  # stays chosen when the currency is refused
         if currency not in CURRENCIES:  # asked before the amount and its invoices
             errors, party = {**errors, "currency": ["Unknown currency."]}, None
         if party is not None and request.method == "POST":
@@ -97,7 +99,8 @@ def blueprint():
         if request.method == "GET":
             form = _paying_invoice(form, offered)
         page = render_template(
-            "invoicing/payment_new.html", party=party, currency=currency, form=form,
+            "invoicing/payment_new.html", party=party, chosen=chosen, currency=currency,
+            form=form,
             errors=errors, parties=_customers(), today=date.today(),
             banks=_banks(), invoices=offered)
         return page, status if errors else 200
@@ -327,7 +330,8 @@ def _paying_invoice(args, offered):
     """The new payment form's values from ``args``; when they name one of the ``offered``
     invoices (``invoice_id``, from its page), its open amount is the amount, applied to it."""
     invoice = next((invoice for invoice in offered
-                    if str(invoice.id) == args.get("invoice_id")), None)
+                    if str(invoice.id) == args.get("invoice_id") and invoice.kind != CREDIT_NOTE),
+                   None)
     if invoice is None:
         return args
     amount = amount_field(invoice.open_amount, invoice.currency)

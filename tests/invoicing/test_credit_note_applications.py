@@ -371,6 +371,9 @@ def test_refund_api_and_pages(invoicing_app, registry, catalogue, accounting_api
     login(client, "accounting")
     assert "Refund</a>" in client.get(f"/invoicing/invoices/{credit_note_id}").get_data(
         as_text=True)
+    paying = client.get(f"/invoicing/payments/new?party_id={bolt}&currency=EUR"
+                        f"&invoice_id={credit_note_id}").get_data(as_text=True)
+    assert 'name="amount" inputmode="decimal" value=""' in paying, "a credit note is not paid"
     form = client.get(f"/invoicing/invoices/{credit_note_id}/refund")
     assert form.status_code == 200 and 'value="9.00"' in form.get_data(as_text=True)
     token = csrf_token(client, f"/invoicing/invoices/{credit_note_id}/refund")

@@ -299,6 +299,7 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     assert 'name="amount" inputmode="decimal" value=""' in form.get_data(as_text=True)
     unknown = client.get(f"/invoicing/payments/new?party_id={bolt}&currency=xyz")
     assert unknown.status_code == 422 and 'name="amount"' not in unknown.get_data(as_text=True)
+    assert f'<option value="{bolt}" selected>' in unknown.get_data(as_text=True), "still chosen"
     assert '<span class="field-error">Unknown currency.</span>' in unknown.get_data(as_text=True)
     invoice_page = client.get(f"/invoicing/invoices/{invoice_id}").get_data(as_text=True)
     paying = re.search(r'href="([^"]*payments/new[^"]*)">Register a payment', invoice_page)
