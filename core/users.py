@@ -29,7 +29,7 @@ def _text(problems, field, value, max_length):
     """Return ``value`` stripped, recording in ``problems`` why it is unacceptable, if it is."""
     value = (value or "").strip()
     if not value:
-        problems[field] = ["required"]
+        problems[field] = ["Required."]
     elif len(value) > max_length:
         problems[field] = [f"at most {max_length} characters"]
     elif "\x00" in value:

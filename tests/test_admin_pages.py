@@ -84,7 +84,7 @@ def test_user_form_shows_field_errors_and_saves_nothing(client, login):
                     page="/admin/users")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert '<span class="field-error">required</span>' in page
+    assert '<span class="field-error">Required.</span>' in page
     assert page.count("<tr><td><a href=\"/admin/users/") == 4, "still only the demo users"
 
 
@@ -130,6 +130,17 @@ def test_token_form_refuses_a_bad_user_with_a_message(client, login, user_id, me
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert "No token yet." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_token_form_says_a_name_left_empty_is_required(client, login, name):
+    login(client, "admin")
+    page = client.get("/admin/tokens").get_data(as_text=True)
+    sales_id = re.search(r'<option value="(\d+)">sales</option>', page).group(1)
+    response = post(client, "/admin/tokens", {"user_id": sales_id, "name": name},
+                    page="/admin/tokens")
+    assert response.status_code == 422
+    assert '<span class="field-error">Required.</span>' in response.get_data(as_text=True)
 
 
 def sales_user_id(client):

@@ -154,9 +154,9 @@ def token_list():
     secret, errors = None, {}
     if request.method == "POST":
         try:
-            data = TokenCreateSchema().load(
-                {"user_id": request.form.get("user_id"), "name": request.form.get("name", "")}
-            )
+            data = TokenCreateSchema().load(  # an empty field is one not given: "Required."
+                {"user_id": request.form.get("user_id") or None,
+                 "name": request.form.get("name", "").strip() or None})
             user = users.get_user(db(), data["user_id"])
             token, secret = users.create_token(db(), user, data["name"])
             db().commit()
