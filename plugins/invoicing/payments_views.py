@@ -20,7 +20,6 @@ from core.schemas import decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.invoicing import credit_notes, payments
 from plugins.invoicing.invoice_schemas import InvoiceSchema
-from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Account, Invoice
 from plugins.invoicing.payment_schemas import (
     AgedArgsSchema,
@@ -329,9 +328,10 @@ def _banks():
 def _paying_invoice(args, offered):
     """The new payment form's values from ``args``; when they name one of the ``offered``
     invoices (``invoice_id``, from its page), its open amount is the amount, applied to it."""
+    signs = kind_signs(hook())  # a kind reversing an invoice (a credit note) is not paid
     invoice = next((invoice for invoice in offered
-                    if str(invoice.id) == args.get("invoice_id") and invoice.kind != CREDIT_NOTE),
-                   None)
+                    if str(invoice.id) == args.get("invoice_id")
+                    and signs.get(invoice.kind, 1) > 0), None)
     if invoice is None:
         return args
     amount = amount_field(invoice.open_amount, invoice.currency)
