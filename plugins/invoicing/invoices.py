@@ -326,10 +326,12 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     given = {slip for slip, _line, _quantity in parts}
     numbers = [slip.number for slip in slips if slip not in given]
     if numbers:
+        # An invoice of the order (rather than of its slips) may hold what a slip delivered:
+        # the slip is not named on it, so the message says where else to look.
         raise Conflict(f"packing slips {', '.join(numbers)} are already on an invoice, draft "
-                       "or posted", fields={"packing_slip_ids": [
-                           f"{number} is already on an invoice, draft or posted."
-                           for number in numbers]})
+                       "or posted, of the slips or of their orders", fields={"packing_slip_ids": [
+                           f"{number} is already on an invoice, draft or posted, of the slip "
+                           "or of its order." for number in numbers]})
     first = slips[0].order
     kind = invoice_kind_for(hook, {slip.order for slip in slips}, kind)
     invoice = _new_invoice(session, hook, kind, first.party, first.currency, header, "items")
