@@ -37,9 +37,9 @@ class PackingSlipLineSchema(Schema):
 
     id = fields.Integer()
     order_line_id = fields.Integer()
-    item_id = fields.Function(lambda line: line.order_line.item_id)
-    item_number = fields.Function(lambda line: line.order_line.item.number)
-    description = fields.Function(lambda line: line.order_line.description)
+    item_id = fields.Integer(attribute="order_line.item_id")
+    item_number = fields.String(attribute="order_line.item.number")
+    description = fields.String(attribute="order_line.description")
     quantity = decimal_field()
     remainder_after = decimal_field(allow_none=True, metadata={
         "description": "what was still to deliver of the order line once this slip delivered"})
@@ -51,9 +51,9 @@ class PackingSlipSchema(Schema):
     id = fields.Integer()
     number = fields.String()
     order_id = fields.Integer()
-    order_number = fields.Function(lambda slip: slip.order.number)
+    order_number = fields.String(attribute="order.number")
     party_id = fields.Integer()
-    party_name = fields.Function(lambda slip: slip.party.name)
+    party_name = fields.String(attribute="party.name")
     delivery_date = fields.Date()
     created_at = Timestamp()
     lines = fields.List(fields.Nested(PackingSlipLineSchema))
@@ -82,7 +82,7 @@ class RemainderSchema(Schema):
 
     order_line_id = fields.Integer(attribute="id")
     position = fields.Integer()
-    item_number = fields.Function(lambda line: line.item.number)
+    item_number = fields.String(attribute="item.number")
     quantity = decimal_field()
     delivered = decimal_field(attribute="delivered_quantity")
     deliver_remainder = decimal_field()

@@ -46,7 +46,9 @@ class FreeTextLineInputSchema(Schema):
         "description": "required on a free text invoice"})
     quantity = decimal_field(above_minimum=True)
     unit_price = decimal_field()
-    amount = decimal_field(metadata={"description": "the line's amount, for one unit"})
+    amount = decimal_field(metadata={
+        "description": "the line's amount, instead of a unit_price and a quantity (it is one "
+                       "unit at that price)"})
     tax_category = fields.String(validate=CODE, metadata={"description": "a tax category code"})
     item = fields.String(validate=validate.Length(max=64),
                          metadata={"description": "refused: a free text line has no item"})
@@ -134,18 +136,20 @@ class InvoiceLineSchema(Schema):
     position = fields.Integer()
     order_line_id = fields.Integer(allow_none=True)
     order_number = fields.Function(
-        lambda line: line.order_line.order.number if line.order_line else None, allow_none=True)
+        lambda line: line.order_line.order.number if line.order_line else None, allow_none=True,
+        metadata={"type": "string"})
     packing_slip_line_id = fields.Integer(allow_none=True)
     packing_slip_number = fields.Function(
         lambda line: line.packing_slip_line.packing_slip.number if line.packing_slip_line
-        else None, allow_none=True)
+        else None, allow_none=True, metadata={"type": "string"})
     credited_line_id = fields.Integer(allow_none=True)
     item_number = fields.Function(lambda line: line.item.number if line.item else None,
-                                  allow_none=True)
+                                  allow_none=True, metadata={"type": "string"})
     account = fields.Function(lambda line: line.account.code if line.account else None,
-                              allow_none=True)
+                              allow_none=True, metadata={"type": "string"})
     tax_category = fields.Function(
-        lambda line: line.tax_category.code if line.tax_category else None, allow_none=True)
+        lambda line: line.tax_category.code if line.tax_category else None, allow_none=True,
+        metadata={"type": "string"})
     description = fields.String()
     quantity = decimal_field()
     unit_price = price_field("unit_price", _currency)
@@ -175,19 +179,25 @@ class InvoiceSchema(Schema):
                                    metadata={"enum": ["open", "partially_paid", "paid",
                                                       "credited"]})
     party_id = fields.Integer()
-    party_name = fields.Function(lambda invoice: invoice.party.name)
+    party_name = fields.String(attribute="party.name")
     currency = fields.String()
     invoice_date = fields.Date()
     due_date = fields.Date()
-    posting_profile = fields.Function(lambda invoice: invoice.posting_profile.code)
+    posting_profile = fields.String(attribute="posting_profile.code")
     credited_invoice_id = fields.Integer(allow_none=True)
     note = fields.String()
     untaxed = money_field("untaxed", attrgetter("currency"))
     tax = money_field("tax", attrgetter("currency"))
     total = money_field("total", attrgetter("currency"))
-    settled = money_field("settled", attrgetter("currency"))
-    credited = money_field("credited", attrgetter("currency"))
-    open_amount = money_field("open_amount", attrgetter("currency"))
+    settled = money_field("settled", attrgetter("currency"),
+                          "what payments and credit notes have settled of the total")
+    credited = money_field("credited", attrgetter("currency"),
+                           "of what is settled, what its own credit notes settled (a credit "
+                           "note of a paid invoice settles nothing of it: it is owed to the "
+                           "customer; see credit_notes for every credit note of it)")
+    open_amount = money_field("open_amount", attrgetter("currency"),
+                              "the total less what is settled: left to pay, or for a credit "
+                              "note to refund or apply")
     created_at = Timestamp()
     posted_at = Timestamp(allow_none=True)
     lines = fields.List(fields.Nested(InvoiceLineSchema))

@@ -108,7 +108,7 @@ class PaymentEntrySchema(Schema):
     id = fields.Integer()
     entry_date = fields.Date()
     document = fields.String()
-    account = fields.Function(lambda entry: entry.account.code)
+    account = fields.String(attribute="account.code")
     party_id = fields.Integer(allow_none=True)
     debit = money_field("debit", attrgetter("currency"))
     credit = money_field("credit", attrgetter("currency"))
@@ -132,7 +132,7 @@ class PaymentSchema(Schema):
     number = fields.String()
     kind = fields.String(metadata={"enum": ["receipt", "refund"]})
     party_id = fields.Integer()
-    party_name = fields.Function(lambda payment: payment.party.name)
+    party_name = fields.String(attribute="party.name")
     payment_date = fields.Date()
     currency = fields.String()
     amount = money_field("amount", attrgetter("currency"))
@@ -140,7 +140,7 @@ class PaymentSchema(Schema):
                           "what it settled, and for a receipt what refunds paid back")
     unapplied = money_field("unapplied", attrgetter("currency"))
     reference = fields.String()
-    account = fields.Function(lambda payment: payment.account.code)
+    account = fields.String(attribute="account.code")
     refunded_payment_id = fields.Integer(allow_none=True, metadata={
         "description": "for a refund of a receipt's rest, that receipt"})
     applications = fields.List(fields.Nested(ApplicationSchema))
@@ -197,11 +197,11 @@ def _bucket_fields():
 class AgedInvoiceSchema(Schema):
     """An open invoice (or credit note, negative) in the aged list."""
 
-    invoice_id = fields.Function(lambda aged: aged.invoice.id)
-    number = fields.Function(lambda aged: aged.invoice.number)
-    kind = fields.Function(lambda aged: aged.invoice.kind)
-    invoice_date = fields.Function(lambda aged: aged.invoice.invoice_date.isoformat())
-    due_date = fields.Function(lambda aged: aged.invoice.due_date.isoformat())
+    invoice_id = fields.Integer(attribute="invoice.id")
+    number = fields.String(attribute="invoice.number")
+    kind = fields.String(attribute="invoice.kind")
+    invoice_date = fields.Date(attribute="invoice.invoice_date")
+    due_date = fields.Date(attribute="invoice.due_date")
     days_past_due = fields.Integer()
     bucket = fields.String(metadata={"enum": [code for code, _title in BUCKETS]})
     open_amount = money_field("open_amount", lambda aged: aged.invoice.currency)
@@ -210,9 +210,9 @@ class AgedInvoiceSchema(Schema):
 class AgedPaymentSchema(Schema):
     """A receipt not wholly applied in the aged list: its unapplied part, negative."""
 
-    payment_id = fields.Function(lambda aged: aged.payment.id)
-    number = fields.Function(lambda aged: aged.payment.number)
-    payment_date = fields.Function(lambda aged: aged.payment.payment_date.isoformat())
+    payment_id = fields.Integer(attribute="payment.id")
+    number = fields.String(attribute="payment.number")
+    payment_date = fields.Date(attribute="payment.payment_date")
     days_past_due = fields.Integer(metadata={"description": "days since it was received"})
     bucket = fields.String(metadata={"enum": [code for code, _title in BUCKETS]})
     open_amount = money_field("open_amount", lambda aged: aged.payment.currency)
