@@ -2,14 +2,17 @@
 
 
 class ComptoirError(Exception):
-    """Base of every error a user is meant to read; ``status`` is its HTTP status code."""
+    """Base of every error a user is meant to read; ``status`` is its HTTP status code.
+    ``fields`` maps a field to its messages; ``location`` says where the API request carried
+    them: ``"json"`` (the body, by default) or ``"query"`` (the query arguments)."""
 
     status = 400
 
-    def __init__(self, message, *, fields=None):
+    def __init__(self, message, *, fields=None, location="json"):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        self.location = location
 
 
 class ValidationError(ComptoirError):

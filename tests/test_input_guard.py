@@ -27,6 +27,11 @@ def test_nul_in_a_module_api_body_is_a_422_per_field(client, registry):
                            headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 422
     assert response.json["errors"]["json"] == {"text": ["must not contain a NUL character"]}
+    in_query = client.get("/api/v1/example/notes?q=a%00b",
+                          headers={"Authorization": f"Bearer {secret}"})
+    assert in_query.status_code == 422
+    assert in_query.json["errors"] == {"query": {"q": ["must not contain a NUL character"]}}, \
+        "where the request carried it"
 
 
 def test_nul_and_over_long_text_in_a_module_form(client, login):

@@ -64,7 +64,7 @@ def handle_comptoir_error(error):
         payload = {"code": error.status, "status": _status_name(error.status),
                    "message": error.message}
         if error.fields:
-            payload["errors"] = {"json": error.fields}
+            payload["errors"] = {error.location: error.fields}
         return jsonify(payload), error.status
     return _page(error.status, _status_name(error.status), error.message, error.fields)
 

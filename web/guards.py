@@ -41,15 +41,22 @@ def refuse_unstorable_text():
     Done once here for the kernel and every module, in form fields, query arguments and JSON
     bodies, so that no view ever hands such text to the database.
     """
-    problems = {}
-    for values in (request.form, request.args):
-        for key, value in values.items(multi=True):
-            message = _unstorable(key) or _unstorable(value)
-            if message:
-                problems[key] = message
+    body = _problems(request.form)
     if request.is_json:
-        problems.update(_json_problems(request.get_json(silent=True)))
-    if problems:
-        first = problems[min(problems)]
-        raise ValidationError(f"text {first}", fields={
-            name: [problems[name]] for name in sorted(problems)})
+        body.update(_json_problems(request.get_json(silent=True)))
+    for location, problems in (("query", _problems(request.args)), ("json", body)):
+        if problems:
+            first = problems[min(problems)]
+            raise ValidationError(f"text {first}", location=location, fields={
+                name: [problems[name]] for name in sorted(problems)})
+
+
+def _problems(values):
+    """``{name: why}`` of the fields of ``values`` (form fields or query arguments) whose name
+    or text cannot be stored."""
+    problems = {}
+    for key, value in values.items(multi=True):
+        message = _unstorable(key) or _unstorable(value)
+        if message:
+            problems[key] = message
+    return problems
