@@ -1,6 +1,7 @@
 """The REST API under /api/v1: the kernel's endpoints and the OpenAPI document."""
 
 import threading
+from http import HTTPStatus
 
 from flask import current_app
 from flask.views import MethodView
@@ -90,6 +91,18 @@ class LazyDocApi(Api):
                                            f"OpenAPI document: {exc}")
                 finally:
                     self._undocumented.pop(0)  # only once done: readers wait until then
+
+
+def refusals(blp, *statuses):
+    """A decorator documenting in OpenAPI the refusals an operation of ``blp`` answers besides
+    422 for its input: 404 (what its path names does not exist), 409 (the state of a record
+    refuses the request: an invoice already posted, say).  Their body is every error's:
+    ``code``, ``status``, ``message``."""
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+    return decorate
 
 
 def create_api(app, lazy=True):

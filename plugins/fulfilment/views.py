@@ -33,6 +33,7 @@ from plugins.sales.pages import (
     page_number,
     read_form,
 )
+from web.api import refusals
 from web.auth import role_required
 from web.database import db
 from web.once import sent_once
@@ -187,6 +188,7 @@ def api_blueprint():
     @blp.route("/orders/<id:order_id>/packing-slips", methods=["POST"])
     @blp.arguments(DeliverSchema)
     @blp.response(201, PackingSlipSchema)
+    @refusals(blp, 404, 409)
     @role_required("sales")
     def deliver(data, order_id):
         """Post a packing slip for the order: the quantities given per order line, or every
@@ -217,6 +219,7 @@ def api_blueprint():
 
     @blp.route("/packing-slips/<id:slip_id>")
     @blp.response(200, PackingSlipSchema)
+    @refusals(blp, 404)
     @role_required(*VIEWERS)
     def slip_get(slip_id):
         """One packing slip with its lines."""
@@ -224,6 +227,7 @@ def api_blueprint():
 
     @blp.route("/packing-slips/<id:slip_id>/pdf")
     @blp.doc(responses={"200": PDF_RESPONSE})
+    @refusals(blp, 404)
     @role_required(*VIEWERS)
     def slip_pdf(slip_id):
         """The packing slip as a PDF: what it delivered and what is still to deliver."""
@@ -232,6 +236,7 @@ def api_blueprint():
     @blp.route("/packing-slips/<id:slip_id>/email", methods=["POST"])
     @blp.arguments(EmailDocumentSchema)
     @blp.response(202, OutboxMessageSchema)
+    @refusals(blp, 404)
     @role_required(*VIEWERS)
     def slip_email(data, slip_id):
         """E-mail the packing slip's PDF: to ``to``, or the customer's address (422 with
@@ -244,6 +249,7 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>/remainders")
     @blp.response(200, OrderRemaindersSchema)
+    @refusals(blp, 404)
     @role_required(*VIEWERS)
     def remainders(order_id):
         """Each line of the order: quantity, delivered, deliver remainder, invoiced, invoice

@@ -21,6 +21,7 @@ from plugins.invoicing.ledger_views import account_page
 from plugins.invoicing.models import ACCOUNT_KINDS
 from plugins.sales.pages import read_form
 from plugins.sales.records import attempt, committed
+from web.api import refusals
 from web.auth import role_required
 from web.database import db
 
@@ -171,6 +172,7 @@ def api_blueprint():
 
         @blp.arguments(AccountUpdateSchema)
         @blp.response(200, AccountSchema)
+        @refusals(blp, 404, 409)
         def patch(self, data, code):
             """Rename an account, or change its kind while nothing names it (409 after)."""
             account = chart.update_account(db(), get_account(db(), code, lock=True), data)
@@ -178,6 +180,7 @@ def api_blueprint():
             return account
 
         @blp.response(204)
+        @refusals(blp, 404, 409)
         def delete(self, code):
             """Delete an account nothing names: no entry, profile, invoice line or payment
             (409 otherwise)."""
@@ -206,12 +209,14 @@ def api_blueprint():
         decorators = [role_required(ROLE)]
 
         @blp.response(200, PostingProfileSchema)
+        @refusals(blp, 404)
         def get(self, code):
             """One posting profile."""
             return chart.get_profile(db(), code)
 
         @blp.arguments(PostingProfileUpdateSchema)
         @blp.response(200, PostingProfileSchema)
+        @refusals(blp, 404, 409)
         def patch(self, data, code):
             """Change a profile's name, its accounts while no invoice names it (409 after),
             or make it the default."""
@@ -220,6 +225,7 @@ def api_blueprint():
             return found
 
         @blp.response(204)
+        @refusals(blp, 404, 409)
         def delete(self, code):
             """Delete a profile no invoice names and that is not the default (409
             otherwise)."""

@@ -13,6 +13,7 @@ from core.errors import Conflict
 from core.invoicekinds import invoice_kind
 from plugins.invoicing.posting import load_invoice
 from plugins.sales.pages import email_from_form, hook
+from web.api import refusals
 from web.auth import role_required
 from web.database import db
 from web.printing import (
@@ -63,6 +64,7 @@ def api_blueprint():
 
     @blp.route("/invoices/<id:invoice_id>/pdf")
     @blp.doc(responses={"200": PDF_RESPONSE})
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def invoice_pdf(invoice_id):
         """The invoice as a PDF: a posted invoice with its number, an invoice of a kind that
@@ -72,6 +74,7 @@ def api_blueprint():
 
     @blp.route("/invoices/<id:invoice_id>/pro-forma.pdf")
     @blp.doc(responses={"200": PDF_RESPONSE})
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def pro_forma_pdf(invoice_id):
         """A draft customer or free text invoice printed as a pro forma invoice, stamped
@@ -82,6 +85,7 @@ def api_blueprint():
     @blp.route("/invoices/<id:invoice_id>/email", methods=["POST"])
     @blp.arguments(EmailDocumentSchema)
     @blp.response(202, OutboxMessageSchema)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def email(data, invoice_id):
         """E-mail the invoice's PDF (the one ``/pdf`` answers): to ``to``, or the customer's

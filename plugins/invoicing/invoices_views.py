@@ -36,6 +36,7 @@ from plugins.invoicing.models import Invoice
 from plugins.invoicing.payments import invoice_settlements
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from web.api import refusals
 from web.auth import role_required
 from web.database import db
 
@@ -416,6 +417,7 @@ def api_blueprint():
 
         @blp.arguments(InvoiceCreateSchema)
         @blp.response(201, InvoiceSchema)
+        @refusals(blp, 409)
         def post(self, data):
             """Create a draft invoice of ``kind``: from an order (``order_id``, and
             ``quantities``, by default all that is left to invoice), from ``packing_slip_ids``
@@ -446,17 +448,20 @@ def api_blueprint():
         decorators = [role_required(ROLE)]
 
         @blp.response(200, InvoiceSchema)
+        @refusals(blp, 404)
         def get(self, invoice_id):
             """The invoice with its lines and totals."""
             return load_invoice(db(), invoice_id)
 
         @blp.arguments(InvoiceChangeSchema)
         @blp.response(200, InvoiceSchema)
+        @refusals(blp, 404, 409)
         def patch(self, data, invoice_id):
             """Change a draft invoice's dates, posting profile or note (409 once posted)."""
             return _commit(invoices.update_invoice(db(), hook(), _locked(invoice_id), data))
 
         @blp.response(204)
+        @refusals(blp, 404, 409)
         def delete(self, invoice_id):
             """Delete a draft invoice (409 once posted: a credit note corrects it)."""
             _commit(invoices.delete_invoice(db(), _locked(invoice_id)))
@@ -464,6 +469,7 @@ def api_blueprint():
     @blp.route("/invoices/<id:invoice_id>/lines", methods=["POST"])
     @blp.arguments(InvoiceLinesInputSchema)
     @blp.response(201, InvoiceLineSchema(many=True))
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def lines_add(data, invoice_id):
         """Append free text lines to a draft invoice of a kind that takes them."""
@@ -475,6 +481,7 @@ def api_blueprint():
 
         @blp.arguments(InvoiceLineChangeSchema)
         @blp.response(200, InvoiceLineSchema)
+        @refusals(blp, 404, 409)
         def patch(self, data, invoice_id, line_id):
             """Change a line of a draft invoice: the quantity of an order line's part (its
             amounts follow), or any field of a free text line."""
@@ -482,12 +489,14 @@ def api_blueprint():
                                                 data))
 
         @blp.response(204)
+        @refusals(blp, 404, 409)
         def delete(self, invoice_id, line_id):
             """Remove a line of a draft invoice."""
             _commit(invoices.remove_line(db(), hook(), _locked(invoice_id), line_id))
 
     @blp.route("/invoices/<id:invoice_id>/post", methods=["POST"])
     @blp.response(200, InvoiceSchema)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def post(invoice_id):
         """Post a draft invoice: it takes the next number of its kind's sequence and writes its
@@ -500,6 +509,7 @@ def api_blueprint():
 
     @blp.route("/invoices/<id:invoice_id>/pro-forma", methods=["POST"])
     @blp.response(201, InvoiceSchema)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def pro_forma(invoice_id):
         """Make a pro forma invoice of a draft customer or free text invoice."""

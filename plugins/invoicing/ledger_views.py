@@ -15,6 +15,7 @@ from plugins.invoicing.ledger_schemas import (
 )
 from plugins.invoicing.models import ACCOUNT_KINDS
 from plugins.sales.pages import page_count, page_number
+from web.api import refusals
 from web.auth import role_required
 from web.database import db
 
@@ -72,6 +73,7 @@ def api_blueprint():
     @blp.route("/accounts/<code>")
     @blp.arguments(LedgerArgsSchema, location="query")
     @blp.response(200, AccountLedgerSchema)
+    @refusals(blp, 404)
     @role_required(ROLE)
     def account(args, code):
         """One page of the account's entries, oldest first, each with the running balance of
@@ -84,6 +86,7 @@ def api_blueprint():
 
     @blp.route(f"/documents/{DOCUMENT}")
     @blp.response(200, DocumentLedgerSchema)
+    @refusals(blp, 404)
     @role_required(ROLE)
     def document(document):
         """The entries the document (an invoice, a credit note, a payment) wrote."""

@@ -38,6 +38,7 @@ from plugins.invoicing.payment_schemas import (
 )
 from plugins.invoicing.posting import load_invoice
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from web.api import refusals
 from web.auth import role_required
 from web.database import db
 from web.once import sent_once
@@ -399,6 +400,7 @@ def api_blueprint():
     @blp.route("/invoices/<id:invoice_id>/cancel", methods=["POST"])
     @blp.arguments(CancelSchema)
     @blp.response(201, CancelResultSchema)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def cancel(data, invoice_id):
         """Cancel an unpaid posted invoice with a credit note of all of it (409 once paid in
@@ -412,6 +414,7 @@ def api_blueprint():
     @blp.route("/invoices/<id:invoice_id>/credit-notes", methods=["POST"])
     @blp.arguments(CreditNoteCreateSchema)
     @blp.response(201, InvoiceSchema)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def credit(data, invoice_id):
         """Credit part of a posted invoice: quantities of its lines, goods returned or part of
@@ -442,6 +445,7 @@ def api_blueprint():
 
         @blp.arguments(PaymentCreateSchema)
         @blp.response(201, PaymentSchema)
+        @refusals(blp, 409)
         def post(self, data):
             """Register a payment and apply it to posted invoices of its customer and
             currency (422 beyond an invoice's open amount or the payment; 409 for a draft)."""
@@ -453,6 +457,7 @@ def api_blueprint():
 
     @blp.route("/payments/<id:payment_id>")
     @blp.response(200, PaymentSchema)
+    @refusals(blp, 404)
     @role_required(ROLE)
     def payment(payment_id):
         """A payment, what it was applied to and the ledger entries it wrote."""
@@ -461,6 +466,7 @@ def api_blueprint():
     @blp.route("/payments/<id:payment_id>/applications", methods=["POST"])
     @blp.arguments(ApplicationsInputSchema)
     @blp.response(201, PaymentSchema)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def apply(data, payment_id):
         """Apply the payment's unapplied rest to posted invoices."""
@@ -473,6 +479,7 @@ def api_blueprint():
     @blp.route("/payments/<id:payment_id>/refunds", methods=["POST"])
     @blp.arguments(RefundCreateSchema)
     @blp.response(201, PaymentSchema)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def refund_payment(data, payment_id):
         """Pay back part of what a receipt left unapplied, from a bank account: a refund
@@ -486,6 +493,7 @@ def api_blueprint():
     @blp.route("/invoices/<id:invoice_id>/applications", methods=["POST"])
     @blp.arguments(ApplicationsInputSchema)
     @blp.response(201, InvoiceSchema)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def apply_credit_note(data, invoice_id):
         """Apply what is left of a posted credit note to posted invoices of its customer and
@@ -499,6 +507,7 @@ def api_blueprint():
     @blp.route("/invoices/<id:invoice_id>/refunds", methods=["POST"])
     @blp.arguments(RefundCreateSchema)
     @blp.response(201, PaymentSchema)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def refund_credit_note(data, invoice_id):
         """Pay back what a posted credit note owes the customer, from a bank account: a
@@ -511,6 +520,7 @@ def api_blueprint():
 
     @blp.route("/parties/<id:party_id>/balance")
     @blp.response(200, CustomerBalanceSchema)
+    @refusals(blp, 404)
     @role_required(ROLE)
     def balance(party_id):
         """What the customer owes per currency (negative: owed to the customer), from the

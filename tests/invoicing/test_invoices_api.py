@@ -344,3 +344,13 @@ def test_a_due_date_left_by_default_follows_the_invoice_date(accounting_api, cat
     assert kept["due_date"] == "2027-02-01"
     chosen = accounting_api.patch(path, json={"invoice_date": "2026-12-01"}).get_json()
     assert chosen["due_date"] == "2027-02-01"  # typed by someone: it stays
+
+
+def test_the_openapi_document_states_each_operations_refusals(accounting_api):
+    paths = accounting_api.get("/api/v1/openapi.json").get_json()["paths"]
+    conflict = {"$ref": "#/components/responses/CONFLICT"}
+    posting = paths["/api/v1/invoices/{invoice_id}/post"]["post"]["responses"]
+    assert posting["409"] == conflict
+    assert posting["404"] == {"$ref": "#/components/responses/NOT_FOUND"}
+    assert "409" not in paths["/api/v1/invoices/{invoice_id}"]["get"]["responses"]
+    assert paths["/api/v1/payments"]["post"]["responses"]["409"] == conflict
