@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from core.db import MAX_ID
+from core.money import plain
 from core.schemas import ListArgsSchema, Timestamp, date_field, decimal_field, page_schema
 
 ID = validate.Range(min=1, max=MAX_ID)
@@ -77,6 +78,13 @@ class PackingSlipListArgsSchema(ListArgsSchema):
     party_id = fields.Integer(validate=ID)
 
 
+def _remainder(attribute):
+    """A remainder written as stored quantities are, without trailing zeros: 2.5 - 2.5 is
+    "0", not "0.0"."""
+    return fields.Function(lambda line: f"{plain(getattr(line, attribute)):f}",
+                           metadata={"type": "string", "format": "decimal"})
+
+
 class RemainderSchema(Schema):
     """What is delivered and invoiced of one order line, and what remains."""
 
@@ -85,9 +93,9 @@ class RemainderSchema(Schema):
     item_number = fields.String(attribute="item.number")
     quantity = decimal_field()
     delivered = decimal_field(attribute="delivered_quantity")
-    deliver_remainder = decimal_field()
+    deliver_remainder = _remainder("deliver_remainder")
     invoiced = decimal_field(attribute="invoiced_quantity")
-    invoice_remainder = decimal_field()
+    invoice_remainder = _remainder("invoice_remainder")
 
 
 class OrderRemaindersSchema(Schema):

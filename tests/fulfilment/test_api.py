@@ -39,6 +39,10 @@ def test_posting_and_reading_packing_slips(registry, catalogue, fulfilment_app):
     stock = {row["item_number"]: row
              for row in accounting.get("/api/v1/stock?per_page=100").json["items"]}
     assert (stock["HAM"]["on_hand"], stock["HAM"]["short"]) == ("-3", "3")  # none counted
+    halves = confirmed_order(registry, catalogue["bolt"], [(catalogue["HAM"], "2.5")])
+    assert sales.post(f"/api/v1/orders/{halves}/packing-slips", json={}).status_code == 201
+    [done] = accounting.get(f"/api/v1/orders/{halves}/remainders").json["lines"]
+    assert (done["delivered"], done["deliver_remainder"]) == ("2.5", "0"), "not 2.5 - 2.5 = 0.0"
 
 
 def test_api_refusals(registry, catalogue, fulfilment_app):
