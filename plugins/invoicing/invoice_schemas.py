@@ -5,6 +5,7 @@ from operator import attrgetter
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.db import MAX_ID
+from core.money import round_money
 from core.schemas import (
     ListArgsSchema,
     Timestamp,
@@ -195,9 +196,13 @@ class InvoiceSchema(Schema):
                            "of what is settled, what its own credit notes settled (a credit "
                            "note of a paid invoice settles nothing of it: it is owed to the "
                            "customer; see credit_notes for every credit note of it)")
-    open_amount = money_field("open_amount", attrgetter("currency"),
-                              "the total less what is settled: left to pay, or for a credit "
-                              "note to refund or apply")
+    open_amount = fields.Function(
+        lambda invoice: str(round_money(invoice.open_amount, invoice.currency))
+        if invoice.status == "posted" else None, allow_none=True, metadata={
+            "type": "string", "format": "decimal",
+            "description": "once posted, the total less what is settled: left to pay, or for "
+                           "a credit note to refund or apply; null for a draft or a pro forma, "
+                           "which nobody owes"})
     created_at = Timestamp()
     posted_at = Timestamp(allow_none=True)
     lines = fields.List(fields.Nested(InvoiceLineSchema))

@@ -138,6 +138,9 @@ def test_free_text_and_pro_forma_through_the_api(accounting_api, catalogue):
     assert changed.get_json()["amount"] == "75.00"
     pro_forma = accounting_api.post(f"{path}/pro-forma")
     assert pro_forma.status_code == 201 and pro_forma.get_json()["total"] == "210.00"
+    assert (pro_forma.get_json()["open_amount"], pro_forma.get_json()["payment_status"]) == (
+        None, None), "nobody owes a pro forma"
+    assert accounting_api.get(path).get_json()["open_amount"] is None, "nor a draft"
     refused = accounting_api.post(f"/api/v1/invoices/{pro_forma.get_json()['id']}/post")
     assert refused.status_code == 409
     assert accounting_api.post(f"{path}/post").get_json()["number"] == "FTI-00001"
