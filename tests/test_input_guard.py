@@ -85,3 +85,15 @@ def test_an_unpaired_surrogate_in_json_is_a_422_per_field(client, registry):
     assert response.status_code == 422
     assert response.json["errors"]["json"] == {
         "text": ["must not contain an unpaired surrogate"]}
+
+
+def test_an_api_body_that_is_not_json_is_a_415(client, registry):
+    with registry.session_factory() as session, session.begin():
+        _token, secret = users.create_token(session, users.find_user(session, "sales"), "t")
+    headers = {"Authorization": f"Bearer {secret}"}
+    response = client.post("/api/v1/example/notes", data={"text": "Hi"}, headers=headers)
+    assert response.status_code == 415
+    assert response.json["message"] == ("The API takes JSON bodies: send Content-Type: "
+                                        "application/json.")
+    assert client.post("/api/v1/example/notes", json={"text": "Hi"},
+                       headers=headers).status_code == 201

@@ -1,8 +1,10 @@
 """Checks every request passes before any view runs, whichever module serves it."""
 
 from flask import request
+from werkzeug.exceptions import UnsupportedMediaType
 
 from core.errors import ValidationError
+from web.auth import is_api_request
 
 NUL = "\x00"
 
@@ -60,3 +62,11 @@ def _problems(values):
         if message:
             problems[key] = message
     return problems
+
+
+def refuse_api_bodies_not_json():
+    """Refuse (415) an API request with a body that is not JSON: a form-encoded body would
+    read as an empty one, and be refused field by field for what it does hold."""
+    if is_api_request() and request.content_length and not request.is_json:
+        raise UnsupportedMediaType("The API takes JSON bodies: send Content-Type: "
+                                   "application/json.")
