@@ -112,6 +112,7 @@ def test_missing_or_bad_token_gets_401(client, header):
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 401
     assert response.json["code"] == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="comptoir"'
 
 
 def test_revoked_token_and_inactive_user_get_401(client, registry, token):

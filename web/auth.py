@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_smorest import abort as smorest_abort
 from flask_wtf.csrf import CSRFProtect
 
 from core.models import User
@@ -41,8 +42,8 @@ def _load_user_from_token(req):
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    if is_api_request():
-        abort(401)
+    if is_api_request():  # the header tells a client which credentials to send
+        smorest_abort(401, headers={"WWW-Authenticate": 'Bearer realm="comptoir"'})
     return redirect(url_for("auth.login", next=request.full_path))
 
 
