@@ -36,12 +36,15 @@ def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
 
 
 class Timestamp(fields.DateTime):
-    """A time as stored (UTC without a time zone, see ``core.clock``), written with its offset:
-    ``2026-12-04T15:45:09+00:00``, as OpenAPI's ``date-time`` format asks."""
+    """A time as stored (UTC without a time zone, see ``core.clock``), written to the second
+    with its offset: ``2026-12-04T15:45:09+00:00``, as OpenAPI's ``date-time`` format asks.
+    (The database keeps some times to the second, others finer: all read alike.)"""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
+        if value is not None:
+            value = value.replace(microsecond=0)
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
 
 
