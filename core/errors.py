@@ -2,17 +2,14 @@
 
 
 class ComptoirError(Exception):
-    """Base of every error a user is meant to read; ``status`` is its HTTP status code.
-    ``fields`` maps a field to its messages; ``location`` says where the API request carried
-    them: ``"json"`` (the body, by default) or ``"query"`` (the query arguments)."""
+    """Base of every error a user is meant to read; ``status`` is its HTTP status code."""
 
     status = 400
 
-    def __init__(self, message, *, fields=None, location="json"):
+    def __init__(self, message, *, fields=None):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
-        self.location = location
 
 
 class ValidationError(ComptoirError):

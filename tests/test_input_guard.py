@@ -1,6 +1,7 @@
 """Text PostgreSQL cannot hold (a NUL character, over-long values) is refused, never a 500."""
 
 import re
+from io import BytesIO
 
 import pytest
 
@@ -32,6 +33,11 @@ def test_nul_in_a_module_api_body_is_a_422_per_field(client, registry):
     assert in_query.status_code == 422
     assert in_query.json["errors"] == {"query": {"q": ["must not contain a NUL character"]}}, \
         "where the request carried it"
+    both = client.post("/api/v1/example/notes?q=%00", json={"text": "a\x00b"},
+                       headers={"Authorization": f"Bearer {secret}"})
+    assert both.status_code == 422 and both.json["errors"] == {
+        "query": {"q": ["must not contain a NUL character"]},
+        "json": {"text": ["must not contain a NUL character"]}}
 
 
 def test_nul_and_over_long_text_in_a_module_form(client, login):
@@ -93,6 +99,12 @@ def test_an_api_body_that_is_not_json_is_a_415(client, registry):
     headers = {"Authorization": f"Bearer {secret}"}
     response = client.post("/api/v1/example/notes", data={"text": "Hi"}, headers=headers)
     assert response.status_code == 415
+    assert client.post("/api/v1/example/notes", data={"text": "H\x00i"},
+                       headers=headers).status_code == 415, "whatever the form holds"
+    chunked = client.post("/api/v1/example/notes", input_stream=BytesIO(b"text=Hi"),
+                          content_type="application/x-www-form-urlencoded",
+                          headers={**headers, "Transfer-Encoding": "chunked"})
+    assert chunked.status_code == 415
     assert response.json["message"] == ("The API takes JSON bodies: send Content-Type: "
                                         "application/json.")
     assert client.post("/api/v1/example/notes", json={"text": "Hi"},

@@ -53,7 +53,10 @@ def handle_http_exception(error):
     if is_api_request():
         payload, status, headers = api_of().handle_http_exception(error)  # flask-smorest's body
         payload.setdefault("message", error.description)
-        return payload, status, headers
+        # werkzeug's own headers too (a 405's Allow), but the body is JSON, not its HTML.
+        kept = {name: value for name, value in error.get_headers()
+                if name.lower() != "content-type"}
+        return payload, status, {**kept, **(headers or {})}
     return _page(error.code, error.name, error.description)
 
 
@@ -64,7 +67,7 @@ def handle_comptoir_error(error):
         payload = {"code": error.status, "status": _status_name(error.status),
                    "message": error.message}
         if error.fields:
-            payload["errors"] = {error.location: error.fields}
+            payload["errors"] = {"json": error.fields}
         return jsonify(payload), error.status
     return _page(error.status, _status_name(error.status), error.message, error.fields)
 

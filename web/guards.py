@@ -1,7 +1,8 @@
 """Checks every request passes before any view runs, whichever module serves it."""
 
 from flask import request
-from werkzeug.exceptions import UnsupportedMediaType
+from flask_smorest import abort as smorest_abort
+from werkzeug.exceptions import NotFound, UnsupportedMediaType
 
 from core.errors import ValidationError
 from web.auth import is_api_request
@@ -43,14 +44,21 @@ def refuse_unstorable_text():
     Done once here for the kernel and every module, in form fields, query arguments and JSON
     bodies, so that no view ever hands such text to the database.
     """
+    if _unstorable(request.path):  # nothing stored is named so
+        raise NotFound()
     body = _problems(request.form)
     if request.is_json:
         body.update(_json_problems(request.get_json(silent=True)))
-    for location, problems in (("query", _problems(request.args)), ("json", body)):
-        if problems:
-            first = problems[min(problems)]
-            raise ValidationError(f"text {first}", location=location, fields={
-                name: [problems[name]] for name in sorted(problems)})
+    by_location = {location: {name: [problems[name]] for name in sorted(problems)}
+                   for location, problems in (("query", _problems(request.args)), ("json", body))
+                   if problems}
+    if not by_location:
+        return
+    message = "text " + next(iter(next(iter(by_location.values())).values()))[0]
+    if is_api_request():  # each message where the request carried it, as flask-smorest says
+        smorest_abort(422, message=message, errors=by_location)
+    raise ValidationError(message, fields={name: messages for fields in by_location.values()
+                                           for name, messages in fields.items()})
 
 
 def _problems(values):
@@ -67,6 +75,8 @@ def _problems(values):
 def refuse_api_bodies_not_json():
     """Refuse (415) an API request with a body that is not JSON: a form-encoded body would
     read as an empty one, and be refused field by field for what it does hold."""
-    if is_api_request() and request.content_length and not request.is_json:
+    has_body = request.content_length or "chunked" in request.headers.get(
+        "Transfer-Encoding", "").lower()
+    if is_api_request() and has_body and not request.is_json:
         raise UnsupportedMediaType("The API takes JSON bodies: send Content-Type: "
                                    "application/json.")
