@@ -240,3 +240,28 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(make_app):
                   and "admin" in u.role_set]
     assert len(admins) == 1
     assert "done" in outcomes
+
+
+def test_a_method_an_endpoint_does_not_take_is_a_405_saying_which_it_takes(client, bearer):
+    response = client.delete("/api/v1/me", headers=bearer("sales"))
+    assert response.status_code == 405 and response.json["code"] == 405
+    assert "GET" in response.headers["Allow"] and response.mimetype == "application/json"
+
+
+def test_every_pattern_in_the_document_is_a_json_schema_regular_expression(make_app):
+    """OpenAPI's patterns are ECMA-262 expressions: Python's \\Z, say, is not one."""
+    import jsonschema_rs
+
+    def patterns(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                yield node["pattern"]
+            node = list(node.values())
+        for child in node if isinstance(node, list) else ():
+            yield from patterns(child)
+
+    app = make_app(modules=["sales", "pricing", "fulfilment", "invoicing"])
+    found = set(patterns(app.test_client().get("/api/v1/openapi.json").get_json()))
+    assert found, "the document has patterns to check"
+    for pattern in found:
+        jsonschema_rs.validator_for({"type": "string", "pattern": pattern})  # raises if not

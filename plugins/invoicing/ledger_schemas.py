@@ -81,7 +81,9 @@ class LedgerArgsSchema(Schema):
 
 
 # Codes name accounts and profiles in addresses (/ledger/accounts/706): no blanks, no slashes.
-SETUP_CODE = validate.Regexp(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}\Z",
+# The pattern is in OpenAPI too, where regular expressions are JavaScript's: no \Z there, and
+# "$(?!\n)" is the end in both (Python's "$" alone also matches before a final newline).
+SETUP_CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$(?!\n)",
                              error="1 to 32 letters, digits, dots, dashes or underscores, "
                                    "starting with a letter or digit.")
 NAME = validate.Length(min=1, max=128)

@@ -101,7 +101,8 @@ def test_invoices_from_packing_slips_and_their_refusals(accounting_api, registry
         "items"] == []
     again = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip]})
     assert again.status_code == 409
-    assert "PS-00001 are already on an invoice, draft or posted" in again.get_json()["message"]
+    assert "packing slip PS-00001 is already on an invoice, draft or posted" in again.get_json()[
+        "message"]
 
 
 def test_free_text_refusals_are_per_line_field(accounting_api, catalogue):
@@ -357,3 +358,11 @@ def test_the_openapi_document_states_each_operations_refusals(accounting_api):
     assert posting["404"] == {"$ref": "#/components/responses/NOT_FOUND"}
     assert "409" not in paths["/api/v1/invoices/{invoice_id}"]["get"]["responses"]
     assert paths["/api/v1/payments"]["post"]["responses"]["409"] == conflict
+    assert paths["/api/v1/invoices/{invoice_id}/email"]["post"]["requestBody"]["required"] is \
+        False, "every field has a default"
+
+
+def test_a_nul_in_an_address_names_nothing(accounting_api):
+    for path in ("/api/v1/ledger/accounts/70%006", "/api/v1/ledger/documents/INV%0001",
+                 "/api/v1/ledger/posting-profiles/G%00"):
+        assert accounting_api.get(path).status_code == 404, path
