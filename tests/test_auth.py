@@ -155,3 +155,9 @@ def test_an_error_page_leads_back_to_the_page_of_this_site_it_came_from(make_app
     assert back_link("http://elsewhere.example/admin/users") is None
     assert back_link("http://localhost//elsewhere.example/x") is None, "another site's address"
     assert back_link("http://localhost/admin/users/999999") is None, "not to itself"
+
+
+def test_the_bearer_scheme_is_read_in_any_case(client, token):
+    for scheme in ("Bearer", "bearer", "BEARER"):
+        response = client.get("/api/v1/me", headers={"Authorization": f"{scheme} {token}"})
+        assert response.status_code == 200, scheme

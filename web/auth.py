@@ -34,10 +34,10 @@ def _load_user_from_session(user_id):
 
 @login_manager.request_loader
 def _load_user_from_token(req):
-    header = req.headers.get("Authorization", "")
-    if not is_api_request() or not header.startswith("Bearer "):
+    scheme, _, token = req.headers.get("Authorization", "").partition(" ")
+    if not is_api_request() or scheme.lower() != "bearer":  # a scheme's name has no case
         return None
-    return user_for_token(db(), header[len("Bearer "):].strip())
+    return user_for_token(db(), token.strip())
 
 
 @login_manager.unauthorized_handler
