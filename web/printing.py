@@ -5,7 +5,7 @@ A module serving a document (see :mod:`core.printing`) answers its PDF with
 :class:`EmailDocumentSchema` and answers :class:`OutboxMessageSchema` with status 202::
 
     @blp.route("/slips/<id:slip_id>/email", methods=["POST"])
-    @blp.arguments(EmailDocumentSchema)
+    @blp.arguments(EmailDocumentSchema, required=False)  # every field has a default
     @blp.response(202, OutboxMessageSchema)
     def email(data, slip_id):
         slip = load_slip(db(), slip_id)

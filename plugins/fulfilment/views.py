@@ -234,7 +234,7 @@ def api_blueprint():
         return _slip_pdf(slip_id)
 
     @blp.route("/packing-slips/<id:slip_id>/email", methods=["POST"])
-    @blp.arguments(EmailDocumentSchema)
+    @blp.arguments(EmailDocumentSchema, required=False)  # every field has a default
     @blp.response(202, OutboxMessageSchema)
     @refusals(blp, 404)
     @role_required(*VIEWERS)

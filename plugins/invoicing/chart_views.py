@@ -170,7 +170,7 @@ def api_blueprint():
     class AccountChange(MethodView):
         decorators = [role_required(ROLE)]
 
-        @blp.arguments(AccountUpdateSchema)
+        @blp.arguments(AccountUpdateSchema, required=False)  # nothing sent: no change
         @blp.response(200, AccountSchema)
         @refusals(blp, 404, 409)
         def patch(self, data, code):
@@ -214,7 +214,7 @@ def api_blueprint():
             """One posting profile."""
             return chart.get_profile(db(), code)
 
-        @blp.arguments(PostingProfileUpdateSchema)
+        @blp.arguments(PostingProfileUpdateSchema, required=False)  # nothing sent: no change
         @blp.response(200, PostingProfileSchema)
         @refusals(blp, 404, 409)
         def patch(self, data, code):

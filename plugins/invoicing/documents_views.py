@@ -83,7 +83,7 @@ def api_blueprint():
         return _pdf(_pro_forma(invoice_id))
 
     @blp.route("/invoices/<id:invoice_id>/email", methods=["POST"])
-    @blp.arguments(EmailDocumentSchema)
+    @blp.arguments(EmailDocumentSchema, required=False)  # every field has a default
     @blp.response(202, OutboxMessageSchema)
     @refusals(blp, 404, 409)
     @role_required(ROLE)

@@ -453,7 +453,7 @@ def api_blueprint():
             """The invoice with its lines and totals."""
             return load_invoice(db(), invoice_id)
 
-        @blp.arguments(InvoiceChangeSchema)
+        @blp.arguments(InvoiceChangeSchema, required=False)  # nothing sent: no change
         @blp.response(200, InvoiceSchema)
         @refusals(blp, 404, 409)
         def patch(self, data, invoice_id):

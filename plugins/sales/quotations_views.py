@@ -497,7 +497,7 @@ def api_blueprint():
         return _pdf(quotations.load_quotation(db(), quotation_id))
 
     @blp.route("/<id:quotation_id>/email", methods=["POST"])
-    @blp.arguments(EmailDocumentSchema)
+    @blp.arguments(EmailDocumentSchema, required=False)  # every field has a default
     @blp.response(202, OutboxMessageSchema)
     def email(data, quotation_id):
         """E-mail the quotation's PDF: to ``to``, or the party's address (422 with neither).

@@ -92,7 +92,7 @@ def test_an_invoice_of_a_packing_slip_made_while_another_is_sees_it(postgresql, 
     second = _one_after_the_other(registry, lambda session: invoice_from_packing_slips(
         session, hook, [slip_id]))
 
-    assert "PS-00001 are already on an invoice" in second
+    assert "packing slip PS-00001 is already on an invoice" in second
 
 
 def test_a_draft_line_changed_while_another_draft_takes_the_slip_sees_it(postgresql, registry,
