@@ -265,3 +265,9 @@ def test_every_pattern_in_the_document_is_a_json_schema_regular_expression(make_
     assert found, "the document has patterns to check"
     for pattern in found:
         jsonschema_rs.validator_for({"type": "string", "pattern": pattern})  # raises if not
+
+
+def test_a_page_refusing_a_method_says_which_it_takes(client, login):
+    login(client, "admin")
+    response = client.get("/logout")
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]

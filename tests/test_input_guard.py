@@ -101,10 +101,16 @@ def test_an_api_body_that_is_not_json_is_a_415(client, registry):
     assert response.status_code == 415
     assert client.post("/api/v1/example/notes", data={"text": "H\x00i"},
                        headers=headers).status_code == 415, "whatever the form holds"
+    # A server reading chunked bodies says so, as gunicorn does.
     chunked = client.post("/api/v1/example/notes", input_stream=BytesIO(b"text=Hi"),
                           content_type="application/x-www-form-urlencoded",
-                          headers={**headers, "Transfer-Encoding": "chunked"})
+                          headers={**headers, "Transfer-Encoding": "chunked"},
+                          environ_overrides={"wsgi.input_terminated": True})
     assert chunked.status_code == 415
+    nothing = client.post("/api/v1/example/notes", input_stream=BytesIO(b""),
+                          headers={**headers, "Transfer-Encoding": "chunked"},
+                          environ_overrides={"wsgi.input_terminated": True})
+    assert nothing.status_code != 415, "an empty chunked body is no body"
     assert response.json["message"] == ("The API takes JSON bodies: send Content-Type: "
                                         "application/json.")
     assert client.post("/api/v1/example/notes", json={"text": "Hi"},

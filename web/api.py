@@ -203,7 +203,7 @@ def kernel_blueprint():
             """One user."""
             return users.get_user(db(), user_id)
 
-        @blp.arguments(UserUpdateSchema)
+        @blp.arguments(UserUpdateSchema, required=False)  # nothing sent: no change
         @blp.response(200, UserSchema)
         def patch(self, data, user_id):
             """Change a user's name, password, roles or active flag."""

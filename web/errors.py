@@ -50,14 +50,13 @@ def _page_came_from():
 def handle_http_exception(error):
     """404, 403, 401, 405, CSRF failures and webargs' 422, each as JSON or as a page."""
     db().rollback()
+    # werkzeug's own headers (a 405's Allow), but not its body's type: ours is JSON or a page.
+    kept = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     if is_api_request():
         payload, status, headers = api_of().handle_http_exception(error)  # flask-smorest's body
         payload.setdefault("message", error.description)
-        # werkzeug's own headers too (a 405's Allow), but the body is JSON, not its HTML.
-        kept = {name: value for name, value in error.get_headers()
-                if name.lower() != "content-type"}
         return payload, status, {**kept, **(headers or {})}
-    return _page(error.code, error.name, error.description)
+    return (*_page(error.code, error.name, error.description), kept)
 
 
 def handle_comptoir_error(error):

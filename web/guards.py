@@ -75,8 +75,10 @@ def _problems(values):
 def refuse_api_bodies_not_json():
     """Refuse (415) an API request with a body that is not JSON: a form-encoded body would
     read as an empty one, and be refused field by field for what it does hold."""
-    has_body = request.content_length or "chunked" in request.headers.get(
-        "Transfer-Encoding", "").lower()
+    # A chunked body has no Content-Length: read it (kept for the view) to know it is empty.
+    has_body = request.content_length or (
+        "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        and request.get_data(cache=True))
     if is_api_request() and has_body and not request.is_json:
         raise UnsupportedMediaType("The API takes JSON bodies: send Content-Type: "
                                    "application/json.")

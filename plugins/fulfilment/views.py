@@ -186,7 +186,7 @@ def api_blueprint():
                        description="Packing slips, remainders and stock")
 
     @blp.route("/orders/<id:order_id>/packing-slips", methods=["POST"])
-    @blp.arguments(DeliverSchema)
+    @blp.arguments(DeliverSchema, required=False)  # every field has a default
     @blp.response(201, PackingSlipSchema)
     @refusals(blp, 404, 409)
     @role_required("sales")

@@ -328,10 +328,11 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     if numbers:
         # An invoice of the order (rather than of its slips) may hold what a slip delivered:
         # the slip is not named on it, so the message says where else to look.
-        named = (f"packing slip {numbers[0]} is" if len(numbers) == 1
-                 else f"packing slips {', '.join(numbers)} are")
-        raise Conflict(f"{named} already on an invoice, draft or posted, of the slip or of its "
-                       "order", fields={"packing_slip_ids": [
+        named = (f"packing slip {numbers[0]} is already on an invoice, draft or posted, of "
+                 "the slip or of its order" if len(numbers) == 1 else
+                 f"packing slips {', '.join(numbers)} are already on an invoice, draft or "
+                 "posted, of the slips or of their orders")
+        raise Conflict(named, fields={"packing_slip_ids": [
                            f"{number} is already on an invoice, draft or posted, of the slip "
                            "or of its order." for number in numbers]})
     first = slips[0].order

@@ -479,7 +479,7 @@ def api_blueprint():
     class OneLine(MethodView):
         decorators = [role_required(ROLE)]
 
-        @blp.arguments(InvoiceLineChangeSchema)
+        @blp.arguments(InvoiceLineChangeSchema, required=False)  # nothing sent: no change
         @blp.response(200, InvoiceLineSchema)
         @refusals(blp, 404, 409)
         def patch(self, data, invoice_id, line_id):

@@ -50,7 +50,7 @@ def price_lists_blueprint():
             """One price list with its rules."""
             return services.get_price_list(db(), list_id)
 
-        @blp.arguments(PriceListUpdateSchema)
+        @blp.arguments(PriceListUpdateSchema, required=False)  # nothing sent: no change
         @blp.response(200, PriceListDetailSchema)
         def patch(self, data, list_id):
             """Rename, deactivate or activate a price list; confirmed orders keep their prices."""

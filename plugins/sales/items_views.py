@@ -231,7 +231,7 @@ def api_blueprint():
             """One item."""
             return get_item(db(), item_id)
 
-        @blp.arguments(ItemChangeSchema(partial=True))
+        @blp.arguments(ItemChangeSchema(partial=True), required=False)  # nothing sent: no change
         @blp.response(200, ItemSchema)
         def patch(self, data, item_id):
             """Change an item's name, unit, price, currency, tax category, group or stock."""

@@ -279,7 +279,7 @@ def api_blueprint():
             """The order with its lines, prices and explanations."""
             return orders.load_order(db(), order_id)
 
-        @blp.arguments(OrderChangeSchema)
+        @blp.arguments(OrderChangeSchema, required=False)  # nothing sent: no change
         @blp.response(200, OrderSchema)
         @role_required("sales")
         def patch(self, data, order_id):
@@ -298,7 +298,7 @@ def api_blueprint():
     class OneLine(MethodView):
         decorators = [role_required("sales")]
 
-        @blp.arguments(LineChangeSchema)
+        @blp.arguments(LineChangeSchema, required=False)  # nothing sent: no change
         @blp.response(200, OrderLineSchema)
         def patch(self, data, order_id, line_id):
             """Change a line of a draft order; the order is repriced."""

@@ -361,7 +361,7 @@ def api_blueprint():
             """One party, merged ones included (``merged_into_id`` names the survivor)."""
             return get_party(db(), party_id, live=False)
 
-        @blp.arguments(PartyChangeSchema(partial=True))
+        @blp.arguments(PartyChangeSchema(partial=True), required=False)  # nothing sent: no change
         @blp.response(200, PartySchema)
         def patch(self, data, party_id):
             """Change a party; a new stage needs a cause.

@@ -410,7 +410,7 @@ def api_blueprint():
             """One quotation revision with its priced lines."""
             return quotations.load_quotation(db(), quotation_id)
 
-        @blp.arguments(QuotationChangeSchema)
+        @blp.arguments(QuotationChangeSchema, required=False)  # nothing sent: no change
         @blp.response(200, QuotationSchema)
         def patch(self, data, quotation_id):
             """Change a draft's party, currency, validity date or discount; reprices it.
@@ -432,7 +432,7 @@ def api_blueprint():
 
     @blp.route("/<id:quotation_id>/lines/<id:line_id>")
     class QuotationLineItem(MethodView):
-        @blp.arguments(LineChangeSchema)
+        @blp.arguments(LineChangeSchema, required=False)  # nothing sent: no change
         @blp.response(200, QuotationLineSchema)
         def patch(self, data, quotation_id, line_id):
             """Change a line of a draft; the quotation is repriced.  Answers the line."""
