@@ -54,7 +54,8 @@ def refuse_unstorable_text():
                    if problems}
     if not by_location:
         return
-    message = "text " + next(iter(next(iter(by_location.values())).values()))[0]
+    first = next(iter(by_location.values()))
+    message = f"text {first[min(first)][0]}"
     if is_api_request():  # each message where the request carried it, as flask-smorest says
         smorest_abort(422, message=message, errors=by_location)
     raise ValidationError(message, fields={name: messages for fields in by_location.values()
@@ -75,10 +76,12 @@ def _problems(values):
 def refuse_api_bodies_not_json():
     """Refuse (415) an API request with a body that is not JSON: a form-encoded body would
     read as an empty one, and be refused field by field for what it does hold."""
+    if not is_api_request() or request.is_json:
+        return
     # A chunked body has no Content-Length: read it (kept for the view) to know it is empty.
     has_body = request.content_length or (
         "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         and request.get_data(cache=True))
-    if is_api_request() and has_body and not request.is_json:
+    if has_body:
         raise UnsupportedMediaType("The API takes JSON bodies: send Content-Type: "
                                    "application/json.")
