@@ -100,8 +100,7 @@ def blueprint():
             form = _paying_invoice(form, offered)
         page = render_template(
             "invoicing/payment_new.html", party=party, chosen=chosen, currency=currency,
-            form=form,
-            errors=errors, parties=_customers(), today=date.today(),
+            form=form, errors=errors, parties=_customers(), today=date.today(),
             banks=_banks(), invoices=offered)
         return page, status if errors else 200
 
