@@ -191,11 +191,12 @@ def change_type(session, hook, order, code):
     """Give ``order`` the order type ``code``.
 
     Refused (409) when the current type is fixed in the order's status (Item requirements once
-    delivered), when the new type does not allow that status (a confirmed order cannot become a
-    Journal), and when the order is confirmed and the new type moves goods the other way (a
-    Sales order cannot become a Returned order then, nor the reverse: what was delivered or
-    invoiced went one way).  A type with its own sequence (Returned order) gives the order its
-    second number.
+    delivered, a Subscription once confirmed), when the new type does not allow that status (a
+    confirmed order cannot become a Journal), when an invoiced order would become a recurring
+    type (whose next period only an invoice starts), and when the order is confirmed and the
+    new type moves goods the other way (a Sales order cannot become a Returned order then, nor
+    the reverse: what was delivered or invoiced went one way).  A type with its own sequence
+    (Returned order) gives the order its second number.
     """
     if order.status == "cancelled":
         raise Conflict(f"order {order.number} is cancelled and cannot change type")
@@ -210,6 +211,9 @@ def change_type(session, hook, order, code):
     if order.status not in new.statuses:
         raise Conflict(f"order {order.number} is {order.status}, which an order of type "
                        f"{new.title} cannot be")
+    if new.recurring and order.status == "invoiced":
+        raise Conflict(f"order {order.number} is invoiced: as an order of type {new.title} it "
+                       "would never start a next period")
     # A Subscription's lines start again each period: only the status tells that goods moved.
     incoming = current is not None and current.incoming
     if new.incoming != incoming and order.status != "draft":

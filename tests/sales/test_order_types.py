@@ -60,6 +60,31 @@ def test_item_requirements_keep_their_type_once_delivered(sales_app, sales_api, 
     assert allowed.status_code == 200
 
 
+def test_a_subscription_keeps_its_type_once_confirmed_and_an_invoiced_order_never_takes_it(
+        sales_app, sales_api, catalogue):
+    subscription = new_order(sales_api, catalogue, "subscription")
+    draft_change = sales_api.post(f"/api/v1/orders/{subscription['id']}/type",
+                                  json={"type": "sales"})
+    assert draft_change.status_code == 200, "a draft changes freely"
+    assert sales_api.post(f"/api/v1/orders/{subscription['id']}/type",
+                          json={"type": "subscription"}).status_code == 200
+    assert sales_api.post(f"/api/v1/orders/{subscription['id']}/confirm").status_code == 200
+    refused = sales_api.post(f"/api/v1/orders/{subscription['id']}/type",
+                             json={"type": "sales"})
+    assert refused.status_code == 409 and "Subscription" in refused.get_json()["message"]
+
+    invoiced = new_order(sales_api, catalogue, "sales")
+    assert sales_api.post(f"/api/v1/orders/{invoiced['id']}/confirm").status_code == 200
+    registry = sales_app.extensions["comptoir"]
+    with registry.session_factory() as session:  # as after its last invoice posted
+        orders.load_order(session, invoiced["id"]).status = "invoiced"
+        session.commit()
+    stuck = sales_api.post(f"/api/v1/orders/{invoiced['id']}/type",
+                           json={"type": "subscription"})
+    assert stuck.status_code == 409 and "never start a next period" in stuck.get_json()[
+        "message"]
+
+
 def test_a_module_adds_a_sixth_type_to_the_api_and_the_form(make_app, login, catalogue):
     app = make_app(["consignment"])  # a second build on the same database, with the module
     api_types = {t["code"] for t in api_client(app).get("/api/v1/order-types").get_json()}
