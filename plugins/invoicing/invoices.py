@@ -671,13 +671,42 @@ def uninvoiced_slips(session, hook, party_id):
     return dict(lines_left)
 
 
+def _earlier_periods(session, hook, slips):
+    """The ids of the lines of ``slips`` that a recurring order (Subscription) delivered in a
+    period it has closed: invoiced then, from the order if not from the slip.
+
+    A period closes once its lines are delivered and invoiced in full, and their delivered
+    quantities start again from zero: the newest slip lines of an order line, up to what it
+    delivered in this period, are this period's; the older ones were invoiced before."""
+    recurring = {code for code, kind in order_types(hook).items() if kind.recurring}
+    order_lines = {line.order_line for slip in slips if slip.order.type in recurring
+                   for line in slip.lines}
+    if not order_lines:
+        return set()
+    this_period = {line.id: line.delivered_quantity for line in order_lines}
+    earlier = set()
+    for line_id, order_line_id, quantity in session.execute(
+            select(PackingSlipLine.id, PackingSlipLine.order_line_id, PackingSlipLine.quantity)
+            .where(PackingSlipLine.order_line_id.in_(this_period))
+            .order_by(PackingSlipLine.id.desc())):
+        if quantity <= this_period[order_line_id]:
+            this_period[order_line_id] -= quantity
+        else:
+            this_period[order_line_id] = Decimal(0)
+            earlier.add(line_id)
+    return earlier
+
+
 def slip_parts(session, hook, slips):
     """What an invoice of ``slips`` (in :data:`SLIPS_ORDER`) takes, as ``(slip, slip line,
     quantity)``: each slip line what is left of it, within what is left to invoice of its
     order line.  Slips of one order line share what is left of it, the oldest first; a
-    draft holding the order line (a corrected copy, an invoice of the order) leaves less."""
+    draft holding the order line (a corrected copy, an invoice of the order) leaves less, and
+    a recurring order's slip of an earlier period gives nothing."""
     lines = [line for slip in slips for line in slip.lines]
     rest = slip_line_rests(session, hook, lines)
+    for line_id in _earlier_periods(session, hook, slips):
+        rest[line_id] = Decimal(0)
     left = open_line_quantities(session, hook, {line.order_line for line in lines})
     parts = []
     for slip in slips:

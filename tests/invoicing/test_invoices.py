@@ -310,3 +310,22 @@ def test_slips_sharing_what_a_draft_leaves_of_their_order_line_are_offered_as_dr
         invoice = invoices.invoice_from_packing_slips(session, hook, [older.id])
         assert [(line.packing_slip_line_id, line.quantity) for line in invoice.lines] == [
             (older.lines[0].id, 5)]
+
+
+def test_a_subscriptions_slip_of_a_closed_period_is_not_invoiced_again(registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 1)],
+                                order_type="subscription")
+        first = packing_slip(session, hook, order)
+        _post(session, hook, invoices.invoice_from_order(session, hook, order))
+        assert order.status == "confirmed", "its first period closed, from the order"
+        second = packing_slip(session, hook, order)
+        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {second: 1}
+        with pytest.raises(Conflict) as refused:
+            invoices.invoice_from_packing_slips(session, hook, [first.id])
+        assert refused.value.fields == {"packing_slip_ids": [
+            f"{first.number} is already on an invoice, draft or posted, of the slip or of its "
+            "order."]}
+        invoice = invoices.invoice_from_packing_slips(session, hook, [second.id])
+        assert [line.packing_slip_line_id for line in invoice.lines] == [second.lines[0].id]
