@@ -3,6 +3,7 @@ salespeople deliver, accountants look."""
 
 import re
 
+from core import orders
 from core.testing import csrf_token
 from tests.fulfilment.conftest import confirmed_order
 
@@ -55,6 +56,13 @@ def test_lists_for_sales_and_accounting(registry, catalogue, fulfilment_app, log
         "accounting reads the order"
     assert "<h2>Actions</h2>" not in order_page.get_data(as_text=True), "none is theirs here"
     assert "Users with the sales role deliver orders: ask one to post the packing slip." in shown
+    with registry.session_factory() as session:
+        draft_id = orders.create_order(session, registry.hook, {
+            "type": "sales", "party_id": catalogue["acme"], "currency": "EUR",
+            "lines": [{"item_id": catalogue["BOOK"], "quantity": 1}]}).id
+        session.commit()
+    draft = client.get(f"/fulfilment/orders/{draft_id}/deliver").get_data(as_text=True)
+    assert "This order is draft: it cannot be delivered." in draft
     assert client.post(url, data={"all": "1", "csrf_token": csrf_token(client, url)}
                        ).status_code == 403
     marketing = fulfilment_app.test_client()
