@@ -22,6 +22,10 @@ from web.app import create_app
 
 logger = logging.getLogger(__name__)
 
+# The columns of the listings, one format for the heading and the rows.
+MODULE_ROW = "{:<20} {:<10} {:<36} {}"
+OUTBOX_ROW = "{:>6} {:<9} {:>3} {:<16} {:<30} {}"
+
 
 def _registry(initialised=True):
     """The module registry, refreshed; by default refuse to go on before ``comptoir init``."""
@@ -166,7 +170,7 @@ def modules_list():
     if not infos:
         click.echo("No module is installed.")
         return
-    click.echo(f"{'Module':<20} {'Version':<10} {'State':<36} Title")
+    click.echo(MODULE_ROW.format("Module", "Version", "State", "Title"))
     for info in infos:
         if info.missing:
             state = "package missing" + (" (enabled)" if info.enabled else "")
@@ -183,8 +187,8 @@ def modules_list():
         else:
             state = "not enabled"
         depends = f"  depends: {', '.join(info.depends)}" if info.depends else ""
-        click.echo(f"{info.name:<20} {info.installed_version or '-':<10} {state:<36} "
-                   f"{info.title}{depends}")
+        click.echo(MODULE_ROW.format(info.name, info.installed_version or "-", state,
+                                     f"{info.title}{depends}"))
 
 
 def _print_preview(preview):
@@ -355,12 +359,13 @@ def outbox_list(everything, limit):
     if not messages:
         click.echo("The outbox is empty." if everything else "No message is queued.")
         return
-    click.echo(f"{'Id':>6} {'Status':<9} {'Try':>3} {'When':<16} {'To':<30} Subject")
+    click.echo(OUTBOX_ROW.format("Id", "Status", "Try", "When", "To", "Subject"))
     for message in messages:
         when = message.sent_at or message.next_attempt_at or message.created_at
         error = f"  last error: {message.last_error}" if message.last_error else ""
-        click.echo(f"{message.id:>6} {message.status:<9} {message.attempts:>3} "
-                   f"{when:%Y-%m-%d %H:%M} {message.recipient:<30} {message.subject}{error}")
+        click.echo(OUTBOX_ROW.format(message.id, message.status, message.attempts,
+                                     f"{when:%Y-%m-%d %H:%M}", message.recipient,
+                                     f"{message.subject}{error}"))
 
 
 @main.command("serve")

@@ -41,10 +41,12 @@ def _page_came_from():
     record's page, which shows what the first sending did), or None: none from elsewhere, and
     none for a form sent to its own page, which would only offer it anew."""
     came_from = urlsplit(request.referrer or "")
-    if (came_from.netloc != request.host or came_from.path in ("", request.path)
-            or not came_from.path.startswith("/") or came_from.path.startswith(("//", "/\\"))):
-        return None  # "//elsewhere/x" would be another site's address
-    return urlunsplit(("", "", came_from.path, came_from.query, ""))
+    path = came_from.path
+    # "//elsewhere/x" would be another site's address
+    if (came_from.netloc != request.host or path == request.path or not path.startswith("/")
+            or path.startswith(("//", "/\\"))):
+        return None
+    return urlunsplit(("", "", path, came_from.query, ""))
 
 
 def handle_http_exception(error):

@@ -54,3 +54,12 @@ def taken_of_slip_lines(session, hook, slip_line_ids, *, drafts=True):
     for line_id, takes, quantity in rows:
         net[line_id] += quantity if takes else -quantity
     return net
+
+
+def slip_line_rests(session, hook, slip_lines, *, drafts=True):
+    """``{packing slip line id: quantity}`` of ``slip_lines`` (with ``id`` and ``quantity``)
+    not on an invoice yet: each one's quantity less what invoices took of it (see
+    :func:`taken_of_slip_lines`).  A slip line invoiced in part keeps the rest to invoice."""
+    taken = taken_of_slip_lines(session, hook, [line.id for line in slip_lines], drafts=drafts)
+    return {line.id: max(line.quantity - taken.get(line.id, 0), Decimal(0))
+            for line in slip_lines}

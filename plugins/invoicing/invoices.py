@@ -29,7 +29,12 @@ from core.orders import lock_orders
 from core.ordertypes import brings_goods_back, order_types
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
-from plugins.invoicing.holdings import drafts_taking, invoicing_kinds, taken_of_slip_lines
+from plugins.invoicing.holdings import (
+    drafts_taking,
+    invoicing_kinds,
+    slip_line_rests,
+    taken_of_slip_lines,
+)
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, PostingProfile
 from plugins.invoicing.posting import compute_totals, require_draft, validate
@@ -344,15 +349,6 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     return _save(session, hook, invoice)
 
 
-def slip_line_rests(session, hook, slip_lines):
-    """``{packing slip line id: quantity}`` of ``slip_lines`` not on an invoice yet: each one's
-    quantity less what invoices (draft or posted) took of it and posted cancelling credit
-    notes did not give back.  A slip line invoiced in part keeps the rest to invoice."""
-    taken = taken_of_slip_lines(session, hook, [line.id for line in slip_lines])
-    return {line.id: max(line.quantity - taken.get(line.id, 0), Decimal(0))
-            for line in slip_lines}
-
-
 def free_text_invoice(session, hook, data):
     """A draft invoice of free text lines, not related to any order.
 
@@ -473,9 +469,9 @@ def update_invoice(session, hook, invoice, data):
     follows a new invoice date; a ``due_date`` of None is the default one."""
     require_draft(invoice)
     kind = invoice_kind(hook, invoice.kind)
-    following = data.get("due_date", invoice.due_date) is None or (
-        data.get("due_date", invoice.due_date) == invoice.due_date
-        == due_by_default(kind, invoice.invoice_date))
+    due = data.get("due_date", invoice.due_date)
+    following = due is None or due == invoice.due_date == due_by_default(kind,
+                                                                        invoice.invoice_date)
     if "posting_profile" in data:
         invoice.posting_profile = default_profile(session, data["posting_profile"])
     for field in ("invoice_date", "due_date", "note"):

@@ -14,7 +14,7 @@ from core.errors import ComptoirError, Conflict, ValidationError
 from core.formatting import amount_field
 from core.invoicekinds import kind_signs
 from core.models import Party
-from core.money import CURRENCIES
+from core.money import check_currency
 from core.parties import get_party
 from core.schemas import decimal_field, page_of
 from core.ui import MenuEntry
@@ -76,8 +76,10 @@ def blueprint():
         if party is None and form.get("party_id"):
             errors = {"party_id": ["Unknown customer."]}
         chosen = party  # stays chosen when the currency is refused
-        if currency not in CURRENCIES:  # asked before the amount and its invoices
-            errors, party = {**errors, "currency": ["Unknown currency."]}, None
+        try:  # asked before the amount and its invoices
+            check_currency(currency)
+        except ValidationError as error:
+            errors, party = {**errors, **error.fields}, None
         if party is not None and request.method == "POST":
             data, errors = read_form(PaymentCreateSchema(exclude=("applications",)))
             applications, application_errors = _applications_from_form()

@@ -21,7 +21,7 @@ from core.numbering import MissingSequence, next_number
 from core.orders import attach_lines, reopen_period, settle_status
 from core.ordertypes import brings_goods_back, order_types
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
-from plugins.invoicing.holdings import invoicing_kinds, taken_of_slip_lines
+from plugins.invoicing.holdings import invoicing_kinds, slip_line_rests
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry
 
 
@@ -222,17 +222,13 @@ def _require_slip_lines_left(session, hook, invoice):
             wanted[line.packing_slip_line_id] += line.quantity
     if not wanted or invoice.kind not in invoicing_kinds(hook):
         return
-    taken = taken_of_slip_lines(session, hook, list(wanted), drafts=False)
     delivered = session.execute(
         select(PackingSlipLine.id, PackingSlipLine.quantity, PackingSlip.number)
         .join(PackingSlipLine.packing_slip).where(PackingSlipLine.id.in_(wanted))
         .order_by(PackingSlip.number, PackingSlipLine.id)).all()
-    problems = []
-    for line_id, quantity, number in delivered:
-        left = max(quantity - taken.get(line_id, 0), 0)
-        if wanted[line_id] > left:
-            problems.append(f"Packing slip {number}: {wanted[line_id]} is more than the {left} "
-                            "left to invoice of it.")
+    left = slip_line_rests(session, hook, delivered, drafts=False)
+    problems = [f"Packing slip {line.number}: {wanted[line.id]} is more than the {left[line.id]} "
+                "left to invoice of it." for line in delivered if wanted[line.id] > left[line.id]]
     if problems:
         raise Conflict("the invoice takes more of a packing slip than is left to invoice of it",
                        fields={"lines": problems})

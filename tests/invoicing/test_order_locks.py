@@ -66,6 +66,12 @@ def _wait_until_blocked(registry, pid, thread, patience=60):
             time.sleep(0.05)
 
 
+def _four_of_ten_hammers_delivered(session, hook, catalogue):
+    """The packing slip of 4 hammers of a confirmed order of 10."""
+    order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 10)])
+    return packing_slip(session, hook, order, {1: 4})
+
+
 def test_a_delivery_waiting_for_the_order_sees_the_one_before(postgresql, registry, catalogue):
     hook = registry.hook
     with registry.session_factory() as session:
@@ -85,8 +91,7 @@ def test_an_invoice_of_a_packing_slip_made_while_another_is_sees_it(postgresql, 
                                                                     catalogue):
     hook = registry.hook
     with registry.session_factory() as session:
-        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 10)])
-        slip_id = packing_slip(session, hook, order, {1: 4}).id
+        slip_id = _four_of_ten_hammers_delivered(session, hook, catalogue).id
         session.commit()
 
     second = _one_after_the_other(registry, lambda session: invoice_from_packing_slips(
@@ -99,8 +104,7 @@ def test_a_draft_line_changed_while_another_draft_takes_the_slip_sees_it(postgre
                                                                          catalogue):
     hook = registry.hook
     with registry.session_factory() as session:
-        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 10)])
-        slip_id = packing_slip(session, hook, order, {1: 4}).id
+        slip_id = _four_of_ten_hammers_delivered(session, hook, catalogue).id
         draft = invoice_from_packing_slips(session, hook, [slip_id])
         update_line(session, hook, draft, draft.lines[0].id, {"quantity": Decimal(1)})
         session.commit()
