@@ -6,6 +6,7 @@ The functions work inside the caller's transaction and cost a fixed number of SQ
 whatever the number of lines.
 """
 
+import functools
 from datetime import date
 
 from sqlalchemy import bindparam, insert, select, update
@@ -138,10 +139,14 @@ def store_values(session, records, values):
         rows.append({"row_id": record.id, **changes})
         for field, value in changes.items():  # the objects match the rows written: not dirty
             set_committed_value(record, field, value)
+    session.execute(_update_by_id(type(records[0]).__table__), rows)
+
+
+@functools.cache
+def _update_by_id(table):
     # A Core statement on the table: the ORM's bulk update by primary key costs several times
-    # more, to keep in step objects that were just set above.
-    table = type(records[0]).__table__
-    session.execute(update(table).where(table.c.id == bindparam("row_id")), rows)
+    # more, to keep in step objects that were just set.  The columns set are those of the rows.
+    return update(table).where(table.c.id == bindparam("row_id"))
 
 
 def figures_shown(document):

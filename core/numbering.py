@@ -5,7 +5,7 @@ the transaction ends: two transactions never get the same number, and a rolled-b
 gives its number back, leaving no gap.
 """
 
-from sqlalchemy import String, insert, update
+from sqlalchemy import String, bindparam, insert, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
@@ -38,15 +38,15 @@ def ensure_sequence(session, code, prefix, padding=5):
 
 def next_number(session, code):
     """Take the next number of sequence ``code``, formatted (``SO-00001``); one statement."""
-    table = Sequence.__table__  # a Core statement: no object of the session to keep in step
-    row = session.execute(
-        update(table)
-        .where(table.c.code == code)
-        .values(next_value=table.c.next_value + 1)
-        .returning(table.c.next_value, table.c.prefix, table.c.padding)
-    ).one_or_none()
+    row = session.execute(_TAKE_NUMBER, {"sequence": code}).one_or_none()
     if row is None:
         raise MissingSequence(f"there is no number sequence {code!r}: the module using it must "
                               "create it in one of its migrations")
     value, prefix, padding = row
     return f"{prefix}{value - 1:0{padding}d}"
+
+
+_table = Sequence.__table__  # a Core statement: no object of the session to keep in step
+_TAKE_NUMBER = (update(_table).where(_table.c.code == bindparam("sequence"))
+                .values(next_value=_table.c.next_value + 1)
+                .returning(_table.c.next_value, _table.c.prefix, _table.c.padding))

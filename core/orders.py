@@ -6,10 +6,11 @@ whatever its number of lines: lines and their items are loaded together, priced 
 written back in one batch.
 """
 
+import functools
 from datetime import date
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import utcnow
@@ -33,21 +34,33 @@ from core.parties import advance_to, contains
 from core.pricing import PricingContext, price
 
 
-def load_order(session, order_id, *, lock=False):
+def load_order(session, order_id, *, lock=False, explained=True):
     """The order ``order_id`` with its lines and their items, in two queries; ``lock`` takes its
-    row lock.
+    row lock.  ``explained`` false leaves the lines' price explanations unread (the one column
+    that costs to read) until something reads one: for actions that only move the order on.
 
     The lines are read by a second query, once the lock is held: on PostgreSQL a locking query
     that waited re-reads only the rows it locks, so lines joined into it could be those from
     before another transaction's delivery or invoice."""
-    query = select(Order).where(Order.id == order_id)
-    if lock:
-        query = query.with_for_update(of=Order)
-    order = session.scalars(query).one_or_none()
+    order = session.scalars(_order_query(lock), {"id": order_id}).one_or_none()
     if order is None:
         raise NotFound(f"order {order_id} does not exist")
-    attach_lines(session, [order], joinedload(OrderLine.item))
+    attach_lines(session, [order], _order_lines_query(explained))
     return order
+
+
+@functools.cache
+def _order_query(lock):
+    query = select(Order).where(Order.id == bindparam("id"))
+    return query.with_for_update(of=Order) if lock else query
+
+
+@functools.cache
+def _order_lines_query(explained):
+    options = [joinedload(OrderLine.item)]
+    if not explained:
+        options.append(defer(OrderLine.explanation))
+    return lines_query(Order.lines, *options)
 
 
 def lock_orders(session, order_ids):
@@ -57,24 +70,33 @@ def lock_orders(session, order_ids):
                     .with_for_update())
 
 
-def attach_lines(session, documents, *options):
+def lines_query(lines, *options):
+    """The statement :func:`attach_lines` runs to read the lines of a ``lines`` collection
+    (``Order.lines``) with the loader ``options`` given.  Build it once and keep it: building
+    a statement costs more than running it."""
+    relationship = lines.property
+    [owner] = relationship.remote_side  # the lines' column naming their document
+    return (select(relationship.mapper)
+            .where(owner.in_(bindparam("documents", expanding=True)))
+            .order_by(owner, *(relationship.order_by or ()))
+            .options(*options)
+            .execution_options(populate_existing=True))
+
+
+def attach_lines(session, documents, query):
     """Read the lines of ``documents`` (orders, invoices: one mapped class with a ``lines``
-    collection) in one query, with the loader ``options`` given, and set each one's ``lines``
-    as the database holds them now, lines already in the session included.
+    collection) in one query, ``query`` (:func:`lines_query` of that collection), and set each
+    one's ``lines`` as the database holds them now, lines already in the session included.
 
     The lines are read when the caller chooses (once its row locks are held), and at a fraction
     of what a ``selectinload`` costs: its machinery takes longer than the statement."""
     if not documents:
         return
     relationship = type(documents[0]).lines.property
-    line_model = relationship.mapper.class_
-    [owner] = relationship.remote_side  # the lines' column naming their document
+    [owner] = relationship.remote_side
     owner_key = relationship.mapper.get_property_by_column(owner).key
     by_document = {document.id: [] for document in documents}
-    for line in session.scalars(select(line_model).where(owner.in_(by_document))
-                                .order_by(owner, *(relationship.order_by or ()))
-                                .options(*options)
-                                .execution_options(populate_existing=True)):
+    for line in session.scalars(query, {"documents": list(by_document)}):
         by_document[getattr(line, owner_key)].append(line)
     for document in documents:
         set_committed_value(document, "lines", by_document[document.id])

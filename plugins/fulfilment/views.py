@@ -73,7 +73,7 @@ def blueprint():
     @sent_once
     def deliver(order_id):
         try:
-            order = orders.load_order(db(), order_id, lock=True)
+            order = orders.load_order(db(), order_id, lock=True, explained=False)
             quantities, delivery_date = _read_delivery(order)
             slip = services.deliver(db(), hook(), order, quantities, delivery_date)
         except ComptoirError as error:
@@ -200,7 +200,7 @@ def api_blueprint():
         quantities = None
         if "lines" in data:
             quantities = {line["order_line_id"]: line["quantity"] for line in data["lines"]}
-        order = orders.load_order(db(), order_id, lock=True)
+        order = orders.load_order(db(), order_id, lock=True, explained=False)
         slip = services.deliver(db(), hook(), order, quantities, data.get("delivery_date"))
         db().commit()
         return slip

@@ -271,7 +271,7 @@ def _order_asked(lock=False):
     if order_id is None:
         return None
     try:
-        return orders.load_order(db(), order_id, lock=lock)
+        return orders.load_order(db(), order_id, lock=lock, explained=False)
     except ComptoirError:
         return None
 
@@ -523,7 +523,7 @@ def _order_named(order_id):
     would each take all that is left); an unknown one is refused (422) on ``order_id``, as an
     unknown party or packing slip is."""
     try:
-        return orders.load_order(db(), order_id, lock=True)
+        return orders.load_order(db(), order_id, lock=True, explained=False)
     except NotFound as error:
         raise ValidationError(error.message,
                               fields={"order_id": [f"Order {order_id} does not exist."]}) from None

@@ -5,11 +5,12 @@ number taken, no entry written and no quantity changed.  The number of SQL state
 grow with the invoice's lines: entries are inserted and order lines updated in one batch each.
 """
 
+import functools
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import and_, func, insert, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, bindparam, func, insert, or_, select
+from sqlalchemy.orm import defer, joinedload
 
 from core.clock import utcnow
 from core.documents import store_values
@@ -18,7 +19,7 @@ from core.invoicekinds import Entry, invoice_kind, invoice_kinds
 from core.models import Order, OrderLine
 from core.money import check_totals, plain, round_money
 from core.numbering import MissingSequence, next_number
-from core.orders import attach_lines, reopen_period, settle_status
+from core.orders import attach_lines, lines_query, reopen_period, settle_status
 from core.ordertypes import brings_goods_back, order_types
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
 from plugins.invoicing.holdings import invoicing_kinds, slip_line_rests
@@ -35,31 +36,42 @@ def load_invoice(session, invoice_id, *, lock=False):
     """The invoice ``invoice_id`` with its posting profile, its lines and what they invoice
     (order lines and their orders, packing slips, items, tax categories), in two queries;
     ``lock`` takes its row lock."""
-    return _one_invoice(
-        session, invoice_id, lock, joinedload(InvoiceLine.order_line).joinedload(OrderLine.order),
-        joinedload(InvoiceLine.packing_slip_line).joinedload(PackingSlipLine.packing_slip),
-        joinedload(InvoiceLine.item), joinedload(InvoiceLine.tax_category))
+    return _one_invoice(session, invoice_id, lock, _invoice_lines_query(described=True))
 
 
 def invoice_to_post(session, invoice_id):
     """The invoice ``invoice_id`` under its row lock with only what posting it reads: its
     posting profile and its lines, in two queries.  Posting loads the orders it invoices
     itself, under their locks; pages and responses use :func:`load_invoice`."""
-    return _one_invoice(session, invoice_id, True)
+    return _one_invoice(session, invoice_id, True, _invoice_lines_query(described=False))
 
 
-def _one_invoice(session, invoice_id, lock, *line_options):
-    """The invoice ``invoice_id`` with its posting profile and its lines, these loaded with the
-    loader options ``line_options``, or NotFound; ``lock`` takes its row lock."""
-    query = (select(Invoice).where(Invoice.id == invoice_id)
-             .options(joinedload(Invoice.posting_profile)))
-    if lock:
-        query = query.with_for_update(of=Invoice)
-    invoice = session.scalars(query).one_or_none()
+def _one_invoice(session, invoice_id, lock, lines):
+    """The invoice ``invoice_id`` with its posting profile and its lines, these read by the
+    query ``lines``, or NotFound; ``lock`` takes its row lock."""
+    invoice = session.scalars(_invoice_query(lock), {"id": invoice_id}).one_or_none()
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} does not exist")
-    attach_lines(session, [invoice], *line_options)
+    attach_lines(session, [invoice], lines)
     return invoice
+
+
+@functools.cache
+def _invoice_query(lock):
+    query = (select(Invoice).where(Invoice.id == bindparam("id"))
+             .options(joinedload(Invoice.posting_profile)))
+    return query.with_for_update(of=Invoice) if lock else query
+
+
+@functools.cache
+def _invoice_lines_query(described):
+    if not described:
+        return lines_query(Invoice.lines)
+    return lines_query(
+        Invoice.lines,
+        joinedload(InvoiceLine.order_line).joinedload(OrderLine.order),
+        joinedload(InvoiceLine.packing_slip_line).joinedload(PackingSlipLine.packing_slip),
+        joinedload(InvoiceLine.item), joinedload(InvoiceLine.tax_category))
 
 
 def require_draft(invoice):
@@ -72,10 +84,16 @@ def require_draft(invoice):
 def compute_totals(invoice):
     """Set the invoice's untaxed amount, tax and total from its lines; refused (422 on
     ``lines``) when they are too large to store."""
+    invoice.untaxed, invoice.tax, invoice.total = totals(invoice)
+
+
+def totals(invoice):
+    """``(untaxed, tax, total)`` of the invoice's lines; refused (422 on ``lines``) when they
+    are too large to store."""
     untaxed = round_money(sum(line.amount for line in invoice.lines), invoice.currency)
     tax = round_money(sum(line.tax_amount for line in invoice.lines), invoice.currency)
     check_totals(untaxed, tax, untaxed + tax)
-    invoice.untaxed, invoice.tax, invoice.total = untaxed, tax, untaxed + tax
+    return untaxed, tax, untaxed + tax
 
 
 def validate(hook, invoice):
@@ -126,11 +144,12 @@ def post_invoice(session, hook, invoice, posted_on=None):
         _require_direction(hook, kind, orders)
         _require_slip_lines_left(session, hook, invoice)
         _invoice_order_lines(session, quantities, 1)
-    compute_totals(invoice)
-    invoice.number = _number(session, kind)
+    untaxed, tax, total = totals(invoice)
+    number = _number(session, kind)
     _require_date_order(session, hook, kind, invoice)
-    invoice.status = "posted"
-    invoice.posted_at = utcnow()
+    store_values(session, [invoice], [{"untaxed": untaxed, "tax": tax, "total": total,
+                                       "number": number, "status": "posted",
+                                       "posted_at": utcnow()}])
     writer, sign = _entries_kind(hook, kind, invoice)
     entries = (writer.entries or standard_entries)(invoice, invoice.posting_profile)
     write_entries(session, entries, document=invoice.number, currency=invoice.currency,
@@ -170,15 +189,20 @@ def _require_date_order(session, hook, kind, invoice):
     sequence from passing in between.  The caller rolls back on refusal, as after any.
     Invoices posted dated ahead before this rule (a database of earlier code may hold some)
     are not counted: they would hold the sequence back until their day."""
-    today = date.today()
     sharing = [code for code, other in invoice_kinds(hook).items()
                if other.sequence == kind.sequence]
-    latest = session.scalar(select(func.max(Invoice.invoice_date)).where(
-        Invoice.kind.in_(sharing), Invoice.status == "posted", Invoice.invoice_date <= today))
+    latest = session.scalar(_latest_date_query(), {"kinds": sharing, "today": date.today()})
     if latest is not None and invoice.invoice_date < latest:
         raise Conflict(f"a {kind.title.lower()} posted before is dated {latest}: this one, "
                        f"dated {invoice.invoice_date}, would take a number out of date order; "
                        f"date it {latest} or later")
+
+
+@functools.cache
+def _latest_date_query():
+    return select(func.max(Invoice.invoice_date)).where(
+        Invoice.kind.in_(bindparam("kinds", expanding=True)), Invoice.status == "posted",
+        Invoice.invoice_date <= bindparam("today"))
 
 
 def _lock_orders(session, invoice):
@@ -188,14 +212,24 @@ def _lock_orders(session, invoice):
     order_line_ids = {line.order_line_id for line in invoice.lines} - {None}
     if not order_line_ids:
         return []
-    invoiced_orders = select(OrderLine.order_id).where(OrderLine.id.in_(order_line_ids))
+    orders = session.scalars(_invoiced_orders_query(), {"lines": list(order_line_ids)}).all()
+    attach_lines(session, orders, _invoiced_order_lines_query())
+    return orders
+
+
+@functools.cache
+def _invoiced_orders_query():
+    invoiced_orders = select(OrderLine.order_id).where(
+        OrderLine.id.in_(bindparam("lines", expanding=True)))
     # Locked in id order, as drafting and delivering lock them: in any other order two
     # requests could each hold an order the other waits for.
-    orders = session.scalars(select(Order).where(Order.id.in_(invoiced_orders))
-                             .order_by(Order.id).with_for_update(of=Order)
-                             .execution_options(populate_existing=True)).all()
-    attach_lines(session, orders)
-    return orders
+    return (select(Order).where(Order.id.in_(invoiced_orders)).order_by(Order.id)
+            .with_for_update(of=Order).execution_options(populate_existing=True))
+
+
+@functools.cache
+def _invoiced_order_lines_query():
+    return lines_query(Order.lines, defer(OrderLine.explanation))
 
 
 def _require_direction(hook, kind, orders):
@@ -339,18 +373,25 @@ def write_entries(session, entries, *, document, currency, entry_date, owner, in
     if sum(debit for _, debit, _ in rows) != sum(credit for _, _, credit in rows):
         raise UnbalancedEntries(f"{owner}: the entries of {document} do not balance")
     codes = {entry.account for entry in entries}
-    # Key-share locked: an account being deleted (chart.delete_account) waits, then sees the
-    # entries, or is gone and refused below, rather than failing the insert.
-    accounts = dict(session.execute(select(Account.code, Account.id)
-                                    .where(Account.code.in_(codes))
-                                    .with_for_update(read=True, key_share=True)).all())
+    accounts = dict(session.execute(_accounts_query(), {"codes": list(codes)}).all())
     if codes - accounts.keys():
         missing = ", ".join(sorted(codes - accounts.keys()))
         raise ValidationError(f"{owner}: no ledger account {missing}",
                               fields={"account": [f"Unknown ledger account {missing}."]})
-    session.execute(insert(LedgerEntry.__table__), [  # one statement, parties or not
+    session.execute(_NEW_ENTRIES, [  # one statement, parties or not
         {"entry_date": entry_date, "document": document, "invoice_id": invoice_id,
          "payment_id": payment_id, "account_id": accounts[entry.account],
          "party_id": entry.party_id, "currency": currency, "debit": debit, "credit": credit,
          "description": entry.description[:256]}
         for entry, debit, credit in rows])
+
+
+_NEW_ENTRIES = insert(LedgerEntry.__table__)
+
+
+@functools.cache
+def _accounts_query():
+    # Key-share locked: an account being deleted (chart.delete_account) waits, then sees the
+    # entries, or is gone and refused, rather than failing the insert.
+    return (select(Account.code, Account.id).where(Account.code.in_(bindparam(
+        "codes", expanding=True))).with_for_update(read=True, key_share=True))
