@@ -10,6 +10,7 @@ import functools
 from datetime import date
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import Conflict, NotFound, ValidationError
@@ -127,6 +128,28 @@ def store_prices(session, lines, result):
         if any(getattr(line, field) != value for field, value in values.items()):
             changed.append((line, values))
     store_values(session, [line for line, _ in changed], [values for _, values in changed])
+
+
+def insert_record(session, record):
+    """Insert the new ``record`` (a mapped object in no session, its foreign keys set, not
+    only its relationships) with one Core statement, and add it to ``session`` as if read
+    back: the columns it leaves unset (its id, those with defaults) are set as written.
+
+    The unit of work's flush costs several times more than the statement for one row."""
+    table = type(record).__table__
+    given = {column.key: record.__dict__[column.key] for column in table.c
+             if column.key in record.__dict__}
+    made = session.execute(_insert_returning(table, frozenset(given)), given).one()
+    for key, value in made._mapping.items():
+        setattr(record, key, value)
+    make_transient_to_detached(record)
+    session.add(record)
+    return record
+
+
+@functools.cache
+def _insert_returning(table, given):
+    return insert(table).returning(*(column for column in table.c if column.key not in given))
 
 
 def store_values(session, records, values):

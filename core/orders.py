@@ -19,6 +19,7 @@ from core.documents import (
     change_line,
     figures_shown,
     insert_lines,
+    insert_record,
     line_of,
     party_for,
     pricing_lines,
@@ -26,7 +27,7 @@ from core.documents import (
     store_values,
 )
 from core.errors import Conflict, NotFound, ValidationError
-from core.models import Order, OrderLine, Party
+from core.models import Item, Order, OrderLine, Party
 from core.money import check_currency, round_money
 from core.numbering import MissingSequence, next_number
 from core.ordertypes import order_type, order_types
@@ -36,8 +37,9 @@ from core.pricing import PricingContext, price
 
 def load_order(session, order_id, *, lock=False, explained=True):
     """The order ``order_id`` with its lines and their items, in two queries; ``lock`` takes its
-    row lock.  ``explained`` false leaves the lines' price explanations unread (the one column
-    that costs to read) until something reads one: for actions that only move the order on.
+    row lock.  ``explained`` false reads only what moving the order on (delivering, invoicing)
+    needs: the lines' price explanations (the one column that costs to read) and the items' tax
+    categories and groups are read when something asks for one.
 
     The lines are read by a second query, once the lock is held: on PostgreSQL a locking query
     that waited re-reads only the rows it locks, so lines joined into it could be those from
@@ -57,10 +59,11 @@ def _order_query(lock):
 
 @functools.cache
 def _order_lines_query(explained):
-    options = [joinedload(OrderLine.item)]
-    if not explained:
-        options.append(defer(OrderLine.explanation))
-    return lines_query(Order.lines, *options)
+    if explained:
+        return lines_query(Order.lines, joinedload(OrderLine.item))
+    items = joinedload(OrderLine.item)
+    return lines_query(Order.lines, defer(OrderLine.explanation),
+                       items.lazyload(Item.tax_category), items.lazyload(Item.item_group))
 
 
 def lock_orders(session, order_ids):
@@ -110,6 +113,7 @@ def create_order(session, hook, data):
         number=next_number(session, "order"),
         type=kind.code,
         party=party,
+        party_id=party.id,
         currency=check_currency(data["currency"]),
         requested_ship_date=data.get("requested_ship_date"),
         discount=data.get("discount") or 0,
@@ -119,7 +123,7 @@ def create_order(session, hook, data):
     )
     if kind.sequence:
         order.rma_number = _second_number(session, kind)
-    session.add(order)
+    insert_record(session, order)
     _add_lines(session, hook, order, data.get("lines", ()))
     price_order(session, hook, order)
     return order
@@ -202,10 +206,10 @@ def price_order(session, hook, order):
     """
     _require_draft(order, "repriced")
     result = price(hook, pricing_context(order, session), pricing_lines(order))
-    session.flush()  # every line has its id
+    session.flush()  # every line has its id, every change of the order is written
     store_prices(session, order.lines, result)
-    order.untaxed, order.tax, order.total = result.untaxed, result.tax, result.total
-    session.flush()
+    store_values(session, [order], [{"untaxed": result.untaxed, "tax": result.tax,
+                                     "total": result.total}])
     return result
 
 
@@ -280,8 +284,7 @@ def confirm_order(session, hook, order):
         raise PricesChanged(f"the prices of order {order.number} changed since it was last "
                             f"priced: the total is now {order.total} {order.currency}; check it "
                             "and confirm again")
-    order.status = "confirmed"
-    order.confirmed_at = utcnow()
+    store_values(session, [order], [{"status": "confirmed", "confirmed_at": utcnow()}])
     advance_to(session, order.party, "customer", f"order {order.number} confirmed")
     hook.comptoir_order_confirmed(order=order, session=session)
     session.flush()
@@ -339,7 +342,7 @@ def close_remainder(session, hook, order):
     order.untaxed = round_money(sum(line.amount for line in order.lines), currency)
     order.tax = round_money(sum(line.tax_amount for line in order.lines), currency)
     order.total = order.untaxed + order.tax
-    settle_status(hook, order)
+    settle_status(session, hook, order)
     session.flush()
     return order
 
@@ -351,27 +354,30 @@ def lines_to_close(order):
     return {line: quantity for line, quantity in kept.items() if quantity < line.quantity}
 
 
-def settle_status(hook, order):
+def settle_status(session, hook, order):
     """Set a confirmed, delivered or invoiced order's status from its lines' remainders, after a
     packing slip or an invoice (or a credit note) was posted.
 
     Every line delivered makes it Delivered; every line delivered and invoiced makes it
     Invoiced, except that a recurring type (Subscription) then returns to Confirmed for its next
     period, its lines' delivered and invoiced quantities starting again from zero.  Otherwise it
-    is Confirmed, and further packing slips and invoices follow.
+    is Confirmed, and further packing slips and invoices follow.  What changes is written at
+    once.
     """
     if order.status not in ("confirmed", "delivered", "invoiced"):
         return order
     delivered = all(line.deliver_remainder <= 0 for line in order.lines)
     invoiced = all(line.invoice_remainder <= 0 for line in order.lines)
     if delivered and invoiced and _type_of(hook, order).recurring:
-        for line in order.lines:
-            line.delivered_quantity = line.invoiced_quantity = 0
-        order.status = "confirmed"
+        store_values(session, order.lines, [{"delivered_quantity": 0, "invoiced_quantity": 0}
+                                            for _line in order.lines])
+        status = "confirmed"
     elif delivered:
-        order.status = "invoiced" if invoiced else "delivered"
+        status = "invoiced" if invoiced else "delivered"
     else:
-        order.status = "confirmed"
+        status = "confirmed"
+    if status != order.status:
+        store_values(session, [order], [{"status": status}])
     return order
 
 

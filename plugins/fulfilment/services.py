@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.documents import require_made, store_values
+from core.documents import insert_record, require_made, store_values
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Item, Order, OrderLine, Party
 from core.money import LARGEST_AMOUNT
@@ -46,10 +46,9 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     if delivery_date is not None:
         require_made(delivery_date, "delivery_date", "delivery is recorded once made")
     wanted = _quantities(order, quantities)
-    slip = PackingSlip(number=next_number(session, "packing_slip"), order=order,
-                       party=order.party, delivery_date=delivery_date or date.today())
-    session.add(slip)
-    session.flush()
+    slip = insert_record(session, PackingSlip(
+        number=next_number(session, "packing_slip"), order=order, order_id=order.id,
+        party=order.party, party_id=order.party_id, delivery_date=delivery_date or date.today()))
     session.execute(insert(PackingSlipLine.__table__), [
         {"packing_slip_id": slip.id, "order_line_id": line.id, "quantity": quantity,
          "remainder_after": line.deliver_remainder - quantity}
@@ -66,7 +65,7 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     store_values(session, [line for line, _quantity in wanted],
                  [{"delivered_quantity": line.delivered_quantity + quantity}
                   for line, quantity in wanted])
-    settle_status(hook, order)
+    settle_status(session, hook, order)
     session.flush()
     hook.comptoir_order_delivered(order=order, packing_slip=slip, session=session)
     return slip

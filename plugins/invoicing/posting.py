@@ -156,7 +156,7 @@ def post_invoice(session, hook, invoice, posted_on=None):
                   entry_date=posted_on or invoice.invoice_date, invoice_id=invoice.id,
                   sign=sign, owner=f"invoice kind {writer.code!r}")
     for order in orders:
-        settle_status(hook, order)
+        settle_status(session, hook, order)
     hook.comptoir_invoice_posted(invoice=invoice, session=session)
     session.flush()
     return invoice
