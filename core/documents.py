@@ -40,12 +40,15 @@ def party_for(session, party_id):
 
 def items_by_id(session, ids):
     """The items ``ids`` name, by id, in one query; unknown ones are refused on ``lines``."""
-    found = {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(set(ids))))}
+    found = {item.id: item for item in session.scalars(_ITEMS, {"ids": list(set(ids))})}
     missing = sorted(set(ids) - set(found))
     if missing:
         raise ValidationError(f"unknown item {missing[0]}",
                               fields={"lines": [f"Item {i} does not exist." for i in missing]})
     return found
+
+
+_ITEMS = select(Item).where(Item.id.in_(bindparam("ids", expanding=True)))
 
 
 def insert_lines(session, document, line_model, owner, lines):
@@ -59,7 +62,7 @@ def insert_lines(session, document, line_model, owner, lines):
     position = max((line.position for line in document.lines), default=0)
     # Columns some kinds of line have (an order line's price_source), filled when given.
     optional = [name for name in ("price_source",) if hasattr(line_model, name)]
-    session.execute(insert(line_model.__table__), [
+    session.execute(_insert(line_model.__table__), [
         {owner: document.id, "position": position + number, "item_id": data["item_id"],
          "description": data.get("description") or items[data["item_id"]].name,
          "quantity": data["quantity"], "manual_price": data.get("manual_price"),
@@ -67,13 +70,23 @@ def insert_lines(session, document, line_model, owner, lines):
          **{name: data.get(name) for name in optional}}
         for number, data in enumerate(lines, start=1)
     ])
-    reloaded = session.scalars(select(line_model).where(getattr(line_model, owner) == document.id)
-                               .order_by(line_model.position)).all()
+    reloaded = session.scalars(_lines_of(line_model, owner), {"document": document.id}).all()
     set_committed_value(document, "lines", reloaded)
     added = [line for line in reloaded if line.position > position]
     for line in added:  # the earlier lines came with their items
         set_committed_value(line, "item", items[line.item_id])
     return added
+
+
+@functools.cache
+def _insert(table):
+    return insert(table)
+
+
+@functools.cache
+def _lines_of(line_model, owner):
+    return (select(line_model).where(getattr(line_model, owner) == bindparam("document"))
+            .order_by(line_model.position))
 
 
 def line_of(document, line_id, name):

@@ -12,15 +12,16 @@ half up.  Invoicing an order line in several parts may therefore differ from its
 cent per part; prices are never computed again.
 """
 
+import functools
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, case, func, insert, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.documents import party_for
+from core.documents import insert_record, party_for
 from core.errors import Conflict, NotFound, ValidationError
 from core.invoicekinds import invoice_kind
 from core.models import Order, OrderLine, Party, TaxCategory
@@ -34,6 +35,7 @@ from plugins.invoicing.holdings import (
     invoicing_kinds,
     slip_line_rests,
     taken_of_slip_lines,
+    taking,
 )
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, PostingProfile
@@ -77,14 +79,20 @@ def invoice_kind_for(hook, orders, kind=None):
 
 def default_profile(session, code=None):
     """The posting profile ``code``, or the default one; an unknown code is refused (422)."""
-    query = select(PostingProfile)
-    query = query.where(PostingProfile.code == code) if code else query.where(
-        PostingProfile.is_default)
-    profile = session.scalars(query.order_by(PostingProfile.id).limit(1)).first()
+    profile = session.scalars(_profile_query(), {"code": code}).first()
     if profile is None:
         message = f"Unknown posting profile {code}." if code else "There is no default profile."
         raise ValidationError(message, fields={"posting_profile": [message]})
     return profile
+
+
+@functools.cache
+def _profile_query():
+    code = bindparam("code", type_=String)
+    return (select(PostingProfile)
+            .where(or_(PostingProfile.code == code,
+                       and_(code.is_(None), PostingProfile.is_default)))
+            .order_by(PostingProfile.id).limit(1))
 
 
 def _new_invoice(session, hook, kind_code, party, currency, header, takes):
@@ -122,8 +130,7 @@ def _save(session, hook, invoice):
     compute_totals(invoice)
     validate(hook, invoice)
     lines, invoice.lines = list(invoice.lines), []
-    session.add(invoice)
-    session.flush()
+    insert_record(session, invoice)
     _insert_lines(session, invoice, lines)
     return invoice
 
@@ -141,14 +148,21 @@ def insert_lines(session, invoice, rows):
     them to its lines and return them."""
     if not rows:  # an empty list of rows would insert one row of no values
         return []
-    session.execute(insert(InvoiceLine.__table__),
-                    [{**row, "invoice_id": invoice.id} for row in rows])
-    inserted = session.scalars(select(InvoiceLine).where(
-        InvoiceLine.invoice_id == invoice.id,
-        InvoiceLine.position >= min(row["position"] for row in rows))
-        .order_by(InvoiceLine.position)).all()
+    session.execute(_NEW_LINES, [{**row, "invoice_id": invoice.id} for row in rows])
+    inserted = session.scalars(_inserted_lines_query(), {
+        "invoice": invoice.id, "first": min(row["position"] for row in rows)}).all()
     set_committed_value(invoice, "lines", [*invoice.lines, *inserted])
     return inserted
+
+
+_NEW_LINES = insert(InvoiceLine.__table__)
+
+
+@functools.cache
+def _inserted_lines_query():
+    return (select(InvoiceLine).where(InvoiceLine.invoice_id == bindparam("invoice"),
+                                      InvoiceLine.position >= bindparam("first"))
+            .order_by(InvoiceLine.position))
 
 
 def _line(**values):
@@ -195,17 +209,23 @@ def drafted_quantities(session, hook, order_line_ids, *, but=None):
     than invoice ``but``)."""
     if not order_line_ids:
         return {}
-    # Driven by the order lines' index: joined to the invoices instead, SQLite reads every
-    # invoice that credits none (nearly all of them) to find the drafts.
-    draft = select(Invoice.id).where(Invoice.id == InvoiceLine.invoice_id, drafts_taking(hook))
-    query = select(InvoiceLine.order_line_id, InvoiceLine.quantity).where(
-        InvoiceLine.order_line_id.in_(order_line_ids), draft.exists())
-    if but is not None:
-        query = query.where(InvoiceLine.invoice_id != but)
     found = defaultdict(Decimal)
-    for line_id, quantity in session.execute(query):
+    for line_id, quantity in session.execute(_drafted_query(), {
+            "lines": list(order_line_ids), "kinds": invoicing_kinds(hook), "but": but}):
         found[line_id] += quantity
     return found
+
+
+@functools.cache
+def _drafted_query():
+    # Driven by the order lines' index: joined to the invoices instead, SQLite reads every
+    # invoice that credits none (nearly all of them) to find the drafts.
+    draft = select(Invoice.id).where(
+        Invoice.id == InvoiceLine.invoice_id, Invoice.status == "draft",
+        Invoice.kind.in_(bindparam("kinds", expanding=True)), taking())
+    return select(InvoiceLine.order_line_id, InvoiceLine.quantity).where(
+        InvoiceLine.order_line_id.in_(bindparam("lines", expanding=True)), draft.exists(),
+        or_(bindparam("but", type_=Integer).is_(None), InvoiceLine.invoice_id != bindparam("but")))
 
 
 def open_quantities(session, hook, order):
