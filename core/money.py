@@ -4,6 +4,7 @@ Amounts are never floats.  ``Amount`` is the column type of every stored amount,
 percentage: NUMERIC on PostgreSQL, exact decimal text on SQLite (whose NUMERIC is a float).
 """
 
+import functools
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -78,6 +79,7 @@ def check_currency(code):
     return written
 
 
+@functools.cache
 def exponent(currency):
     """The quantum of ``currency``'s minor unit: ``Decimal('0.01')`` for EUR, ``1`` for JPY."""
     return Decimal(1).scaleb(-get_currency_precision(currency))

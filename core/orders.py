@@ -59,9 +59,9 @@ def _order_query(lock):
 
 @functools.cache
 def _order_lines_query(explained):
-    if explained:
-        return lines_query(Order.lines, joinedload(OrderLine.item))
     items = joinedload(OrderLine.item)
+    if explained:  # a pricing reads the items' tax categories, not their groups
+        return lines_query(Order.lines, items.lazyload(Item.item_group))
     return lines_query(Order.lines, defer(OrderLine.explanation),
                        items.lazyload(Item.tax_category), items.lazyload(Item.item_group))
 

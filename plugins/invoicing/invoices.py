@@ -39,7 +39,7 @@ from plugins.invoicing.holdings import (
 )
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, PostingProfile
-from plugins.invoicing.posting import compute_totals, require_draft, validate
+from plugins.invoicing.posting import compute_totals, require_draft, totals, validate
 
 DUE_DAYS = 30  # the due date when none is given: the invoice date plus 30 days
 HEADER_FIELDS = ("invoice_date", "due_date", "posting_profile", "note")
@@ -122,24 +122,18 @@ def _new_invoice(session, hook, kind_code, party, currency, header, takes):
                    lines=[])
 
 
-def _save(session, hook, invoice):
-    """Number the lines, total, validate with the invoice's kind, and insert the invoice and
-    then its lines (one statement)."""
-    for position, line in enumerate(invoice.lines, 1):
-        line.position = position
-    compute_totals(invoice)
-    validate(hook, invoice)
-    lines, invoice.lines = list(invoice.lines), []
+def _save(session, hook, invoice, rows):
+    """Insert the new ``invoice`` (see :func:`_new_invoice`) and its lines from ``rows``
+    (their column values), numbered and totalled, with one statement each; then validate it
+    with its kind, whose refusal the caller rolls back as any other."""
+    for position, row in enumerate(rows, 1):
+        row["position"] = position
+    invoice.untaxed, invoice.tax, invoice.total = totals(
+        invoice.currency, [(row["amount"], row["tax_amount"]) for row in rows])
     insert_record(session, invoice)
-    _insert_lines(session, invoice, lines)
+    insert_lines(session, invoice, rows)
+    validate(hook, invoice)
     return invoice
-
-
-def _insert_lines(session, invoice, lines):
-    """Insert the new line objects ``lines`` of ``invoice``; see insert_lines."""
-    return insert_lines(session, invoice, [
-        {"position": line.position, **{column: getattr(line, column) for column in LINE_COLUMNS}}
-        for line in lines])
 
 
 def insert_lines(session, invoice, rows):
@@ -165,26 +159,26 @@ def _inserted_lines_query():
             .order_by(InvoiceLine.position))
 
 
-def _line(**values):
-    """A new invoice line, every column given (unset ones None)."""
-    return InvoiceLine(**{**dict.fromkeys(LINE_COLUMNS), "discount": Decimal(0), **values})
+def _row(**values):
+    """The column values of a new invoice line, every column given (unset ones None)."""
+    return {**dict.fromkeys(LINE_COLUMNS), "discount": Decimal(0), **values}
 
 
 def _order_line_part(order_line, quantity, currency, slip_line_id=None):
-    """An invoice line invoicing ``quantity`` of ``order_line`` at its frozen prices; its
+    """The row of an invoice line invoicing ``quantity`` of ``order_line`` at its frozen
+    prices (see :func:`_row`); its
     discount is the line's and the order's together, so that quantity, unit price and
     discount give its amount (to 6 places, as an Amount holds it)."""
     share = quantity / order_line.quantity
     kept = (HUNDRED - order_line.discount) * (HUNDRED - order_line.order.discount) / HUNDRED
     kept = kept.quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
-    return _line(order_line=order_line, order_line_id=order_line.id,
-                 packing_slip_line_id=slip_line_id,
-                 item_id=order_line.item_id, tax_category_id=order_line.item.tax_category_id,
-                 description=order_line.description or order_line.item.name, quantity=quantity,
-                 unit_price=order_line.unit_price, discount=plain(HUNDRED - kept),
-                 tax_rate=order_line.tax_rate,
-                 amount=round_money(order_line.amount * share, currency),
-                 tax_amount=round_money(order_line.tax_amount * share, currency))
+    return _row(order_line_id=order_line.id, packing_slip_line_id=slip_line_id,
+                item_id=order_line.item_id, tax_category_id=order_line.item.tax_category_id,
+                description=order_line.description or order_line.item.name, quantity=quantity,
+                unit_price=order_line.unit_price, discount=plain(HUNDRED - kept),
+                tax_rate=order_line.tax_rate,
+                amount=round_money(order_line.amount * share, currency),
+                tax_amount=round_money(order_line.tax_amount * share, currency))
 
 
 def _require_source(what, party_id, currency, customer, source_currency):
@@ -301,14 +295,13 @@ def invoice_from_order(session, hook, order, quantities=None, kind=None, header=
                             f"{left[line_id]} left to invoice.")
     if problems:
         raise ValidationError("the quantities cannot be invoiced", fields={"quantities": problems})
-    for line in order.lines:
-        if quantities.get(line.id, 0) > 0:
-            invoice.lines.append(_order_line_part(line, quantities[line.id], order.currency))
-    if not invoice.lines:
+    rows = [_order_line_part(line, quantities[line.id], order.currency)
+            for line in order.lines if quantities.get(line.id, 0) > 0]
+    if not rows:
         drafts = [draft.reference for draft in drafts_holding(session, hook, [order.id])[order.id]]
         held = f": it is on {', '.join(drafts)}, not posted yet" if drafts else ""
         raise Conflict(f"nothing of order {order.number} is left to invoice{held}")
-    return _save(session, hook, invoice)
+    return _save(session, hook, invoice, rows)
 
 
 def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
@@ -363,10 +356,9 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     first = slips[0].order
     kind = invoice_kind_for(hook, {slip.order for slip in slips}, kind)
     invoice = _new_invoice(session, hook, kind, first.party, first.currency, header, "items")
-    for _slip, slip_line, quantity in parts:
-        invoice.lines.append(_order_line_part(slip_line.order_line, quantity, first.currency,
-                                              slip_line.id))
-    return _save(session, hook, invoice)
+    return _save(session, hook, invoice, [
+        _order_line_part(slip_line.order_line, quantity, first.currency, slip_line.id)
+        for _slip, slip_line, quantity in parts])
 
 
 def free_text_invoice(session, hook, data):
@@ -381,10 +373,10 @@ def free_text_invoice(session, hook, data):
     currency = check_currency(data.get("currency") or "EUR")
     invoice = _new_invoice(session, hook, data.get("kind") or "free_text", party, currency,
                            data, "accounts")
-    invoice.lines.extend(free_text_lines(session, data.get("lines") or [], currency))
-    if not invoice.lines:
+    rows = free_text_lines(session, data.get("lines") or [], currency)
+    if not rows:
         raise ValidationError("the invoice has no lines", fields={"lines": ["Add a line."]})
-    return _save(session, hook, invoice)
+    return _save(session, hook, invoice, rows)
 
 
 # The accounts a free text line may post to: never the customers', tax or bank accounts,
@@ -399,8 +391,9 @@ def line_accounts(session):
 
 
 def free_text_lines(session, lines, currency):
-    """New free text invoice lines from their input (see :func:`free_text_invoice`); every
-    mistake of every line is reported at once, keyed by the line's index."""
+    """The rows of new free text invoice lines (see :func:`_row`) from their input (see
+    :func:`free_text_invoice`); every mistake of every line is reported at once, keyed by the
+    line's index."""
     codes = {line.get("account") for line in lines} - {None}
     accounts = {code: (account_id, kind) for code, account_id, kind in session.execute(
         select(Account.code, Account.id, Account.kind).where(Account.code.in_(codes))
@@ -430,11 +423,11 @@ def free_text_lines(session, lines, currency):
             problems[index] = errors
             continue
         amount = round_money(quantity * unit_price, currency)
-        built.append(_line(account_id=account[0] if account else None,
-                           tax_category_id=tax.id, description=data.get("description") or "",
-                           quantity=quantity, unit_price=unit_price, tax_rate=tax.rate,
-                           amount=amount,
-                           tax_amount=round_money(amount * tax.rate / HUNDRED, currency)))
+        built.append(_row(account_id=account[0] if account else None,
+                          tax_category_id=tax.id, description=data.get("description") or "",
+                          quantity=quantity, unit_price=unit_price, tax_rate=tax.rate,
+                          amount=amount,
+                          tax_amount=round_money(amount * tax.rate / HUNDRED, currency)))
     if problems:
         raise ValidationError("the lines are not valid", fields={"lines": problems})
     return built
@@ -471,10 +464,9 @@ def pro_forma_of(session, hook, invoice):
                         {"invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
                          "posting_profile": invoice.posting_profile.code,
                          "note": invoice.note}, "items")
-    for line in invoice.lines:
-        copy.lines.append(_line(**{column: getattr(line, column) for column in LINE_COLUMNS},
-                                order_line=line.order_line))
-    return _save(session, hook, copy)
+    return _save(session, hook, copy, [
+        _row(**{column: getattr(line, column) for column in LINE_COLUMNS})
+        for line in invoice.lines])
 
 
 def due_by_default(kind, invoice_date):
@@ -521,12 +513,12 @@ def add_lines(session, hook, invoice, lines):
     require_draft(invoice)
     if not takes_free_text(hook, invoice):
         raise Conflict("free text lines go on a free text invoice")
-    added = free_text_lines(session, lines, invoice.currency)
+    rows = free_text_lines(session, lines, invoice.currency)
     start = max((line.position for line in invoice.lines), default=0)
-    for number, line in enumerate(added, start + 1):
-        line.position = number
+    for number, row in enumerate(rows, start + 1):
+        row["position"] = number
     session.flush()
-    added = _insert_lines(session, invoice, added)
+    added = insert_lines(session, invoice, rows)
     compute_totals(invoice)
     validate(hook, invoice)
     session.flush()
@@ -553,7 +545,7 @@ def update_line(session, hook, invoice, line_id, data):
             _within_slip_line(session, hook, invoice, line, data["quantity"])
             replaced = _order_line_part(line.order_line, data["quantity"], invoice.currency)
             for column in ("quantity", "amount", "tax_amount"):
-                setattr(line, column, getattr(replaced, column))
+                setattr(line, column, replaced[column])
         line.description = data.get("description") or line.description
     else:
         current = {"account": line.account.code if line.account else None,
@@ -568,7 +560,7 @@ def update_line(session, hook, invoice, line_id, data):
         except ValidationError as error:
             raise ValidationError(error.message, fields=error.fields["lines"][0]) from None
         for column in LINE_COLUMNS:
-            setattr(line, column, getattr(new, column))
+            setattr(line, column, new[column])
     compute_totals(invoice)
     validate(hook, invoice)
     session.flush()

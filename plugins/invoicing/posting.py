@@ -84,14 +84,18 @@ def require_draft(invoice):
 def compute_totals(invoice):
     """Set the invoice's untaxed amount, tax and total from its lines; refused (422 on
     ``lines``) when they are too large to store."""
-    invoice.untaxed, invoice.tax, invoice.total = totals(invoice)
+    invoice.untaxed, invoice.tax, invoice.total = _totals(invoice)
 
 
-def totals(invoice):
-    """``(untaxed, tax, total)`` of the invoice's lines; refused (422 on ``lines``) when they
-    are too large to store."""
-    untaxed = round_money(sum(line.amount for line in invoice.lines), invoice.currency)
-    tax = round_money(sum(line.tax_amount for line in invoice.lines), invoice.currency)
+def _totals(invoice):
+    return totals(invoice.currency, [(line.amount, line.tax_amount) for line in invoice.lines])
+
+
+def totals(currency, amounts):
+    """``(untaxed, tax, total)`` in ``currency`` of lines' ``(amount, tax)`` pairs; refused
+    (422 on ``lines``) when they are too large to store."""
+    untaxed = round_money(sum(amount for amount, _tax in amounts), currency)
+    tax = round_money(sum(tax for _amount, tax in amounts), currency)
     check_totals(untaxed, tax, untaxed + tax)
     return untaxed, tax, untaxed + tax
 
@@ -144,7 +148,7 @@ def post_invoice(session, hook, invoice, posted_on=None):
         _require_direction(hook, kind, orders)
         _require_slip_lines_left(session, hook, invoice)
         _invoice_order_lines(session, quantities, 1)
-    untaxed, tax, total = totals(invoice)
+    untaxed, tax, total = _totals(invoice)
     number = _number(session, kind)
     _require_date_order(session, hook, kind, invoice)
     store_values(session, [invoice], [{"untaxed": untaxed, "tax": tax, "total": total,
