@@ -208,8 +208,9 @@ def price_order(session, hook, order):
     result = price(hook, pricing_context(order, session), pricing_lines(order))
     session.flush()  # every line has its id, every change of the order is written
     store_prices(session, order.lines, result)
-    store_values(session, [order], [{"untaxed": result.untaxed, "tax": result.tax,
-                                     "total": result.total}])
+    totals = {"untaxed": result.untaxed, "tax": result.tax, "total": result.total}
+    if any(getattr(order, name) != value for name, value in totals.items()):
+        store_values(session, [order], [totals])
     return result
 
 

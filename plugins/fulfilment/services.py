@@ -8,7 +8,7 @@ order lines' delivered quantities and the items' stock are each written with one
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -49,13 +49,11 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     slip = insert_record(session, PackingSlip(
         number=next_number(session, "packing_slip"), order=order, order_id=order.id,
         party=order.party, party_id=order.party_id, delivery_date=delivery_date or date.today()))
-    session.execute(insert(PackingSlipLine.__table__), [
+    session.execute(_NEW_SLIP_LINES, [
         {"packing_slip_id": slip.id, "order_line_id": line.id, "quantity": quantity,
          "remainder_after": line.deliver_remainder - quantity}
         for line, quantity in wanted])
-    lines = session.scalars(select(PackingSlipLine).where(PackingSlipLine.packing_slip_id
-                                                          == slip.id)
-                            .order_by(PackingSlipLine.id)).all()
+    lines = session.scalars(_SLIP_LINES, {"slip": slip.id}).all()
     set_committed_value(slip, "lines", lines)
     if kind.affects_stock:
         sign = 1 if kind.incoming else -1
@@ -69,6 +67,11 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     session.flush()
     hook.comptoir_order_delivered(order=order, packing_slip=slip, session=session)
     return slip
+
+
+_NEW_SLIP_LINES = insert(PackingSlipLine.__table__)
+_SLIP_LINES = (select(PackingSlipLine).where(PackingSlipLine.packing_slip_id == bindparam("slip"))
+               .order_by(PackingSlipLine.id))
 
 
 def _quantities(order, quantities):
@@ -104,7 +107,7 @@ def _move_stock(session, slip, moves):
     quantities to the items' stock on hand: one statement each, whatever the number of lines."""
     if not moves:  # services only
         return
-    session.execute(insert(StockMove.__table__), [
+    session.execute(_NEW_MOVES, [
         {"item_id": item.id, "quantity": quantity, "packing_slip_line_id": slip_line_id,
          "move_date": slip.delivery_date}
         for slip_line_id, item, quantity in moves])
@@ -115,9 +118,7 @@ def _move_stock(session, slip, moves):
     # Read under the rows' locks: another delivery may have moved the same items meanwhile.
     # FOR NO KEY UPDATE (only the stock changes): a plain FOR UPDATE would also wait for, and
     # deadlock with, requests inserting lines that name these items.
-    on_hand = dict(session.execute(
-        select(Item.id, Item.stock_on_hand).where(Item.id.in_([item.id for item in items]))
-        .order_by(Item.id).with_for_update(key_share=True)).all())
+    on_hand = dict(session.execute(_ON_HAND, {"items": [item.id for item in items]}).all())
     too_large = [item.number for item in items
                  if abs(on_hand[item.id] + change[item]) >= LARGEST_AMOUNT]
     if too_large:
@@ -126,6 +127,12 @@ def _move_stock(session, slip, moves):
                       for number in too_large]})
     store_values(session, items, [{"stock_on_hand": on_hand[item.id] + change[item]}
                                   for item in items])
+
+
+_NEW_MOVES = insert(StockMove.__table__)
+_ON_HAND = (select(Item.id, Item.stock_on_hand)
+            .where(Item.id.in_(bindparam("items", expanding=True)))
+            .order_by(Item.id).with_for_update(key_share=True))
 
 
 def load_packing_slip(session, slip_id):

@@ -17,14 +17,15 @@ def validate_item_lines(invoice):
     invoice's customer and currency."""
     problems = {}
     for index, line in enumerate(invoice.lines):
-        if line.order_line is None:
+        order_line = line.order_line
+        if order_line is None:
             problems[index] = {"order_line": ["A customer invoice line invoices an order line."]}
         elif line.quantity <= 0:
             problems[index] = {"quantity": ["Must be more than 0."]}
-        elif (line.order_line.order.party_id != invoice.party_id
-              or line.order_line.order.currency != invoice.currency):
+        elif (order_line.order.party_id != invoice.party_id
+              or order_line.order.currency != invoice.currency):
             problems[index] = {"order_line": [
-                f"Order {line.order_line.order.number} is not of this invoice's customer and "
+                f"Order {order_line.order.number} is not of this invoice's customer and "
                 "currency."]}
     _refuse(problems)
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer, joinedload, lazyload
 
 from core.clock import utcnow
 from core.documents import store_values
@@ -228,6 +228,7 @@ def _invoiced_orders_query():
     # Locked in id order, as drafting and delivering lock them: in any other order two
     # requests could each hold an order the other waits for.
     return (select(Order).where(Order.id.in_(invoiced_orders)).order_by(Order.id)
+            .options(lazyload(Order.party))  # the invoice names the customer
             .with_for_update(of=Order).execution_options(populate_existing=True))
 
 
