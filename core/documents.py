@@ -51,13 +51,16 @@ def items_by_id(session, ids):
 _ITEMS = select(Item).where(Item.id.in_(bindparam("ids", expanding=True)))
 
 
-def insert_lines(session, document, line_model, owner, lines):
+def insert_lines(session, document, line_model, owner, lines, items=None, priced=None):
     """Insert validated ``lines`` after ``document``'s last one with one statement, reload all
     its lines, and return the new ones with their items.  ``owner`` names the lines' column
-    pointing at the document (``"order_id"``)."""
+    pointing at the document (``"order_id"``); ``items`` are the lines' items by id, when
+    read already; ``priced`` their PricedLines, in their order, when priced already: they are
+    written with those figures and explanations."""
     if not lines:
         return []
-    items = items_by_id(session, [line["item_id"] for line in lines])
+    if items is None:
+        items = items_by_id(session, [line["item_id"] for line in lines])
     session.flush()  # the document needs its id
     position = max((line.position for line in document.lines), default=0)
     # Columns some kinds of line have (an order line's price_source), filled when given.
@@ -67,7 +70,9 @@ def insert_lines(session, document, line_model, owner, lines):
          "description": data.get("description") or items[data["item_id"]].name,
          "quantity": data["quantity"], "manual_price": data.get("manual_price"),
          "manual_discount": data.get("manual_discount"),
-         **{name: data.get(name) for name in optional}}
+         **{name: data.get(name) for name in optional},
+         **({field: getattr(priced[number - 1], field) for field in PRICE_FIELDS}
+            if priced else {})}
         for number, data in enumerate(lines, start=1)
     ])
     reloaded = session.scalars(_lines_of(line_model, owner), {"document": document.id}).all()
@@ -127,6 +132,17 @@ def pricing_lines(document):
         PricingLine(index, PricingItem.of(line.item), line.quantity, line.manual_price,
                     line.manual_discount, getattr(line, "price_source", None))
         for index, line in enumerate(document.lines)
+    ]
+
+
+def new_pricing_lines(lines, items):
+    """The pricing chain's view of validated new ``lines`` (their input) of ``items`` (by id),
+    keyed by their index."""
+    return [
+        PricingLine(index, PricingItem.of(items[line["item_id"]]), line["quantity"],
+                    line.get("manual_price"), line.get("manual_discount"),
+                    line.get("price_source"))
+        for index, line in enumerate(lines)
     ]
 
 

@@ -20,7 +20,9 @@ from core.documents import (
     figures_shown,
     insert_lines,
     insert_record,
+    items_by_id,
     line_of,
+    new_pricing_lines,
     party_for,
     pricing_lines,
     store_prices,
@@ -106,7 +108,8 @@ def attach_lines(session, documents, query):
 
 
 def create_order(session, hook, data):
-    """Create a draft order from validated ``data`` (header fields and ``lines``) and price it."""
+    """Create a draft order from validated ``data`` (header fields and ``lines``), priced: the
+    lines are priced before they are written, and written with their prices."""
     kind = order_type(hook, data["type"])
     party = party_for(session, data["party_id"])
     order = Order(
@@ -123,9 +126,12 @@ def create_order(session, hook, data):
     )
     if kind.sequence:
         order.rma_number = _second_number(session, kind)
+    lines = data.get("lines", ())
+    items = items_by_id(session, [line["item_id"] for line in lines])
+    result = price(hook, pricing_context(order, session), new_pricing_lines(lines, items))
+    order.untaxed, order.tax, order.total = result.untaxed, result.tax, result.total
     insert_record(session, order)
-    _add_lines(session, hook, order, data.get("lines", ()))
-    price_order(session, hook, order)
+    _add_lines(session, hook, order, lines, items, result.lines)
     return order
 
 
@@ -155,8 +161,8 @@ def add_lines(session, hook, order, lines):
     return added
 
 
-def _add_lines(session, hook, order, lines):
-    added = insert_lines(session, order, OrderLine, "order_id", lines)
+def _add_lines(session, hook, order, lines, items=None, priced=None):
+    added = insert_lines(session, order, OrderLine, "order_id", lines, items, priced)
     for line in added:
         hook.comptoir_order_line_added(order=order, line=line, session=session)
     return added
