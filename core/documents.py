@@ -9,8 +9,8 @@ whatever the number of lines.
 import functools
 from datetime import date
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import Conflict, NotFound, ValidationError
@@ -162,7 +162,9 @@ def store_prices(session, lines, result):
 def insert_record(session, record):
     """Insert the new ``record`` (a mapped object in no session, its foreign keys set, not
     only its relationships) with one Core statement, and add it to ``session`` as if read
-    back: the columns it leaves unset (its id, those with defaults) are set as written.
+    back: the columns it leaves unset (its id, those with defaults) are set as written.  A
+    rollback of the transaction leaves it out of the session, holding the values it was
+    written with, as the unit of work does.
 
     The unit of work's flush costs several times more than the statement for one row."""
     table = type(record).__table__
@@ -173,6 +175,7 @@ def insert_record(session, record):
         setattr(record, key, value)
     make_transient_to_detached(record)
     session.add(record)
+    _remember(session, [record], {**given, **made._mapping})
     return record
 
 
@@ -183,7 +186,8 @@ def _insert_returning(table, given):
 
 def store_values(session, records, values):
     """Write ``values[i]`` (``{column: value}``) onto ``records[i]`` (flushed rows of one mapped
-    class, every dict with the same columns) with one UPDATE statement, however many rows."""
+    class, every dict with the same columns) with one UPDATE statement, however many rows.  A
+    rollback of the transaction expires them, as the unit of work does."""
     if not records:
         return
     rows = []
@@ -192,6 +196,7 @@ def store_values(session, records, values):
         for field, value in changes.items():  # the objects match the rows written: not dirty
             set_committed_value(record, field, value)
     session.execute(_update_by_id(type(records[0]).__table__), rows)
+    _remember(session, records)
 
 
 @functools.cache
@@ -199,6 +204,50 @@ def _update_by_id(table):
     # A Core statement on the table: the ORM's bulk update by primary key costs several times
     # more, to keep in step objects that were just set.  The columns set are those of the rows.
     return update(table).where(table.c.id == bindparam("row_id"))
+
+
+# The records a session's open transactions wrote by insert_record and store_values, in its
+# ``info``: ``[(transaction, records, values inserted or None)]``.  When the transaction that
+# wrote them rolls back (a savepoint's included), the unit of work leaves the objects it
+# inserted out of the session, holding the values they were written with, and expires those it
+# changed; these it did not write, so the listeners below do the same.
+WRITTEN = "comptoir_written"
+
+
+def _remember(session, records, inserted=None):
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(WRITTEN, []).append((transaction, list(records), inserted))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session, previous_transaction):
+    kept = []
+    for transaction, records, inserted in session.info.get(WRITTEN, ()):
+        if not _within(transaction, previous_transaction):
+            kept.append((transaction, records, inserted))
+            continue
+        for record in (record for record in records if record in session):
+            if inserted is None:
+                session.expire(record)
+                continue
+            session.expunge(record)
+            make_transient(record)
+            for key, value in inserted.items():
+                set_committed_value(record, key, value)
+    session.info[WRITTEN] = kept
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed(session):
+    session.info.pop(WRITTEN, None)
+
+
+def _within(transaction, outer):
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def figures_shown(document):

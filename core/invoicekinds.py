@@ -34,7 +34,8 @@ class InvoiceKind:
     ``sequence``: the number sequence its invoices take their number from when posted;
     ``sign``: ``-1`` for a kind that reverses what an invoice posted (a credit note);
     ``validate``: ``validate(invoice)`` raises :class:`core.errors.ValidationError` when the
-    invoice may not be saved or posted as it is; called on every change and before posting;
+    invoice may not be saved or posted as it is; called on every change, once it is written
+    (a refusal rolls the change back), and before posting;
     ``entries``: ``entries(invoice, profile)`` returns the :class:`Entry` list posting writes,
     which must balance; ``None`` uses the invoicing module's standard entries (customer balance
     to the profile's summary account, revenue to each line's account, tax to the tax account);

@@ -10,7 +10,7 @@ import functools
 from datetime import date
 
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer, joinedload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import utcnow
@@ -49,7 +49,7 @@ def load_order(session, order_id, *, lock=False, explained=True):
     order = session.scalars(_order_query(lock), {"id": order_id}).one_or_none()
     if order is None:
         raise NotFound(f"order {order_id} does not exist")
-    attach_lines(session, [order], _order_lines_query(explained))
+    attach_lines(session, [order], query=_order_lines_query(explained))
     return order
 
 
@@ -88,15 +88,18 @@ def lines_query(lines, *options):
             .execution_options(populate_existing=True))
 
 
-def attach_lines(session, documents, query):
+def attach_lines(session, documents, *options, query=None):
     """Read the lines of ``documents`` (orders, invoices: one mapped class with a ``lines``
-    collection) in one query, ``query`` (:func:`lines_query` of that collection), and set each
-    one's ``lines`` as the database holds them now, lines already in the session included.
+    collection) in one query, with the loader ``options`` given or by ``query`` (built once by
+    :func:`lines_query`), and set each one's ``lines`` as the database holds them now, lines
+    already in the session included.
 
     The lines are read when the caller chooses (once its row locks are held), and at a fraction
     of what a ``selectinload`` costs: its machinery takes longer than the statement."""
     if not documents:
         return
+    if query is None:
+        query = lines_query(type(documents[0]).lines, *options)
     relationship = type(documents[0]).lines.property
     [owner] = relationship.remote_side
     owner_key = relationship.mapper.get_property_by_column(owner).key
@@ -127,11 +130,13 @@ def create_order(session, hook, data):
     if kind.sequence:
         order.rma_number = _second_number(session, kind)
     lines = data.get("lines", ())
-    items = items_by_id(session, [line["item_id"] for line in lines])
+    items = items_by_id(session, [line["item_id"] for line in lines]) if lines else {}
     result = price(hook, pricing_context(order, session), new_pricing_lines(lines, items))
     order.untaxed, order.tax, order.total = result.untaxed, result.tax, result.total
     insert_record(session, order)
     _add_lines(session, hook, order, lines, items, result.lines)
+    if hook.comptoir_order_line_added.get_hookimpls():  # they may have changed the lines
+        price_order(session, hook, order)
     return order
 
 
@@ -349,7 +354,7 @@ def close_remainder(session, hook, order):
     order.untaxed = round_money(sum(line.amount for line in order.lines), currency)
     order.tax = round_money(sum(line.tax_amount for line in order.lines), currency)
     order.total = order.untaxed + order.tax
-    settle_status(session, hook, order)
+    settle_status(hook, order)
     session.flush()
     return order
 
@@ -361,7 +366,7 @@ def lines_to_close(order):
     return {line: quantity for line, quantity in kept.items() if quantity < line.quantity}
 
 
-def settle_status(session, hook, order):
+def settle_status(hook, order):
     """Set a confirmed, delivered or invoiced order's status from its lines' remainders, after a
     packing slip or an invoice (or a credit note) was posted.
 
@@ -373,6 +378,7 @@ def settle_status(session, hook, order):
     """
     if order.status not in ("confirmed", "delivered", "invoiced"):
         return order
+    session = object_session(order)
     delivered = all(line.deliver_remainder <= 0 for line in order.lines)
     invoiced = all(line.invoice_remainder <= 0 for line in order.lines)
     if delivered and invoiced and _type_of(hook, order).recurring:
@@ -405,7 +411,7 @@ def reopen_period(session, hook, order):
     store_values(session, order.lines, [
         {"delivered_quantity": line.quantity, "invoiced_quantity": line.quantity}
         for line in order.lines])
-    order.status = "invoiced"
+    store_values(session, [order], [{"status": "invoiced"}])
     return True
 
 

@@ -63,7 +63,7 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     store_values(session, [line for line, _quantity in wanted],
                  [{"delivered_quantity": line.delivered_quantity + quantity}
                   for line, quantity in wanted])
-    settle_status(session, hook, order)
+    settle_status(hook, order)
     session.flush()
     hook.comptoir_order_delivered(order=order, packing_slip=slip, session=session)
     return slip

@@ -79,7 +79,7 @@ def invoice_kind_for(hook, orders, kind=None):
 
 def default_profile(session, code=None):
     """The posting profile ``code``, or the default one; an unknown code is refused (422)."""
-    profile = session.scalars(_profile_query(), {"code": code}).first()
+    profile = session.scalars(_profile_query(), {"code": code or None}).first()
     if profile is None:
         message = f"Unknown posting profile {code}." if code else "There is no default profile."
         raise ValidationError(message, fields={"posting_profile": [message]})

@@ -52,7 +52,7 @@ def _one_invoice(session, invoice_id, lock, lines):
     invoice = session.scalars(_invoice_query(lock), {"id": invoice_id}).one_or_none()
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} does not exist")
-    attach_lines(session, [invoice], lines)
+    attach_lines(session, [invoice], query=lines)
     return invoice
 
 
@@ -160,7 +160,7 @@ def post_invoice(session, hook, invoice, posted_on=None):
                   entry_date=posted_on or invoice.invoice_date, invoice_id=invoice.id,
                   sign=sign, owner=f"invoice kind {writer.code!r}")
     for order in orders:
-        settle_status(session, hook, order)
+        settle_status(hook, order)
     hook.comptoir_invoice_posted(invoice=invoice, session=session)
     session.flush()
     return invoice
@@ -217,7 +217,7 @@ def _lock_orders(session, invoice):
     if not order_line_ids:
         return []
     orders = session.scalars(_invoiced_orders_query(), {"lines": list(order_line_ids)}).all()
-    attach_lines(session, orders, _invoiced_order_lines_query())
+    attach_lines(session, orders, query=_invoiced_order_lines_query())
     return orders
 
 

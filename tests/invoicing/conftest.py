@@ -67,6 +67,6 @@ def packing_slip(session, hook, order, quantities=None):
     session.flush()
     store_values(session, [line for line, _ in delivered],
                  [{"delivered_quantity": quantity} for _, quantity in delivered])
-    settle_status(session, hook, order)
+    settle_status(hook, order)
     session.flush()
     return slip
