@@ -163,8 +163,9 @@ def insert_record(session, record):
     """Insert the new ``record`` (a mapped object in no session, its foreign keys set, not
     only its relationships) with one Core statement, and add it to ``session`` as if read
     back: the columns it leaves unset (its id, those with defaults) are set as written.  A
-    rollback of the transaction leaves it out of the session, holding the values it was
-    written with, as the unit of work does.
+    rollback of the transaction (or of the savepoint it was written in) leaves it out of the
+    session, holding the values it was inserted with, as the unit of work leaves what it
+    inserted.
 
     The unit of work's flush costs several times more than the statement for one row."""
     table = type(record).__table__
@@ -187,15 +188,15 @@ def _insert_returning(table, given):
 def store_values(session, records, values):
     """Write ``values[i]`` (``{column: value}``) onto ``records[i]`` (flushed rows of one mapped
     class, every dict with the same columns) with one UPDATE statement, however many rows.  A
-    rollback of the transaction expires them, as the unit of work does."""
+    rollback of the transaction (or of the savepoint they were written in) expires them, as
+    the unit of work expires what it changed."""
     if not records:
         return
-    rows = []
+    session.execute(_update_by_id(type(records[0]).__table__), [
+        {"row_id": record.id, **changes} for record, changes in zip(records, values, strict=True)])
     for record, changes in zip(records, values, strict=True):
-        rows.append({"row_id": record.id, **changes})
         for field, value in changes.items():  # the objects match the rows written: not dirty
             set_committed_value(record, field, value)
-    session.execute(_update_by_id(type(records[0]).__table__), rows)
     _remember(session, records)
 
 
@@ -206,11 +207,11 @@ def _update_by_id(table):
     return update(table).where(table.c.id == bindparam("row_id"))
 
 
-# The records a session's open transactions wrote by insert_record and store_values, in its
-# ``info``: ``[(transaction, records, values inserted or None)]``.  When the transaction that
-# wrote them rolls back (a savepoint's included), the unit of work leaves the objects it
-# inserted out of the session, holding the values they were written with, and expires those it
-# changed; these it did not write, so the listeners below do the same.
+# The records a session's transaction wrote by insert_record and store_values, in its ``info``:
+# ``[(transaction or savepoint, records, values inserted or None)]``.  When the transaction or
+# a savepoint rolls back, the unit of work leaves the objects it inserted in it out of the
+# session, holding their values, and expires those it changed; these it did not write, so the
+# listeners below do the same.
 WRITTEN = "comptoir_written"
 
 
@@ -221,6 +222,8 @@ def _remember(session, records, inserted=None):
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session, previous_transaction):
+    if WRITTEN not in session.info:
+        return
     kept = []
     for transaction, records, inserted in session.info.get(WRITTEN, ()):
         if not _within(transaction, previous_transaction):
@@ -239,7 +242,14 @@ def _forget_rolled_back(session, previous_transaction):
 
 @event.listens_for(Session, "after_commit")
 def _forget_committed(session):
-    session.info.pop(WRITTEN, None)
+    if not session.in_nested_transaction():  # a savepoint's release is a commit too
+        session.info.pop(WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _forget_earlier(session, transaction):
+    if transaction.parent is None:  # what a session closed without ending it left
+        session.info.pop(WRITTEN, None)
 
 
 def _within(transaction, outer):

@@ -96,6 +96,8 @@ def attach_lines(session, documents, *options, query=None):
 
     The lines are read when the caller chooses (once its row locks are held), and at a fraction
     of what a ``selectinload`` costs: its machinery takes longer than the statement."""
+    if query is not None and options:
+        raise TypeError("attach_lines takes loader options or a query, not both")
     if not documents:
         return
     if query is None:
@@ -379,6 +381,8 @@ def settle_status(hook, order):
     if order.status not in ("confirmed", "delivered", "invoiced"):
         return order
     session = object_session(order)
+    if session is None:
+        raise TypeError(f"order {order.number} is in no session: settle_status writes it")
     delivered = all(line.deliver_remainder <= 0 for line in order.lines)
     invoiced = all(line.invoice_remainder <= 0 for line in order.lines)
     if delivered and invoiced and _type_of(hook, order).recurring:

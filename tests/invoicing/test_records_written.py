@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from core import hookimpl, orders
+from core.documents import store_values
 from core.errors import ValidationError
 from core.models import Order, OrderLine
 from plugins.fulfilment.services import deliver
@@ -79,6 +81,40 @@ def test_a_posting_rolled_back_to_a_savepoint_leaves_the_invoice_a_draft(registr
         session.commit()
         assert (invoice.status, invoice.number, order.status) == (
             "posted", "INV-00001", "confirmed")
+
+
+def test_an_order_written_before_a_savepoint_released_is_rolled_back_with_the_rest(registry,
+                                                                                   catalogue):
+    """A savepoint released (a merge of parties uses them) is a commit of the savepoint only:
+    what the transaction wrote before it is still rolled back with it."""
+    new_order = {"type": "sales", "party_id": catalogue["bolt"], "currency": "EUR",
+                 "lines": [{"item_id": catalogue["NAIL"], "quantity": Decimal(5)}]}
+    with registry.session_factory() as session:
+        order = orders.create_order(session, registry.hook, new_order)
+        with session.begin_nested():
+            orders.confirm_order(session, registry.hook, order)
+        session.rollback()
+        assert order not in session and order.status == "draft"
+        orders.create_order(session, registry.hook, new_order)
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_a_change_refused_by_the_database_leaves_the_record_as_stored(registry, catalogue):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 2)])
+        session.commit()
+        savepoint = session.begin_nested()
+        with pytest.raises(IntegrityError):  # an order has a number
+            store_values(session, [order], [{"number": None}])
+        savepoint.rollback()
+        assert order.number == session.scalar(select(Order.number).where(Order.id == order.id))
+
+
+def test_an_empty_posting_profile_code_means_the_default_profile(registry):
+    with registry.session_factory() as session:
+        assert invoices.default_profile(session, "").is_default
 
 
 class PacksOfTen:
