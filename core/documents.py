@@ -151,12 +151,8 @@ def store_prices(session, lines, result):
     kind, already flushed) with one UPDATE statement, however many lines there are; lines
     whose figures and explanation are unchanged (a last pricing at confirmation) are not
     written again."""
-    changed = []
-    for line, priced in zip(lines, result.lines, strict=True):
-        values = {field: getattr(priced, field) for field in PRICE_FIELDS}
-        if any(getattr(line, field) != value for field, value in values.items()):
-            changed.append((line, values))
-    store_values(session, [line for line, _ in changed], [values for _, values in changed])
+    store_changes(session, lines, [{field: getattr(priced, field) for field in PRICE_FIELDS}
+                                   for priced in result.lines])
 
 
 def insert_record(session, record):
@@ -198,6 +194,14 @@ def store_values(session, records, values):
         for field, value in changes.items():  # the objects match the rows written: not dirty
             set_committed_value(record, field, value)
     _remember(session, records)
+
+
+def store_changes(session, records, values):
+    """:func:`store_values` of the ``records`` whose ``values`` differ from what they hold;
+    those already holding them are not written again (nothing at all if none changed)."""
+    changed = [(record, changes) for record, changes in zip(records, values, strict=True)
+               if any(getattr(record, field) != value for field, value in changes.items())]
+    store_values(session, [record for record, _ in changed], [changes for _, changes in changed])
 
 
 @functools.cache

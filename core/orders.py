@@ -25,6 +25,7 @@ from core.documents import (
     new_pricing_lines,
     party_for,
     pricing_lines,
+    store_changes,
     store_prices,
     store_values,
 )
@@ -221,9 +222,8 @@ def price_order(session, hook, order):
     result = price(hook, pricing_context(order, session), pricing_lines(order))
     session.flush()  # every line has its id, every change of the order is written
     store_prices(session, order.lines, result)
-    totals = {"untaxed": result.untaxed, "tax": result.tax, "total": result.total}
-    if any(getattr(order, name) != value for name, value in totals.items()):
-        store_values(session, [order], [totals])
+    store_changes(session, [order], [{"untaxed": result.untaxed, "tax": result.tax,
+                                      "total": result.total}])
     return result
 
 
@@ -393,8 +393,7 @@ def settle_status(hook, order):
         status = "invoiced" if invoiced else "delivered"
     else:
         status = "confirmed"
-    if status != order.status:
-        store_values(session, [order], [{"status": status}])
+    store_changes(session, [order], [{"status": status}])
     return order
 
 

@@ -105,12 +105,12 @@ def blueprint():
 
     @bp.route("/packing-slips/<id:slip_id>/email", methods=["POST"])
     def slip_email(slip_id):
-        def name():
-            return f"Packing slip {services.load_packing_slip(db(), slip_id).number}"
+        def send(data):
+            slip = services.load_packing_slip(db(), slip_id)
+            return _email_slip(slip, data), _slip_name(slip)
 
-        return email_from_form(lambda data: _email_slip(slip_id, data),
-                               lambda errors, status: slip_page(slip_id, errors, status),
-                               name, url_for("fulfilment.slip_page", slip_id=slip_id))
+        return email_from_form(send, lambda errors, status: slip_page(slip_id, errors, status),
+                               url_for("fulfilment.slip_page", slip_id=slip_id))
 
     @bp.route("/backorders")
     def backorder_list():
@@ -147,12 +147,15 @@ def _slip_pdf(slip_id):
                         incoming=_incoming(slip.order))
 
 
-def _email_slip(slip_id, data):
-    slip = services.load_packing_slip(db(), slip_id)
+def _slip_name(slip):
+    return f"Packing slip {slip.number}"
+
+
+def _email_slip(slip, data):
     return email_document(
         "packing_slip.html", data, party=slip.party, document=slip,
         incoming=_incoming(slip.order),
-        subject=f"Packing slip {slip.number}", filename=_slip_filename(slip),
+        subject=_slip_name(slip), filename=_slip_filename(slip),
         body=f"Please find attached packing slip {slip.number} of order {slip.order.number}.")
 
 
@@ -245,7 +248,7 @@ def api_blueprint():
         Answers the outbox message: ``sent`` once the mail server took it, else ``queued`` and
         retried later.
         """
-        return _email_slip(slip_id, data)
+        return _email_slip(services.load_packing_slip(db(), slip_id), data)
 
     @blp.route("/orders/<id:order_id>/remainders")
     @blp.response(200, OrderRemaindersSchema)

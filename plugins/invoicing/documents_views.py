@@ -49,9 +49,12 @@ def blueprint():
     def email(invoice_id):
         # The invoice's own page shows what is wrong with the form.
         invoice_page = current_app.view_functions["invoices.invoice_page"]
-        return email_from_form(lambda data: _email(invoice_id, data),
+        def send(data):
+            printed = _emailable(invoice_id)
+            return _email(printed, data), _document_name(printed)
+
+        return email_from_form(send,
                                lambda errors, status: invoice_page(invoice_id, errors, status),
-                               lambda: _document_name(_printable(invoice_id)),
                                url_for("invoices.invoice_page", invoice_id=invoice_id))
 
     return bp
@@ -94,7 +97,7 @@ def api_blueprint():
         Answers the outbox message: ``sent`` once the mail server took it, else ``queued`` and
         retried later.
         """
-        return _email(invoice_id, data)
+        return _email(_emailable(invoice_id), data)
 
     return blp
 
@@ -152,8 +155,11 @@ def _document_name(printed):
             else f"{title} of {invoice.invoice_date.isoformat()}")
 
 
-def _email(invoice_id, data):
-    printed = _printable(invoice_id, "make a pro forma of it and e-mail that")
+def _emailable(invoice_id):
+    return _printable(invoice_id, "make a pro forma of it and e-mail that")
+
+
+def _email(printed, data):
     subject = _document_name(printed)
     return email_document(
         TEMPLATE, data, party=printed[0].party, subject=subject, filename=_filename(*printed),

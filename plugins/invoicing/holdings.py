@@ -30,7 +30,14 @@ def taking():
 
 def drafts_taking(hook):
     """The condition that an invoice is a draft that will take the order quantities it holds."""
-    return and_(Invoice.status == "draft", Invoice.kind.in_(invoicing_kinds(hook)), taking())
+    return drafts_of(invoicing_kinds(hook))
+
+
+def drafts_of(kinds):
+    """The condition that an invoice is a draft of one of ``kinds`` (codes, or a bound
+    parameter standing for them: :func:`invoicing_kinds`) that will take the order quantities
+    it holds."""
+    return and_(Invoice.status == "draft", Invoice.kind.in_(kinds), taking())
 
 
 def taken_of_slip_lines(session, hook, slip_line_ids, *, drafts=True):

@@ -31,11 +31,11 @@ from core.ordertypes import brings_goods_back, order_types
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
 from plugins.invoicing.holdings import (
+    drafts_of,
     drafts_taking,
     invoicing_kinds,
     slip_line_rests,
     taken_of_slip_lines,
-    taking,
 )
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, PostingProfile
@@ -214,9 +214,8 @@ def drafted_quantities(session, hook, order_line_ids, *, but=None):
 def _drafted_query():
     # Driven by the order lines' index: joined to the invoices instead, SQLite reads every
     # invoice that credits none (nearly all of them) to find the drafts.
-    draft = select(Invoice.id).where(
-        Invoice.id == InvoiceLine.invoice_id, Invoice.status == "draft",
-        Invoice.kind.in_(bindparam("kinds", expanding=True)), taking())
+    draft = select(Invoice.id).where(Invoice.id == InvoiceLine.invoice_id,
+                                     drafts_of(bindparam("kinds", expanding=True)))
     return select(InvoiceLine.order_line_id, InvoiceLine.quantity).where(
         InvoiceLine.order_line_id.in_(bindparam("lines", expanding=True)), draft.exists(),
         or_(bindparam("but", type_=Integer).is_(None), InvoiceLine.invoice_id != bindparam("but")))

@@ -12,9 +12,10 @@ from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as MarshmallowError
 
+from core.errors import ValidationError
 from core.items import create_item, get_item, search_items, update_item
 from core.models import ItemGroup, TaxCategory
-from core.money import CURRENCIES
+from core.money import check_currency
 from core.schemas import (
     ListArgsSchema,
     decimal_field,
@@ -42,8 +43,10 @@ MENU = [MenuEntry("Items", "items.index", role="sales", priority=20)]
 
 def _currency(code):
     """Accept ISO 4217 currency codes only, in any case (the item keeps it in capitals)."""
-    if code.strip().upper() not in CURRENCIES:
-        raise MarshmallowError("Unknown currency: give its ISO 4217 code, e.g. EUR.")
+    try:
+        check_currency(code)
+    except ValidationError:
+        raise MarshmallowError("Unknown currency: give its ISO 4217 code, e.g. EUR.") from None
 
 
 class TaxCategorySchema(CodedSchema):

@@ -158,9 +158,11 @@ def blueprint():
 
     @bp.route("/<id:order_id>/email", methods=["POST"])
     def email(order_id):
-        return email_from_form(lambda data: _email_confirmation(order_id, data),
-                               lambda errors, status: order_page(order_id, errors, status),
-                               lambda: f"Order confirmation {_confirmed(order_id).number}",
+        def send(data):
+            order = _confirmed(order_id)
+            return _email_confirmation(order, data), _confirmation_name(order)
+
+        return email_from_form(send, lambda errors, status: order_page(order_id, errors, status),
                                url_for("orders.order_page", order_id=order_id))
 
     return bp
@@ -188,11 +190,14 @@ def _confirmation_pdf(order_id):
     return pdf_response("order_confirmation.html", _confirmation_filename(order), document=order)
 
 
-def _email_confirmation(order_id, data):
-    order = _confirmed(order_id)
+def _confirmation_name(order):
+    return f"Order confirmation {order.number}"
+
+
+def _email_confirmation(order, data):
     return email_document(
         "order_confirmation.html", data, party=order.party, document=order,
-        subject=f"Order confirmation {order.number}", filename=_confirmation_filename(order),
+        subject=_confirmation_name(order), filename=_confirmation_filename(order),
         body=f"Thank you for your order. Please find attached the confirmation of order "
              f"{order.number}.")
 
@@ -365,7 +370,7 @@ def api_blueprint():
         Answers the outbox message: ``sent`` once the mail server took it, else ``queued`` and
         retried later.
         """
-        return _email_confirmation(order_id, data)
+        return _email_confirmation(_confirmed(order_id), data)
 
     return blp
 

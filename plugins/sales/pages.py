@@ -54,24 +54,21 @@ def page_count(total, per_page=PER_PAGE):
     return max(1, -(-total // per_page))
 
 
-def email_from_form(send, page, what, back):
+def email_from_form(send, page, back):
     """Handle a document's e-mail form: ``send(data)`` queues the document for the address typed
-    (``web.printing.EmailDocumentSchema``) and returns the outbox message; a mistake shows the
-    document's page again through ``page(errors, status)``; otherwise say so and go to ``back``.
-    ``what`` names the document in the message ("Packing slip PS-00001"), or is a function
-    naming it, called once it is queued (for a name read from the database, or one the
-    sending decides: an invoice or its pro forma).  The e-mail's subject, which the user may
-    have typed, is not its name."""
+    (``web.printing.EmailDocumentSchema``) and returns the outbox message and the document's
+    name, which the page's message says ("Packing slip PS-00001": the e-mail's subject, which
+    the user may have typed, is not its name); a mistake shows the document's page again
+    through ``page(errors, status)``; otherwise say so and go to ``back``."""
     claim_once(db())  # a message sent cannot be taken back
     data, errors = read_form(EmailDocumentSchema())
     if errors:
         return page(errors, 422)
     try:
-        message = send(data)
+        message, what = send(data)
     except ComptoirError as error:
         db().rollback()
         return page(error.fields or {"_": [error.message]}, error.status)
-    what = what() if callable(what) else what
     if message.status == "sent":
         flash(f"{what} e-mailed to {message.recipient}.", "info")
     elif message.last_error:

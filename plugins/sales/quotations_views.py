@@ -351,9 +351,8 @@ def quotation_pdf(quotation_id):
 def quotation_email(quotation_id):
     """E-mail the quotation's PDF (to the address typed, or the party's)."""
     quotation = quotations.load_quotation(db(), quotation_id)
-    return email_from_form(lambda data: _email(quotation, data),
+    return email_from_form(lambda data: (_email(quotation, data), _name(quotation)),
                            lambda errors, status: _page(quotation_id, errors, status),
-                           f"Quotation {quotation.number}",
                            url_for("quotations.quotation_page", quotation_id=quotation_id))
 
 
@@ -365,11 +364,15 @@ def _filename(quotation):
     return f"quotation-{quotation.number}-{quotation.revision}.pdf"
 
 
+def _name(quotation):
+    return f"Quotation {quotation.number}"
+
+
 def _email(quotation, data):
     quotations.require_valid(quotation, "e-mailed")  # its PDF would offer what no longer holds
     return email_document(
         "quotation.html", data, party=quotation.party, document=quotation,
-        subject=f"Quotation {quotation.number}", filename=_filename(quotation),
+        subject=_name(quotation), filename=_filename(quotation),
         body=f"Please find attached our quotation {quotation.number}, valid until "
              f"{quotation.valid_until.isoformat()}.")
 
