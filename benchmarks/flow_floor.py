@@ -3,11 +3,11 @@ SQLAlchemy Core alone, each built once, with no ORM object and no hook called.
 
 Prints one JSON line: milliseconds per order for each phase (create and price, confirm,
 deliver, invoice, post; each order in its own transaction) and the whole flow's orders per
-second, beside ``reference_ms`` (see ``sale_flow.py``).  What a data path on Core could reach
-on this machine, not what Comptoir does: the real services also validate through the invoice
-kinds, call the hooks, advance the party's stage and check every remainder and direction,
-which this skips.  Pricing is the real chain (``core.pricing.price`` with the enabled rule
-kinds), the same on both sides.  SQLite in a temporary folder:
+second, beside ``reference_ms`` and ``python`` (see ``sale_flow.py``).  What a data path on
+Core could reach on this machine, not what Comptoir does: the real services also validate
+through the invoice kinds, call the hooks, advance the party's stage and check every remainder
+and direction, which this skips.  Pricing is the real chain (``core.pricing.price`` with the
+enabled rule kinds), the same on both sides.  SQLite in a temporary folder:
 
     python benchmarks/flow_floor.py [--orders 300] [--lines 10]
 """
@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.sale_flow import catalogue, reference  # noqa: E402
+from benchmarks.sale_flow import catalogue, interpreter, reference  # noqa: E402
 from core import modules  # noqa: E402
 from core.db import WRITES  # noqa: E402
 from core.models import Item, Order, OrderLine, Party, Sequence, TaxCategory  # noqa: E402
@@ -273,6 +273,7 @@ def main():
     start = time.perf_counter()
     reference()
     figures["reference_ms"] = round((time.perf_counter() - start) * 1000, 1)
+    figures["python"] = interpreter()
     print(json.dumps(figures))
 
 
