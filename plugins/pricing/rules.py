@@ -71,7 +71,7 @@ def price_list_rules(lines, context):
 def _matching_rules():
     """The statement reading the rules that may apply, built once (its parameters are bound
     at each call): three branches, each using its own index, rather than one OR that scans
-    every rule."""
+    every rule.  Its columns are :class:`_Rule`'s fields, in their order."""
     rule = PriceRuleRow
     shared = (
         select(rule.id, rule.item_id, rule.item_group_id, rule.customer_group_id,
