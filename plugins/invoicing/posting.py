@@ -21,6 +21,7 @@ from core.money import check_totals, plain, round_money
 from core.numbering import MissingSequence, next_number
 from core.orders import attach_lines, lines_query, reopen_period, settle_status
 from core.ordertypes import brings_goods_back, order_types
+from core.parties import advance_to
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
 from plugins.invoicing.holdings import invoicing_kinds, slip_line_rests
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry
@@ -111,7 +112,8 @@ def validate(hook, invoice):
 def post_invoice(session, hook, invoice, posted_on=None):
     """Post a draft invoice: number it from its kind's sequence, write its balanced ledger
     entries, update the invoiced quantities of the order lines it invoices and the status of
-    their orders, and call ``comptoir_invoice_posted``.
+    their orders, make its party a customer when it charges one (a free text invoice to a
+    prospect), and call ``comptoir_invoice_posted``.
 
     An invoice adds to the order lines' invoiced quantities, whatever its kind's sign: a
     customer invoice of goods sent, a credit note of a returned order's goods.  One that
@@ -161,6 +163,8 @@ def post_invoice(session, hook, invoice, posted_on=None):
                   sign=sign, owner=f"invoice kind {writer.code!r}")
     for order in orders:
         settle_status(hook, order)
+    if kind.sign > 0:  # a party charged for something is a customer, as a confirmed order makes
+        advance_to(session, invoice.party, "customer", f"invoice {invoice.number} posted")
     hook.comptoir_invoice_posted(invoice=invoice, session=session)
     session.flush()
     return invoice

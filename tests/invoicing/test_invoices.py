@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core import orders
 from core.errors import Conflict, ValidationError
-from core.models import Order
+from core.models import Order, Party, StageChange
 from plugins.invoicing import invoices
 from plugins.invoicing.models import Account, LedgerEntry
 from plugins.invoicing.posting import load_invoice, post_invoice
@@ -216,6 +216,27 @@ def test_a_free_text_invoice_posts_to_the_accounts_of_its_lines(registry, catalo
         assert sorted(entries) == [("411", Decimal("402.20"), 0), ("4457", 0, Decimal("2.20")),
                                    ("4457", 0, Decimal("60.00")), ("706", 0, Decimal(40)),
                                    ("7061", 0, Decimal(300))]  # the tax of each rate apart
+
+
+def test_posting_an_invoice_to_a_prospect_makes_it_a_customer(registry, catalogue):
+    hook = registry.hook
+    line = {"account": "706", "description": "Audit", "amount": Decimal(300),
+            "tax_category": "VAT20"}
+    with registry.session_factory() as session:
+        acme = session.get(Party, catalogue["acme"])
+        pro_forma = invoices.free_text_invoice(session, hook, {
+            "kind": "pro_forma", "party_id": acme.id, "lines": [line]})
+        draft = invoices.free_text_invoice(session, hook, {"party_id": acme.id, "lines": [line]})
+        session.commit()
+        assert acme.stage == "prospect", "an estimate or a draft charges nobody"
+        with pytest.raises(Conflict):
+            post_invoice(session, hook, pro_forma)
+        session.rollback()
+        _post(session, hook, draft)
+        assert session.get(Party, acme.id).stage == "customer"
+        [change] = session.scalars(select(StageChange).where(
+            StageChange.party_id == acme.id, StageChange.new_stage == "customer"))
+        assert (change.old_stage, change.cause) == ("prospect", f"invoice {draft.number} posted")
 
 
 def test_a_pro_forma_never_posts_nor_takes_a_number(registry, catalogue):
