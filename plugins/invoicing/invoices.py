@@ -623,9 +623,10 @@ def delete_invoice(session, invoice):
 
 def search_invoices(session, text="", kind=None, status=None, party_id=None, page=1,
                     per_page=25, order_id=None, packing_slip_id=None):
-    """Invoices whose number or customer name contains ``text``, drafts first then newest
-    first, of ``kind``, ``status``, customer ``party_id``, with lines of order ``order_id`` and
-    of packing slip ``packing_slip_id`` when given: ``(invoices, total count)``."""
+    """Invoices whose number or customer name contains ``text``, drafts first then the newest
+    by date and posting, of ``kind``, ``status``, customer ``party_id``, with lines of order
+    ``order_id`` and of packing slip ``packing_slip_id`` when given: ``(invoices, total
+    count)``."""
     query = select(Invoice).join(Invoice.party)
     if text:
         pattern = contains(text)
@@ -648,7 +649,8 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
             lambda line: line.packing_slip_line_id.in_(of_slip))))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     found = session.scalars(
-        query.order_by(case((Invoice.status == "draft", 0), else_=1), Invoice.id.desc())
+        query.order_by(case((Invoice.status == "draft", 0), else_=1), Invoice.invoice_date.desc(),
+                       Invoice.posted_at.desc(), Invoice.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
     return found, total
 

@@ -311,7 +311,8 @@ def open_invoices(session, party_id, currency=None):
     query = _open().where(Invoice.party_id == party_id)
     if currency:
         query = query.where(Invoice.currency == currency)
-    return session.scalars(query.order_by(Invoice.due_date, Invoice.id)).all()
+    return session.scalars(query.order_by(Invoice.due_date, Invoice.invoice_date, Invoice.posted_at,
+                                          Invoice.id)).all()
 
 
 def unapplied_payments(session, party_id):

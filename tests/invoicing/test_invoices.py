@@ -239,6 +239,22 @@ def test_posting_an_invoice_to_a_prospect_makes_it_a_customer(registry, catalogu
         assert (change.old_stage, change.cause) == ("prospect", f"invoice {draft.number} posted")
 
 
+def test_invoices_are_listed_drafts_first_then_newest_posted_first(registry, catalogue):
+    hook = registry.hook
+    data = {"party_id": catalogue["bolt"], "lines": [
+        {"account": "706", "description": "Audit", "amount": Decimal(300),
+         "tax_category": "VAT20"}]}
+    with registry.session_factory() as session:
+        drafted_first, drafted_next, left = (invoices.free_text_invoice(session, hook, data)
+                                             for _ in range(3))
+        _post(session, hook, drafted_next)
+        _post(session, hook, drafted_first)
+        found, count = invoices.search_invoices(session)
+        assert count == 3
+        assert [(invoice.id, invoice.number) for invoice in found] == [
+            (left.id, None), (drafted_first.id, "FTI-00002"), (drafted_next.id, "FTI-00001")]
+
+
 def test_a_pro_forma_never_posts_nor_takes_a_number(registry, catalogue):
     hook = registry.hook
     with registry.session_factory() as session:
