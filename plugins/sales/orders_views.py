@@ -354,7 +354,7 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>/confirmation.pdf")
     @blp.doc(responses={"200": PDF_RESPONSE})
-    @role_required("sales")
+    @role_required(*VIEWERS)
     def confirmation_pdf(order_id):
         """The order confirmation as a PDF (409 unless the order was confirmed)."""
         return _confirmation_pdf(order_id)

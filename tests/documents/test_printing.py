@@ -28,6 +28,12 @@ def test_the_order_confirmation_and_the_quotation_are_pdfs_with_their_numbers(
 
     refused = api.get(f"/api/v1/orders/{documents['draft']}/confirmation.pdf")
     assert refused.status_code == 409, "a draft has no confirmation"
+    accounting = docs_app.test_client()
+    login(accounting, "accounting")  # reads the orders it invoices, as on their pages
+    for client, url in ((api_client(docs_app, "accounting"), "/api/v1/orders"),
+                        (accounting, "/orders")):
+        read = client.get(f"{url}/{documents['confirmed']}/confirmation.pdf")
+        assert read.status_code == 200 and read.data.startswith(b"%PDF"), url
 
     web = docs_app.test_client()
     login(web, "sales")
