@@ -333,9 +333,10 @@ def close_remainder(session, hook, order):
     then Delivered, or Invoiced when all of it is invoiced.
 
     Refused (409) unless the order is confirmed or delivered, something of it was delivered
-    (otherwise cancel it) and something is left to close; and for a recurring type (a
-    Subscription delivers again every period).  A draft invoice holding more than what is
-    left to invoice afterwards is refused when posted.
+    (otherwise cancel it) and something neither delivered nor invoiced is left to close (what
+    was invoiced is owed to the customer until a credit note takes it back); and for a
+    recurring type (a Subscription delivers again every period).  A draft invoice holding more
+    than what is left to invoice afterwards is refused when posted.
     """
     if order.status not in ("confirmed", "delivered"):
         raise Conflict(f"order {order.number} is {order.status}: only what is left to deliver "
@@ -346,6 +347,11 @@ def close_remainder(session, hook, order):
         raise Conflict(f"order {order.number} is a subscription: it delivers every period")
     closing = lines_to_close(order)
     if not closing:
+        invoiced = [line.position for line in order.lines if line.deliver_remainder > 0]
+        if invoiced:  # kept: the customer was invoiced for it
+            raise Conflict(f"what is left to deliver of order {order.number} (line "
+                           f"{invoiced[0]}) is invoiced: deliver it, or credit it on its "
+                           "invoice and close it then")
         raise Conflict(f"order {order.number} has nothing left to close")
     currency = order.currency
     store_values(session, list(closing), [

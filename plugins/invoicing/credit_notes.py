@@ -1,6 +1,6 @@
 """Credit notes: cancel an unpaid posted invoice, or credit part of one (goods a customer
-returned, part of a free text line); apply what a credit note owes the customer to other
-invoices, or refund it.
+returned or will not take, part of a free text line); apply what a credit note owes the
+customer to other invoices, or refund it.
 
 A posted invoice is never edited: a credit note (kind ``credit_note``) reverses all or part of
 it, with a number of its own and reversing ledger entries.  Every function works inside the
@@ -16,7 +16,10 @@ from sqlalchemy import select
 
 from core.errors import Conflict, ValidationError
 from core.invoicekinds import invoice_kind, invoice_kinds
+from core.models import Order, OrderLine
 from core.money import round_money
+from core.orders import lock_orders
+from core.ordertypes import order_types
 from plugins.invoicing.invoices import insert_lines
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Invoice, InvoiceLine, Settlement
@@ -74,7 +77,11 @@ def credit_in_part(session, hook, invoice, quantities, reason, on=None):
 
     Each quantity is at most what the line invoiced less what earlier credit notes credited
     (422 naming each line otherwise); amounts are the line's, in proportion, the last credit of
-    a line taking exactly what is left of its amounts.  The order is not reopened for invoicing.
+    a line taking exactly what is left of its amounts.  What the line's order line invoiced
+    beyond what it delivered (invoiced before delivery) is credited first and comes off its
+    invoiced quantity: goods never delivered are not returned, and the order can then deliver
+    and invoice them again, or close them.  The rest is goods returned: the order is not
+    reopened for them.  A Subscription's lines are never taken back so: they count one period.
     The customer's balance goes down by the credit note's total; while the invoice is still
     open, the credit note settles it up to its open amount, and the rest is owed to the customer.
     """
@@ -110,13 +117,14 @@ def credit_in_part(session, hook, invoice, quantities, reason, on=None):
         problems.append("Give a quantity to credit on at least one line.")
     if problems:
         raise ValidationError("the lines cannot be credited so", fields={"lines": problems})
+    chosen.sort(key=lambda chosen_line: chosen_line[0].position)
+    parts = _taking_back_not_delivered(session, hook, invoice.currency, chosen)
     credit_note = _credit_note(invoice, reason, on)
     _insert(session, credit_note, [
         _line_values(line, credited_line_id=line.id, position=position, quantity=quantity,
-                     amount=amount, tax_amount=tax_amount, order_line_id=None,
+                     amount=amount, tax_amount=tax_amount, order_line_id=order_line_id,
                      packing_slip_line_id=None)
-        for position, (line, quantity, amount, tax_amount) in enumerate(
-            sorted(chosen, key=lambda chosen_line: chosen_line[0].position), 1)])
+        for position, (line, quantity, amount, tax_amount, order_line_id) in enumerate(parts, 1)])
     post_invoice(session, hook, credit_note)
     if invoice.open_amount > 0:
         _settle(session, invoice, credit_note, min(invoice.open_amount, credit_note.total))
@@ -222,6 +230,42 @@ def _credited_so_far(session, line_ids):
         done = totals.get(line_id, (Decimal(0), Decimal(0), Decimal(0)))
         totals[line_id] = (done[0] + quantity, done[1] + amount, done[2] + tax)
     return totals
+
+
+def _taking_back_not_delivered(session, hook, currency, chosen):
+    """The credit note lines of ``chosen`` (``[(invoice line, quantity, amount, tax)]``), as
+    ``[(invoice line, quantity, amount, tax, order line id or None)]``: of each, the part its
+    order line invoiced but did not deliver takes that much back from the order line, the rest
+    (goods returned) nothing."""
+    not_delivered = _invoiced_not_delivered(session, hook, [line for line, *_ in chosen])
+    parts = []
+    for line, quantity, amount, tax in chosen:
+        back = min(quantity, not_delivered.get(line.order_line_id, 0))
+        if back:
+            not_delivered[line.order_line_id] -= back
+            share = back / quantity
+            back_amount, back_tax = (round_money(amount * share, currency),
+                                     round_money(tax * share, currency))
+            parts.append((line, back, back_amount, back_tax, line.order_line_id))
+            quantity, amount, tax = quantity - back, amount - back_amount, tax - back_tax
+        if quantity:
+            parts.append((line, quantity, amount, tax, None))
+    return parts
+
+
+def _invoiced_not_delivered(session, hook, lines):
+    """``{order line id: quantity}`` the order lines of invoice ``lines`` invoiced beyond what
+    they delivered, read under their orders' locks; a Subscription's lines left out."""
+    ids = {line.order_line_id for line in lines} - {None}
+    if not ids:
+        return {}
+    lock_orders(session, select(OrderLine.order_id).where(OrderLine.id.in_(ids)))
+    recurring = [code for code, kind in order_types(hook).items() if kind.recurring]
+    rows = session.execute(
+        select(OrderLine.id, OrderLine.invoiced_quantity, OrderLine.delivered_quantity)
+        .join(OrderLine.order).where(OrderLine.id.in_(ids), Order.type.not_in(recurring)))
+    return {line_id: invoiced - delivered for line_id, invoiced, delivered in rows
+            if invoiced > delivered}
 
 
 def _credit_note(invoice, reason, on):

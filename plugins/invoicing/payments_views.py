@@ -418,9 +418,11 @@ def api_blueprint():
     @refusals(blp, 404, 409)
     @role_required(ROLE)
     def credit(data, invoice_id):
-        """Credit part of a posted invoice: quantities of its lines, goods returned or part of
-        a free text line (422 beyond what is left to credit).  Settles the invoice while it is
-        open; the rest is owed to the customer."""
+        """Credit part of a posted invoice: quantities of its lines, goods returned or not
+        taken, or part of a free text line (422 beyond what is left to credit).  What an order
+        line invoiced but did not deliver is credited first and goes back to the order, to
+        deliver and invoice again or to close.  Settles the invoice while it is open; the rest
+        is owed to the customer."""
         quantities = {}
         for line in data["lines"]:
             quantities[line["invoice_line_id"]] = (quantities.get(line["invoice_line_id"], 0)

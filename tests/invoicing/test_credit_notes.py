@@ -10,7 +10,9 @@ from sqlalchemy import select
 from core import orders
 from core.errors import Conflict, ValidationError
 from core.models import Order
+from core.orders import close_remainder, load_order
 from core.testing import count_queries, csrf_token
+from plugins.fulfilment.services import deliver
 from plugins.invoicing.credit_notes import cancel_invoice, credit_in_part
 from plugins.invoicing.invoices import invoice_from_packing_slips, search_invoices
 from plugins.invoicing.models import Account, Invoice, LedgerEntry
@@ -131,7 +133,7 @@ def test_crediting_returned_goods_of_a_paid_invoice(registry, catalogue):
     hook, bolt = registry.hook, catalogue["bolt"]
     with registry.session_factory() as session:
         invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 3),
-                                                       (catalogue["BOOK"], 1)])
+                                                       (catalogue["BOOK"], 1)], delivered=True)
         register_payment(session, bolt, invoice.total, "EUR", date.today(), "",
                          [(invoice.id, invoice.total)])
         ham, book = invoice.lines
@@ -156,6 +158,56 @@ def test_crediting_returned_goods_of_a_paid_invoice(registry, catalogue):
         session.rollback()
         last = credit_in_part(session, hook, invoice, {ham.id: Decimal(2)}, "The rest")
         assert last.total == Decimal("30.00")
+
+
+def test_crediting_goods_invoiced_but_never_delivered_lets_the_order_close(
+        registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 3)])  # 3 x 12.50
+        register_payment(session, bolt, invoice.total, "EUR", date.today(), "",
+                         [(invoice.id, invoice.total)])
+        order = load_order(session, invoice.lines[0].order_line.order_id, lock=True)
+        deliver(session, hook, order, {order.lines[0].id: Decimal(1)})
+        session.commit()
+        with pytest.raises(Conflict) as owed:  # the two hammers paid for are still owed
+            close_remainder(session, hook, order)
+        assert "credit it on its invoice and close it then" in owed.value.message
+        session.rollback()
+
+        credit_note = credit_in_part(session, hook, invoice, {invoice.lines[0].id: Decimal(2)},
+                                     "Will not take the rest")
+        session.commit()
+        assert [(line.order_line_id, line.quantity, line.amount)
+                for line in credit_note.lines] == [(order.lines[0].id, 2, Decimal("25.00"))]
+        assert credit_note.total == Decimal("30.00")  # owed to the customer: the invoice is paid
+        order = load_order(session, order.id, lock=True)
+        line = order.lines[0]
+        assert (line.delivered_quantity, line.invoiced_quantity) == (1, 1)
+        close_remainder(session, hook, order)
+        session.commit()
+        assert (order.status, line.quantity, order.total) == ("invoiced", 1, Decimal("15.00"))
+        assert customer_balance(session, bolt) == {"EUR": Decimal("-30.00")}
+
+
+def test_a_credit_takes_back_what_was_not_delivered_and_counts_the_rest_returned(
+        registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 3)])
+        order = load_order(session, invoice.lines[0].order_line.order_id, lock=True)
+        deliver(session, hook, order, {order.lines[0].id: Decimal(2)})
+        session.commit()
+        credit_note = credit_in_part(session, hook, invoice, {invoice.lines[0].id: Decimal(2)},
+                                     "One never sent, one returned")
+        session.commit()
+        order_line = order.lines[0].id
+        assert [(line.order_line_id, line.credited_line_id, line.quantity, line.amount)
+                for line in credit_note.lines] == [
+            (order_line, invoice.lines[0].id, 1, Decimal("12.50")),
+            (None, invoice.lines[0].id, 1, Decimal("12.50"))]
+        order = load_order(session, order.id)
+        assert (order.lines[0].invoiced_quantity, order.status) == (2, "confirmed")
 
 
 def test_crediting_goods_of_an_open_invoice_settles_it(registry, catalogue):
