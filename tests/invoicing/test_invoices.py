@@ -271,8 +271,10 @@ def test_a_pro_forma_never_posts_nor_takes_a_number(registry, catalogue):
             with pytest.raises(Conflict):
                 post_invoice(session, hook, load_invoice(session, invoice.id))
             session.rollback()
-        with pytest.raises(Conflict):  # a pro forma is made of a draft only
+        with pytest.raises(Conflict) as posted:
             invoices.pro_forma_of(session, hook, _post(session, hook, draft))
+        assert posted.value.message == ("invoice INV-00001 is posted: a pro forma is made of a "
+                                        "draft; print the invoice itself")
         assert draft.number == "INV-00001"
         assert pro_forma.number is None and pro_forma.status == "draft"
 
