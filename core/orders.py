@@ -342,7 +342,10 @@ def close_remainder(session, hook, order):
         raise Conflict(f"order {order.number} is {order.status}: only what is left to deliver "
                        "of a confirmed order is closed")
     if not any(line.delivered_quantity for line in order.lines):
-        raise Conflict(f"nothing of order {order.number} was delivered: cancel it instead")
+        invoiced = " (credit what is invoiced of it as not delivered first)" if any(
+            line.invoiced_quantity for line in order.lines) else ""
+        raise Conflict(f"nothing of order {order.number} was delivered: cancel it "
+                       f"instead{invoiced}")
     if _type_of(hook, order).recurring:
         raise Conflict(f"order {order.number} is a subscription: it delivers every period")
     closing = lines_to_close(order)
@@ -351,7 +354,7 @@ def close_remainder(session, hook, order):
         if invoiced:  # kept: the customer was invoiced for it
             raise Conflict(f"what is left to deliver of order {order.number} (line "
                            f"{invoiced[0]}) is invoiced: deliver it, or credit it on its "
-                           "invoice and close it then")
+                           "invoice as not delivered and close it then")
         raise Conflict(f"order {order.number} has nothing left to close")
     currency = order.currency
     store_values(session, list(closing), [

@@ -1,6 +1,6 @@
 """Credit notes: cancel an unpaid posted invoice, or credit part of one (goods a customer
-returned or will not take, part of a free text line); apply what a credit note owes the
-customer to other invoices, or refund it.
+returned or, invoiced before delivery, will not take; part of a free text line); apply what a
+credit note owes the customer to other invoices, or refund it.
 
 A posted invoice is never edited: a credit note (kind ``credit_note``) reverses all or part of
 it, with a number of its own and reversing ledger entries.  Every function works inside the
@@ -70,18 +70,20 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
     return credit_note, draft
 
 
-def credit_in_part(session, hook, invoice, quantities, reason, on=None):
+def credit_in_part(session, hook, invoice, quantities, reason, on=None, not_delivered=False):
     """Credit part of the posted ``invoice``: ``quantities`` (``{invoice line id: quantity}``)
     of its lines (goods returned, or part of a free text line's quantity), on a credit note
     posted on ``on`` (default: today; never before the invoice's date); returns it.
 
     Each quantity is at most what the line invoiced less what earlier credit notes credited
     (422 naming each line otherwise); amounts are the line's, in proportion, the last credit of
-    a line taking exactly what is left of its amounts.  What the line's order line invoiced
-    beyond what it delivered (invoiced before delivery) is credited first and comes off its
-    invoiced quantity: goods never delivered are not returned, and the order can then deliver
-    and invoice them again, or close them.  The rest is goods returned: the order is not
-    reopened for them.  A Subscription's lines are never taken back so: they count one period.
+    a line taking exactly what is left of its amounts.  Goods returned leave the order as it
+    is.  With ``not_delivered`` the quantities are instead goods invoiced before they were
+    delivered, which the customer will not take: each comes off its order line's invoiced
+    quantity, so that the order can close them (or deliver and invoice them again); each line
+    must then invoice an order line from the order (not from a packing slip, whose goods were
+    delivered; not a Subscription's, which counts one period), and its quantity be at most
+    what that order line invoiced beyond what it delivered (422 naming each line otherwise).
     The customer's balance goes down by the credit note's total; while the invoice is still
     open, the credit note settles it up to its open amount, and the rest is owed to the customer.
     """
@@ -117,14 +119,16 @@ def credit_in_part(session, hook, invoice, quantities, reason, on=None):
         problems.append("Give a quantity to credit on at least one line.")
     if problems:
         raise ValidationError("the lines cannot be credited so", fields={"lines": problems})
-    chosen.sort(key=lambda chosen_line: chosen_line[0].position)
-    parts = _taking_back_not_delivered(session, hook, invoice.currency, chosen)
+    if not_delivered:
+        _require_not_delivered(session, hook, chosen)
     credit_note = _credit_note(invoice, reason, on)
     _insert(session, credit_note, [
         _line_values(line, credited_line_id=line.id, position=position, quantity=quantity,
-                     amount=amount, tax_amount=tax_amount, order_line_id=order_line_id,
+                     amount=amount, tax_amount=tax_amount,
+                     order_line_id=line.order_line_id if not_delivered else None,
                      packing_slip_line_id=None)
-        for position, (line, quantity, amount, tax_amount, order_line_id) in enumerate(parts, 1)])
+        for position, (line, quantity, amount, tax_amount) in enumerate(
+            sorted(chosen, key=lambda chosen_line: chosen_line[0].position), 1)])
     post_invoice(session, hook, credit_note)
     if invoice.open_amount > 0:
         _settle(session, invoice, credit_note, min(invoice.open_amount, credit_note.total))
@@ -232,25 +236,22 @@ def _credited_so_far(session, line_ids):
     return totals
 
 
-def _taking_back_not_delivered(session, hook, currency, chosen):
-    """The credit note lines of ``chosen`` (``[(invoice line, quantity, amount, tax)]``), as
-    ``[(invoice line, quantity, amount, tax, order line id or None)]``: of each, the part its
-    order line invoiced but did not deliver takes that much back from the order line, the rest
-    (goods returned) nothing."""
-    not_delivered = _invoiced_not_delivered(session, hook, [line for line, *_ in chosen])
-    parts = []
-    for line, quantity, amount, tax in chosen:
-        back = min(quantity, not_delivered.get(line.order_line_id, 0))
-        if back:
-            not_delivered[line.order_line_id] -= back
-            share = back / quantity
-            back_amount, back_tax = (round_money(amount * share, currency),
-                                     round_money(tax * share, currency))
-            parts.append((line, back, back_amount, back_tax, line.order_line_id))
-            quantity, amount, tax = quantity - back, amount - back_amount, tax - back_tax
-        if quantity:
-            parts.append((line, quantity, amount, tax, None))
-    return parts
+def _require_not_delivered(session, hook, chosen):
+    """Refuse (422 naming each line) crediting ``chosen`` (``[(invoice line, quantity, ...)]``)
+    as goods not delivered beyond what their order lines invoiced and did not deliver."""
+    left = _invoiced_not_delivered(session, hook, [line for line, *_ in chosen])
+    problems = []
+    for line, quantity, *_ in sorted(chosen, key=lambda chosen_line: chosen_line[0].position):
+        available = (left.get(line.order_line_id, 0)
+                     if line.packing_slip_line_id is None else 0)
+        if quantity > available:
+            problems.append(f"Line {line.position} ({line.description}): {quantity} is more "
+                            f"than the {available} invoiced and not delivered.")
+        else:
+            left[line.order_line_id] -= quantity
+    if problems:
+        raise ValidationError("the lines were not invoiced before delivery so",
+                              fields={"lines": problems})
 
 
 def _invoiced_not_delivered(session, hook, lines):

@@ -54,7 +54,8 @@ def taken_of_slip_lines(session, hook, slip_line_ids, *, drafts=True):
         .join(InvoiceLine.invoice)
         .where(InvoiceLine.packing_slip_line_id.in_(slip_line_ids),
                or_(posted, drafts_taking(hook)) if drafts else posted,
-               # a credit note gives quantities back only when it cancels (names order lines)
+               # a credit note gives a slip's quantities back only when it cancels (names
+               # order lines); one of goods not delivered names no slip line
                or_(InvoiceLine.credited_line_id.is_(None),
                    InvoiceLine.order_line_id.is_not(None)))).all()
     net = defaultdict(Decimal)

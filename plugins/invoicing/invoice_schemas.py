@@ -136,10 +136,10 @@ class InvoiceLineSchema(Schema):
     id = fields.Integer()
     position = fields.Integer()
     order_line_id = fields.Integer(allow_none=True, metadata={
-        "description": "the order line it invoices, or gives back (a cancelling credit note); "
-                       "null on a free text line and on a credit note of part of an invoice, "
-                       "which gives nothing back to invoice: its credited_line_id names the "
-                       "line it credits"})
+        "description": "the order line it invoices, or gives back (a cancelling credit note, "
+                       "or one of goods invoiced but not delivered); null on a free text line "
+                       "and on a credit note of goods returned, which gives nothing back to "
+                       "invoice: its credited_line_id names the line it credits"})
     order_number = fields.Function(
         lambda line: line.order_line.order.number if line.order_line else None, allow_none=True,
         metadata={"type": "string"})

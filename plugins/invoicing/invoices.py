@@ -659,8 +659,8 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
 
 def _having_lines(condition):
     """The ids of the invoices with a line meeting ``condition(line)`` (given an InvoiceLine
-    entity), or crediting one that does: a credit note of part of an invoice names no order or
-    packing slip line, only the lines it credits."""
+    entity), or crediting one that does: a credit note of part of an invoice names no packing
+    slip line, and no order line unless it credits goods not delivered."""
     credited = aliased(InvoiceLine)
     return select(InvoiceLine.invoice_id).where(condition(InvoiceLine)).union(
         select(InvoiceLine.invoice_id).join(credited, credited.id == InvoiceLine.credited_line_id)

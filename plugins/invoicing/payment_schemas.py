@@ -50,6 +50,11 @@ class CreditNoteCreateSchema(Schema):
     reason = fields.String(required=True, validate=REASON)
     lines = fields.List(fields.Nested(CreditLineSchema), required=True,
                         validate=validate.Length(min=1, max=10_000))
+    not_delivered = fields.Boolean(load_default=False, metadata={
+        "description": "the quantities are goods invoiced before they were delivered, which the "
+                       "customer will not take: they go back to their order lines, so that the "
+                       "order can close them (422 beyond what a line invoiced and did not "
+                       "deliver); by default, goods returned, which leave the order as it is"})
 
 
 class ApplicationInputSchema(Schema):

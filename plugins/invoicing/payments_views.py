@@ -216,7 +216,8 @@ def blueprint():
                 invoice = load_invoice(db(), invoice_id, lock=True)
                 reason = request.form.get("reason", "").strip()[:200]
                 credit_note = credit_notes.credit_in_part(
-                    db(), hook(), invoice, _credit_quantities(invoice), reason)
+                    db(), hook(), invoice, _credit_quantities(invoice), reason,
+                    not_delivered=request.form.get("not_delivered") == "1")
             except ComptoirError as error:
                 db().rollback()
                 errors, status = error.fields or {"_": [error.message]}, error.status
@@ -418,18 +419,17 @@ def api_blueprint():
     @refusals(blp, 404, 409)
     @role_required(ROLE)
     def credit(data, invoice_id):
-        """Credit part of a posted invoice: quantities of its lines, goods returned or not
-        taken, or part of a free text line (422 beyond what is left to credit).  What an order
-        line invoiced but did not deliver is credited first and goes back to the order, to
-        deliver and invoice again or to close.  Settles the invoice while it is open; the rest
-        is owed to the customer."""
+        """Credit part of a posted invoice: quantities of its lines, goods returned (or, with
+        ``not_delivered``, invoiced before delivery and not taken: they go back to the order,
+        which can then close them), or part of a free text line (422 beyond what is left to
+        credit).  Settles the invoice while it is open; the rest is owed to the customer."""
         quantities = {}
         for line in data["lines"]:
             quantities[line["invoice_line_id"]] = (quantities.get(line["invoice_line_id"], 0)
                                                    + line["quantity"])
         credit_note = credit_notes.credit_in_part(
             db(), hook(), load_invoice(db(), invoice_id, lock=True), quantities,
-            data["reason"])
+            data["reason"], not_delivered=data["not_delivered"])
         db().commit()
         return credit_note
 

@@ -163,7 +163,7 @@ def post_invoice(session, hook, invoice, posted_on=None):
                   sign=sign, owner=f"invoice kind {writer.code!r}")
     for order in orders:
         settle_status(hook, order)
-    if kind.sign > 0:  # a party charged for something is a customer, as a confirmed order makes
+    if kind.sign > 0 and total > 0:  # a party charged is a customer, as a confirmed order makes
         advance_to(session, invoice.party, "customer", f"invoice {invoice.number} posted")
     hook.comptoir_invoice_posted(invoice=invoice, session=session)
     session.flush()

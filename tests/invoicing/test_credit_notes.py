@@ -11,7 +11,7 @@ from core import orders
 from core.errors import Conflict, ValidationError
 from core.models import Order
 from core.orders import close_remainder, load_order
-from core.testing import count_queries, csrf_token
+from core.testing import api_client, count_queries, csrf_token
 from plugins.fulfilment.services import deliver
 from plugins.invoicing.credit_notes import cancel_invoice, credit_in_part
 from plugins.invoicing.invoices import invoice_from_packing_slips, search_invoices
@@ -172,11 +172,18 @@ def test_crediting_goods_invoiced_but_never_delivered_lets_the_order_close(
         session.commit()
         with pytest.raises(Conflict) as owed:  # the two hammers paid for are still owed
             close_remainder(session, hook, order)
-        assert "credit it on its invoice and close it then" in owed.value.message
+        assert "credit it on its invoice as not delivered and close it then" in (
+            owed.value.message)
+        session.rollback()
+        with pytest.raises(ValidationError) as too_many:
+            credit_in_part(session, hook, invoice, {invoice.lines[0].id: Decimal(3)},
+                           "Will not take them", not_delivered=True)
+        assert too_many.value.fields == {"lines": [
+            "Line 1 (Hammer): 3 is more than the 2 invoiced and not delivered."]}
         session.rollback()
 
         credit_note = credit_in_part(session, hook, invoice, {invoice.lines[0].id: Decimal(2)},
-                                     "Will not take the rest")
+                                     "Will not take the rest", not_delivered=True)
         session.commit()
         assert [(line.order_line_id, line.quantity, line.amount)
                 for line in credit_note.lines] == [(order.lines[0].id, 2, Decimal("25.00"))]
@@ -190,24 +197,32 @@ def test_crediting_goods_invoiced_but_never_delivered_lets_the_order_close(
         assert customer_balance(session, bolt) == {"EUR": Decimal("-30.00")}
 
 
-def test_a_credit_takes_back_what_was_not_delivered_and_counts_the_rest_returned(
+def test_goods_returned_or_of_a_packing_slip_are_not_credited_as_not_delivered(
         registry, catalogue):
     hook, bolt = registry.hook, catalogue["bolt"]
     with registry.session_factory() as session:
-        invoice = posted_invoice(session, hook, bolt, [(catalogue["HAM"], 3)])
-        order = load_order(session, invoice.lines[0].order_line.order_id, lock=True)
-        deliver(session, hook, order, {order.lines[0].id: Decimal(2)})
+        order = confirmed_order(session, hook, bolt, [(catalogue["HAM"], 3)])
+        slip = packing_slip(session, hook, order, {1: 2})
+        of_slip = post_invoice(session, hook, invoice_from_packing_slips(session, hook,
+                                                                         [slip.id]))
+        ahead = post_invoice(session, hook, _draft_of(session, order, quantities={
+            order.lines[0].id: Decimal(1)}))  # the third hammer, invoiced before delivery
         session.commit()
-        credit_note = credit_in_part(session, hook, invoice, {invoice.lines[0].id: Decimal(2)},
-                                     "One never sent, one returned")
+        with pytest.raises(ValidationError) as delivered:
+            credit_in_part(session, hook, of_slip, {of_slip.lines[0].id: Decimal(1)},
+                           "Returned", not_delivered=True)
+        assert delivered.value.fields == {"lines": [
+            "Line 1 (Hammer): 1 is more than the 0 invoiced and not delivered."]}
+        session.rollback()
+        returned = credit_in_part(session, hook, of_slip, {of_slip.lines[0].id: Decimal(1)},
+                                  "Returned")
         session.commit()
-        order_line = order.lines[0].id
-        assert [(line.order_line_id, line.credited_line_id, line.quantity, line.amount)
-                for line in credit_note.lines] == [
-            (order_line, invoice.lines[0].id, 1, Decimal("12.50")),
-            (None, invoice.lines[0].id, 1, Decimal("12.50"))]
+        assert [line.order_line_id for line in returned.lines] == [None]
         order = load_order(session, order.id)
-        assert (order.lines[0].invoiced_quantity, order.status) == (2, "confirmed")
+        assert (order.lines[0].invoiced_quantity, order.status) == (3, "confirmed")
+        with pytest.raises(Conflict):  # the third hammer is invoiced: still owed
+            invoice_from_packing_slips(session, hook, [packing_slip(session, hook, order).id])
+        assert ahead.number == "INV-00002"
 
 
 def test_crediting_goods_of_an_open_invoice_settles_it(registry, catalogue):
@@ -221,6 +236,33 @@ def test_crediting_goods_of_an_open_invoice_settles_it(registry, catalogue):
                                                                  Decimal("7.68"))
         assert credit_note.payment_status == "paid"
         assert customer_balance(session, bolt) == {"EUR": Decimal("7.68")}
+
+
+def test_goods_not_delivered_are_credited_through_the_api_and_the_page(
+        invoicing_app, registry, catalogue, accounting_api, login):
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, registry.hook, catalogue["bolt"],
+                                 [(catalogue["HAM"], 3)])
+        order_id = invoice.lines[0].order_line.order_id
+        order = load_order(session, order_id, lock=True)
+        deliver(session, registry.hook, order, {order.lines[0].id: Decimal(1)})
+        session.commit()
+        line_id = invoice.lines[0].id
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    path = f"/invoicing/invoices/{invoice.id}/credit"
+    assert 'name="not_delivered"' in client.get(path).get_data(as_text=True)
+    refused = client.post(path, data={"csrf_token": csrf_token(client, path),
+                                      f"quantity-{line_id}": "3", "reason": "Not taken",
+                                      "not_delivered": "1"})
+    assert refused.status_code == 422
+    assert "3 is more than the 2 invoiced and not delivered." in refused.get_data(as_text=True)
+    credited = accounting_api.post(f"/api/v1/invoices/{invoice.id}/credit-notes", json={
+        "reason": "Not taken", "not_delivered": True,
+        "lines": [{"invoice_line_id": line_id, "quantity": "2"}]})
+    assert credited.status_code == 201 and credited.json["total"] == "30.00"
+    closed = api_client(invoicing_app).post(f"/api/v1/orders/{order_id}/close")
+    assert closed.status_code == 200 and closed.json["status"] == "invoiced"
 
 
 def test_a_partly_paid_free_text_invoice_is_credited_in_part(

@@ -227,11 +227,15 @@ def test_posting_an_invoice_to_a_prospect_makes_it_a_customer(registry, catalogu
         pro_forma = invoices.free_text_invoice(session, hook, {
             "kind": "pro_forma", "party_id": acme.id, "lines": [line]})
         draft = invoices.free_text_invoice(session, hook, {"party_id": acme.id, "lines": [line]})
+        nothing = invoices.free_text_invoice(session, hook, {"party_id": acme.id, "lines": [
+            {**line, "amount": Decimal(0)}]})
         session.commit()
         assert acme.stage == "prospect", "an estimate or a draft charges nobody"
         with pytest.raises(Conflict):
             post_invoice(session, hook, pro_forma)
         session.rollback()
+        _post(session, hook, nothing)
+        assert session.get(Party, acme.id).stage == "prospect", "charged nothing"
         _post(session, hook, draft)
         assert session.get(Party, acme.id).stage == "customer"
         [change] = session.scalars(select(StageChange).where(
