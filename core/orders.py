@@ -341,13 +341,13 @@ def close_remainder(session, hook, order):
     if order.status not in ("confirmed", "delivered"):
         raise Conflict(f"order {order.number} is {order.status}: only what is left to deliver "
                        "of a confirmed order is closed")
+    if _type_of(hook, order).recurring:
+        raise Conflict(f"order {order.number} is a subscription: it delivers every period")
     if not any(line.delivered_quantity for line in order.lines):
         invoiced = " (credit what is invoiced of it as not delivered first)" if any(
             line.invoiced_quantity for line in order.lines) else ""
         raise Conflict(f"nothing of order {order.number} was delivered: cancel it "
                        f"instead{invoiced}")
-    if _type_of(hook, order).recurring:
-        raise Conflict(f"order {order.number} is a subscription: it delivers every period")
     closing = lines_to_close(order)
     if not closing:
         invoiced = [line.position for line in order.lines if line.deliver_remainder > 0]

@@ -20,7 +20,7 @@ from core.models import Order, OrderLine
 from core.money import round_money
 from core.orders import lock_orders
 from core.ordertypes import order_types
-from plugins.invoicing.invoices import insert_lines
+from plugins.invoicing.invoices import drafted_quantities, insert_lines
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Invoice, InvoiceLine, Settlement
 from plugins.invoicing.payments import (
@@ -238,15 +238,21 @@ def _credited_so_far(session, line_ids):
 
 def _require_not_delivered(session, hook, chosen):
     """Refuse (422 naming each line) crediting ``chosen`` (``[(invoice line, quantity, ...)]``)
-    as goods not delivered beyond what their order lines invoiced and did not deliver."""
+    as goods not delivered: lines of packing slips or of no order line, of a Subscription, or
+    beyond what their order lines invoiced and did not deliver."""
     left = _invoiced_not_delivered(session, hook, [line for line, *_ in chosen])
     problems = []
     for line, quantity, *_ in sorted(chosen, key=lambda chosen_line: chosen_line[0].position):
-        available = (left.get(line.order_line_id, 0)
-                     if line.packing_slip_line_id is None else 0)
-        if quantity > available:
-            problems.append(f"Line {line.position} ({line.description}): {quantity} is more "
-                            f"than the {available} invoiced and not delivered.")
+        named = f"Line {line.position} ({line.description})"
+        if line.order_line_id is None or line.packing_slip_line_id is not None:
+            problems.append(f"{named} invoices no goods of an order before their delivery: "
+                            "credit it as goods returned.")
+        elif line.order_line_id not in left:
+            problems.append(f"{named} is of a Subscription, whose lines count one period: "
+                            "credit it as goods returned.")
+        elif quantity > left[line.order_line_id]:
+            problems.append(f"{named}: {quantity} is more than the "
+                            f"{left[line.order_line_id]} invoiced and not delivered.")
         else:
             left[line.order_line_id] -= quantity
     if problems:
@@ -256,7 +262,8 @@ def _require_not_delivered(session, hook, chosen):
 
 def _invoiced_not_delivered(session, hook, lines):
     """``{order line id: quantity}`` the order lines of invoice ``lines`` invoiced beyond what
-    they delivered, read under their orders' locks; a Subscription's lines left out."""
+    they delivered and drafts do not hold (a draft of a packing slip will charge its goods),
+    read under their orders' locks; a Subscription's lines left out."""
     ids = {line.order_line_id for line in lines} - {None}
     if not ids:
         return {}
@@ -265,8 +272,9 @@ def _invoiced_not_delivered(session, hook, lines):
     rows = session.execute(
         select(OrderLine.id, OrderLine.invoiced_quantity, OrderLine.delivered_quantity)
         .join(OrderLine.order).where(OrderLine.id.in_(ids), Order.type.not_in(recurring)))
-    return {line_id: invoiced - delivered for line_id, invoiced, delivered in rows
-            if invoiced > delivered}
+    drafted = drafted_quantities(session, hook, ids)
+    return {line_id: max(invoiced - max(delivered - drafted.get(line_id, 0), 0), Decimal(0))
+            for line_id, invoiced, delivered in rows}
 
 
 def _credit_note(invoice, reason, on):

@@ -227,11 +227,14 @@ def open_quantities(session, hook, order):
     return open_line_quantities(session, hook, order.lines)
 
 
-def open_line_quantities(session, hook, order_lines):
+def open_line_quantities(session, hook, order_lines, delivered=False):
     """``{order line id: quantity}`` that an invoice may still take of each of ``order_lines``
-    (of any orders): its invoice remainder less what draft invoices already hold."""
+    (of any orders): its invoice remainder less what draft invoices already hold; with
+    ``delivered``, only of what was delivered (an invoice of packing slips)."""
     drafted = drafted_quantities(session, hook, [line.id for line in order_lines])
-    return {line.id: max(line.invoice_remainder - drafted.get(line.id, 0), Decimal(0))
+    return {line.id: max((min(line.delivered_quantity, line.quantity) if delivered
+                          else line.quantity) - line.invoiced_quantity
+                         - drafted.get(line.id, 0), Decimal(0))
             for line in order_lines}
 
 
@@ -710,20 +713,23 @@ def _earlier_periods(session, hook, slips):
 
 def slip_parts(session, hook, slips):
     """What an invoice of ``slips`` (in :data:`SLIPS_ORDER`) takes, as ``(slip, slip line,
-    quantity)``: each slip line what is left of it, within what is left to invoice of its
-    order line.  Slips of one order line share what is left of it, the oldest first; a
-    draft holding the order line (a corrected copy, an invoice of the order) leaves less, and
-    a recurring order's slip of an earlier period gives nothing."""
+    quantity)``: each slip line what is left of it, within what its order line delivered and
+    did not invoice (an invoice of the order may have taken a slip's goods before they were
+    delivered).  Slips of one order line share what is left of it, the newest first (an
+    invoice of the order took the oldest goods); a draft holding the order line (a corrected
+    copy, an invoice of the order) leaves less, and a recurring order's slip of an earlier
+    period gives nothing."""
     lines = [line for slip in slips for line in slip.lines]
     rest = slip_line_rests(session, hook, lines)
     for line_id in _earlier_periods(session, hook, slips):
         rest[line_id] = Decimal(0)
-    left = open_line_quantities(session, hook, {line.order_line for line in lines})
-    parts = []
-    for slip in slips:
+    left = open_line_quantities(session, hook, {line.order_line for line in lines},
+                                delivered=True)
+    taken = {}
+    for slip in reversed(slips):
         for slip_line in slip.lines:
             quantity = min(rest[slip_line.id], left[slip_line.order_line_id])
             if quantity > 0:
                 left[slip_line.order_line_id] -= quantity
-                parts.append((slip, slip_line, quantity))
-    return parts
+                taken[slip_line] = quantity
+    return [(slip, line, taken[line]) for slip in slips for line in slip.lines if line in taken]

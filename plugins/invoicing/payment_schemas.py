@@ -53,8 +53,10 @@ class CreditNoteCreateSchema(Schema):
     not_delivered = fields.Boolean(load_default=False, metadata={
         "description": "the quantities are goods invoiced before they were delivered, which the "
                        "customer will not take: they go back to their order lines, so that the "
-                       "order can close them (422 beyond what a line invoiced and did not "
-                       "deliver); by default, goods returned, which leave the order as it is"})
+                       "order can close them (422 for a line of a packing slip, of no order "
+                       "line or of a Subscription, and beyond what an order line invoiced and "
+                       "did not deliver); by default, goods returned, which leave the order as "
+                       "it is"})
 
 
 class ApplicationInputSchema(Schema):

@@ -212,7 +212,8 @@ def test_goods_returned_or_of_a_packing_slip_are_not_credited_as_not_delivered(
             credit_in_part(session, hook, of_slip, {of_slip.lines[0].id: Decimal(1)},
                            "Returned", not_delivered=True)
         assert delivered.value.fields == {"lines": [
-            "Line 1 (Hammer): 1 is more than the 0 invoiced and not delivered."]}
+            "Line 1 (Hammer) invoices no goods of an order before their delivery: credit it as "
+            "goods returned."]}
         session.rollback()
         returned = credit_in_part(session, hook, of_slip, {of_slip.lines[0].id: Decimal(1)},
                                   "Returned")
@@ -236,6 +237,27 @@ def test_crediting_goods_of_an_open_invoice_settles_it(registry, catalogue):
                                                                  Decimal("7.68"))
         assert credit_note.payment_status == "paid"
         assert customer_balance(session, bolt) == {"EUR": Decimal("7.68")}
+
+
+def test_goods_a_draft_of_their_packing_slip_holds_are_not_counted_undelivered(
+        registry, catalogue):
+    hook, bolt = registry.hook, catalogue["bolt"]
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, bolt, [(catalogue["HAM"], 3)])
+        slip = packing_slip(session, hook, order, {1: 1})
+        of_slip = invoice_from_packing_slips(session, hook, [slip.id])  # a draft, charging 1
+        ahead = post_invoice(session, hook, _draft_of(session, order, quantities={
+            order.lines[0].id: Decimal(2)}))  # the other two, before delivery
+        session.commit()
+        credit_in_part(session, hook, ahead, {ahead.lines[0].id: Decimal(2)},
+                       "Will not take them", not_delivered=True)
+        post_invoice(session, hook, load_invoice(session, of_slip.id, lock=True))
+        order = load_order(session, order.id, lock=True)
+        close_remainder(session, hook, order)
+        session.commit()
+        assert (order.lines[0].quantity, order.lines[0].invoiced_quantity, order.status) == (
+            1, 1, "invoiced")
+        assert customer_balance(session, bolt) == {"EUR": Decimal("15.00")}
 
 
 def test_goods_not_delivered_are_credited_through_the_api_and_the_page(
@@ -377,6 +399,9 @@ def test_crediting_takes_as_many_statements_for_many_lines_as_for_few(registry, 
             invoice = load_invoice(session, returned, lock=True)
             credit_in_part(session, hook, invoice,
                            {line.id: Decimal(1) for line in invoice.lines}, "Returned")
+            credit_in_part(session, hook, invoice, {line.id: Decimal(1) for line in
+                                                    invoice.lines}, "Not taken",
+                           not_delivered=True)  # nothing was delivered
             session.commit()
         counts.append(len(done))
     assert counts[0] == counts[1]

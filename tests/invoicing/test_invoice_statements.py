@@ -27,6 +27,8 @@ def _statements(registry, catalogue, size):
                              lines=[PackingSlipLine(order_line=line, quantity=1)])
                  for line in order.lines]
         session.add_all(slips)
+        for line in order.lines:
+            line.delivered_quantity = 1
         session.commit()
         order_id, slip_ids = order.id, [slip.id for slip in slips]
     with registry.session_factory() as session:

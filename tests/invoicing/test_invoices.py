@@ -157,18 +157,18 @@ def test_slips_of_an_order_invoiced_as_a_whole_are_not_invoiced_again(registry, 
         slip = packing_slip(session, hook, order, {1: 2})
         _post(session, hook, invoices.invoice_from_order(session, hook, order,
                                                          {order.lines[0].id: Decimal(2)}))
-        # One hammer is left to invoice: the slip offers it, not the two invoiced already.
-        [offered] = invoices.uninvoiced_slips(session, hook, catalogue["bolt"])
-        assert offered.id == slip.id
-        _post(session, hook, invoices.invoice_from_packing_slips(session, hook, [slip.id]))
-        assert [line.invoice_remainder for line in order.lines] == [0]
-        rest = packing_slip(session, hook, order)
+        # The order's invoice took the two hammers the slip delivered, without naming it.
         assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {}
         with pytest.raises(Conflict) as refused:
-            invoices.invoice_from_packing_slips(session, hook, [rest.id])
+            invoices.invoice_from_packing_slips(session, hook, [slip.id])
         assert refused.value.fields == {"packing_slip_ids": [
-            f"{rest.number} is already on an invoice, draft or posted, of the slip or of its "
-            "order."]}, "the order's invoice covers the slip without naming it"
+            f"{slip.number} is already on an invoice, draft or posted, of the slip or of its "
+            "order."]}
+        rest = packing_slip(session, hook, order)  # the third hammer, not invoiced yet
+        [offered] = invoices.uninvoiced_slips(session, hook, catalogue["bolt"])
+        assert offered.id == rest.id
+        _post(session, hook, invoices.invoice_from_packing_slips(session, hook, [rest.id]))
+        assert [line.invoice_remainder for line in order.lines] == [0]
         assert order.status == "invoiced"
 
 
@@ -343,16 +343,12 @@ def test_slips_sharing_what_a_draft_leaves_of_their_order_line_are_offered_as_dr
         older = packing_slip(session, hook, order, {1: 6})
         newer = packing_slip(session, hook, order, {1: 4})
         invoices.invoice_from_order(session, hook, order, {order.lines[0].id: Decimal(5)})
-        # The draft leaves 5 to invoice: the older slip takes them all, the newer none.
-        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {older: 1}
-        with pytest.raises(Conflict) as refused:
-            invoices.invoice_from_packing_slips(session, hook, [older.id, newer.id])
-        assert refused.value.fields == {"packing_slip_ids": [
-            f"{newer.number} is already on an invoice, draft or posted, of the slip "
-            "or of its order."]}
-        invoice = invoices.invoice_from_packing_slips(session, hook, [older.id])
+        # The draft takes the oldest goods: 1 of the older slip is left, and the newer slip.
+        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {older: 1,
+                                                                             newer: 1}
+        invoice = invoices.invoice_from_packing_slips(session, hook, [older.id, newer.id])
         assert [(line.packing_slip_line_id, line.quantity) for line in invoice.lines] == [
-            (older.lines[0].id, 5)]
+            (older.lines[0].id, 1), (newer.lines[0].id, 4)]
 
 
 def test_a_subscriptions_slip_of_a_closed_period_is_not_invoiced_again(registry, catalogue):
