@@ -244,12 +244,15 @@ def _require_not_delivered(session, hook, chosen):
     problems = []
     for line, quantity, *_ in sorted(chosen, key=lambda chosen_line: chosen_line[0].position):
         named = f"Line {line.position} ({line.description})"
-        if line.order_line_id is None or line.packing_slip_line_id is not None:
-            problems.append(f"{named} invoices no goods of an order before their delivery: "
-                            "credit it as goods returned.")
+        if line.order_line_id is None:
+            problems.append(f"{named} invoices no goods of an order: credit it without "
+                            "\"not delivered\".")
+        elif line.packing_slip_line_id is not None:
+            problems.append(f"{named} invoices goods a packing slip delivered: credit them "
+                            "as goods returned.")
         elif line.order_line_id not in left:
-            problems.append(f"{named} is of a Subscription, whose lines count one period: "
-                            "credit it as goods returned.")
+            problems.append(f"{named} is of a recurring order (a Subscription), whose lines "
+                            "count one period: credit it as goods returned.")
         elif quantity > left[line.order_line_id]:
             problems.append(f"{named}: {quantity} is more than the "
                             f"{left[line.order_line_id]} invoiced and not delivered.")

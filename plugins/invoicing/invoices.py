@@ -16,6 +16,7 @@ import functools
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Integer, String, and_, bindparam, case, func, insert, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -44,8 +45,8 @@ from plugins.invoicing.posting import compute_totals, require_draft, totals, val
 DUE_DAYS = 30  # the due date when none is given: the invoice date plus 30 days
 HEADER_FIELDS = ("invoice_date", "due_date", "posting_profile", "note")
 SIX_PLACES = Decimal("0.000001")  # what an Amount column holds after the point
-# Packing slips are offered and invoiced oldest first: the first take what is left of the
-# order lines they share.
+# Packing slips are offered and invoiced oldest first; of what the order lines they share
+# delivered and no invoice took, the newest take first (see slip_parts).
 SLIPS_ORDER = (PackingSlip.delivery_date, PackingSlip.id)
 # The columns every new line is given, so that all of them are inserted in one batch.
 LINE_COLUMNS = ("order_line_id", "packing_slip_line_id", "credited_line_id", "item_id",
@@ -315,7 +316,9 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     Unknown slips, slips of several customers or currencies are refused (422) on
     ``packing_slip_ids``, slips of another customer than ``party_id`` or in another currency
     than ``currency`` (when given) on that field.  Each slip line invoices what no invoice
-    (draft or posted) took of it yet; a slip with nothing left so is refused (409).
+    (draft or posted) took of it yet, within what its order line delivered and did not
+    invoice (see :func:`slip_parts`); a slip with nothing left so is refused (409), as one
+    whose goods an invoice of the order took before they were delivered.
     """
     slip_ids = sorted(set(slip_ids))
     if not slip_ids:
@@ -545,8 +548,8 @@ def update_line(session, hook, invoice, line_id, data):
             # is read again under the order's lock, as they take it.
             lock_orders(session, [line.order_line.order_id])
             session.refresh(line.order_line)
-            _within_remainder(session, hook, invoice, line, data["quantity"])
             _within_slip_line(session, hook, invoice, line, data["quantity"])
+            _within_remainder(session, hook, invoice, line, data["quantity"])
             replaced = _order_line_part(line.order_line, data["quantity"], invoice.currency)
             for column in ("quantity", "amount", "tax_amount"):
                 setattr(line, column, replaced[column])
@@ -573,17 +576,22 @@ def update_line(session, hook, invoice, line_id, data):
 
 def _within_remainder(session, hook, invoice, line, quantity):
     """Refuse (422) a quantity of ``line``'s order line beyond what is left to invoice of it
-    beside the other lines of this and other drafts (a pro forma takes nothing)."""
+    (of what it delivered, for a line of a packing slip) beside the other lines of this and
+    other drafts (a pro forma takes nothing)."""
     if invoice.kind not in invoicing_kinds(hook) or invoice.credited_invoice_id is not None:
         return
     order_line = line.order_line
     others = drafted_quantities(session, hook, [order_line.id], but=invoice.id)
     here = sum(other.quantity for other in invoice.lines
                if other.order_line_id == order_line.id and other is not line)
-    left = order_line.invoice_remainder - others.get(order_line.id, 0) - here
+    of_slip = line.packing_slip_line_id is not None
+    basis = min(order_line.delivered_quantity, order_line.quantity) if of_slip \
+        else order_line.quantity
+    left = basis - order_line.invoiced_quantity - others.get(order_line.id, 0) - here
     if quantity > left:
+        what = "delivered and left to invoice" if of_slip else "left to invoice"
         raise ValidationError("more than is left to invoice", fields={"quantity": [
-            f"{quantity} is more than the {max(left, 0)} left to invoice."]})
+            f"{quantity} is more than the {max(left, 0)} {what}."]})
 
 
 def _within_slip_line(session, hook, invoice, line, quantity):
@@ -715,21 +723,40 @@ def slip_parts(session, hook, slips):
     """What an invoice of ``slips`` (in :data:`SLIPS_ORDER`) takes, as ``(slip, slip line,
     quantity)``: each slip line what is left of it, within what its order line delivered and
     did not invoice (an invoice of the order may have taken a slip's goods before they were
-    delivered).  Slips of one order line share what is left of it, the newest first (an
-    invoice of the order took the oldest goods); a draft holding the order line (a corrected
+    delivered).  The slips of one order line, those not chosen too, share that quantity the
+    newest first (an invoice of the order took the oldest goods), so that a slip takes the
+    same whichever others are chosen with it; a draft holding the order line (a corrected
     copy, an invoice of the order) leaves less, and a recurring order's slip of an earlier
     period gives nothing."""
-    lines = [line for slip in slips for line in slip.lines]
-    rest = slip_line_rests(session, hook, lines)
+    order_lines = {line.order_line for slip in slips for line in slip.lines}
+    left = open_line_quantities(session, hook, order_lines, delivered=True)
+    every = [_SlipLine(*row) for row in session.execute(
+        _slip_lines_of_query(), {"lines": [line.id for line in order_lines]})]
+    rest = slip_line_rests(session, hook, every)
     for line_id in _earlier_periods(session, hook, slips):
         rest[line_id] = Decimal(0)
-    left = open_line_quantities(session, hook, {line.order_line for line in lines},
-                                delivered=True)
     taken = {}
-    for slip in reversed(slips):
-        for slip_line in slip.lines:
-            quantity = min(rest[slip_line.id], left[slip_line.order_line_id])
-            if quantity > 0:
-                left[slip_line.order_line_id] -= quantity
-                taken[slip_line] = quantity
-    return [(slip, line, taken[line]) for slip in slips for line in slip.lines if line in taken]
+    for line in reversed(every):
+        quantity = min(rest[line.id], left[line.order_line_id])
+        if quantity > 0:
+            left[line.order_line_id] -= quantity
+            taken[line.id] = quantity
+    return [(slip, line, taken[line.id]) for slip in slips for line in slip.lines
+            if line.id in taken]
+
+
+class _SlipLine(NamedTuple):
+    """A packing slip line as :func:`slip_line_rests` reads it."""
+
+    id: int
+    order_line_id: int
+    quantity: Decimal
+
+
+@functools.cache
+def _slip_lines_of_query():
+    """Every packing slip line of some order lines, their slips in :data:`SLIPS_ORDER`."""
+    return (select(PackingSlipLine.id, PackingSlipLine.order_line_id, PackingSlipLine.quantity)
+            .join(PackingSlipLine.packing_slip)
+            .where(PackingSlipLine.order_line_id.in_(bindparam("lines", expanding=True)))
+            .order_by(*SLIPS_ORDER, PackingSlipLine.id))

@@ -212,8 +212,8 @@ def test_goods_returned_or_of_a_packing_slip_are_not_credited_as_not_delivered(
             credit_in_part(session, hook, of_slip, {of_slip.lines[0].id: Decimal(1)},
                            "Returned", not_delivered=True)
         assert delivered.value.fields == {"lines": [
-            "Line 1 (Hammer) invoices no goods of an order before their delivery: credit it as "
-            "goods returned."]}
+            "Line 1 (Hammer) invoices goods a packing slip delivered: credit them as goods "
+            "returned."]}
         session.rollback()
         returned = credit_in_part(session, hook, of_slip, {of_slip.lines[0].id: Decimal(1)},
                                   "Returned")

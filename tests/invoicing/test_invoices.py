@@ -351,6 +351,42 @@ def test_slips_sharing_what_a_draft_leaves_of_their_order_line_are_offered_as_dr
             (older.lines[0].id, 1), (newer.lines[0].id, 4)]
 
 
+def test_a_slip_whose_goods_the_orders_invoice_took_is_not_invoiced_chosen_alone(
+        registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 3)])
+        _post(session, hook, invoices.invoice_from_order(session, hook, order,
+                                                         {order.lines[0].id: Decimal(1)}))
+        older = packing_slip(session, hook, order, {1: 1})
+        newer = packing_slip(session, hook, order, {1: 2})
+        assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {newer: 1}
+        with pytest.raises(Conflict):  # whichever slips are chosen with it
+            invoices.invoice_from_packing_slips(session, hook, [older.id])
+        draft = invoices.invoice_from_packing_slips(session, hook, [newer.id])
+        _post(session, hook, draft)
+        assert [(line.packing_slip_line_id, line.quantity) for line in draft.lines] == [
+            (newer.lines[0].id, 2)]
+        assert order.status == "invoiced"
+
+
+def test_a_slip_line_is_not_raised_on_its_draft_beyond_what_was_delivered_and_not_invoiced(
+        registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 3)])
+        _post(session, hook, invoices.invoice_from_order(session, hook, order,
+                                                         {order.lines[0].id: Decimal(1)}))
+        slip = packing_slip(session, hook, order, {1: 2})  # one of its two is invoiced
+        draft = invoices.invoice_from_packing_slips(session, hook, [slip.id])
+        assert draft.lines[0].quantity == 1
+        with pytest.raises(ValidationError) as raised:
+            invoices.update_line(session, hook, draft, draft.lines[0].id,
+                                 {"quantity": Decimal(2)})
+        assert raised.value.fields == {"quantity": [
+            "2 is more than the 1 delivered and left to invoice."]}
+
+
 def test_a_subscriptions_slip_of_a_closed_period_is_not_invoiced_again(registry, catalogue):
     hook = registry.hook
     with registry.session_factory() as session:
