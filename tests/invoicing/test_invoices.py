@@ -351,13 +351,19 @@ def test_slips_sharing_what_a_draft_leaves_of_their_order_line_are_offered_as_dr
             (older.lines[0].id, 1), (newer.lines[0].id, 4)]
 
 
+def _one_of_three_hammers_invoiced_ahead(session, hook, catalogue):
+    """A confirmed order of three hammers, one of them invoiced (posted) before delivery."""
+    order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 3)])
+    _post(session, hook, invoices.invoice_from_order(session, hook, order,
+                                                     {order.lines[0].id: Decimal(1)}))
+    return order
+
+
 def test_a_slip_whose_goods_the_orders_invoice_took_is_not_invoiced_chosen_alone(
         registry, catalogue):
     hook = registry.hook
     with registry.session_factory() as session:
-        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 3)])
-        _post(session, hook, invoices.invoice_from_order(session, hook, order,
-                                                         {order.lines[0].id: Decimal(1)}))
+        order = _one_of_three_hammers_invoiced_ahead(session, hook, catalogue)
         older = packing_slip(session, hook, order, {1: 1})
         newer = packing_slip(session, hook, order, {1: 2})
         assert invoices.uninvoiced_slips(session, hook, catalogue["bolt"]) == {newer: 1}
@@ -374,9 +380,7 @@ def test_a_slip_line_is_not_raised_on_its_draft_beyond_what_was_delivered_and_no
         registry, catalogue):
     hook = registry.hook
     with registry.session_factory() as session:
-        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 3)])
-        _post(session, hook, invoices.invoice_from_order(session, hook, order,
-                                                         {order.lines[0].id: Decimal(1)}))
+        order = _one_of_three_hammers_invoiced_ahead(session, hook, catalogue)
         slip = packing_slip(session, hook, order, {1: 2})  # one of its two is invoiced
         draft = invoices.invoice_from_packing_slips(session, hook, [slip.id])
         assert draft.lines[0].quantity == 1
