@@ -233,10 +233,16 @@ def open_line_quantities(session, hook, order_lines, delivered=False):
     (of any orders): its invoice remainder less what draft invoices already hold; with
     ``delivered``, only of what was delivered (an invoice of packing slips)."""
     drafted = drafted_quantities(session, hook, [line.id for line in order_lines])
-    return {line.id: max((min(line.delivered_quantity, line.quantity) if delivered
-                          else line.quantity) - line.invoiced_quantity
+    return {line.id: max(_invoiceable_in_all(line, delivered) - line.invoiced_quantity
                          - drafted.get(line.id, 0), Decimal(0))
             for line in order_lines}
+
+
+def _invoiceable_in_all(order_line, delivered):
+    """What invoices may take of ``order_line`` in all: what was ordered, or with
+    ``delivered`` what was delivered of it (by packing slips)."""
+    return min(order_line.delivered_quantity, order_line.quantity) if delivered \
+        else order_line.quantity
 
 
 def awaiting_invoice(session, limit=50):
@@ -585,9 +591,8 @@ def _within_remainder(session, hook, invoice, line, quantity):
     here = sum(other.quantity for other in invoice.lines
                if other.order_line_id == order_line.id and other is not line)
     of_slip = line.packing_slip_line_id is not None
-    basis = min(order_line.delivered_quantity, order_line.quantity) if of_slip \
-        else order_line.quantity
-    left = basis - order_line.invoiced_quantity - others.get(order_line.id, 0) - here
+    left = (_invoiceable_in_all(order_line, of_slip) - order_line.invoiced_quantity
+            - others.get(order_line.id, 0) - here)
     if quantity > left:
         what = "delivered and left to invoice" if of_slip else "left to invoice"
         raise ValidationError("more than is left to invoice", fields={"quantity": [
