@@ -83,7 +83,8 @@ def credit_in_part(session, hook, invoice, quantities, reason, on=None, not_deli
     quantity, so that the order can close them (or deliver and invoice them again); each line
     must then invoice an order line from the order (not from a packing slip, whose goods were
     delivered; not a Subscription's, which counts one period), and its quantity be at most
-    what that order line invoiced beyond what it delivered (422 naming each line otherwise).
+    what that order line invoiced beyond what it delivered and drafts of its packing slips
+    will charge (422 naming each line otherwise).
     The customer's balance goes down by the credit note's total; while the invoice is still
     open, the credit note settles it up to its open amount, and the rest is owed to the customer.
     """
