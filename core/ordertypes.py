@@ -48,6 +48,12 @@ def brings_goods_back(types, code):
     return code in types and types[code].incoming
 
 
+def recurring_codes(hook):
+    """The codes of the recurring order types (a Subscription), which deliver and invoice again
+    every period."""
+    return {code for code, kind in order_types(hook).items() if kind.recurring}
+
+
 def order_type(hook, code):
     """The order type ``code``, or ValidationError listing the known ones."""
     return one_of(order_types(hook), code, "type", "order type")

@@ -19,7 +19,7 @@ from core.invoicekinds import invoice_kind, invoice_kinds
 from core.models import Order, OrderLine
 from core.money import round_money
 from core.orders import lock_orders
-from core.ordertypes import order_types
+from core.ordertypes import recurring_codes
 from plugins.invoicing.invoices import drafted_quantities, insert_lines
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Invoice, InvoiceLine, Settlement
@@ -120,6 +120,7 @@ def credit_in_part(session, hook, invoice, quantities, reason, on=None, not_deli
         problems.append("Give a quantity to credit on at least one line.")
     if problems:
         raise ValidationError("the lines cannot be credited so", fields={"lines": problems})
+    chosen.sort(key=lambda chosen_line: chosen_line[0].position)
     if not_delivered:
         _require_not_delivered(session, hook, chosen)
     credit_note = _credit_note(invoice, reason, on)
@@ -128,8 +129,7 @@ def credit_in_part(session, hook, invoice, quantities, reason, on=None, not_deli
                      amount=amount, tax_amount=tax_amount,
                      order_line_id=line.order_line_id if not_delivered else None,
                      packing_slip_line_id=None)
-        for position, (line, quantity, amount, tax_amount) in enumerate(
-            sorted(chosen, key=lambda chosen_line: chosen_line[0].position), 1)])
+        for position, (line, quantity, amount, tax_amount) in enumerate(chosen, 1)])
     post_invoice(session, hook, credit_note)
     if invoice.open_amount > 0:
         _settle(session, invoice, credit_note, min(invoice.open_amount, credit_note.total))
@@ -238,12 +238,12 @@ def _credited_so_far(session, line_ids):
 
 
 def _require_not_delivered(session, hook, chosen):
-    """Refuse (422 naming each line) crediting ``chosen`` (``[(invoice line, quantity, ...)]``)
-    as goods not delivered: lines of packing slips or of no order line, of a Subscription, or
-    beyond what their order lines invoiced and did not deliver."""
+    """Refuse (422 naming each line) crediting ``chosen`` (``[(invoice line, quantity, ...)]``,
+    in the lines' order) as goods not delivered: lines of packing slips or of no order line,
+    of a Subscription, or beyond what their order lines invoiced and did not deliver."""
     left = _invoiced_not_delivered(session, hook, [line for line, *_ in chosen])
     problems = []
-    for line, quantity, *_ in sorted(chosen, key=lambda chosen_line: chosen_line[0].position):
+    for line, quantity, *_ in chosen:
         named = f"Line {line.position} ({line.description})"
         if line.order_line_id is None:
             problems.append(f"{named} invoices no goods of an order: credit it without "
@@ -272,10 +272,10 @@ def _invoiced_not_delivered(session, hook, lines):
     if not ids:
         return {}
     lock_orders(session, select(OrderLine.order_id).where(OrderLine.id.in_(ids)))
-    recurring = [code for code, kind in order_types(hook).items() if kind.recurring]
     rows = session.execute(
         select(OrderLine.id, OrderLine.invoiced_quantity, OrderLine.delivered_quantity)
-        .join(OrderLine.order).where(OrderLine.id.in_(ids), Order.type.not_in(recurring)))
+        .join(OrderLine.order)
+        .where(OrderLine.id.in_(ids), Order.type.not_in(recurring_codes(hook))))
     drafted = drafted_quantities(session, hook, ids)
     return {line_id: max(invoiced - max(delivered - drafted.get(line_id, 0), 0), Decimal(0))
             for line_id, invoiced, delivered in rows}

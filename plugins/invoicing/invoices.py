@@ -28,7 +28,7 @@ from core.invoicekinds import invoice_kind
 from core.models import Order, OrderLine, Party, TaxCategory
 from core.money import HUNDRED, check_currency, exponent, plain, round_money
 from core.orders import lock_orders
-from core.ordertypes import brings_goods_back, order_types
+from core.ordertypes import brings_goods_back, order_types, recurring_codes
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
 from plugins.invoicing.holdings import (
@@ -698,29 +698,26 @@ def uninvoiced_slips(session, hook, party_id):
     return dict(lines_left)
 
 
-def _earlier_periods(session, hook, slips):
-    """The ids of the lines of ``slips`` that a recurring order (Subscription) delivered in a
-    period it has closed: invoiced then, from the order if not from the slip.
+def _earlier_periods(hook, slips, slip_lines):
+    """The ids of the ``slip_lines`` (every slip line of the order lines of ``slips``) that a
+    recurring order (Subscription) delivered in a period it has closed: invoiced then, from
+    the order if not from the slip.
 
     A period closes once its lines are delivered and invoiced in full, and their delivered
     quantities start again from zero: the newest slip lines of an order line, up to what it
     delivered in this period, are this period's; the older ones were invoiced before."""
-    recurring = {code for code, kind in order_types(hook).items() if kind.recurring}
-    order_lines = {line.order_line for slip in slips if slip.order.type in recurring
-                   for line in slip.lines}
-    if not order_lines:
-        return set()
-    this_period = {line.id: line.delivered_quantity for line in order_lines}
+    recurring = recurring_codes(hook)
+    this_period = {line.order_line_id: line.order_line.delivered_quantity
+                   for slip in slips if slip.order.type in recurring for line in slip.lines}
     earlier = set()
-    for line_id, order_line_id, quantity in session.execute(
-            select(PackingSlipLine.id, PackingSlipLine.order_line_id, PackingSlipLine.quantity)
-            .where(PackingSlipLine.order_line_id.in_(this_period))
-            .order_by(PackingSlipLine.id.desc())):
-        if quantity <= this_period[order_line_id]:
-            this_period[order_line_id] -= quantity
+    for line in sorted(slip_lines, key=lambda line: line.id, reverse=True):
+        if line.order_line_id not in this_period:
+            continue
+        if line.quantity <= this_period[line.order_line_id]:
+            this_period[line.order_line_id] -= line.quantity
         else:
-            this_period[order_line_id] = Decimal(0)
-            earlier.add(line_id)
+            this_period[line.order_line_id] = Decimal(0)
+            earlier.add(line.id)
     return earlier
 
 
@@ -738,7 +735,7 @@ def slip_parts(session, hook, slips):
     every = [_SlipLine(*row) for row in session.execute(
         _slip_lines_of_query(), {"lines": [line.id for line in order_lines]})]
     rest = slip_line_rests(session, hook, every)
-    for line_id in _earlier_periods(session, hook, slips):
+    for line_id in _earlier_periods(hook, slips, every):
         rest[line_id] = Decimal(0)
     taken = {}
     for line in reversed(every):

@@ -197,17 +197,27 @@ def test_crediting_goods_invoiced_but_never_delivered_lets_the_order_close(
         assert customer_balance(session, bolt) == {"EUR": Decimal("-30.00")}
 
 
+def _three_hammers_of_a_slip_and_ahead(session, hook, catalogue, delivered, posting_slip):
+    """An order of three hammers: ``delivered`` of them by a packing slip and invoiced from it
+    (the invoice posted if ``posting_slip``, else left a draft), the others invoiced (posted)
+    from the order before delivery; returns ``(order, invoice of the slip, of the order)``."""
+    order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 3)])
+    slip = packing_slip(session, hook, order, {1: delivered})
+    of_slip = invoice_from_packing_slips(session, hook, [slip.id])
+    if posting_slip:
+        post_invoice(session, hook, of_slip)
+    ahead = post_invoice(session, hook, _draft_of(session, order, quantities={
+        order.lines[0].id: Decimal(3 - delivered)}))
+    session.commit()
+    return order, of_slip, ahead
+
+
 def test_goods_returned_or_of_a_packing_slip_are_not_credited_as_not_delivered(
         registry, catalogue):
-    hook, bolt = registry.hook, catalogue["bolt"]
+    hook = registry.hook
     with registry.session_factory() as session:
-        order = confirmed_order(session, hook, bolt, [(catalogue["HAM"], 3)])
-        slip = packing_slip(session, hook, order, {1: 2})
-        of_slip = post_invoice(session, hook, invoice_from_packing_slips(session, hook,
-                                                                         [slip.id]))
-        ahead = post_invoice(session, hook, _draft_of(session, order, quantities={
-            order.lines[0].id: Decimal(1)}))  # the third hammer, invoiced before delivery
-        session.commit()
+        order, of_slip, ahead = _three_hammers_of_a_slip_and_ahead(session, hook, catalogue, 2,
+                                                                   posting_slip=True)
         with pytest.raises(ValidationError) as delivered:
             credit_in_part(session, hook, of_slip, {of_slip.lines[0].id: Decimal(1)},
                            "Returned", not_delivered=True)
@@ -243,12 +253,8 @@ def test_goods_a_draft_of_their_packing_slip_holds_are_not_counted_undelivered(
         registry, catalogue):
     hook, bolt = registry.hook, catalogue["bolt"]
     with registry.session_factory() as session:
-        order = confirmed_order(session, hook, bolt, [(catalogue["HAM"], 3)])
-        slip = packing_slip(session, hook, order, {1: 1})
-        of_slip = invoice_from_packing_slips(session, hook, [slip.id])  # a draft, charging 1
-        ahead = post_invoice(session, hook, _draft_of(session, order, quantities={
-            order.lines[0].id: Decimal(2)}))  # the other two, before delivery
-        session.commit()
+        order, of_slip, ahead = _three_hammers_of_a_slip_and_ahead(session, hook, catalogue, 1,
+                                                                   posting_slip=False)
         credit_in_part(session, hook, ahead, {ahead.lines[0].id: Decimal(2)},
                        "Will not take them", not_delivered=True)
         post_invoice(session, hook, load_invoice(session, of_slip.id, lock=True))
