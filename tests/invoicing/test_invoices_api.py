@@ -252,8 +252,9 @@ def test_an_order_closed_after_a_part_was_delivered_is_invoiced_for_that_part(
     assert [line["quantity"] for line in closed["lines"]] == ["1", "1"]
     web = invoicing_app.test_client()
     login(web, "sales")
-    assert "Close the rest" not in web.get(f"/orders/{order.id}").get_data(as_text=True), (
-        "the book invoiced is kept: nothing is left to close")
+    page = web.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Close the rest" not in page, "the book invoiced is kept: nothing is left to close"
+    assert "credit it on its invoice as not delivered" in page, "the page says what to do"
     assert closed["status"] == "confirmed", "the book invoiced is still to deliver"
     rest = accounting_api.post("/api/v1/invoices", json={"order_id": order.id}).get_json()
     assert [(line["quantity"], line["amount"]) for line in rest["lines"]] == [("1", "12.50")]
