@@ -35,7 +35,14 @@ from plugins.invoicing.ledger import invoice_entries
 from plugins.invoicing.models import Invoice
 from plugins.invoicing.payments import invoice_settlements
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
-from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from plugins.sales.pages import (
+    PER_PAGE,
+    hook,
+    page_count,
+    page_number,
+    read_form,
+    record_id,
+)
 from web.api import refusals
 from web.auth import role_required
 from web.database import db
@@ -57,9 +64,9 @@ def blueprint():
         text = request.args.get("q", "")[:128]
         kind = request.args.get("kind") or None
         status = request.args.get("status") or None
-        party_id = request.args.get("party_id", type=int)
-        order_id = request.args.get("order_id", type=int)
-        slip_id = request.args.get("packing_slip_id", type=int)
+        party_id = request.args.get("party_id", type=record_id)
+        order_id = request.args.get("order_id", type=record_id)
+        slip_id = request.args.get("packing_slip_id", type=record_id)
         page = page_number()
         found, total = invoices.search_invoices(db(), text, kind, status, party_id, page,
                                                 PER_PAGE, order_id, slip_id)
@@ -105,10 +112,10 @@ def blueprint():
     @bp.route("/new/packing-slips", methods=["GET", "POST"])
     def new_from_slips():
         """Choose a customer, then some of its packing slips not invoiced yet."""
-        party_id = request.values.get("party_id", type=int)
+        party_id = request.values.get("party_id", type=record_id)
         errors, form = {}, request.form
         if request.method == "POST":
-            ids = [int(value) for value in form.getlist("packing_slip_ids") if value.isdigit()]
+            ids = list(filter(None, map(record_id, form.getlist("packing_slip_ids"))))
             header, errors = read_form(HeaderSchema())
             if not errors:
                 try:
@@ -261,7 +268,7 @@ def blueprint():
 def _order_asked(lock=False):
     """The order the form names by ``order_id`` or by ``order`` number, with its lines;
     ``lock`` takes its row lock (see ``_order_named``)."""
-    order_id = request.values.get("order_id", type=int)
+    order_id = request.values.get("order_id", type=record_id)
     number = request.values.get("order", "").strip()[:32]
     if order_id is None and number:
         # Numbers are written in capitals (SO-00009); "so-00009" is the same order.  Two
@@ -305,7 +312,7 @@ def _free_text_from_form():
     header_fields = ("invoice_date", "due_date", "posting_profile", "note")
     header, errors = read_form(HeaderSchema(only=header_fields))
     errors = dict(errors or {})
-    party_id = request.form.get("party_id", type=int)
+    party_id = request.form.get("party_id", type=record_id)
     if not party_id:
         errors["party_id"] = ["Choose a customer."]
     lines, rows, line_errors = [], [], {}
@@ -377,7 +384,7 @@ def _slips_ticked(slips, returned, form):
     none was), or by default every slip of delivered goods (every returned one when there
     are only returns), since one invoice does not both charge and credit."""
     if request.method == "POST":
-        return {int(value) for value in form.getlist("packing_slip_ids") if value.isdigit()}
+        return set(map(record_id, form.getlist("packing_slip_ids"))) - {None}
     delivered = {slip.id for slip in slips} - returned
     return delivered or returned
 

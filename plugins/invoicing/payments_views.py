@@ -37,7 +37,14 @@ from plugins.invoicing.payment_schemas import (
     RefundCreateSchema,
 )
 from plugins.invoicing.posting import load_invoice
-from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
+from plugins.sales.pages import (
+    PER_PAGE,
+    hook,
+    page_count,
+    page_number,
+    read_form,
+    record_id,
+)
 from web.api import refusals
 from web.auth import role_required
 from web.database import db
@@ -294,9 +301,8 @@ def blueprint():
 
 def _party_asked(value):
     """The live party whose id ``value`` (text) is, or None."""
-    if not value or not str(value).isdigit():
-        return None
-    party = db().get(Party, int(value))
+    party_id = record_id(value)
+    party = db().get(Party, party_id) if party_id else None
     return party if party is not None and party.merged_into_id is None else None
 
 
@@ -358,7 +364,7 @@ def _applications_from_form():
         return applications, {}
     numbers = {str(invoice_id): number for invoice_id, number in db().execute(
         select(Invoice.id, Invoice.number).where(Invoice.id.in_(
-            [int(key) for key in problems if key.isdigit()])))}
+            list(filter(None, map(record_id, problems))))))}
     return applications, {"applications": [
         f"{numbers.get(key) or key}: {message}"
         for key, messages in problems.items() for message in messages]}

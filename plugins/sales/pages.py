@@ -4,6 +4,7 @@ documents' e-mail forms."""
 from flask import current_app, flash, redirect, request
 from marshmallow import ValidationError as MarshmallowError
 
+from core.db import MAX_ID
 from core.errors import ComptoirError
 from web.database import db
 from web.errors import form_messages
@@ -46,7 +47,19 @@ def read_form(schema, form=None, lists=(), kept=()):
 def page_number():
     """The ``page`` query argument as a positive number (1 when absent or invalid)."""
     page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    return int(page) if _digits(page, 5) and 0 < int(page) else 1
+
+
+def record_id(value):
+    """The record id the text ``value`` (a query argument, a form field) names, or None when
+    it names none: the id a form or link sends is not trusted to be a number, nor one that
+    fits an id column (``request.args.get("party_id", type=record_id)``)."""
+    return int(value) if _digits(value, len(str(MAX_ID))) and 0 < int(value) <= MAX_ID else None
+
+
+def _digits(value, most):
+    # ASCII only: "²" is a digit to str.isdigit() but not to int().
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= most
 
 
 def page_count(total, per_page=PER_PAGE):

@@ -4,8 +4,11 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
 from core import orders
 from core.testing import csrf_token
+from plugins.invoicing.models import Invoice, Payment
 from tests.invoicing.conftest import confirmed_order, packing_slip
 
 
@@ -260,3 +263,47 @@ def test_an_order_with_nothing_to_invoice_offers_no_form(invoicing_app, registry
     page = client.get(f"{path}{done_id}").get_data(as_text=True)
     assert "Nothing of order" in page and held.rsplit("/", 1)[1] in page
     assert "Create the draft invoice" not in page
+
+
+NOT_IDS = ("2147483648", "99999999999999999999", "²", "0", "-1", "1" * 5000)
+
+
+def test_ids_no_record_can_have_are_refused_or_find_nothing(invoicing_app, registry, catalogue,
+                                                            login):
+    """Ids beyond an id column's range, or digits int() does not read, in the links and forms
+    of the invoicing pages: each page answers as for an id of no record, never an error."""
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 1)])
+        packing_slip(session, registry.hook, order)
+        session.commit()
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    bolt = catalogue["bolt"]
+    for bad in NOT_IDS:
+        for path, status in ((f"invoices/?party_id={bad}", 200),
+                             (f"invoices/?order_id={bad}", 200),
+                             (f"invoices/?packing_slip_id={bad}", 200),
+                             (f"invoices/?page={bad}", 200),
+                             (f"invoices/new/packing-slips?party_id={bad}", 200),
+                             (f"invoices/new/order?order_id={bad}", 404),
+                             (f"payments/new?party_id={bad}", 422),
+                             (f"aged?party_id={bad}", 200), (f"balances?party_id={bad}", 200)):
+            assert client.get(f"/invoicing/{path}").status_code == status, path
+        slips = f"/invoicing/invoices/new/packing-slips?party_id={bolt}"
+        refused = _form(client, slips, party_id=bolt, packing_slip_ids=bad)
+        assert refused.status_code == 422, bad
+        assert _form(client, "/invoicing/invoices/new/free-text", party_id=bad,
+                     **{"account-0": "706", "description-0": "Advice", "unit_price-0": "80",
+                        "quantity-0": "1", "tax_category-0": "VAT20"}
+                     ).get_data(as_text=True).count("Choose a customer.") == 1, bad
+        paying = f"/invoicing/payments/new?party_id={bolt}"
+        fields = dict(re.findall(r'name="(csrf_token|once)" value="([^"]+)"',
+                                 client.get(paying).get_data(as_text=True)))
+        applied = client.post("/invoicing/payments/new", data={
+            **fields, "party_id": bolt, "currency": "EUR", "amount": "5", "account": "512",
+            f"apply-{bad}": "5"})
+        assert applied.status_code == 422, bad
+    with registry.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Payment)) == 0
+        assert session.scalar(select(func.count()).select_from(Invoice)) == 0
