@@ -1,8 +1,8 @@
 """Measure the floor of the sales flow: the statements ``sale_flow.py``'s flow runs, through
 SQLAlchemy Core alone, each built once, with no ORM object and no hook called.
 
-Prints one JSON line: milliseconds per order for each phase (create and price, confirm,
-deliver, invoice, post; each order in its own transaction) and the whole flow's orders per
+Prints one JSON line: milliseconds per order for each phase (create and price, price again,
+confirm, deliver, invoice, post; each order in its own transaction) and the whole flow's orders per
 second, beside ``reference_ms`` and ``python`` (see ``sale_flow.py``).  What a data path on
 Core could reach on this machine, not what Comptoir does: the real services also validate
 through the invoice kinds, call the hooks, advance the party's stage and check every remainder
@@ -115,7 +115,7 @@ def pricing_item(row, item_id):
 
 
 class Flow:
-    """The five phases of one order, each one transaction of Core statements."""
+    """The six phases of one order, each one transaction of Core statements."""
 
     def __init__(self, engine, hook, party_ids):
         self.engine, self.hook, self.party_ids = engine, hook, party_ids
@@ -143,20 +143,28 @@ class Flow:
                 for key, (line, result) in enumerate(zip(lines, priced.lines, strict=True))])
             return order_id
 
+    def price(self, order_id):
+        """Price the order again: no price changed, so nothing is written, as in Comptoir."""
+        with self.engine.begin() as connection:
+            self._repriced(connection, order_id)
+
     def confirm(self, order_id):
         with self.engine.begin() as connection:
-            order = connection.execute(ORDER_OF, {"id": order_id}).one()
-            rows = connection.execute(LINES_OF, {"id": order_id}).all()
-            party = connection.execute(PARTY_OF, {"id": order.party_id}).one()
-            priced = price(self.hook, PricingContext(
-                order.currency, date.today(), party.id, party.customer_group_id,
-                order.discount, order.campaign_id, connection), [
-                PricingLine(key, pricing_item(row, row.item_id), row.quantity, row.manual_price,
-                            row.manual_discount, row.price_source)
-                for key, row in enumerate(rows)])
-            if priced.total != order.total:
-                raise AssertionError("the last pricing moved: the floor's flow is wrong")
+            self._repriced(connection, order_id)
             connection.execute(CONFIRM, {"order": order_id})
+
+    def _repriced(self, connection, order_id):
+        order = connection.execute(ORDER_OF, {"id": order_id}).one()
+        rows = connection.execute(LINES_OF, {"id": order_id}).all()
+        party = connection.execute(PARTY_OF, {"id": order.party_id}).one()
+        priced = price(self.hook, PricingContext(
+            order.currency, date.today(), party.id, party.customer_group_id,
+            order.discount, order.campaign_id, connection), [
+            PricingLine(key, pricing_item(row, row.item_id), row.quantity, row.manual_price,
+                        row.manual_discount, row.price_source)
+            for key, row in enumerate(rows)])
+        if priced.total != order.total:
+            raise AssertionError("the pricing moved: the floor's flow is wrong")
 
     def deliver(self, order_id):
         with self.engine.begin() as connection:
@@ -262,6 +270,7 @@ def main():
         return results
 
     order_ids = timed("create", lambda n: flow.create(n, lines(n)), range(args.orders))
+    timed("price", flow.price, order_ids)
     timed("confirm", flow.confirm, order_ids)
     timed("deliver", flow.deliver, order_ids)
     invoice_ids = timed("invoice", flow.invoice, order_ids)

@@ -4,15 +4,14 @@ Prints one JSON line: orders per second for each phase, each order in its own tr
 user's request would be: create (with its lines, priced), price (repriced, as after a change),
 confirm (priced a last time and frozen), deliver (one packing slip of every line), invoice (a
 draft customer invoice of the order) and post (numbered, entries written, the order Invoiced);
-the flow figure is the whole of it, create to post; for one large order against a large price
-list, the time to load it and the time to price it (run the chain, write every line's price and
-explanation); the time to make one customer invoice of 300 packing slips and to post it; the
-process's peak memory; and the time of a fixed piece of plain Python (``reference_ms``), which
-tells how fast the machine was, and the interpreter that ran (``python``, its version, build
-and place): figures of two runs compare only beside both, and ``reference_ms`` of two
-interpreters not at all.  SQLite in a
-temporary folder by default; give a PostgreSQL URL (and a schema that exists) to measure
-there:
+the flow figure is the whole of it, every phase from create to post; for one large order
+against a large price list, the time to load it and the time to price it (run the chain, write
+every line's price and explanation); the time to make one customer invoice of 300 packing slips
+and to post it; the process's peak memory; and the time of a fixed piece of plain Python
+(``reference_ms``), which tells how fast the machine was, and the interpreter that ran
+(``python``, its version, build and place): figures of two runs compare only beside both, and
+``reference_ms`` of two interpreters not at all. SQLite in a temporary folder by default; give
+a PostgreSQL URL (and a schema that exists) to measure there:
 
     python benchmarks/sale_flow.py [--orders 1000] [--lines 10]
                                    [--url postgresql://postgres@127.0.0.1/test --schema s]
@@ -200,8 +199,7 @@ def main():
     }
     figures = {f"{phase}_orders_per_second": round(args.orders / seconds, 1)
                for phase, seconds in phases.items()}
-    figures["flow_orders_per_second"] = round(args.orders / sum(
-        seconds for phase, seconds in phases.items() if phase != "price"), 1)
+    figures["flow_orders_per_second"] = round(args.orders / sum(phases.values()), 1)
     figures.update(invoice_of_packing_slips(registry, lines, party_ids[1], args.slips))
 
     with registry.session_factory() as session:
