@@ -12,3 +12,10 @@ from datetime import UTC, datetime
 def utcnow():
     """The current time in UTC, without a time zone, as every timestamp column holds it."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_date(timestamp):
+    """The calendar day the UTC ``timestamp`` (as a column holds it) fell on where Comptoir runs,
+    the day ``date.today()`` gave then: what a dated record (a delivery, an invoice) compares
+    with."""
+    return timestamp.replace(tzinfo=UTC).astimezone().date()

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core.clock import local_date
 from core.documents import insert_record, require_made, store_values
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Item, Order, OrderLine, Party
@@ -35,9 +36,10 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     order is confirmed (or delivered with something left); refused (422, per line under
     ``lines``) for an unknown line, a quantity not above zero or above the line's remainder,
     and when nothing is left to deliver; refused (422 on ``delivery_date``) for a date after
-    today: a delivery is recorded once made.  A type that affects stock writes one stock move
-    per line of goods (out, or in for a return; a service moves nothing) and changes the
-    items' stock on hand.  The order's status then follows its remainders, and
+    today (a delivery is recorded once made) or before the order was confirmed.  A type that
+    affects stock writes one stock move per line of goods (out, or in for a return; a service
+    moves nothing) and changes the items' stock on hand.  The order's status then follows its
+    remainders, and
     ``comptoir_order_delivered`` is called.
     """
     if order.status not in OPEN_STATUSES:
@@ -45,6 +47,10 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     kind = order_type(hook, order.type)
     if delivery_date is not None:
         require_made(delivery_date, "delivery_date", "delivery is recorded once made")
+        confirmed = order.confirmed_at and local_date(order.confirmed_at)
+        if confirmed and delivery_date < confirmed:
+            raise ValidationError("a delivery before the order was confirmed", fields={
+                "delivery_date": [f"Not before the order was confirmed ({confirmed})."]})
     wanted = _quantities(order, quantities)
     slip = insert_record(session, PackingSlip(
         number=next_number(session, "packing_slip"), order=order, order_id=order.id,

@@ -108,8 +108,9 @@ def load(session, hook):
             "requested_ship_date": date.today() + timedelta(days=14),
             "lines": [{"item_id": catalogue[number].id, "quantity": Decimal(quantity)}
                       for number, quantity in lines]})
-        if outcome is True:
+        if outcome is True:  # confirmed a fortnight ago: delivered and invoiced since
             orders.confirm_order(session, hook, order)
+            order.confirmed_at = utcnow() - timedelta(days=14)
         elif outcome == "cancelled":
             orders.cancel_order(session, order)
     for customer, lines, fate in QUOTATIONS:

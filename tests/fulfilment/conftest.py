@@ -29,13 +29,16 @@ def catalogue(registry):
     return add_catalogue(registry)
 
 
-def confirmed_order(registry, party_id, lines, order_type="sales"):
-    """Create and confirm an order of ``lines`` (``[(item_id, quantity)]``); returns its id."""
+def confirmed_order(registry, party_id, lines, order_type="sales", confirmed_at=None):
+    """Create and confirm an order of ``lines`` (``[(item_id, quantity)]``), as if confirmed
+    at ``confirmed_at`` (a UTC datetime) when given; returns its id."""
     with registry.session_factory() as session:
         order = orders.create_order(session, registry.hook, {
             "type": order_type, "party_id": party_id, "currency": "EUR",
             "lines": [{"item_id": item, "quantity": Decimal(quantity)}
                       for item, quantity in lines]})
         orders.confirm_order(session, registry.hook, order)
+        if confirmed_at is not None:
+            order.confirmed_at = confirmed_at
         session.commit()
         return order.id

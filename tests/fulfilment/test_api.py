@@ -1,6 +1,6 @@
 """The fulfilment API: posting packing slips, listing them, remainders and stock."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from core.testing import api_client, count_queries
 from tests.fulfilment.conftest import confirmed_order
@@ -10,7 +10,12 @@ def test_posting_and_reading_packing_slips(registry, catalogue, fulfilment_app):
     app = fulfilment_app
     sales, accounting = api_client(app), api_client(app, "accounting")
     order_id = confirmed_order(registry, catalogue["bolt"],
-                               [(catalogue["HAM"], 3), (catalogue["NAIL"], 1)])
+                               [(catalogue["HAM"], 3), (catalogue["NAIL"], 1)],
+                               confirmed_at=datetime(2026, 3, 1, 12))
+    early = sales.post(f"/api/v1/orders/{order_id}/packing-slips",
+                       json={"delivery_date": "2026-02-28"})
+    assert early.status_code == 422 and early.json["errors"]["json"] == {
+        "delivery_date": ["Not before the order was confirmed (2026-03-01)."]}
     ham, nail = (line["order_line_id"] for line in
                  sales.get(f"/api/v1/orders/{order_id}/remainders").json["lines"])
     posted = sales.post(f"/api/v1/orders/{order_id}/packing-slips", json={

@@ -2,6 +2,7 @@
 salespeople deliver, accountants look."""
 
 import re
+from datetime import datetime
 
 from core import orders
 from core.testing import csrf_token
@@ -10,7 +11,8 @@ from tests.fulfilment.conftest import confirmed_order
 
 def test_delivering_from_the_page(registry, catalogue, fulfilment_app, login):
     order_id = confirmed_order(registry, catalogue["bolt"],
-                               [(catalogue["HAM"], 3), (catalogue["NAIL"], 2)])
+                               [(catalogue["HAM"], 3), (catalogue["NAIL"], 2)],
+                               confirmed_at=datetime(2026, 3, 1, 12))
     client = fulfilment_app.test_client()
     login(client, "sales")
     url = f"/fulfilment/orders/{order_id}/deliver"
