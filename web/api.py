@@ -241,6 +241,7 @@ def kernel_blueprint():
 
     @blp.route("/outbox/<id:message_id>/send", methods=["POST"])
     @blp.response(200, OutboxMessageSchema)
+    @refusals(blp, 404, 409)
     @role_required(*SENDERS)
     def outbox_send(message_id):
         """Send a queued message now, even one waiting for its next attempt after a failure;
@@ -253,6 +254,7 @@ def kernel_blueprint():
 
     @blp.route("/outbox/<id:message_id>/withdraw", methods=["POST"])
     @blp.response(200, OutboxMessageSchema)
+    @refusals(blp, 404, 409)
     @role_required(*SENDERS)
     def outbox_withdraw(message_id):
         """Withdraw a queued message (to a wrong address, say): kept on record, never sent.

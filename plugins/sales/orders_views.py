@@ -33,6 +33,7 @@ from plugins.sales.pages import (
     page_number,
     read_form,
 )
+from web.api import refusals
 from web.auth import readers_and_writers, role_required
 from web.database import db
 from web.printing import (
@@ -354,6 +355,7 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>/confirmation.pdf")
     @blp.doc(responses={"200": PDF_RESPONSE})
+    @refusals(blp, 404, 409)
     @role_required(*VIEWERS)
     def confirmation_pdf(order_id):
         """The order confirmation as a PDF (409 unless the order was confirmed)."""
@@ -362,6 +364,7 @@ def api_blueprint():
     @blp.route("/orders/<id:order_id>/email", methods=["POST"])
     @blp.arguments(EmailDocumentSchema, required=False)  # every field has a default
     @blp.response(202, OutboxMessageSchema)
+    @refusals(blp, 404, 409)
     @role_required("sales")
     def email(data, order_id):
         """E-mail the order confirmation's PDF: to ``to``, or the customer's address (422 with

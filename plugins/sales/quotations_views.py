@@ -40,6 +40,7 @@ from plugins.sales.pages import (
     page_number,
     read_form,
 )
+from web.api import refusals
 from web.auth import role_required
 from web.database import db
 from web.printing import (
@@ -495,6 +496,7 @@ def api_blueprint():
 
     @blp.route("/<id:quotation_id>/pdf")
     @blp.doc(responses={"200": PDF_RESPONSE})
+    @refusals(blp, 404)
     def pdf(quotation_id):
         """The quotation revision as a PDF."""
         return _pdf(quotations.load_quotation(db(), quotation_id))
@@ -502,6 +504,7 @@ def api_blueprint():
     @blp.route("/<id:quotation_id>/email", methods=["POST"])
     @blp.arguments(EmailDocumentSchema, required=False)  # every field has a default
     @blp.response(202, OutboxMessageSchema)
+    @refusals(blp, 404)
     def email(data, quotation_id):
         """E-mail the quotation's PDF: to ``to``, or the party's address (422 with neither).
 

@@ -361,6 +361,14 @@ def test_the_openapi_document_states_each_operations_refusals(accounting_api):
     assert paths["/api/v1/payments"]["post"]["responses"]["409"] == conflict
     assert paths["/api/v1/invoices/{invoice_id}/email"]["post"]["requestBody"]["required"] is \
         False, "every field has a default"
+    documents = {path: operations for path, operations in paths.items()
+                 if path.endswith(("pdf", "/email")) or path.startswith("/api/v1/outbox/")}
+    assert len(documents) == 11 and all(
+        "404" in operation["responses"] for operations in documents.values()
+        for method, operation in operations.items() if method != "parameters"
+    ), "every document names what it prints"
+    for path in ("/api/v1/outbox/{message_id}/send", "/api/v1/outbox/{message_id}/withdraw"):
+        assert paths[path]["post"]["responses"]["409"] == conflict, "once sent or withdrawn"
 
 
 def test_a_nul_in_an_address_names_nothing(accounting_api):
