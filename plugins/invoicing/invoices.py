@@ -288,8 +288,8 @@ def invoice_from_order(session, hook, order, quantities=None, kind=None, header=
     is left, and posting the second would be refused.
     """
     _require_source("The order is", party_id, currency, order.party_id, order.currency)
-    _invoiceable(order)
     kind = invoice_kind_for(hook, [order], kind)
+    _invoiceable(order)
     invoice = _new_invoice(session, hook, kind, order.party, order.currency, header, "items")
     left = open_quantities(session, hook, order)
     if quantities is None:
@@ -329,6 +329,8 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     slip_ids = sorted(set(slip_ids))
     if not slip_ids:
         raise ValidationError("no packing slip", fields={"packing_slip_ids": ["Choose one."]})
+    if kind is not None:  # a mistake in the request is told before the state of the slips
+        invoice_kind(hook, kind)
     # The slips' orders locked first, in one order: two invoices of the same slips made at
     # once would each take all of them.  What is left is read once the locks are held.
     lock_orders(session, select(PackingSlip.order_id).where(PackingSlip.id.in_(slip_ids)))

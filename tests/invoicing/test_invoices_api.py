@@ -103,6 +103,10 @@ def test_invoices_from_packing_slips_and_their_refusals(accounting_api, registry
     assert again.status_code == 409
     assert "packing slip PS-00001 is already on an invoice, draft or posted" in again.get_json()[
         "message"]
+    bogus = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip],
+                                                           "kind": "bogus"})
+    assert bogus.status_code == 422 and "kind" in bogus.get_json()["errors"]["json"], (
+        "a mistake in the request is told first")
 
 
 def test_free_text_refusals_are_per_line_field(accounting_api, catalogue):
