@@ -118,3 +118,29 @@ class StockSchema(Schema):
 
 
 StockPageSchema = page_schema(StockSchema, "StockPage")
+
+
+class StockMoveSchema(Schema):
+    """A change of an item's stock: negative when goods left, positive when they came back;
+    the packing slip that moved it."""
+
+    id = fields.Integer()
+    move_date = fields.Date()
+    item_id = fields.Integer()
+    item_number = fields.String(attribute="item.number")
+    quantity = decimal_field()
+    packing_slip_id = fields.Integer(attribute="packing_slip_line.packing_slip_id")
+    packing_slip_number = fields.String(attribute="packing_slip_line.packing_slip.number")
+
+
+StockMovePageSchema = page_schema(StockMoveSchema, "StockMovePage")
+
+
+class StockMoveListArgsSchema(ListArgsSchema):
+    """Query arguments of the stock move list: one item, one packing slip."""
+
+    class Meta:
+        exclude = ("q",)  # a move has no text to search
+
+    item_id = fields.Integer(validate=ID)
+    packing_slip_id = fields.Integer(validate=ID)

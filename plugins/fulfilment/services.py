@@ -250,10 +250,19 @@ def stock(session, hook, text="", page=1, per_page=25):
     return rows, total
 
 
-def latest_moves(session, limit=50):
-    """The ``limit`` most recent stock moves, newest first, with their items and slips."""
-    return session.scalars(
-        select(StockMove).order_by(StockMove.id.desc()).limit(limit)
+def stock_moves(session, item_id=None, packing_slip_id=None, page=1, per_page=50):
+    """One page of the stock moves, newest first, with their items and slips: of one item, of
+    one packing slip, when given.  Returns ``(moves, total count)``."""
+    query = select(StockMove)
+    if item_id is not None:
+        query = query.where(StockMove.item_id == item_id)
+    if packing_slip_id is not None:
+        query = query.join(StockMove.packing_slip_line).where(
+            PackingSlipLine.packing_slip_id == packing_slip_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    moves = session.scalars(
+        query.order_by(StockMove.id.desc()).limit(per_page).offset((page - 1) * per_page)
         .options(selectinload(StockMove.item),
                  selectinload(StockMove.packing_slip_line).selectinload(
                      PackingSlipLine.packing_slip))).all()
+    return moves, total

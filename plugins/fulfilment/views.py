@@ -23,6 +23,8 @@ from plugins.fulfilment.schemas import (
     PackingSlipListArgsSchema,
     PackingSlipPageSchema,
     PackingSlipSchema,
+    StockMoveListArgsSchema,
+    StockMovePageSchema,
     StockPageSchema,
 )
 from plugins.sales.pages import (
@@ -127,7 +129,7 @@ def blueprint():
         rows, total = services.stock(db(), hook(), text, page, PER_PAGE)
         return render_template("fulfilment/stock.html", rows=rows, total=total, page=page,
                                pages=page_count(total), q=text,
-                               moves=services.latest_moves(db()))
+                               moves=services.stock_moves(db())[0])
 
     return bp
 
@@ -273,5 +275,17 @@ def api_blueprint():
             return page_of([{"item_id": item.id, "item_number": item.number,
                              "on_hand": on_hand, "backordered": backordered, "short": short}
                             for item, on_hand, backordered, short in rows], total, args)
+
+    @blp.route("/stock-moves")
+    @blp.arguments(StockMoveListArgsSchema, location="query")
+    @blp.response(200, StockMovePageSchema)
+    @role_required(*VIEWERS)
+    def stock_move_list(args):
+        """Stock moves, newest first: each item's quantity out (negative) or back in, on the
+        packing slip that moved it; of one item or one packing slip."""
+        found, total = services.stock_moves(db(), args.get("item_id"),
+                                            args.get("packing_slip_id"), args["page"],
+                                            args["per_page"])
+        return page_of(found, total, args)
 
     return blp

@@ -102,3 +102,29 @@ def test_stock_comes_a_page_at_a_time_whatever_the_open_orders(registry, catalog
         nails = api.get("/api/v1/stock?q=nail").json["items"][0]
     assert nails["backordered"] == "7" and len(more) == len(few)
     assert api.get("/api/v1/stock?per_page=0").status_code == 422
+
+
+def test_stock_moves_are_listed_newest_first_by_item_or_slip(registry, catalogue,
+                                                             fulfilment_app):
+    sales, accounting = api_client(fulfilment_app), api_client(fulfilment_app, "accounting")
+    out = confirmed_order(registry, catalogue["bolt"], [(catalogue["HAM"], 3),
+                                                        (catalogue["NAIL"], 2)])
+    back = confirmed_order(registry, catalogue["acme"], [(catalogue["HAM"], 1)],
+                           order_type="returned")
+    first = sales.post(f"/api/v1/orders/{out}/packing-slips", json={}).json
+    second = sales.post(f"/api/v1/orders/{back}/packing-slips", json={}).json
+    moves = accounting.get("/api/v1/stock-moves").json
+    assert moves["total"] == 3
+    assert [(move["item_number"], move["quantity"], move["packing_slip_number"])
+            for move in moves["items"]] == [
+        ("HAM", "1", second["number"]), ("NAIL", "-2", first["number"]),
+        ("HAM", "-3", first["number"])]
+    assert moves["items"][0]["move_date"] == date.today().isoformat()
+    hams = accounting.get(f"/api/v1/stock-moves?item_id={catalogue['HAM']}").json["items"]
+    assert [move["quantity"] for move in hams] == ["1", "-3"]
+    of_slip = accounting.get(f"/api/v1/stock-moves?packing_slip_id={first['id']}").json
+    assert [move["packing_slip_id"] for move in of_slip["items"]] == [first["id"]] * 2
+    paged = accounting.get("/api/v1/stock-moves?per_page=2&page=2").json
+    assert (paged["pages"], [move["item_number"] for move in paged["items"]]) == (2, ["HAM"])
+    assert accounting.get("/api/v1/stock-moves?item_id=0").status_code == 422
+    assert api_client(fulfilment_app, "marketing").get("/api/v1/stock-moves").status_code == 403
