@@ -16,6 +16,6 @@ def utcnow():
 
 def local_date(timestamp):
     """The calendar day the UTC ``timestamp`` (as a column holds it) fell on where Comptoir runs,
-    the day ``date.today()`` gave then: what a dated record (a delivery, an invoice) compares
+    the day ``date.today()`` gave then: what a date typed for a record (a delivery) compares
     with."""
     return timestamp.replace(tzinfo=UTC).astimezone().date()

@@ -39,8 +39,7 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     today (a delivery is recorded once made) or before the order was confirmed.  A type that
     affects stock writes one stock move per line of goods (out, or in for a return; a service
     moves nothing) and changes the items' stock on hand.  The order's status then follows its
-    remainders, and
-    ``comptoir_order_delivered`` is called.
+    remainders, and ``comptoir_order_delivered`` is called.
     """
     if order.status not in OPEN_STATUSES:
         raise Conflict(f"order {order.number} is {order.status} and cannot be delivered")
