@@ -57,8 +57,9 @@ LINE_COLUMNS = ("order_line_id", "packing_slip_line_id", "credited_line_id", "it
 def invoice_kind_for(hook, orders, kind=None):
     """The kind of an invoice of ``orders``' lines: ``kind``, or by default the one their
     direction takes: a customer invoice of goods sent, a credit note of goods returned (an
-    order of an incoming type, a Returned order).  A kind of the other direction is refused
-    (422 on ``kind``), and so are orders of both directions (on ``packing_slip_ids``)."""
+    order of an incoming type, a Returned order).  A kind that takes no order lines (a free
+    text invoice) or of the other direction is refused (422 on ``kind``), and so are orders of
+    both directions (on ``packing_slip_ids``)."""
     types = order_types(hook)
     returned = {brings_goods_back(types, order.type) for order in orders}
     if len(returned) > 1:  # only packing slips bring several orders
@@ -68,7 +69,9 @@ def invoice_kind_for(hook, orders, kind=None):
     returned = returned.pop()
     if kind is None:
         return CREDIT_NOTE if returned else "customer"
-    sign = invoice_kind(hook, kind).sign
+    chosen = invoice_kind(hook, kind)
+    _require_lines(chosen, "items")
+    sign = chosen.sign
     if returned and sign > 0:
         raise ValidationError("a returned order is credited with a credit note", fields={
             "kind": ["A returned order is credited with a credit note."]})
@@ -103,10 +106,7 @@ def _new_invoice(session, hook, kind_code, party, currency, header, takes):
     whose lines hold the other kind is refused on ``kind``.
     """
     kind = invoice_kind(hook, kind_code)
-    if kind.lines not in (takes, "any"):
-        what = "order lines" if takes == "items" else "free text lines"
-        raise ValidationError(f"a {kind.title.lower()} does not take {what}",
-                              fields={"kind": [f"A {kind.title.lower()} does not take {what}."]})
+    _require_lines(kind, takes)
     header = header or {}
     invoice_date = header.get("invoice_date") or date.today()
     due_date = header.get("due_date") or due_by_default(kind, invoice_date)
@@ -121,6 +121,15 @@ def _new_invoice(session, hook, kind_code, party, currency, header, takes):
                    untaxed=Decimal(0), tax=Decimal(0), total=Decimal(0), settled=Decimal(0),
                    credited=Decimal(0),
                    lines=[])
+
+
+def _require_lines(kind, takes):
+    """Refuse (422 on ``kind``) an invoice kind whose lines are not of the kind ``takes``
+    (``"items"`` or ``"accounts"``)."""
+    if kind.lines not in (takes, "any"):
+        what = "order lines" if takes == "items" else "free text lines"
+        raise ValidationError(f"a {kind.title.lower()} does not take {what}",
+                              fields={"kind": [f"A {kind.title.lower()} does not take {what}."]})
 
 
 def _save(session, hook, invoice, rows):
@@ -329,8 +338,6 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     slip_ids = sorted(set(slip_ids))
     if not slip_ids:
         raise ValidationError("no packing slip", fields={"packing_slip_ids": ["Choose one."]})
-    if kind is not None:  # a mistake in the request is told before the state of the slips
-        invoice_kind(hook, kind)
     # The slips' orders locked first, in one order: two invoices of the same slips made at
     # once would each take all of them.  What is left is read once the locks are held.
     lock_orders(session, select(PackingSlip.order_id).where(PackingSlip.id.in_(slip_ids)))
@@ -351,6 +358,8 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
                                   "All the packing slips must be of one customer and currency."]})
     [(customer, slips_currency)] = customers
     _require_source("The packing slips are", party_id, currency, customer, slips_currency)
+    # The request's mistakes (a kind that does not fit) are told before the slips' state.
+    kind = invoice_kind_for(hook, {slip.order for slip in slips}, kind)
     for order in {slip.order for slip in slips}:
         _invoiceable(order)
     parts = slip_parts(session, hook, slips)
@@ -367,7 +376,6 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
                            f"{number} is already on an invoice, draft or posted, of the slip "
                            "or of its order." for number in numbers]})
     first = slips[0].order
-    kind = invoice_kind_for(hook, {slip.order for slip in slips}, kind)
     invoice = _new_invoice(session, hook, kind, first.party, first.currency, header, "items")
     return _save(session, hook, invoice, [
         _order_line_part(slip_line.order_line, quantity, first.currency, slip_line.id)
@@ -656,13 +664,13 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
         query = query.where(Invoice.kind == kind)
     if status:
         query = query.where(Invoice.status == status)
-    if party_id:
+    if party_id is not None:
         query = query.where(Invoice.party_id == party_id)
-    if order_id:
+    if order_id is not None:
         of_order = select(OrderLine.id).where(OrderLine.order_id == order_id)
         query = query.where(Invoice.id.in_(_having_lines(
             lambda line: line.order_line_id.in_(of_order))))
-    if packing_slip_id:
+    if packing_slip_id is not None:
         of_slip = select(PackingSlipLine.id).where(
             PackingSlipLine.packing_slip_id == packing_slip_id)
         query = query.where(Invoice.id.in_(_having_lines(

@@ -37,6 +37,7 @@ from plugins.invoicing.payments import invoice_settlements
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from plugins.sales.pages import (
     PER_PAGE,
+    filter_id,
     hook,
     page_count,
     page_number,
@@ -64,9 +65,8 @@ def blueprint():
         text = request.args.get("q", "")[:128]
         kind = request.args.get("kind") or None
         status = request.args.get("status") or None
-        party_id = request.args.get("party_id", type=record_id)
-        order_id = request.args.get("order_id", type=record_id)
-        slip_id = request.args.get("packing_slip_id", type=record_id)
+        party_id, order_id = filter_id("party_id"), filter_id("order_id")
+        slip_id = filter_id("packing_slip_id")
         page = page_number()
         found, total = invoices.search_invoices(db(), text, kind, status, party_id, page,
                                                 PER_PAGE, order_id, slip_id)
@@ -384,7 +384,7 @@ def _slips_ticked(slips, returned, form):
     none was), or by default every slip of delivered goods (every returned one when there
     are only returns), since one invoice does not both charge and credit."""
     if request.method == "POST":
-        return set(map(record_id, form.getlist("packing_slip_ids"))) - {None}
+        return set(filter(None, map(record_id, form.getlist("packing_slip_ids"))))
     delivered = {slip.id for slip in slips} - returned
     return delivered or returned
 

@@ -54,7 +54,16 @@ def record_id(value):
     """The record id the text ``value`` (a query argument, a form field) names, or None when
     it names none: the id a form or link sends is not trusted to be a number, nor one that
     fits an id column (``request.args.get("party_id", type=record_id)``)."""
+    value = value.lstrip("0") if isinstance(value, str) else value
     return int(value) if _digits(value, len(str(MAX_ID))) and 0 < int(value) <= MAX_ID else None
+
+
+def filter_id(name):
+    """The record id a list's filter, the query argument ``name``, asks for: None when it is
+    absent or empty (no filter), 0 when it names no record, so that the filter matches nothing
+    (ids start at 1) rather than being dropped."""
+    value = request.args.get(name, "")
+    return (record_id(value) or 0) if value else None
 
 
 def _digits(value, most):

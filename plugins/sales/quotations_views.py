@@ -504,9 +504,10 @@ def api_blueprint():
     @blp.route("/<id:quotation_id>/email", methods=["POST"])
     @blp.arguments(EmailDocumentSchema, required=False)  # every field has a default
     @blp.response(202, OutboxMessageSchema)
-    @refusals(blp, 404)
+    @refusals(blp, 404, 409)
     def email(data, quotation_id):
-        """E-mail the quotation's PDF: to ``to``, or the party's address (422 with neither).
+        """E-mail the quotation's PDF: to ``to``, or the party's address (422 with neither);
+        409 once it expired.
 
         Answers the outbox message: ``sent`` once the mail server took it, else ``queued`` and
         retried later.

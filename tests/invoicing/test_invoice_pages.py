@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from core import orders
 from core.testing import csrf_token
+from plugins.invoicing.invoices import invoice_from_order
 from plugins.invoicing.models import Invoice, Payment
 from tests.invoicing.conftest import confirmed_order, packing_slip
 
@@ -276,15 +277,18 @@ def test_ids_no_record_can_have_are_refused_or_find_nothing(invoicing_app, regis
         order = confirmed_order(session, registry.hook, catalogue["bolt"],
                                 [(catalogue["HAM"], 1)])
         packing_slip(session, registry.hook, order)
+        invoice_from_order(session, registry.hook, confirmed_order(
+            session, registry.hook, catalogue["bolt"], [(catalogue["NAIL"], 1)]))
         session.commit()
     client = invoicing_app.test_client()
     login(client, "accounting")
     bolt = catalogue["bolt"]
+    assert "<p>1 invoice." in client.get("/invoicing/invoices/").get_data(as_text=True)
     for bad in NOT_IDS:
-        for path, status in ((f"invoices/?party_id={bad}", 200),
-                             (f"invoices/?order_id={bad}", 200),
-                             (f"invoices/?packing_slip_id={bad}", 200),
-                             (f"invoices/?page={bad}", 200),
+        for name in ("party_id", "order_id", "packing_slip_id"):
+            listed = client.get(f"/invoicing/invoices/?{name}={bad}")
+            assert "<p>0 invoices." in listed.get_data(as_text=True), (name, bad)
+        for path, status in ((f"invoices/?page={bad}", 200),
                              (f"invoices/new/packing-slips?party_id={bad}", 200),
                              (f"invoices/new/order?order_id={bad}", 404),
                              (f"payments/new?party_id={bad}", 422),
@@ -306,4 +310,4 @@ def test_ids_no_record_can_have_are_refused_or_find_nothing(invoicing_app, regis
         assert applied.status_code == 422, bad
     with registry.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 0
-        assert session.scalar(select(func.count()).select_from(Invoice)) == 0
+        assert session.scalar(select(func.count()).select_from(Invoice)) == 1

@@ -4,6 +4,7 @@ the refusals."""
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core import orders
 from core.models import Order
 from core.orders import load_order
 from core.testing import api_client, csrf_token
@@ -103,10 +104,16 @@ def test_invoices_from_packing_slips_and_their_refusals(accounting_api, registry
     assert again.status_code == 409
     assert "packing slip PS-00001 is already on an invoice, draft or posted" in again.get_json()[
         "message"]
-    bogus = accounting_api.post("/api/v1/invoices", json={"packing_slip_ids": [slip],
-                                                           "kind": "bogus"})
-    assert bogus.status_code == 422 and "kind" in bogus.get_json()["errors"]["json"], (
-        "a mistake in the request is told first")
+    with registry.session_factory() as session:
+        draft = orders.create_order(session, registry.hook, {
+            "type": "sales", "party_id": catalogue["bolt"], "currency": "EUR",
+            "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(1)}]}).id
+        session.commit()
+    for kind in ("bogus", "free_text", "credit_note"):  # the request's mistake told first
+        for source in ({"packing_slip_ids": [slip]}, {"order_id": draft}):
+            refused = accounting_api.post("/api/v1/invoices", json={**source, "kind": kind})
+            assert refused.status_code == 422, (source, kind)
+            assert "kind" in refused.get_json()["errors"]["json"]
 
 
 def test_free_text_refusals_are_per_line_field(accounting_api, catalogue):
@@ -371,8 +378,12 @@ def test_the_openapi_document_states_each_operations_refusals(accounting_api):
         "404" in operation["responses"] for operations in documents.values()
         for method, operation in operations.items() if method != "parameters"
     ), "every document names what it prints"
-    for path in ("/api/v1/outbox/{message_id}/send", "/api/v1/outbox/{message_id}/withdraw"):
-        assert paths[path]["post"]["responses"]["409"] == conflict, "once sent or withdrawn"
+    for path in ("/api/v1/outbox/{message_id}/send", "/api/v1/outbox/{message_id}/withdraw",
+                 "/api/v1/quotations/{quotation_id}/email", "/api/v1/orders/{order_id}/email",
+                 "/api/v1/orders/{order_id}/confirmation.pdf"):
+        [operation] = (operation for method, operation in paths[path].items()
+                       if method != "parameters")
+        assert operation["responses"]["409"] == conflict, path
 
 
 def test_a_nul_in_an_address_names_nothing(accounting_api):
