@@ -128,19 +128,20 @@ class StockMoveSchema(Schema):
     move_date = fields.Date()
     item_id = fields.Integer()
     item_number = fields.String(attribute="item.number")
-    quantity = decimal_field()
-    packing_slip_id = fields.Integer(attribute="packing_slip_line.packing_slip_id")
-    packing_slip_number = fields.String(attribute="packing_slip_line.packing_slip.number")
+    quantity = decimal_field(metadata={
+        "description": "a decimal: negative when goods left, positive when they came back"})
+    packing_slip_id = fields.Integer(attribute="packing_slip_line.packing_slip_id",
+                                     allow_none=True)
+    packing_slip_number = fields.String(attribute="packing_slip_line.packing_slip.number",
+                                        allow_none=True)
 
 
 StockMovePageSchema = page_schema(StockMoveSchema, "StockMovePage")
 
 
 class StockMoveListArgsSchema(ListArgsSchema):
-    """Query arguments of the stock move list: one item, one packing slip."""
-
-    class Meta:
-        exclude = ("q",)  # a move has no text to search
+    """Query arguments of the stock move list: text in the item's number or name, one item,
+    one packing slip."""
 
     item_id = fields.Integer(validate=ID)
     packing_slip_id = fields.Integer(validate=ID)

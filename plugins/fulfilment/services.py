@@ -227,9 +227,7 @@ def stock(session, hook, text="", page=1, per_page=25):
     the page's."""
     query = select(Item).where(Item.stocked)
     if text:
-        pattern = contains(text)
-        query = query.where(or_(func.lower(Item.number).like(pattern, escape="\\"),
-                                func.lower(Item.name).like(pattern, escape="\\")))
+        query = query.where(_item_matches(text))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(query.order_by(Item.number).limit(per_page)
                             .offset((page - 1) * per_page)).all()
@@ -249,19 +247,37 @@ def stock(session, hook, text="", page=1, per_page=25):
     return rows, total
 
 
-def stock_moves(session, item_id=None, packing_slip_id=None, page=1, per_page=50):
-    """One page of the stock moves, newest first, with their items and slips: of one item, of
-    one packing slip, when given.  Returns ``(moves, total count)``."""
+def stock_moves(session, text="", item_id=None, packing_slip_id=None, page=1, per_page=25):
+    """One page of the stock moves, newest first, with their items and slips: of items whose
+    number or name contains ``text``, of one item, of one packing slip, when given.  Returns
+    ``(moves, total count)``."""
     query = select(StockMove)
+    if text:
+        query = query.join(StockMove.item).where(_item_matches(text))
     if item_id is not None:
         query = query.where(StockMove.item_id == item_id)
     if packing_slip_id is not None:
         query = query.join(StockMove.packing_slip_line).where(
             PackingSlipLine.packing_slip_id == packing_slip_id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    moves = session.scalars(
-        query.order_by(StockMove.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    return _newest_moves(session, query, per_page, (page - 1) * per_page), total
+
+
+def _item_matches(text):
+    """Items whose number or name contains ``text``, in any case."""
+    pattern = contains(text)
+    return or_(func.lower(Item.number).like(pattern, escape="\\"),
+               func.lower(Item.name).like(pattern, escape="\\"))
+
+
+def latest_moves(session, limit=50):
+    """The ``limit`` most recent stock moves, newest first, with their items and slips."""
+    return _newest_moves(session, select(StockMove), limit)
+
+
+def _newest_moves(session, query, limit, offset=0):
+    return session.scalars(
+        query.order_by(StockMove.id.desc()).limit(limit).offset(offset)
         .options(selectinload(StockMove.item),
                  selectinload(StockMove.packing_slip_line).selectinload(
                      PackingSlipLine.packing_slip))).all()
-    return moves, total

@@ -129,7 +129,7 @@ def blueprint():
         rows, total = services.stock(db(), hook(), text, page, PER_PAGE)
         return render_template("fulfilment/stock.html", rows=rows, total=total, page=page,
                                pages=page_count(total), q=text,
-                               moves=services.stock_moves(db())[0])
+                               moves=services.latest_moves(db()))
 
     return bp
 
@@ -282,8 +282,9 @@ def api_blueprint():
     @role_required(*VIEWERS)
     def stock_move_list(args):
         """Stock moves, newest first: each item's quantity out (negative) or back in, on the
-        packing slip that moved it; of one item or one packing slip."""
-        found, total = services.stock_moves(db(), args.get("item_id"),
+        packing slip that moved it; searched by item number or name (``q``), of one item or
+        one packing slip."""
+        found, total = services.stock_moves(db(), args["q"], args.get("item_id"),
                                             args.get("packing_slip_id"), args["page"],
                                             args["per_page"])
         return page_of(found, total, args)

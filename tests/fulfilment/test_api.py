@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
+from core.clock import local_date
 from core.testing import api_client, count_queries
 from tests.fulfilment.conftest import confirmed_order
 
@@ -9,13 +10,14 @@ from tests.fulfilment.conftest import confirmed_order
 def test_posting_and_reading_packing_slips(registry, catalogue, fulfilment_app):
     app = fulfilment_app
     sales, accounting = api_client(app), api_client(app, "accounting")
+    confirmed = datetime(2026, 3, 1, 12)  # UTC: 1 or 2 March where the tests run
     order_id = confirmed_order(registry, catalogue["bolt"],
                                [(catalogue["HAM"], 3), (catalogue["NAIL"], 1)],
-                               confirmed_at=datetime(2026, 3, 1, 12))
+                               confirmed_at=confirmed)
     early = sales.post(f"/api/v1/orders/{order_id}/packing-slips",
                        json={"delivery_date": "2026-02-28"})
     assert early.status_code == 422 and early.json["errors"]["json"] == {
-        "delivery_date": ["Not before the order was confirmed (2026-03-01)."]}
+        "delivery_date": [f"Not before the order was confirmed ({local_date(confirmed)})."]}
     ham, nail = (line["order_line_id"] for line in
                  sales.get(f"/api/v1/orders/{order_id}/remainders").json["lines"])
     posted = sales.post(f"/api/v1/orders/{order_id}/packing-slips", json={
@@ -124,6 +126,8 @@ def test_stock_moves_are_listed_newest_first_by_item_or_slip(registry, catalogue
     assert [move["quantity"] for move in hams] == ["1", "-3"]
     of_slip = accounting.get(f"/api/v1/stock-moves?packing_slip_id={first['id']}").json
     assert [move["packing_slip_id"] for move in of_slip["items"]] == [first["id"]] * 2
+    nails = accounting.get("/api/v1/stock-moves", query_string={"q": "box of"}).json
+    assert [move["item_number"] for move in nails["items"]] == ["NAIL"]
     paged = accounting.get("/api/v1/stock-moves?per_page=2&page=2").json
     assert (paged["pages"], [move["item_number"] for move in paged["items"]]) == (2, ["HAM"])
     assert accounting.get("/api/v1/stock-moves?item_id=0").status_code == 422
