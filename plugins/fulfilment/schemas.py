@@ -131,9 +131,9 @@ class StockMoveSchema(Schema):
     quantity = decimal_field(metadata={
         "description": "a decimal: negative when goods left, positive when they came back"})
     packing_slip_id = fields.Integer(attribute="packing_slip_line.packing_slip_id",
-                                     allow_none=True)
+                                     allow_none=True, dump_default=None)
     packing_slip_number = fields.String(attribute="packing_slip_line.packing_slip.number",
-                                        allow_none=True)
+                                        allow_none=True, dump_default=None)
 
 
 StockMovePageSchema = page_schema(StockMoveSchema, "StockMovePage")

@@ -1,9 +1,13 @@
 """The fulfilment API: posting packing slips, listing them, remainders and stock."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from core.clock import local_date
+from core.models import Item
 from core.testing import api_client, count_queries
+from plugins.fulfilment.models import StockMove
+from plugins.fulfilment.schemas import StockMoveSchema
 from tests.fulfilment.conftest import confirmed_order
 
 
@@ -132,3 +136,10 @@ def test_stock_moves_are_listed_newest_first_by_item_or_slip(registry, catalogue
     assert (paged["pages"], [move["item_number"] for move in paged["items"]]) == (2, ["HAM"])
     assert accounting.get("/api/v1/stock-moves?item_id=0").status_code == 422
     assert api_client(fulfilment_app, "marketing").get("/api/v1/stock-moves").status_code == 403
+
+
+def test_a_stock_move_of_no_packing_slip_names_none():
+    move = StockMove(id=1, move_date=date(2026, 3, 2), item_id=1, item=Item(number="X"),
+                     quantity=Decimal(4), packing_slip_line=None)
+    shown = StockMoveSchema().dump(move)
+    assert (shown["packing_slip_id"], shown["packing_slip_number"]) == (None, None)
