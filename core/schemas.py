@@ -9,6 +9,9 @@ from core.db import MAX_ID
 from core.models import ROLES
 from core.money import DIGITS_BEFORE_POINT, price_text, round_money
 
+# A record id, as a query argument or a body names one: from 1 to what an id column holds.
+ID = validate.Range(min=1, max=MAX_ID)
+
 
 def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
     """A ``Decimal`` field, read and written as a string (numbers are accepted too), that an
@@ -159,7 +162,7 @@ class UserUpdateSchema(Schema):
 class TokenCreateSchema(Schema):
     """What creating an API token takes: whose token and a name to recognise it by."""
 
-    user_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    user_id = fields.Integer(required=True, validate=ID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 

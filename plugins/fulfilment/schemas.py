@@ -2,11 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from core.db import MAX_ID
 from core.money import plain
-from core.schemas import ListArgsSchema, Timestamp, date_field, decimal_field, page_schema
-
-ID = validate.Range(min=1, max=MAX_ID)
+from core.schemas import ID, ListArgsSchema, Timestamp, date_field, decimal_field, page_schema
 
 
 class DeliverLineSchema(Schema):

@@ -4,9 +4,9 @@ from operator import attrgetter
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.db import MAX_ID
 from core.money import round_money
 from core.schemas import (
+    ID,
     ListArgsSchema,
     Timestamp,
     date_field,
@@ -16,7 +16,6 @@ from core.schemas import (
     price_field,
 )
 
-ID = validate.Range(min=1, max=MAX_ID)
 CODE = validate.Length(min=1, max=32)
 SOURCES = ("order_id", "packing_slip_ids", "lines")
 

@@ -6,9 +6,8 @@ from operator import attrgetter
 
 from marshmallow import Schema, fields, validate
 
-from core.db import MAX_ID
 from core.money import round_money
-from core.schemas import ListArgsSchema, date_field, decimal_field, money_field, page_schema
+from core.schemas import ID, ListArgsSchema, date_field, decimal_field, money_field, page_schema
 from plugins.invoicing.invoice_schemas import InvoiceSchema, InvoiceSummarySchema
 from plugins.invoicing.payments import (
     BUCKETS,
@@ -18,7 +17,6 @@ from plugins.invoicing.payments import (
 )
 from web.database import db
 
-ID = validate.Range(min=1, max=MAX_ID)
 REASON = validate.Length(min=1, max=200)
 
 

@@ -5,8 +5,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.db import MAX_ID
-from core.schemas import PriceStepSchema, date_field, decimal_field, percent_field
+from core.schemas import ID, PriceStepSchema, date_field, decimal_field, percent_field
 
 MAX_SIMULATED_LINES = 1000
 
@@ -18,7 +17,7 @@ def _not_blank(text):
 
 def record_id(**kwargs):
     """The id of a record, within the range a database id can take."""
-    return fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    return fields.Integer(strict=False, validate=ID, **kwargs)
 
 
 def code(**kwargs):

@@ -4,9 +4,9 @@ from operator import attrgetter
 
 from marshmallow import Schema, fields, validate
 
-from core.db import MAX_ID
 from core.models.orders import STATUSES
 from core.schemas import (
+    ID,
     ListArgsSchema,
     PriceStepSchema,
     Timestamp,
@@ -19,8 +19,6 @@ from core.schemas import (
 )
 from plugins.sales.models import accepted_quotation
 from web.database import db
-
-ID = validate.Range(min=1, max=MAX_ID)
 
 
 class LineInputSchema(Schema):

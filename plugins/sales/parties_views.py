@@ -15,12 +15,11 @@ from marshmallow import ValidationError as MarshmallowError
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.db import MAX_ID
 from core.errors import ComptoirError, NotFound
 from core.models import STAGES, Address, CustomerGroup, Order, Party
 from core.ordertypes import order_types
 from core.parties import create_party, get_party, merge_parties, search_parties, update_party
-from core.schemas import ListArgsSchema, Timestamp, page_of, page_schema
+from core.schemas import ID, ListArgsSchema, Timestamp, page_of, page_schema
 from core.ui import MenuEntry
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from plugins.sales.records import (
@@ -149,7 +148,7 @@ class StageChangeSchema(Schema):
 class MergeSchema(Schema):
     """The duplicate party to merge into this one."""
 
-    duplicate_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    duplicate_id = fields.Integer(required=True, validate=ID)
 
 
 def _with_collections(parties):

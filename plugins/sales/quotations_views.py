@@ -9,11 +9,11 @@ from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from core.db import MAX_ID
 from core.errors import ComptoirError
 from core.models import Item, Party
 from core.orders import PricesChanged
 from core.schemas import (
+    ID,
     ListArgsSchema,
     Timestamp,
     date_field,
@@ -62,7 +62,7 @@ DEFAULT_VALIDITY = timedelta(days=30)
 class QuotationHeaderSchema(Schema):
     """A quotation's header: for whom, in which currency, until when, with which discount."""
 
-    party_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    party_id = fields.Integer(required=True, validate=ID)
     currency = fields.String(required=True, validate=validate.Length(equal=3))
     valid_until = date_field(required=True)
     discount = percent_field(allow_none=True)
