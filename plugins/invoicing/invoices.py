@@ -475,9 +475,7 @@ def pro_forma_of(session, hook, invoice):
     """A pro forma invoice copying draft ``invoice`` (a customer or free text invoice): the
     same customer, dates and lines; it is printed, never posted nor numbered."""
     kind = invoice_kind(hook, invoice.kind)
-    if invoice.status != "draft":
-        raise Conflict(f"invoice {invoice.number} is {invoice.status}: a pro forma is made of a "
-                       "draft; print the invoice itself")
+    require_draft(invoice, ": a pro forma is made of a draft; print the invoice itself")
     if not kind.posts or kind.sign < 0:
         raise Conflict(f"a pro forma is made of an invoice charging the customer, not of a "
                        f"{kind.title.lower()}")

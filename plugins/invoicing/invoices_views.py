@@ -43,6 +43,7 @@ from plugins.sales.pages import (
     page_number,
     read_form,
     record_id,
+    record_ids,
 )
 from web.api import refusals
 from web.auth import role_required
@@ -115,7 +116,7 @@ def blueprint():
         party_id = request.values.get("party_id", type=record_id)
         errors, form = {}, request.form
         if request.method == "POST":
-            ids = list(filter(None, map(record_id, form.getlist("packing_slip_ids"))))
+            ids = record_ids(form.getlist("packing_slip_ids"))
             header, errors = read_form(HeaderSchema())
             if not errors:
                 try:
@@ -384,7 +385,7 @@ def _slips_ticked(slips, returned, form):
     none was), or by default every slip of delivered goods (every returned one when there
     are only returns), since one invoice does not both charge and credit."""
     if request.method == "POST":
-        return set(filter(None, map(record_id, form.getlist("packing_slip_ids"))))
+        return set(record_ids(form.getlist("packing_slip_ids")))
     delivered = {slip.id for slip in slips} - returned
     return delivered or returned
 

@@ -44,6 +44,7 @@ from plugins.sales.pages import (
     page_number,
     read_form,
     record_id,
+    record_ids,
 )
 from web.api import refusals
 from web.auth import role_required
@@ -364,7 +365,7 @@ def _applications_from_form():
         return applications, {}
     numbers = {str(invoice_id): number for invoice_id, number in db().execute(
         select(Invoice.id, Invoice.number).where(Invoice.id.in_(
-            list(filter(None, map(record_id, problems))))))}
+            record_ids(problems))))}
     return applications, {"applications": [
         f"{numbers.get(key) or key}: {message}"
         for key, messages in problems.items() for message in messages]}

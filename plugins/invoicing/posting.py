@@ -75,11 +75,11 @@ def _invoice_lines_query(described):
         joinedload(InvoiceLine.item), joinedload(InvoiceLine.tax_category))
 
 
-def require_draft(invoice):
-    """Refuse (409) any change to an invoice that is no longer a draft."""
+def require_draft(invoice, refusal=" and cannot be changed: correct it with a credit note"):
+    """Refuse (409) any change to an invoice that is no longer a draft, the message ending with
+    ``refusal`` after the invoice's status."""
     if invoice.status != "draft":
-        raise Conflict(f"invoice {invoice.number} is {invoice.status} and cannot be changed: "
-                       "correct it with a credit note")
+        raise Conflict(f"invoice {invoice.number} is {invoice.status}{refusal}")
 
 
 def compute_totals(invoice):

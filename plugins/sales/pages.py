@@ -58,6 +58,12 @@ def record_id(value):
     return int(value) if _digits(value, len(str(MAX_ID))) and 0 < int(value) <= MAX_ID else None
 
 
+def record_ids(values):
+    """The record ids among the texts ``values`` (ticked boxes, field names), in their order;
+    those naming no record left out (see :func:`record_id`)."""
+    return [number for number in map(record_id, values) if number]
+
+
 def filter_id(name):
     """The record id a list's filter, the query argument ``name``, asks for: None when it is
     absent or empty (no filter), 0 when it names no record, so that the filter matches nothing
