@@ -10,7 +10,7 @@ import functools
 from datetime import date
 
 from sqlalchemy import bindparam, event, insert, select, update
-from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
+from sqlalchemy.orm import Session, lazyload, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import Conflict, NotFound, ValidationError
@@ -48,7 +48,9 @@ def items_by_id(session, ids):
     return found
 
 
-_ITEMS = select(Item).where(Item.id.in_(bindparam("ids", expanding=True)))
+# A document reads its items' tax categories (pricing does), not their groups.
+_ITEMS = (select(Item).where(Item.id.in_(bindparam("ids", expanding=True)))
+          .options(lazyload(Item.item_group)))
 
 
 def insert_lines(session, document, line_model, owner, lines, items=None, priced=None):

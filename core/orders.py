@@ -56,7 +56,9 @@ def load_order(session, order_id, *, lock=False, explained=True):
 
 @functools.cache
 def _order_query(lock):
-    query = select(Order).where(Order.id == bindparam("id"))
+    # The customer's group is read when something asks for it: a pricing reads its id only.
+    query = (select(Order).where(Order.id == bindparam("id"))
+             .options(joinedload(Order.party).lazyload(Party.customer_group)))
     return query.with_for_update(of=Order) if lock else query
 
 

@@ -16,7 +16,7 @@ from core.clock import utcnow
 from core.documents import store_values
 from core.errors import ComptoirError, Conflict, NotFound, ValidationError
 from core.invoicekinds import Entry, invoice_kind, invoice_kinds
-from core.models import Order, OrderLine
+from core.models import Order, OrderLine, Party
 from core.money import check_totals, plain, round_money
 from core.numbering import MissingSequence, next_number
 from core.orders import attach_lines, lines_query, reopen_period, settle_status
@@ -60,7 +60,8 @@ def _one_invoice(session, invoice_id, lock, lines):
 @functools.cache
 def _invoice_query(lock):
     query = (select(Invoice).where(Invoice.id == bindparam("id"))
-             .options(joinedload(Invoice.posting_profile)))
+             .options(joinedload(Invoice.posting_profile),
+                      joinedload(Invoice.party).lazyload(Party.customer_group)))
     return query.with_for_update(of=Invoice) if lock else query
 
 
