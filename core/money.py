@@ -44,7 +44,9 @@ class Amount(TypeDecorator):
         if value is None:
             return None
         value = Decimal(value)
-        return str(plain(value)) if dialect.name == "sqlite" else value
+        # On SQLite the text of plain(value), written at a fraction of the cost: amounts are
+        # compared there as text, so one value is always written the same way.
+        return format(value.normalize(), "f") if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         # The same value reads back the same on every database: 8.5, never 8.500000.  SQLite

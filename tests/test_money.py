@@ -3,10 +3,13 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
 
 from core.errors import ValidationError
 from core.formatting import amount_field
-from core.money import check_currency
+from core.money import Amount, check_currency, plain
 
 
 def test_a_withdrawn_currency_is_still_taken_but_not_a_code_of_no_money():
@@ -24,3 +27,15 @@ def test_an_amount_in_a_form_field_has_its_currency_decimals_and_nothing_else():
     assert amount_field(Decimal("1234.567"), "EUR") == "1234.57"
     assert amount_field(Decimal("1234.5"), "JPY") == "1235"
     assert amount_field(None, "EUR") == ""
+
+
+@given(st.decimals(min_value=Decimal("-999999999999.999999"),
+                   max_value=Decimal("999999999999.999999"), places=6))
+def test_sqlite_holds_an_amount_as_one_plain_text_that_reads_back_the_same(value):
+    dialect = sqlite.dialect()
+    write = Amount().dialect_impl(dialect).bind_processor(dialect)
+    read = Amount().dialect_impl(dialect).result_processor(dialect, None)
+    text = write(value)
+    assert text == write(value.quantize(Decimal("0.000001")))  # 8.5 and 8.500000 alike
+    assert "E" not in text and text == f"{plain(value):f}"
+    assert read(text) == value and str(read(text)) == str(plain(value))
