@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import local_date
 from core.documents import insert_record, require_made, store_values
@@ -53,13 +54,15 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     slip = insert_record(session, PackingSlip(
         number=next_number(session, "packing_slip"), order=order, order_id=order.id,
         party=order.party, party_id=order.party_id, delivery_date=delivery_date or date.today()))
-    # The slip's lines are read when something asks for them (a response showing the slip).
-    slip_line_of = dict(session.execute(_NEW_SLIP_LINES, [
+    session.execute(_NEW_SLIP_LINES, [
         {"packing_slip_id": slip.id, "order_line_id": line.id, "quantity": quantity,
          "remainder_after": line.deliver_remainder - quantity}
-        for line, quantity in wanted]).all())
+        for line, quantity in wanted])
+    lines = session.scalars(_SLIP_LINES, {"slip": slip.id}).all()
+    set_committed_value(slip, "lines", lines)
     if kind.affects_stock:
         sign = 1 if kind.incoming else -1
+        slip_line_of = {line.order_line_id: line.id for line in lines}
         _move_stock(session, slip, [(slip_line_of[line.id], line.item, sign * quantity)
                                     for line, quantity in wanted if line.item.stocked])
     store_values(session, [line for line, _quantity in wanted],
@@ -71,9 +74,9 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     return slip
 
 
-# Returning each new line's order line and id: one statement, its rows in no set order.
-_NEW_SLIP_LINES = insert(PackingSlipLine.__table__).returning(PackingSlipLine.order_line_id,
-                                                               PackingSlipLine.id)
+_NEW_SLIP_LINES = insert(PackingSlipLine.__table__)
+_SLIP_LINES = (select(PackingSlipLine).where(PackingSlipLine.packing_slip_id == bindparam("slip"))
+               .order_by(PackingSlipLine.id))
 
 
 def _quantities(order, quantities):
