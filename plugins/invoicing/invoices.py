@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from sqlalchemy import Integer, String, and_, bindparam, case, func, insert, or_, select
-from sqlalchemy.orm import aliased, lazyload, selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.documents import insert_record, party_for
@@ -93,11 +93,10 @@ def default_profile(session, code=None):
 @functools.cache
 def _profile_query():
     code = bindparam("code", type_=String)
-    # Its accounts are read when something asks for them: making an invoice names the profile.
     return (select(PostingProfile)
             .where(or_(PostingProfile.code == code,
                        and_(code.is_(None), PostingProfile.is_default)))
-            .order_by(PostingProfile.id).limit(1).options(lazyload("*")))
+            .order_by(PostingProfile.id).limit(1))
 
 
 def _new_invoice(session, hook, kind_code, party, currency, header, takes):
