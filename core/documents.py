@@ -10,7 +10,7 @@ import functools
 from datetime import date
 
 from sqlalchemy import bindparam, event, insert, select, update
-from sqlalchemy.orm import Session, lazyload, make_transient, make_transient_to_detached
+from sqlalchemy.orm import Session, defer, lazyload, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.errors import Conflict, NotFound, ValidationError
@@ -77,11 +77,15 @@ def insert_lines(session, document, line_model, owner, lines, items=None, priced
             if priced else {})}
         for number, data in enumerate(lines, start=1)
     ])
-    reloaded = session.scalars(_lines_of(line_model, owner), {"document": document.id}).all()
+    reloaded = session.scalars(_lines_of(line_model, owner, bool(priced)),
+                               {"document": document.id}).all()
     set_committed_value(document, "lines", reloaded)
     added = [line for line in reloaded if line.position > position]
     for line in added:  # the earlier lines came with their items
         set_committed_value(line, "item", items[line.item_id])
+    if priced:  # their explanations as just written, not read back and decoded
+        for line, priced_line in zip(added, priced, strict=True):
+            set_committed_value(line, "explanation", priced_line.explanation)
     return added
 
 
@@ -91,9 +95,12 @@ def _insert(table):
 
 
 @functools.cache
-def _lines_of(line_model, owner):
-    return (select(line_model).where(getattr(line_model, owner) == bindparam("document"))
-            .order_by(line_model.position))
+def _lines_of(line_model, owner, priced):
+    query = (select(line_model).where(getattr(line_model, owner) == bindparam("document"))
+             .order_by(line_model.position))
+    # New lines priced before they were written are given the explanations the pricing made;
+    # the earlier lines, read with the document, keep the ones they hold.
+    return query.options(defer(line_model.explanation)) if priced else query
 
 
 def line_of(document, line_id, name):

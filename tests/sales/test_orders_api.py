@@ -26,6 +26,9 @@ def test_create_price_and_confirm_an_order(sales_api, catalogue):
     assert order["status"] == "draft" and order["number"].startswith("SO-")
     applied = [s for s in order["lines"][1]["explanation"] if s["outcome"] == "applied"]
     assert [s["kind"] for s in applied] == ["list price", "manual", "tax"]
+    stored = sales_api.get(f"/api/v1/orders/{order['id']}").get_json()
+    assert [line["explanation"] for line in stored["lines"]] == \
+        [line["explanation"] for line in order["lines"]]
 
     confirmed = sales_api.post(f"/api/v1/orders/{order['id']}/confirm")
     assert confirmed.status_code == 200
