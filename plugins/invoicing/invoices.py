@@ -99,14 +99,10 @@ def _profile_query():
             .order_by(PostingProfile.id).limit(1))
 
 
-def _new_invoice(session, hook, kind_code, party, currency, header, takes):
+def _new_invoice(session, hook, kind_code, party, currency, header):
     """A transient invoice of kind ``kind_code`` for ``party``, its header from ``header``.
-
-    ``takes`` is the kind of lines the caller brings (``"items"`` or ``"accounts"``): a kind
-    whose lines hold the other kind is refused on ``kind``.
-    """
+    The caller has chosen a kind taking the lines it brings (see :func:`_require_lines`)."""
     kind = invoice_kind(hook, kind_code)
-    _require_lines(kind, takes)
     header = header or {}
     invoice_date = header.get("invoice_date") or date.today()
     due_date = header.get("due_date") or due_by_default(kind, invoice_date)
@@ -299,7 +295,7 @@ def invoice_from_order(session, hook, order, quantities=None, kind=None, header=
     _require_source("The order is", party_id, currency, order.party_id, order.currency)
     kind = invoice_kind_for(hook, [order], kind)
     _invoiceable(order)
-    invoice = _new_invoice(session, hook, kind, order.party, order.currency, header, "items")
+    invoice = _new_invoice(session, hook, kind, order.party, order.currency, header)
     left = open_quantities(session, hook, order)
     if quantities is None:
         quantities = {line_id: quantity for line_id, quantity in left.items() if quantity > 0}
@@ -351,7 +347,8 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     if missing:
         raise ValidationError("unknown packing slips", fields={"packing_slip_ids": [
             f"Packing slip {slip_id} does not exist." for slip_id in missing]})
-    customers = {(slip.order.party_id, slip.order.currency) for slip in slips}
+    orders = {slip.order for slip in slips}
+    customers = {(order.party_id, order.currency) for order in orders}
     if len(customers) > 1:
         raise ValidationError("the packing slips are of several customers or currencies",
                               fields={"packing_slip_ids": [
@@ -359,8 +356,8 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     [(customer, slips_currency)] = customers
     _require_source("The packing slips are", party_id, currency, customer, slips_currency)
     # The request's mistakes (a kind that does not fit) are told before the slips' state.
-    kind = invoice_kind_for(hook, {slip.order for slip in slips}, kind)
-    for order in {slip.order for slip in slips}:
+    kind = invoice_kind_for(hook, orders, kind)
+    for order in orders:
         _invoiceable(order)
     parts = slip_parts(session, hook, slips)
     given = {slip for slip, _line, _quantity in parts}
@@ -376,7 +373,7 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
                            f"{number} is already on an invoice, draft or posted, of the slip "
                            "or of its order." for number in numbers]})
     first = slips[0].order
-    invoice = _new_invoice(session, hook, kind, first.party, first.currency, header, "items")
+    invoice = _new_invoice(session, hook, kind, first.party, first.currency, header)
     return _save(session, hook, invoice, [
         _order_line_part(slip_line.order_line, quantity, first.currency, slip_line.id)
         for _slip, slip_line, quantity in parts])
@@ -392,8 +389,9 @@ def free_text_invoice(session, hook, data):
     """
     party = party_for(session, data["party_id"])
     currency = check_currency(data.get("currency") or "EUR")
-    invoice = _new_invoice(session, hook, data.get("kind") or "free_text", party, currency,
-                           data, "accounts")
+    kind = data.get("kind") or "free_text"
+    _require_lines(invoice_kind(hook, kind), "accounts")
+    invoice = _new_invoice(session, hook, kind, party, currency, data)
     rows = free_text_lines(session, data.get("lines") or [], currency)
     if not rows:
         raise ValidationError("the invoice has no lines", fields={"lines": ["Add a line."]})
@@ -484,7 +482,7 @@ def pro_forma_of(session, hook, invoice):
     copy = _new_invoice(session, hook, "pro_forma", invoice.party, invoice.currency,
                         {"invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
                          "posting_profile": invoice.posting_profile.code,
-                         "note": invoice.note}, "items")
+                         "note": invoice.note})
     return _save(session, hook, copy, [
         _row(**{column: getattr(line, column) for column in LINE_COLUMNS})
         for line in invoice.lines])
