@@ -279,6 +279,16 @@ def comptoir_order_confirmed(order, session):
 
 
 @hookspec
+def comptoir_order_cancelled(order, session):
+    """React to ``order`` having been cancelled (nothing of it was delivered or invoiced): let
+    go of what still names it, as the invoicing module deletes the draft invoices of its lines.
+
+    Runs inside the cancelling transaction; raising rolls the cancellation back.  Returns
+    nothing.  Collected.
+    """
+
+
+@hookspec
 def comptoir_order_delivered(order, packing_slip, session):
     """React to ``packing_slip`` having been posted for ``order``.
 

@@ -316,8 +316,9 @@ def _type_of(hook, order):
     return types[order.type]
 
 
-def cancel_order(session, order):
-    """Cancel a draft or confirmed order (409 once delivered, invoiced or already cancelled)."""
+def cancel_order(session, hook, order):
+    """Cancel a draft or confirmed order (409 once delivered, invoiced or already cancelled),
+    and call ``comptoir_order_cancelled``."""
     if order.status not in ("draft", "confirmed"):
         raise Conflict(f"order {order.number} is {order.status} and cannot be cancelled")
     if any(line.delivered_quantity or line.invoiced_quantity for line in order.lines):
@@ -325,6 +326,7 @@ def cancel_order(session, order):
                        "cancelled")
     order.status = "cancelled"
     session.flush()
+    hook.comptoir_order_cancelled(order=order, session=session)
     return order
 
 

@@ -7,6 +7,7 @@ from plugins.invoicing import (
     chart_views,
     demo,
     documents_views,
+    invoices,
     invoices_views,
     ledger_views,
     payments_views,
@@ -30,6 +31,11 @@ def comptoir_document_templates():
 @hookimpl
 def comptoir_invoice_kinds():
     return KINDS
+
+
+@hookimpl
+def comptoir_order_cancelled(order, session):
+    invoices.delete_drafts_of_order(session, order)
 
 
 @hookimpl

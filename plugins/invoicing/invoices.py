@@ -645,6 +645,18 @@ def delete_invoice(session, invoice):
     session.flush()
 
 
+def delete_drafts_of_order(session, order):
+    """Delete the draft invoices of ``order``'s lines, pro formas included: the order is
+    cancelled, and they would never post."""
+    drafts = session.scalars(
+        select(Invoice).where(Invoice.status == "draft", Invoice.id.in_(
+            select(InvoiceLine.invoice_id).join(InvoiceLine.order_line)
+            .where(OrderLine.order_id == order.id)))).all()
+    for draft in drafts:
+        session.delete(draft)
+    session.flush()
+
+
 def search_invoices(session, text="", kind=None, status=None, party_id=None, page=1,
                     per_page=25, order_id=None, packing_slip_id=None):
     """Invoices whose number or customer name contains ``text``, drafts first then the newest

@@ -112,7 +112,7 @@ def load(session, hook):
             orders.confirm_order(session, hook, order)
             order.confirmed_at = utcnow() - timedelta(days=14)
         elif outcome == "cancelled":
-            orders.cancel_order(session, order)
+            orders.cancel_order(session, hook, order)
     for customer, lines, fate in QUOTATIONS:
         _quotation(session, hook, people[customer], catalogue, lines, fate)
 

@@ -146,7 +146,8 @@ def blueprint():
 
     @bp.route("/<id:order_id>/cancel", methods=["POST"])
     def cancel(order_id):
-        return act(order_id, lambda order: orders.cancel_order(db(), order), "Order cancelled.")
+        return act(order_id, lambda order: orders.cancel_order(db(), hook(), order),
+                   "Order cancelled.")
 
     @bp.route("/<id:order_id>/close", methods=["POST"])
     def close(order_id):
@@ -343,7 +344,7 @@ def api_blueprint():
     @role_required("sales")
     def cancel(order_id):
         """Cancel a draft or confirmed order."""
-        return _commit(orders.cancel_order(db(), _locked(order_id)))
+        return _commit(orders.cancel_order(db(), hook(), _locked(order_id)))
 
     @blp.route("/orders/<id:order_id>/close", methods=["POST"])
     @blp.response(200, OrderSchema)

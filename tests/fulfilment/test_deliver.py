@@ -158,7 +158,7 @@ def test_refusals_write_nothing(registry, catalogue):
             "999999": [f"Order {order.number} has no line 999999."]}}
         session.rollback()
         order = orders.load_order(session, order_id, lock=True)
-        orders.cancel_order(session, order)
+        orders.cancel_order(session, registry.hook, order)
         with pytest.raises(Conflict):
             deliver(session, registry.hook, order)
         session.rollback()

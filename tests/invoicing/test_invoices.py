@@ -80,7 +80,7 @@ def test_draft_and_cancelled_orders_are_not_invoiced(registry, catalogue):
             "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(1)}]})
         with pytest.raises(Conflict):
             invoices.invoice_from_order(session, hook, draft)
-        orders.cancel_order(session, draft)
+        orders.cancel_order(session, hook, draft)
         with pytest.raises(Conflict):
             invoices.invoice_from_order(session, hook, draft)
 

@@ -4,7 +4,7 @@ the refusals."""
 from datetime import date, timedelta
 from decimal import Decimal
 
-from core import orders
+from core import modules, orders
 from core.models import Order
 from core.orders import load_order
 from core.testing import api_client, csrf_token
@@ -174,24 +174,44 @@ def test_the_api_is_for_accounting(invoicing_app):
         assert marketing.get(path).status_code == 403
 
 
-def test_the_draft_of_an_order_cancelled_since_is_not_posted(accounting_api, invoicing_app,
-                                                             registry, catalogue):
+def test_cancelling_an_order_deletes_its_draft_invoices(accounting_api, invoicing_app, registry,
+                                                        catalogue):
     with registry.session_factory() as session:
         order = confirmed_order(session, registry.hook, catalogue["bolt"], [(catalogue["HAM"], 2)])
+        other = confirmed_order(session, registry.hook, catalogue["bolt"], [(catalogue["HAM"], 1)])
         session.commit()
     draft = accounting_api.post("/api/v1/invoices", json={"order_id": order.id}).get_json()
     held = accounting_api.post("/api/v1/invoices", json={"order_id": order.id})
     assert held.status_code == 409
     assert held.get_json()["message"] == (f"nothing of order {order.number} is left to "
                                           f"invoice: it is on draft {draft['id']}, not posted yet")
+    pro_forma = accounting_api.post(f"/api/v1/invoices/{draft['id']}/pro-forma").get_json()
+    kept = accounting_api.post("/api/v1/invoices", json={"order_id": other.id}).get_json()
     sales = api_client(invoicing_app)
     assert sales.post(f"/api/v1/orders/{order.id}/cancel").status_code == 200
-    refused = accounting_api.post(f"/api/v1/invoices/{draft['id']}/post")
-    assert refused.status_code == 409
-    assert "cancelled" in refused.get_json()["message"]
-    assert accounting_api.get(f"/api/v1/invoices/{draft['id']}").get_json()["number"] is None
+    for gone in (draft, pro_forma):
+        assert accounting_api.get(f"/api/v1/invoices/{gone['id']}").status_code == 404
+    assert accounting_api.get(f"/api/v1/invoices/{kept['id']}").status_code == 200
     lines = sales.get(f"/api/v1/orders/{order.id}/remainders").get_json()["lines"]
     assert lines[0]["invoiced"] == "0"
+
+
+def test_the_draft_of_an_order_cancelled_without_invoicing_is_not_posted(
+        accounting_api, invoicing_app, registry, catalogue):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"], [(catalogue["HAM"], 2)])
+        session.commit()
+    draft = accounting_api.post("/api/v1/invoices", json={"order_id": order.id}).get_json()
+    modules.disable(registry, "invoicing")  # its drafts stay, as a disabled module's data does
+    with registry.session_factory() as session:
+        orders.cancel_order(session, registry.hook, load_order(session, order.id, lock=True))
+        session.commit()
+    modules.enable(registry, "invoicing")
+    refused = accounting_api.post(f"/api/v1/invoices/{draft['id']}/post")
+    assert refused.status_code == 409
+    assert refused.get_json()["message"] == (f"order {order.number} was cancelled after this "
+                                             "invoice was drafted: delete the draft")
+    assert accounting_api.get(f"/api/v1/invoices/{draft['id']}").get_json()["number"] is None
 
 
 def test_totals_too_large_to_store_are_refused(accounting_api, invoicing_app, registry,
