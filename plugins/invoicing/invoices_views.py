@@ -52,6 +52,8 @@ from web.database import db
 MENU = [MenuEntry("Invoices", "invoices.invoice_list", role="accounting", priority=40)]
 ROLE = "accounting"
 LINE_ROWS = 5  # empty free text lines offered by the form
+# What a draft's line form changes: each box the line's form shows, sent empty, is refused.
+LINE_CHANGES = ("account", "description", "quantity", "unit_price", "tax_category")
 CHOICES_SHOWN = 500  # customers offered in the forms' lists
 
 
@@ -245,11 +247,11 @@ def blueprint():
 
     @bp.route("/<id:invoice_id>/lines/<id:line_id>", methods=["POST"])
     def line_change(invoice_id, line_id):
-        """Change a draft's line: the quantity of an order line's part, or a free text line's
-        quantity and unit price."""
+        """Change a draft's line: the quantity and description of an order line's part, or a
+        free text line's account, description, quantity, unit price and tax category."""
         def change(invoice):
-            data, errors = read_form(InvoiceLineChangeSchema(only=("quantity", "unit_price")),
-                                     kept=("quantity", "unit_price"))
+            data, errors = read_form(InvoiceLineChangeSchema(only=LINE_CHANGES),
+                                     kept=LINE_CHANGES)
             if errors:
                 raise ValidationError("the line cannot be changed", fields=errors)
             invoices.update_line(db(), hook(), invoice, line_id, data)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core import orders
 from core.testing import csrf_token
 from plugins.invoicing.invoices import invoice_from_order
-from plugins.invoicing.models import Invoice, Payment
+from plugins.invoicing.models import Account, Invoice, Payment
 from tests.invoicing.conftest import confirmed_order, packing_slip
 
 
@@ -176,6 +176,21 @@ def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app,
     emptied = _form(client, f"{path}/lines/{line_id}", quantity="", unit_price="50")
     assert emptied.status_code == 422  # not "Line changed." with nothing changed
     assert '<span class="field-error">Required.</span>' in emptied.get_data(as_text=True)
+    with registry.session_factory() as session:
+        session.add(Account(code="708", name="Other income", kind="revenue"))
+        session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert f'<select name="tax_category" form="line-{line_id}"' in page
+    retold = _form(client, f"{path}/lines/{line_id}", account="708", description="Train",
+                   quantity="1", unit_price="50", tax_category="VAT5")
+    assert retold.status_code == 302
+    page = client.get(path).get_data(as_text=True)
+    assert 'value="Train"' in page and '<option value="708" selected>' in page
+    assert re.search(r'id="total">€172.75<', page)  # 100 × 1.2 + 50 × 1.055
+    untold = _form(client, f"{path}/lines/{line_id}", account="708", description="",
+                   quantity="1", unit_price="50", tax_category="VAT5")
+    assert untold.status_code == 422
+    assert '<span class="field-error">Required.</span>' in untold.get_data(as_text=True)
 
     today = date.today()
     dates = {"invoice_date": today.isoformat(),
@@ -216,8 +231,12 @@ def test_an_order_lines_part_changes_its_quantity_on_the_draft(invoicing_app, re
     assert 'value="3" inputmode="decimal" size="6" aria-label="Quantity, line 1"' in shown
     assert ('<span class="field-error">3 is more than the 2 left to invoice.</span></form>'
             in shown)
-    assert _form(client, f"{invoice_path}/lines/{line_id}", quantity="1").status_code == 302
-    assert re.search(r'id="total">€15.00<', client.get(invoice_path).get_data(as_text=True))
+    assert _form(client, f"{invoice_path}/lines/{line_id}", quantity="1",
+                 description="Ham, sliced").status_code == 302
+    page = client.get(invoice_path).get_data(as_text=True)
+    assert re.search(r'id="total">€15.00<', page)
+    assert 'value="Ham, sliced"' in page
+    assert 'name="account"' not in page, "an order line's part keeps its item and tax"
 
 
 def test_the_accountant_reads_an_order_from_its_invoice_and_changes_nothing(
