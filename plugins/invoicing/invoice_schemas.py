@@ -179,9 +179,10 @@ class InvoiceSchema(Schema):
     kind = fields.String()
     number = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": ["draft", "posted"]})
-    payment_status = fields.String(allow_none=True,
-                                   metadata={"enum": ["open", "partially_paid", "paid",
-                                                      "credited"]})
+    payment_status = fields.String(allow_none=True, metadata={
+        "enum": ["open", "partially_paid", "paid", "credited"],
+        "description": "null for a draft; of a credit note, paid means used: all of it applied "
+                       "to invoices or refunded (its page says used, partly used)"})
     party_id = fields.Integer()
     party_name = fields.String(attribute="party.name")
     currency = fields.String()
