@@ -119,8 +119,8 @@ class InvoiceLinesInputSchema(Schema):
 
 
 class InvoiceLineChangeSchema(FreeTextLineInputSchema):
-    """A change to a draft invoice's line: the quantity of an order line's part, or any field
-    of a free text line."""
+    """A change to a draft invoice's line: the quantity and description of an order line's
+    part, or any field of a free text line."""
 
     description = fields.String(validate=validate.Length(max=256))
 

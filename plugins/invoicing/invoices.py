@@ -545,16 +545,16 @@ def add_lines(session, hook, invoice, lines):
 
 
 def update_line(session, hook, invoice, line_id, data):
-    """Change a line of a draft invoice: the quantity of an order line's part (its amounts
-    follow), or any field of a free text line."""
+    """Change a line of a draft invoice: the quantity (its amounts follow) and the description
+    of an order line's part, or any field of a free text line."""
     require_draft(invoice)
     line = _line_of(invoice, line_id)
     if line.order_line is not None:
         unknown = set(data) - {"quantity", "description"}
         if unknown:
-            raise ValidationError("an order line's part takes only a quantity", fields={
-                name: ["Only the quantity of an order line's part changes."]
-                for name in sorted(unknown)})
+            message = "Only the quantity and the description of an order line's part change."
+            raise ValidationError("an order line's part takes a quantity and a description",
+                                  fields={name: [message] for name in sorted(unknown)})
         if "quantity" in data:
             # Another invoice of the order may be drafted or posted at this moment: the line
             # is read again under the order's lock, as they take it.

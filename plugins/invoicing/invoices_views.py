@@ -493,8 +493,8 @@ def api_blueprint():
         @blp.response(200, InvoiceLineSchema)
         @refusals(blp, 404, 409)
         def patch(self, data, invoice_id, line_id):
-            """Change a line of a draft invoice: the quantity of an order line's part (its
-            amounts follow), or any field of a free text line."""
+            """Change a line of a draft invoice: the quantity (its amounts follow) and the
+            description of an order line's part, or any field of a free text line."""
             return _commit(invoices.update_line(db(), hook(), _locked(invoice_id), line_id,
                                                 data))
 
