@@ -168,6 +168,8 @@ def test_price_list_pages_create_add_delete_and_switch(client, catalogue, header
     assert added.status_code == 302
     page = client.get(page_url).get_data(as_text=True)
     assert "item PT-HAMMER · Hammer" in page and "8.5 EUR" in page
+    past = client.get(f"{page_url}?page=9").get_data(as_text=True)  # an old link
+    assert "There is no page 9" in past and "No rule yet." not in past
     every = client.post(rules_url, data={"csrf_token": token, "discount": "3"})
     assert every.status_code == 302
     assert "every item" in client.get(page_url).get_data(as_text=True)
