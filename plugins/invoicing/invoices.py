@@ -648,10 +648,14 @@ def delete_invoice(session, invoice):
 def delete_drafts_of_order(session, order):
     """Delete the draft invoices of ``order``'s lines, pro formas included: the order is
     cancelled, and they would never post."""
+    # A draft being posted holds its lock and waits for the order's, which the cancelling
+    # request holds: it is skipped rather than waited for (each would wait for the other),
+    # and its posting is then refused, the order being cancelled.
     drafts = session.scalars(
         select(Invoice).where(Invoice.status == "draft", Invoice.id.in_(
             select(InvoiceLine.invoice_id).join(InvoiceLine.order_line)
-            .where(OrderLine.order_id == order.id)))).all()
+            .where(OrderLine.order_id == order.id)))
+        .with_for_update(of=Invoice, skip_locked=True)).all()
     for draft in drafts:
         session.delete(draft)
     session.flush()

@@ -1,7 +1,8 @@
 """Two transactions delivering or invoicing one order line at once: the second waits for the
 order's lock, then sees what the first wrote, and is refused beyond what is left; a credit note
-named among a payment's invoices is refused without waiting for its lock (PostgreSQL: SQLite
-lets one writer in at a time anyway)."""
+named among a payment's invoices is refused without waiting for its lock, and so is a draft
+being posted while its order is cancelled (PostgreSQL: SQLite lets one writer in at a time
+anyway)."""
 
 import queue
 import threading
@@ -12,11 +13,16 @@ import pytest
 from sqlalchemy import text
 
 from core import orders
-from core.errors import ValidationError
+from core.errors import Conflict, ValidationError
 from core.models import OrderLine
 from plugins.fulfilment.services import deliver
 from plugins.invoicing.credit_notes import apply_credit_note, credit_in_part
-from plugins.invoicing.invoices import invoice_from_packing_slips, update_line
+from plugins.invoicing.invoices import (
+    invoice_from_order,
+    invoice_from_packing_slips,
+    update_line,
+)
+from plugins.invoicing.models import Invoice
 from plugins.invoicing.payments import register_payment
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from tests.invoicing.conftest import confirmed_order, packing_slip
@@ -197,3 +203,27 @@ def test_a_credit_note_named_by_mistake_is_refused_without_waiting_for_its_lock(
             f"{credit_note.number} is a credit note: it is not paid."]
         paying.rollback()
         applying.commit()
+
+
+def test_cancelling_an_order_skips_the_draft_being_posted(postgresql, registry, catalogue):
+    hook = registry.hook
+    with registry.session_factory() as session:
+        order = confirmed_order(session, hook, catalogue["bolt"], [(catalogue["HAM"], 2)])
+        draft_id = invoice_from_order(session, hook, order).id
+        session.commit()
+        order_id = order.id
+
+    # The posting holds the draft's lock and would next wait for the order's, which the
+    # cancellation holds: waiting for the draft there would deadlock the two.
+    second = _one_after_the_other(
+        registry, lambda session: orders.cancel_order(
+            session, hook, orders.load_order(session, order_id, lock=True)),
+        first=lambda session: invoice_to_post(session, draft_id))
+
+    assert second == "done"
+    with registry.session_factory() as session:
+        draft = invoice_to_post(session, draft_id)
+        with pytest.raises(Conflict, match="was cancelled after this invoice was drafted"):
+            post_invoice(session, hook, draft)
+        session.rollback()
+        assert session.get(Invoice, draft_id).status == "draft"
