@@ -283,8 +283,9 @@ def comptoir_order_cancelled(order, session):
     """React to ``order`` having been cancelled (nothing of it was delivered or invoiced): let
     go of what still names it, as the invoicing module deletes the draft invoices of its lines.
 
-    Runs inside the cancelling transaction; raising rolls the cancellation back.  Returns
-    nothing.  Collected.
+    Runs inside the cancelling transaction; raising rolls the cancellation back.  Returns a
+    sentence telling the user what was done ("Draft invoice 12 of this order deleted."), or
+    None.  Collected.
     """
 
 

@@ -318,7 +318,8 @@ def _type_of(hook, order):
 
 def cancel_order(session, hook, order):
     """Cancel a draft or confirmed order (409 once delivered, invoiced or already cancelled),
-    and call ``comptoir_order_cancelled``."""
+    and call ``comptoir_order_cancelled``; returns the sentences its implementations return
+    for the user (what they did)."""
     if order.status not in ("draft", "confirmed"):
         raise Conflict(f"order {order.number} is {order.status} and cannot be cancelled")
     if any(line.delivered_quantity or line.invoiced_quantity for line in order.lines):
@@ -326,8 +327,7 @@ def cancel_order(session, hook, order):
                        "cancelled")
     order.status = "cancelled"
     session.flush()
-    hook.comptoir_order_cancelled(order=order, session=session)
-    return order
+    return [said for said in hook.comptoir_order_cancelled(order=order, session=session) if said]
 
 
 def close_remainder(session, hook, order):

@@ -35,7 +35,7 @@ def comptoir_invoice_kinds():
 
 @hookimpl
 def comptoir_order_cancelled(order, session):
-    invoices.delete_drafts_of_order(session, order)
+    return invoices.delete_drafts_of_order(session, order)
 
 
 @hookimpl

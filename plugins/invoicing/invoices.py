@@ -479,6 +479,8 @@ def pro_forma_of(session, hook, invoice):
                        f"{kind.title.lower()}")
     if not invoice.lines:
         raise Conflict("the invoice has no lines: add some before printing a pro forma of it")
+    _require_orders_live(session, {line.order_line.order_id for line in invoice.lines
+                                   if line.order_line is not None})
     copy = _new_invoice(session, hook, "pro_forma", invoice.party, invoice.currency,
                         {"invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
                          "posting_profile": invoice.posting_profile.code,
@@ -486,6 +488,21 @@ def pro_forma_of(session, hook, invoice):
     return _save(session, hook, copy, [
         _row(**{column: getattr(line, column) for column in LINE_COLUMNS})
         for line in invoice.lines])
+
+
+def _require_orders_live(session, order_ids):
+    """Refuse (409) when one of the orders ``order_ids`` is cancelled, read under their locks:
+    cancelling an order deletes the drafts of its lines, and a copy made meanwhile would
+    outlive them."""
+    if not order_ids:
+        return
+    statuses = session.execute(select(Order.number, Order.status)
+                               .where(Order.id.in_(order_ids)).order_by(Order.id)
+                               .with_for_update()).all()
+    cancelled = [number for number, status in statuses if status == "cancelled"]
+    if cancelled:
+        raise Conflict(f"order {cancelled[0]} is cancelled: this draft is of no use now; "
+                       "delete it")
 
 
 def due_by_default(kind, invoice_date):
@@ -647,7 +664,7 @@ def delete_invoice(session, invoice):
 
 def delete_drafts_of_order(session, order):
     """Delete the draft invoices of ``order``'s lines, pro formas included: the order is
-    cancelled, and they would never post."""
+    cancelled, and they would never post.  Returns a sentence naming them, or None."""
     # A draft being posted holds its lock and waits for the order's, which the cancelling
     # request holds: it is skipped rather than waited for (each would wait for the other),
     # and its posting is then refused, the order being cancelled.
@@ -659,6 +676,11 @@ def delete_drafts_of_order(session, order):
     for draft in drafts:
         session.delete(draft)
     session.flush()
+    if not drafts:
+        return None
+    words = {"pro_forma": "pro forma", CREDIT_NOTE: "draft credit note"}
+    return "Deleted with the order: " + ", ".join(
+        f"{words.get(draft.kind, 'draft invoice')} {draft.id}" for draft in drafts) + "."
 
 
 def search_invoices(session, text="", kind=None, status=None, party_id=None, page=1,

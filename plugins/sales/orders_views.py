@@ -146,8 +146,12 @@ def blueprint():
 
     @bp.route("/<id:order_id>/cancel", methods=["POST"])
     def cancel(order_id):
-        return act(order_id, lambda order: orders.cancel_order(db(), hook(), order),
-                   "Order cancelled.")
+        said = []  # what the modules did on cancelling, shown once it is committed
+        answer = act(order_id, lambda order: said.extend(
+            orders.cancel_order(db(), hook(), order)), "Order cancelled.")
+        for sentence in said:
+            flash(sentence, "info")
+        return answer
 
     @bp.route("/<id:order_id>/close", methods=["POST"])
     def close(order_id):
@@ -343,8 +347,11 @@ def api_blueprint():
     @blp.response(200, OrderSchema)
     @role_required("sales")
     def cancel(order_id):
-        """Cancel a draft or confirmed order."""
-        return _commit(orders.cancel_order(db(), hook(), _locked(order_id)))
+        """Cancel a draft or confirmed order; the modules let go of what names it (the
+        invoicing module deletes its draft invoices and pro formas)."""
+        order = _locked(order_id)
+        orders.cancel_order(db(), hook(), order)
+        return _commit(order)
 
     @blp.route("/orders/<id:order_id>/close", methods=["POST"])
     @blp.response(200, OrderSchema)

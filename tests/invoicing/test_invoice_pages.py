@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from core import orders
 from core.testing import csrf_token
-from plugins.invoicing.invoices import invoice_from_order
+from plugins.invoicing.invoices import invoice_from_order, pro_forma_of
 from plugins.invoicing.models import Account, Invoice, Payment
 from tests.invoicing.conftest import confirmed_order, packing_slip
 
@@ -261,6 +261,24 @@ def test_the_accountant_reads_an_order_from_its_invoice_and_changes_nothing(
     assert "New order" not in client.get("/orders/").get_data(as_text=True)
     assert client.get("/orders/new").status_code == 403
     assert _form(client, f"/orders/{order_id}/cancel").status_code == 403
+
+
+def test_the_sales_page_says_which_drafts_cancelling_an_order_deleted(
+        invoicing_app, registry, catalogue, login):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 1)])
+        draft = invoice_from_order(session, registry.hook, order)
+        copy = pro_forma_of(session, registry.hook, draft)
+        session.commit()
+        order_id, draft_id, copy_id = order.id, draft.id, copy.id
+    client = invoicing_app.test_client()
+    login(client, "sales")
+    cancelled = _form(client, f"/orders/{order_id}/cancel")
+    assert cancelled.status_code == 302
+    page = client.get(cancelled.headers["Location"]).get_data(as_text=True)
+    assert "Order cancelled." in page
+    assert f"Deleted with the order: draft invoice {draft_id}, pro forma {copy_id}." in page
 
 
 def test_an_order_with_nothing_to_invoice_offers_no_form(invoicing_app, registry, catalogue,

@@ -212,6 +212,10 @@ def test_the_draft_of_an_order_cancelled_without_invoicing_is_not_posted(
     assert refused.get_json()["message"] == (f"order {order.number} was cancelled after this "
                                              "invoice was drafted: delete the draft")
     assert accounting_api.get(f"/api/v1/invoices/{draft['id']}").get_json()["number"] is None
+    copy = accounting_api.post(f"/api/v1/invoices/{draft['id']}/pro-forma")
+    assert copy.status_code == 409
+    assert copy.get_json()["message"] == (f"order {order.number} is cancelled: this draft is "
+                                          "of no use now; delete it")
 
 
 def test_totals_too_large_to_store_are_refused(accounting_api, invoicing_app, registry,
