@@ -582,7 +582,11 @@ def update_line(session, hook, invoice, line_id, data):
             replaced = _order_line_part(line.order_line, data["quantity"], invoice.currency)
             for column in ("quantity", "amount", "tax_amount"):
                 setattr(line, column, replaced[column])
-        line.description = data.get("description") or line.description
+        if "description" in data:
+            if not data["description"].strip():
+                raise ValidationError("a line needs a description", fields={
+                    "description": ["A description is required."]})
+            line.description = data["description"]
     else:
         current = {"account": line.account.code if line.account else None,
                    "tax_category": line.tax_category.code if line.tax_category else None,

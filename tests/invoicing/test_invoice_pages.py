@@ -189,8 +189,9 @@ def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app,
     assert re.search(r'id="total">€172.75<', page)  # 100 × 1.2 + 50 × 1.055
     untold = _form(client, f"{path}/lines/{line_id}", account="708", description="",
                    quantity="1", unit_price="50", tax_category="VAT5")
-    assert untold.status_code == 422
-    assert '<span class="field-error">Required.</span>' in untold.get_data(as_text=True)
+    assert untold.status_code == 422  # said beside the box emptied
+    assert ('aria-label="Description, line 2"><span class="field-error">Required.</span>'
+            in untold.get_data(as_text=True))
 
     today = date.today()
     dates = {"invoice_date": today.isoformat(),

@@ -41,6 +41,16 @@ def test_kinds_and_an_invoice_from_an_order_posted(accounting_api, registry, cat
     path = f"/api/v1/invoices/{invoice['id']}"
     assert accounting_api.patch(path, json={"due_date": "2024-02-01"}).status_code == 422
     assert accounting_api.patch(path, json={"note": "March"}).get_json()["note"] == "March"
+    part = f"{path}/lines/{invoice['lines'][0]['id']}"
+    unnamed = accounting_api.patch(part, json={"description": " "})
+    assert unnamed.status_code == 422
+    assert unnamed.get_json()["errors"]["json"] == {
+        "description": ["A description is required."]}
+    priced = accounting_api.patch(part, json={"unit_price": "1"})
+    assert priced.status_code == 422 and priced.get_json()["errors"]["json"] == {
+        "unit_price": ["Only the quantity and the description of an order line's part change."]}
+    renamed = accounting_api.patch(part, json={"description": "Claw hammer"})
+    assert renamed.get_json()["description"] == "Claw hammer"
     posted = accounting_api.post(f"{path}/post")
     assert posted.status_code == 200
     assert posted.get_json()["number"] == "INV-00001"
