@@ -46,6 +46,8 @@ def test_lists_for_sales_and_accounting(registry, catalogue, fulfilment_app, log
         assert "BOOK DIY handbook" in by_item and "Acme" in by_item
         by_customer = client.get("/fulfilment/backorders?by=customer").get_data(as_text=True)
         assert "<h2>Acme</h2>" in by_customer
+        past = client.get("/fulfilment/backorders?page=9").get_data(as_text=True)  # old link
+        assert "There is no page 9" in past and "Nothing is waiting" not in past
         stock = client.get("/fulfilment/stock").get_data(as_text=True)
         assert "No stock moves yet." in stock
         assert client.get("/fulfilment/packing-slips/").status_code == 200

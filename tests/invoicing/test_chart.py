@@ -148,7 +148,9 @@ def test_the_accountant_sets_up_the_ledger_through_the_pages(invoicing_app, regi
                   kind="other")
     assert added.headers["Location"] == "/invoicing/ledger/accounts/709"
     page = client.get("/invoicing/ledger/accounts/709").get_data(as_text=True)
-    assert "Account 709 Rentals" in page and "Delete account" in page
+    assert "Account 709 Rentals" in page and "Delete account" in page and "No entries." in page
+    past = client.get("/invoicing/ledger/accounts/709?page=9").get_data(as_text=True)
+    assert "There is no page 9" in past and "No entries." not in past
     saved = _form(client, "/invoicing/ledger/accounts/709/edit", name="Rentals income",
                   kind="revenue")
     assert saved.status_code == 302
