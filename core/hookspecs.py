@@ -284,7 +284,7 @@ def comptoir_order_cancelled(order, session):
     go of what still names it, as the invoicing module deletes the draft invoices of its lines.
 
     Runs inside the cancelling transaction; raising rolls the cancellation back.  Returns a
-    sentence telling the user what was done ("Draft invoice 12 of this order deleted."), or
+    sentence telling the user what was done ("Deleted with the order: draft invoice 12."), or
     None.  Collected.
     """
 

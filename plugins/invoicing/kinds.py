@@ -37,7 +37,7 @@ def validate_free_text_lines(invoice):
     for index, line in enumerate(invoice.lines):
         errors = {}
         if line.item_id is not None or line.order_line_id is not None:
-            errors["item"] = ["Item numbers are not allowed on a free text invoice."]
+            errors["item"] = ["Item numbers are not allowed on a free text line."]
         if line.account_id is None:
             errors["account"] = ["A ledger account is required."]
         if line.tax_category_id is None:

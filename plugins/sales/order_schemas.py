@@ -123,6 +123,14 @@ def _quotation_of(order, attribute):
     return getattr(quotation, attribute) if quotation else None
 
 
+class CancelledOrderSchema(OrderSchema):
+    """An order just cancelled, with what the modules did on cancelling it."""
+
+    notices = fields.List(fields.String(), metadata={
+        "description": "what the modules did on cancelling it, one sentence each (the "
+                       "invoicing module: the draft invoices and pro formas it deleted)"})
+
+
 class OrderSummarySchema(OrderSchema):
     """An order in a list: the header and totals, without lines."""
 

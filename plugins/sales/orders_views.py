@@ -13,6 +13,7 @@ from core.schemas import page_of
 from core.ui import MenuEntry
 from plugins.sales.models import accepted_quotation
 from plugins.sales.order_schemas import (
+    CancelledOrderSchema,
     LineChangeSchema,
     LineInputSchema,
     LinesInputSchema,
@@ -344,13 +345,14 @@ def api_blueprint():
             raise
 
     @blp.route("/orders/<id:order_id>/cancel", methods=["POST"])
-    @blp.response(200, OrderSchema)
+    @blp.response(200, CancelledOrderSchema)
     @role_required("sales")
     def cancel(order_id):
         """Cancel a draft or confirmed order; the modules let go of what names it (the
-        invoicing module deletes its draft invoices and pro formas)."""
+        invoicing module deletes its draft invoices and pro formas) and say so in
+        ``notices``."""
         order = _locked(order_id)
-        orders.cancel_order(db(), hook(), order)
+        order.notices = orders.cancel_order(db(), hook(), order)  # for CancelledOrderSchema
         return _commit(order)
 
     @blp.route("/orders/<id:order_id>/close", methods=["POST"])

@@ -23,6 +23,13 @@ def test_a_module_adds_a_down_payment_kind(make_app, catalogue):
         posted = api.post(f"/api/v1/invoices/{created.get_json()['id']}/post").get_json()
         numbers.append(posted["number"])
     assert numbers == ["DP-00001", "DP-00002"]
+    draft = api.post("/api/v1/invoices", json={
+        "kind": "down_payment", "party_id": catalogue["acme"], "lines": [DOWN_PAYMENT]})
+    # Its lines name no account: a pro forma of them holds them to its kind's rules, not to
+    # the free text invoice's.
+    copy = api.post(f"/api/v1/invoices/{draft.get_json()['id']}/pro-forma")
+    assert copy.status_code == 201, copy.get_json()
+    assert (copy.get_json()["kind"], copy.get_json()["total"]) == ("pro_forma", "360.00")
     entries = api.get("/api/v1/ledger/documents/DP-00001").get_json()["entries"]
     assert {(e["account"], e["debit"], e["credit"]) for e in entries} == {
         ("411", "360.00", "0.00"), ("4191", "0.00", "300.00"), ("4457", "0.00", "60.00")}

@@ -183,7 +183,7 @@ def test_free_text_lines_refuse_items_and_need_tax_information(registry, catalog
         with pytest.raises(ValidationError) as refused:
             invoices.free_text_invoice(session, hook, data)
         assert refused.value.fields == {"lines": {1: {
-            "item": ["Item numbers are not allowed on a free text invoice."],
+            "item": ["Item numbers are not allowed on a free text line."],
             "tax_category": ["Tax information is required: give a tax category."]}}}
         with pytest.raises(ValidationError) as no_account:
             invoices.free_text_invoice(session, hook, {**data, "lines": [

@@ -135,8 +135,8 @@ def test_free_text_refusals_are_per_line_field(accounting_api, catalogue):
     assert refused.status_code == 422
     lines = refused.get_json()["errors"]["json"]["lines"]
     assert set(lines) == {"1", "2", "3", "4"}
-    assert lines["1"] == {"item": ["Item numbers are not allowed on a free text invoice."]}
-    assert lines["4"] == {"item_id": ["Item numbers are not allowed on a free text invoice."]}
+    assert lines["1"] == {"item": ["Item numbers are not allowed on a free text line."]}
+    assert lines["4"] == {"item_id": ["Item numbers are not allowed on a free text line."]}
     assert lines["2"] == {"tax_category": ["Unknown tax category VAT99."]}
     assert lines["3"] == {"tax_category": ["Tax information is required: give a tax category."]}
     wrong_kind = accounting_api.post("/api/v1/invoices", json={
@@ -198,7 +198,10 @@ def test_cancelling_an_order_deletes_its_draft_invoices(accounting_api, invoicin
     pro_forma = accounting_api.post(f"/api/v1/invoices/{draft['id']}/pro-forma").get_json()
     kept = accounting_api.post("/api/v1/invoices", json={"order_id": other.id}).get_json()
     sales = api_client(invoicing_app)
-    assert sales.post(f"/api/v1/orders/{order.id}/cancel").status_code == 200
+    cancelled = sales.post(f"/api/v1/orders/{order.id}/cancel")
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    assert cancelled.get_json()["notices"] == [
+        f"Deleted with the order: draft invoice {draft['id']}, pro forma {pro_forma['id']}."]
     for gone in (draft, pro_forma):
         assert accounting_api.get(f"/api/v1/invoices/{gone['id']}").status_code == 404
     assert accounting_api.get(f"/api/v1/invoices/{kept['id']}").status_code == 200
