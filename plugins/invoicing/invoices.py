@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from sqlalchemy import Integer, String, and_, bindparam, case, func, insert, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -45,6 +46,7 @@ from plugins.invoicing.posting import compute_totals, require_draft, totals, val
 DUE_DAYS = 30  # the due date when none is given: the invoice date plus 30 days
 HEADER_FIELDS = ("invoice_date", "due_date", "posting_profile", "note")
 SIX_PLACES = Decimal("0.000001")  # what an Amount column holds after the point
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's answer to a row lock taken with NOWAIT
 # Packing slips are offered and invoiced oldest first; of what the order lines they share
 # delivered and no invoice took, the newest take first (see slip_parts).
 SLIPS_ORDER = (PackingSlip.delivery_date, PackingSlip.id)
@@ -578,7 +580,7 @@ def update_line(session, hook, invoice, line_id, data):
         if "quantity" in data:
             # Another invoice of the order may be drafted or posted at this moment: the line
             # is read again under the order's lock, as they take it.
-            lock_orders(session, [line.order_line.order_id])
+            _require_orders_live(session, {line.order_line.order_id})
             session.refresh(line.order_line)
             _within_slip_line(session, hook, invoice, line, data["quantity"])
             _within_remainder(session, hook, invoice, line, data["quantity"])
@@ -671,15 +673,22 @@ def delete_invoice(session, invoice):
 
 def delete_drafts_of_order(session, order):
     """Delete the draft invoices of ``order``'s lines, pro formas included: the order is
-    cancelled, and they would never post.  Returns a sentence naming them, or None."""
-    # A draft being posted holds its lock and waits for the order's, which the cancelling
-    # request holds: it is skipped rather than waited for (each would wait for the other),
-    # and its posting is then refused, the order being cancelled.
-    drafts = session.scalars(
-        select(Invoice).where(Invoice.status == "draft", Invoice.id.in_(
-            select(InvoiceLine.invoice_id).join(InvoiceLine.order_line)
-            .where(OrderLine.order_id == order.id)))
-        .with_for_update(of=Invoice, skip_locked=True)).all()
+    cancelled, and they would never post.  Returns a sentence naming them, or None.
+
+    Refused (409, try again) while another request holds one of them (posting or changing it):
+    a posting holds the draft and next waits for the order, which the cancelling request
+    holds, so waiting for the draft here would have each wait for the other."""
+    try:
+        drafts = session.scalars(
+            select(Invoice).where(Invoice.status == "draft", Invoice.id.in_(
+                select(InvoiceLine.invoice_id).join(InvoiceLine.order_line)
+                .where(OrderLine.order_id == order.id)))
+            .with_for_update(of=Invoice, nowait=True)).all()
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise Conflict(f"a draft invoice of order {order.number} is being posted or changed "
+                       "at this moment: try again") from None
     for draft in drafts:
         session.delete(draft)
     session.flush()

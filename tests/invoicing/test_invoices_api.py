@@ -227,6 +227,8 @@ def test_the_draft_of_an_order_cancelled_without_invoicing_is_not_posted(
     assert accounting_api.get(f"/api/v1/invoices/{draft['id']}").get_json()["number"] is None
     copy = accounting_api.post(f"/api/v1/invoices/{draft['id']}/pro-forma")
     assert copy.status_code == 409
+    line = f"/api/v1/invoices/{draft['id']}/lines/{draft['lines'][0]['id']}"
+    assert accounting_api.patch(line, json={"quantity": "1"}).status_code == 409
     assert copy.get_json()["message"] == (f"order {order.number} is cancelled: this draft is "
                                           "of no use now; delete it")
 
