@@ -130,20 +130,17 @@ def _require_lines(kind, takes):
                               fields={"kind": [f"A {kind.title.lower()} does not take {what}."]})
 
 
-def _save(session, hook, invoice, rows, copied=False):
+def _save(session, hook, invoice, rows):
     """Insert the new ``invoice`` (see :func:`_new_invoice`) and its lines from ``rows``
     (their column values), numbered and totalled, with one statement each; then validate it
-    with its kind, whose refusal the caller rolls back as any other.  ``copied``: the rows
-    are a draft's, which its own kind validated, and are not judged again (a pro forma's rules
-    for free text lines are the free text invoice's, not those of a module's kind)."""
+    with its kind, whose refusal the caller rolls back as any other."""
     for position, row in enumerate(rows, 1):
         row["position"] = position
     invoice.untaxed, invoice.tax, invoice.total = totals(
         invoice.currency, [(row["amount"], row["tax_amount"]) for row in rows])
     insert_record(session, invoice)
     insert_lines(session, invoice, rows)
-    if not copied:
-        validate(hook, invoice)
+    validate(hook, invoice)
     return invoice
 
 
@@ -492,7 +489,7 @@ def pro_forma_of(session, hook, invoice):
                          "note": invoice.note})
     return _save(session, hook, copy, [
         _row(**{column: getattr(line, column) for column in LINE_COLUMNS})
-        for line in invoice.lines], copied=True)
+        for line in invoice.lines])
 
 
 def _require_orders_live(session, order_ids):

@@ -50,11 +50,14 @@ def validate_free_text_lines(invoice):
 
 
 def validate_pro_forma(invoice):
-    """A pro forma invoice holds either customer invoice lines or free text lines."""
+    """A pro forma invoice holds either customer invoice lines or free text lines, each with a
+    description (the customer reads it).  It is never posted: a free text line needs no
+    account (a copy of a module's down payment names none)."""
     if any(line.order_line_id is not None for line in invoice.lines):
         validate_item_lines(invoice)
-    else:
-        validate_free_text_lines(invoice)
+        return
+    _refuse({index: {"description": ["A description is required."]}
+             for index, line in enumerate(invoice.lines) if not line.description.strip()})
 
 
 def validate_credit_note(invoice):

@@ -30,6 +30,8 @@ def test_a_module_adds_a_down_payment_kind(make_app, catalogue):
     copy = api.post(f"/api/v1/invoices/{draft.get_json()['id']}/pro-forma")
     assert copy.status_code == 201, copy.get_json()
     assert (copy.get_json()["kind"], copy.get_json()["total"]) == ("pro_forma", "360.00")
+    noted = api.patch(f"/api/v1/invoices/{copy.get_json()['id']}", json={"note": "By May"})
+    assert noted.status_code == 200 and noted.get_json()["note"] == "By May"
     entries = api.get("/api/v1/ledger/documents/DP-00001").get_json()["entries"]
     assert {(e["account"], e["debit"], e["credit"]) for e in entries} == {
         ("411", "360.00", "0.00"), ("4191", "0.00", "300.00"), ("4457", "0.00", "60.00")}
@@ -54,3 +56,16 @@ def test_a_module_adds_a_down_payment_kind(make_app, catalogue):
     assert api.get("/api/v1/ledger/accounts/4191").get_json()["totals"][0]["balance"] == (
         "-150.00")
     assert api.get("/api/v1/ledger/accounts/706").get_json()["totals"] == []
+
+
+def test_a_down_payment_draft_line_is_not_given_an_account_by_its_page(make_app, catalogue,
+                                                                       login):
+    app = make_app(["down_payment"])
+    draft = api_client(app, "accounting").post("/api/v1/invoices", json={
+        "kind": "down_payment", "party_id": catalogue["acme"], "lines": [DOWN_PAYMENT]})
+    client = app.test_client()
+    login(client, "accounting")
+    page = client.get(f"/invoicing/invoices/{draft.get_json()['id']}").get_data(as_text=True)
+    line = draft.get_json()["lines"][0]["id"]
+    assert f'name="description" form="line-{line}"' in page
+    assert f'name="account" form="line-{line}"' not in page  # it names none: none is chosen

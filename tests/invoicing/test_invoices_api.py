@@ -168,6 +168,16 @@ def test_free_text_and_pro_forma_through_the_api(accounting_api, catalogue):
     assert accounting_api.post(f"{path}/post").get_json()["number"] == "FTI-00001"
     listed = accounting_api.get("/api/v1/invoices?kind=pro_forma").get_json()
     assert listed["total"] == 1 and listed["items"][0]["number"] is None
+    estimate = {"description": "Estimate", "amount": "80", "tax_category": "VAT20"}
+    typed = accounting_api.post("/api/v1/invoices", json={  # never posted: no account needed
+        "kind": "pro_forma", "party_id": catalogue["acme"], "lines": [estimate]})
+    assert typed.status_code == 201 and typed.get_json()["total"] == "96.00"
+    blank = accounting_api.post("/api/v1/invoices", json={
+        "kind": "pro_forma", "party_id": catalogue["acme"],
+        "lines": [{**estimate, "description": " "}]})
+    assert blank.status_code == 422
+    assert blank.get_json()["errors"]["json"]["lines"] == {
+        "0": {"description": ["A description is required."]}}
 
     emptied = accounting_api.post("/api/v1/invoices", json={
         "party_id": catalogue["acme"], "lines": [FEE]}).get_json()
