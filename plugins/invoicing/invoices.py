@@ -493,9 +493,11 @@ def pro_forma_of(session, hook, invoice):
 
 
 def _require_orders_live(session, order_ids):
-    """Refuse (409) when one of the orders ``order_ids`` is cancelled, read under their locks:
-    cancelling an order deletes the drafts of its lines, and a copy made meanwhile would
-    outlive them."""
+    """Take the locks of the orders ``order_ids`` (in id order, as every writer of orders
+    does) and refuse (409) a cancelled one.  Cancelling an order deletes the drafts of its
+    lines: a draft outlives it only when cancelled while invoicing was disabled, and is then
+    of no use but to be deleted; a copy made while the order is being cancelled waits for it
+    here, then is refused."""
     if not order_ids:
         return
     statuses = session.execute(select(Order.number, Order.status)
