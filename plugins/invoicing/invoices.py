@@ -606,14 +606,7 @@ def update_line(session, hook, invoice, line_id, data):
         for column in LINE_COLUMNS:
             setattr(line, column, new[column])
     compute_totals(invoice)
-    try:
-        validate(hook, invoice)
-    except ValidationError as error:  # the kind names the line by its index: say it plainly
-        refused = (error.fields or {}).get("lines")
-        index = invoice.lines.index(line)
-        if isinstance(refused, dict) and index in refused:
-            raise ValidationError(error.message, fields=refused[index]) from None
-        raise
+    validate(hook, invoice)
     session.flush()
     return line
 
