@@ -1,6 +1,8 @@
 """A partner module adds a down-payment invoice kind with its own sequence, account, entries
 and validation, touching nothing outside itself."""
 
+import re
+
 from core.testing import api_client
 
 DOWN_PAYMENT = {"description": "30 % down payment", "amount": "300", "tax_category": "VAT20"}
@@ -69,3 +71,9 @@ def test_a_down_payment_draft_line_is_not_given_an_account_by_its_page(make_app,
     line = draft.get_json()["lines"][0]["id"]
     assert f'name="description" form="line-{line}"' in page
     assert f'name="account" form="line-{line}"' not in page  # it names none: none is chosen
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    refused = client.post(f"/invoicing/invoices/{draft.get_json()['id']}/lines/{line}", data={
+        "csrf_token": token, "description": "Deposit", "quantity": "1", "unit_price": "0",
+        "tax_category": "VAT20"})
+    assert refused.status_code == 422  # the kind's refusal, shown
+    assert "A down payment asks a positive amount." in refused.get_data(as_text=True)
