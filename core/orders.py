@@ -73,9 +73,11 @@ def _order_lines_query(explained):
 
 def lock_orders(session, order_ids):
     """Take the row locks of the orders ``order_ids`` (ids, or a select of them), in id order
-    as every writer of orders takes them, so that no two requests wait for each other."""
-    session.execute(select(Order.id).where(Order.id.in_(order_ids)).order_by(Order.id)
-                    .with_for_update())
+    as every writer of orders takes them, so that no two requests wait for each other; returns
+    their ``(id, number, status)`` rows as read under the locks."""
+    return session.execute(select(Order.id, Order.number, Order.status)
+                           .where(Order.id.in_(order_ids)).order_by(Order.id)
+                           .with_for_update()).all()
 
 
 def lines_query(lines, *options):

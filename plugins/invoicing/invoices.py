@@ -493,17 +493,15 @@ def pro_forma_of(session, hook, invoice):
 
 
 def _require_orders_live(session, order_ids):
-    """Take the locks of the orders ``order_ids`` (in id order, as every writer of orders
-    does) and refuse (409) a cancelled one.  Cancelling an order deletes the drafts of its
-    lines: a draft outlives it only when cancelled while invoicing was disabled, and is then
-    of no use but to be deleted; a copy made while the order is being cancelled waits for it
-    here, then is refused."""
+    """Take the locks of the orders ``order_ids`` (see :func:`core.orders.lock_orders`) and
+    refuse (409) a cancelled one.  Cancelling an order deletes the drafts of its lines: a
+    draft outlives it only when cancelled while invoicing was disabled, and is then of no use
+    but to be deleted; a copy made while the order is being cancelled waits for it here, then
+    is refused."""
     if not order_ids:
         return
-    statuses = session.execute(select(Order.number, Order.status)
-                               .where(Order.id.in_(order_ids)).order_by(Order.id)
-                               .with_for_update()).all()
-    cancelled = [number for number, status in statuses if status == "cancelled"]
+    cancelled = [order.number for order in lock_orders(session, order_ids)
+                 if order.status == "cancelled"]
     if cancelled:
         raise Conflict(f"order {cancelled[0]} is cancelled: this draft is of no use now; "
                        "delete it")
