@@ -77,3 +77,24 @@ def test_a_down_payment_draft_line_is_not_given_an_account_by_its_page(make_app,
         "tax_category": "VAT20"})
     assert refused.status_code == 422  # the kind's refusal, shown
     assert "A down payment asks a positive amount." in refused.get_data(as_text=True)
+
+
+def test_a_line_naming_no_account_is_added_to_a_down_payment_from_its_page(make_app, catalogue,
+                                                                          login):
+    app = make_app(["down_payment"])
+    draft = api_client(app, "accounting").post("/api/v1/invoices", json={
+        "kind": "down_payment", "party_id": catalogue["acme"], "lines": [DOWN_PAYMENT]})
+    page_url = f"/invoicing/invoices/{draft.get_json()['id']}"
+    client = app.test_client()
+    login(client, "accounting")
+    page = client.get(page_url).get_data(as_text=True)
+    assert '<select name="account">' in page  # the kind asks none: the browser does not either
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    added = client.post(f"{page_url}/lines", data={
+        "csrf_token": token, "account": "", "description": "Second instalment",
+        "quantity": "1", "unit_price": "200", "tax_category": "VAT20"})
+    assert added.status_code == 302
+    lines = api_client(app, "accounting").get(f"/api/v1/invoices/{draft.get_json()['id']}")\
+        .get_json()["lines"]
+    assert [(line["description"], line["amount"]) for line in lines] == [
+        ("30 % down payment", "300.00"), ("Second instalment", "200.00")]

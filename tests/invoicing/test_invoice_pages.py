@@ -145,7 +145,8 @@ def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app,
                        "tax_category-0": "VAT20"})
     assert created.status_code == 302
     path = created.headers["Location"]
-    assert 'id="add-line"' in client.get(path).get_data(as_text=True)
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="add-line"' in page and '<select name="account" required>' in page
     unknown = _form(client, f"{path}/lines", account="999", description="Travel",
                     unit_price="30", tax_category="VAT20")
     assert unknown.status_code == 422
