@@ -76,15 +76,16 @@ def credit_in_part(session, hook, invoice, quantities, reason, on=None, not_deli
     posted on ``on`` (default: today; never before the invoice's date); returns it.
 
     Each quantity is at most what the line invoiced less what earlier credit notes credited
-    (422 naming each line otherwise); amounts are the line's, in proportion, the last credit of
-    a line taking exactly what is left of its amounts.  Goods returned leave the order as it
-    is.  With ``not_delivered`` the quantities are instead goods invoiced before they were
-    delivered, which the customer will not take: each comes off its order line's invoiced
-    quantity, so that the order can close them (or deliver and invoice them again); each line
-    must then invoice an order line from the order (not from a packing slip, whose goods were
-    delivered; not a Subscription's, which counts one period), and its quantity be at most
-    what that order line invoiced beyond what it delivered and drafts of its packing slips
-    will charge (422 naming each line otherwise).
+    (422 naming each line otherwise); amounts are the line's, in proportion: what all its
+    credits so far come to, rounded, less what the earlier ones took, so that together they
+    never exceed the line and the last takes exactly what is left.  Goods returned leave the
+    order as it is.  With ``not_delivered`` the quantities are instead goods invoiced before
+    they were delivered, which the customer will not take: each comes off its order line's
+    invoiced quantity, so that the order can close them (or deliver and invoice them again);
+    each line must then invoice an order line from the order (not from a packing slip, whose
+    goods were delivered; not a Subscription's, which counts one period), and its quantity be
+    at most what that order line invoiced beyond what it delivered and drafts of its packing
+    slips will charge (422 naming each line otherwise).
     The customer's balance goes down by the credit note's total; while the invoice is still
     open, the credit note settles it up to its open amount, and the rest is owed to the customer.
     """
@@ -104,16 +105,15 @@ def credit_in_part(session, hook, invoice, quantities, reason, on=None, not_deli
         elif quantity > left:
             problems.append(f"Line {line.position} ({line.description}): {quantity} is more "
                             f"than the {left} left to credit.")
-        elif quantity == left:
-            chosen.append((line, quantity, line.amount - done_amount,
-                           line.tax_amount - done_tax))
         else:
-            share = quantity / line.quantity
-            amount = round_money(line.amount * share, invoice.currency)
-            tax = round_money(line.tax_amount * share, invoice.currency)
-            if not (amount or tax) and (line.amount or line.tax_amount):
+            # What the line's credits come to with this one, rounded, less what the earlier
+            # ones took: rounding each on its own could credit more than the line.
+            share = (done_quantity + quantity) / line.quantity
+            amount = round_money(line.amount * share, invoice.currency) - done_amount
+            tax = round_money(line.tax_amount * share, invoice.currency) - done_tax
+            if quantity < left and not (amount or tax) and (line.amount or line.tax_amount):
                 problems.append(f"Line {line.position} ({line.description}): {quantity} is "
-                                "too little to credit a cent.")
+                                "too little to credit a cent: credit more of it at once.")
             else:
                 chosen.append((line, quantity, amount, tax))
     if not problems and not chosen:

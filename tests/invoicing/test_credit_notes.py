@@ -341,6 +341,38 @@ def test_a_partly_paid_free_text_invoice_is_credited_in_part(
         "500.00"
 
 
+def test_credits_of_a_line_in_small_parts_never_come_to_more_than_the_line(accounting_api,
+                                                                          catalogue):
+    draft = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["acme"], "currency": "EUR", "lines": [
+            {"account": "706", "description": "Labels, 200", "quantity": "200",
+             "unit_price": "0.005", "tax_category": "VAT20"}]}).json
+    invoice = accounting_api.post(f"/api/v1/invoices/{draft['id']}/post").json
+    [line] = invoice["lines"]
+    assert (line["amount"], line["tax_amount"]) == ("1.00", "0.20")
+    def credit(quantity):
+        return accounting_api.post(f"/api/v1/invoices/{invoice['id']}/credit-notes", json={
+            "reason": "returned", "lines": [{"invoice_line_id": line["id"],
+                                             "quantity": quantity}]})
+
+    amounts, taxes = [], []
+    for quantity in ["3"] * 66 + ["2"]:  # each rounded on its own, 3 labels would take 0.02
+        credited = credit(quantity)
+        assert credited.status_code == 201, credited.json
+        assert Decimal(credited.json["total"]) > 0
+        [credit_line] = credited.json["lines"]
+        amounts.append(Decimal(credit_line["amount"]))
+        taxes.append(Decimal(credit_line["tax_amount"]))
+        if len(amounts) == 1:  # 4 labels come to 0.02, which the first 3 took
+            refused = credit("1")
+            assert refused.status_code == 422
+            assert "too little to credit a cent: credit more of it at once" in str(
+                refused.json["errors"])
+    assert (sum(amounts), sum(taxes)) == (Decimal("1.00"), Decimal("0.20"))
+    after = accounting_api.get(f"/api/v1/invoices/{invoice['id']}").json
+    assert (after["open_amount"], after["payment_status"]) == ("0.00", "credited")
+
+
 def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accounting_api, login):
     hook, bolt = registry.hook, catalogue["bolt"]
     with registry.session_factory() as session:
