@@ -100,17 +100,49 @@ def _transaction(registry, action, lock=True):
     are not already user-facing are wrapped in ModuleError naming ``action``.
     """
     try:
-        with registry.engine.connect() as connection, connection.begin():
+        with registry.engine.connect() as connection, _tables_rebuildable(connection), \
+                connection.begin():
             with Session(bind=connection) as session:
                 if lock:
                     lock_registry(session)
                 yield connection, session
                 session.flush()
+            _check_foreign_keys(connection, action)
     except ComptoirError:
         raise
     except Exception as exc:
         raise ModuleError(f"{action} failed, nothing was changed: {exc}") from exc
     registry.refresh()
+
+
+@contextmanager
+def _tables_rebuildable(connection):
+    """On SQLite, let the transaction's migrations rebuild a table other tables refer to
+    (Alembic's batch mode copies it, drops it and renames the copy): foreign keys are not
+    enforced statement by statement, as SQLite's procedure for such changes asks, but checked
+    once before the commit (:func:`_check_foreign_keys`).  SQLite changes this setting only
+    outside a transaction, hence on the driver's connection before it begins."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection, action):
+    """Refuse to commit ``action``, on SQLite, when rows' foreign keys name no row (see
+    :func:`_tables_rebuildable`)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = ", ".join(sorted({row[0] for row in broken}))
+        raise ModuleError(f"{action} failed, nothing was changed: rows of {tables} would "
+                          "refer to rows that do not exist")
 
 
 def _states(session):

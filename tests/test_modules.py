@@ -103,6 +103,7 @@ def test_cycle_and_missing_dependency_are_refused_and_change_nothing(registry):
     [
         ("bad_migration", "bad_migration_thing", "no_such_table"),
         ("bad_hook", "bad_hook_thing", "bad_hook refuses to start"),
+        ("dangling_reference", "dangling_reference_note", "(?i)foreign key|refer to rows"),
     ],
 )
 def test_failed_enable_leaves_database_and_state_as_before(registry, module, table, message):
