@@ -51,7 +51,8 @@ class Invoice(Base):
     __tablename__ = "invoicing_invoice"
     # Posting finds the latest date a kind's posted invoices took by this index.
     __table_args__ = (Index("ix_invoicing_invoice_kind_status_invoice_date", "kind", "status",
-                            "invoice_date"),)
+                            "invoice_date"),
+                      {"sqlite_autoincrement": True})  # ids never given again: invoicing_0009
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -113,6 +114,7 @@ class InvoiceLine(Base):
     to a ledger account."""
 
     __tablename__ = "invoicing_invoice_line"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoice.id"), index=True)
