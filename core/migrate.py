@@ -8,6 +8,7 @@ their manifests' ``depends``: a module is always migrated after the modules it d
 
 from pathlib import Path
 
+from alembic import op
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
@@ -57,3 +58,17 @@ def upgrade(connection, folder, module):
         )
         with environment.begin_transaction():
             environment.run_migrations()
+
+
+def ids_never_reused(*tables):
+    """In a revision's ``upgrade()``: make SQLite never give a deleted row's id again in
+    ``tables``, as PostgreSQL never does.  SQLite gives the largest id again once its row is
+    deleted, unless the table says AUTOINCREMENT, which only a copy of the table adds (the
+    model says ``sqlite_autoincrement`` too, for a reader).  For the records a page or a link
+    names by id and that can be deleted: an old link must find nothing, not another record."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for table in tables:
+        with op.batch_alter_table(table, recreate="always",
+                                  table_kwargs={"sqlite_autoincrement": True}):
+            pass

@@ -47,6 +47,7 @@ class OrderLine(Base):
     """One item on an order, with its price, discount, tax and the explanation of its price."""
 
     __tablename__ = "core_order_line"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never given again
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("core_order.id"), index=True)

@@ -52,7 +52,7 @@ class Invoice(Base):
     # Posting finds the latest date a kind's posted invoices took by this index.
     __table_args__ = (Index("ix_invoicing_invoice_kind_status_invoice_date", "kind", "status",
                             "invoice_date"),
-                      {"sqlite_autoincrement": True})  # ids never given again: invoicing_0009
+                      {"sqlite_autoincrement": True})  # ids never given again
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -114,7 +114,7 @@ class InvoiceLine(Base):
     to a ledger account."""
 
     __tablename__ = "invoicing_invoice_line"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never given again
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoicing_invoice.id"), index=True)

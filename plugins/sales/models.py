@@ -53,6 +53,7 @@ class QuotationLine(Base):
     """One item offered on a quotation, priced like an order line."""
 
     __tablename__ = "sales_quotation_line"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never given again
 
     id: Mapped[int] = mapped_column(primary_key=True)
     quotation_id: Mapped[int] = mapped_column(ForeignKey("sales_quotation.id"), index=True)

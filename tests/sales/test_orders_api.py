@@ -156,3 +156,14 @@ def test_accounting_reads_orders_and_changes_none(sales_app, sales_api, catalogu
                             ).status_code == 403
     assert accounting.post(f"/api/v1/orders/{order['id']}/confirm").status_code == 403
     assert api_client(sales_app, "marketing").get("/api/v1/orders").status_code == 403
+
+
+def test_a_removed_lines_id_is_not_given_to_the_next_line(sales_api, catalogue):
+    order = sales_api.post("/api/v1/orders", json=order_body(catalogue)).get_json()
+    lines = f"/api/v1/orders/{order['id']}/lines"
+    removed = order["lines"][-1]["id"]
+    assert sales_api.delete(f"{lines}/{removed}").status_code == 204
+    [added] = sales_api.post(lines, json={"lines": [{"item_id": catalogue["HAM"],
+                                                      "quantity": "1"}]}).get_json()
+    assert added["id"] > removed
+    assert sales_api.patch(f"{lines}/{removed}", json={"quantity": "5"}).status_code == 404

@@ -749,3 +749,13 @@ def test_no_generated_request_to_the_quotations_api_makes_the_server_fail(api, s
         new_quotation(api, shop)
     checked = fuzz(shop.app, "sales", only=(" /api/v1/quotations",))
     assert len(checked) == 14
+
+
+def test_a_removed_quotation_lines_id_is_not_given_to_the_next_line(api, shop):
+    quotation = new_quotation(api, shop)
+    lines = f"/api/v1/quotations/{quotation['id']}/lines"
+    removed = quotation["lines"][-1]["id"]
+    assert api.delete(f"{lines}/{removed}").status_code == 204
+    [added] = api.post(lines, json={"lines": [{"item_id": shop.hammer, "quantity": "1"}]}).json
+    assert added["id"] > removed
+    assert api.patch(f"{lines}/{removed}", json={"quantity": "5"}).status_code == 404
