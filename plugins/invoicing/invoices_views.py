@@ -48,6 +48,7 @@ from plugins.sales.pages import (
 from web.api import refusals
 from web.auth import role_required
 from web.database import db
+from web.once import sent_once
 
 MENU = [MenuEntry("Invoices", "invoices.invoice_list", role="accounting", priority=40)]
 ROLE = "accounting"
@@ -142,6 +143,7 @@ def blueprint():
         return page, 422 if errors else 200
 
     @bp.route("/new/free-text", methods=["GET", "POST"])
+    @sent_once  # two drafts of one form would both be posted: the customer charged twice
     def new_free_text():
         """A free text invoice (or a kind taking the same lines): header and lines."""
         errors, form = {}, request.form

@@ -51,6 +51,18 @@ def test_a_payment_sent_twice_is_registered_once(registry, catalogue, accountant
     assert _count(registry, Payment) == 2
 
 
+def test_a_free_text_invoice_sent_twice_is_drafted_once(registry, catalogue, accountant):
+    path = "/invoicing/invoices/new/free-text"
+    sent = {**_form_fields(accountant, path), "party_id": catalogue["acme"], "currency": "EUR",
+            "account-0": "706", "description-0": "Set-up", "unit_price-0": "100",
+            "tax_category-0": "VAT20"}
+    refused = accountant.post(path, data={**sent, "tax_category-0": ""})
+    assert refused.status_code == 422  # corrected, the same form is sent once
+    assert accountant.post(path, data=sent).status_code == 302
+    assert accountant.post(path, data=sent).status_code == 409
+    assert _count(registry, Invoice) == 1
+
+
 def test_a_refused_form_corrected_is_sent_with_its_token(registry, catalogue, accountant):
     path = f"/invoicing/payments/new?party_id={catalogue['bolt']}"
     sent = {**_form_fields(accountant, path), "party_id": catalogue["bolt"],
