@@ -172,21 +172,26 @@ def _row(**values):
     return {**dict.fromkeys(LINE_COLUMNS), "discount": Decimal(0), **values}
 
 
-def _order_line_part(order_line, quantity, currency, slip_line_id=None):
+def _order_line_part(order_line, quantity, currency, slip_line_id=None, before=0):
     """The row of an invoice line invoicing ``quantity`` of ``order_line`` at its frozen
-    prices (see :func:`_row`); its
-    discount is the line's and the order's together, so that quantity, unit price and
-    discount give its amount (to 6 places, as an Amount holds it)."""
-    share = quantity / order_line.quantity
+    prices (see :func:`_row`), after invoices took ``before`` of it (see
+    :func:`taken_quantities`).  Its amount is what the order line's invoices come to with it,
+    in proportion, rounded, less what they came to before it: the parts of a line add up to
+    its amount, however many.  Its tax is its own amount's, as on any line; its discount is the
+    order line's and the order's together, so that quantity, unit price and discount give its
+    amount (to 6 places, as an Amount holds it)."""
+    def share(taken):
+        return round_money(order_line.amount * taken / order_line.quantity, currency)
+
+    amount = share(before + quantity) - share(before)
     kept = (HUNDRED - order_line.discount) * (HUNDRED - order_line.order.discount) / HUNDRED
     kept = kept.quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
     return _row(order_line_id=order_line.id, packing_slip_line_id=slip_line_id,
                 item_id=order_line.item_id, tax_category_id=order_line.item.tax_category_id,
                 description=order_line.description or order_line.item.name, quantity=quantity,
                 unit_price=order_line.unit_price, discount=plain(HUNDRED - kept),
-                tax_rate=order_line.tax_rate,
-                amount=round_money(order_line.amount * share, currency),
-                tax_amount=round_money(order_line.tax_amount * share, currency))
+                tax_rate=order_line.tax_rate, amount=amount,
+                tax_amount=round_money(amount * order_line.tax_rate / HUNDRED, currency))
 
 
 def _require_source(what, party_id, currency, customer, source_currency):
@@ -235,13 +240,21 @@ def open_quantities(session, hook, order):
     return open_line_quantities(session, hook, order.lines)
 
 
-def open_line_quantities(session, hook, order_lines, delivered=False):
+def taken_quantities(session, hook, order_lines):
+    """``{order line id: quantity}`` that invoices took of each of ``order_lines``: what posted
+    ones invoiced (in its current period, for a Subscription's) and what drafts hold."""
+    drafted = drafted_quantities(session, hook, [line.id for line in order_lines])
+    return {line.id: line.invoiced_quantity + drafted.get(line.id, 0) for line in order_lines}
+
+
+def open_line_quantities(session, hook, order_lines, delivered=False, taken=None):
     """``{order line id: quantity}`` that an invoice may still take of each of ``order_lines``
     (of any orders): its invoice remainder less what draft invoices already hold; with
-    ``delivered``, only of what was delivered (an invoice of packing slips)."""
-    drafted = drafted_quantities(session, hook, [line.id for line in order_lines])
-    return {line.id: max(_invoiceable_in_all(line, delivered) - line.invoiced_quantity
-                         - drafted.get(line.id, 0), Decimal(0))
+    ``delivered``, only of what was delivered (an invoice of packing slips).  ``taken``: what
+    :func:`taken_quantities` answers, when the caller has read it."""
+    if taken is None:
+        taken = taken_quantities(session, hook, order_lines)
+    return {line.id: max(_invoiceable_in_all(line, delivered) - taken[line.id], Decimal(0))
             for line in order_lines}
 
 
@@ -298,7 +311,8 @@ def invoice_from_order(session, hook, order, quantities=None, kind=None, header=
     kind = invoice_kind_for(hook, [order], kind)
     _invoiceable(order)
     invoice = _new_invoice(session, hook, kind, order.party, order.currency, header)
-    left = open_quantities(session, hook, order)
+    taken = taken_quantities(session, hook, order.lines)
+    left = open_line_quantities(session, hook, order.lines, taken=taken)
     if quantities is None:
         quantities = {line_id: quantity for line_id, quantity in left.items() if quantity > 0}
     problems = []
@@ -311,7 +325,7 @@ def invoice_from_order(session, hook, order, quantities=None, kind=None, header=
                             f"{left[line_id]} left to invoice.")
     if problems:
         raise ValidationError("the quantities cannot be invoiced", fields={"quantities": problems})
-    rows = [_order_line_part(line, quantities[line.id], order.currency)
+    rows = [_order_line_part(line, quantities[line.id], order.currency, before=taken[line.id])
             for line in order.lines if quantities.get(line.id, 0) > 0]
     if not rows:
         drafts = [draft.reference for draft in drafts_holding(session, hook, [order.id])[order.id]]
@@ -362,7 +376,7 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     for order in orders:
         _invoiceable(order)
     parts = slip_parts(session, hook, slips)
-    given = {slip for slip, _line, _quantity in parts}
+    given = {slip for slip, *_part in parts}
     numbers = [slip.number for slip in slips if slip not in given]
     if numbers:
         # An invoice of the order (rather than of its slips) may hold what a slip delivered:
@@ -377,8 +391,8 @@ def invoice_from_packing_slips(session, hook, slip_ids, kind=None, header=None,
     first = slips[0].order
     invoice = _new_invoice(session, hook, kind, first.party, first.currency, header)
     return _save(session, hook, invoice, [
-        _order_line_part(slip_line.order_line, quantity, first.currency, slip_line.id)
-        for _slip, slip_line, quantity in parts])
+        _order_line_part(slip_line.order_line, quantity, first.currency, slip_line.id, before)
+        for _slip, slip_line, quantity, before in parts])
 
 
 def free_text_invoice(session, hook, data):
@@ -580,8 +594,9 @@ def update_line(session, hook, invoice, line_id, data):
             _require_orders_live(session, {line.order_line.order_id})
             session.refresh(line.order_line)
             _within_slip_line(session, hook, invoice, line, data["quantity"])
-            _within_remainder(session, hook, invoice, line, data["quantity"])
-            replaced = _order_line_part(line.order_line, data["quantity"], invoice.currency)
+            before = _within_remainder(session, hook, invoice, line, data["quantity"])
+            replaced = _order_line_part(line.order_line, data["quantity"], invoice.currency,
+                                        before=before)
             for column in ("quantity", "amount", "tax_amount"):
                 setattr(line, column, replaced[column])
         if "description" in data:
@@ -612,20 +627,22 @@ def update_line(session, hook, invoice, line_id, data):
 def _within_remainder(session, hook, invoice, line, quantity):
     """Refuse (422) a quantity of ``line``'s order line beyond what is left to invoice of it
     (of what it delivered, for a line of a packing slip) beside the other lines of this and
-    other drafts (a pro forma takes nothing)."""
+    other drafts (a pro forma takes nothing); returns what those took of it (0 for a pro
+    forma)."""
     if invoice.kind not in invoicing_kinds(hook) or invoice.credited_invoice_id is not None:
-        return
+        return 0
     order_line = line.order_line
     others = drafted_quantities(session, hook, [order_line.id], but=invoice.id)
     here = sum(other.quantity for other in invoice.lines
                if other.order_line_id == order_line.id and other is not line)
+    taken = order_line.invoiced_quantity + others.get(order_line.id, 0) + here
     of_slip = line.packing_slip_line_id is not None
-    left = (_invoiceable_in_all(order_line, of_slip) - order_line.invoiced_quantity
-            - others.get(order_line.id, 0) - here)
+    left = _invoiceable_in_all(order_line, of_slip) - taken
     if quantity > left:
         what = "delivered and left to invoice" if of_slip else "left to invoice"
         raise ValidationError("more than is left to invoice", fields={"quantity": [
             f"{quantity} is more than the {max(left, 0)} {what}."]})
+    return taken
 
 
 def _within_slip_line(session, hook, invoice, line, quantity):
@@ -750,7 +767,7 @@ def uninvoiced_slips(session, hook, party_id):
         .options(selectinload(PackingSlip.order),
                  selectinload(PackingSlip.lines).selectinload(PackingSlipLine.order_line))).all()
     lines_left = defaultdict(int)
-    for slip, _line, _quantity in slip_parts(session, hook, slips):
+    for slip, *_part in slip_parts(session, hook, slips):
         lines_left[slip] += 1
     return dict(lines_left)
 
@@ -780,15 +797,17 @@ def _earlier_periods(hook, slips, slip_lines):
 
 def slip_parts(session, hook, slips):
     """What an invoice of ``slips`` (in :data:`SLIPS_ORDER`) takes, as ``(slip, slip line,
-    quantity)``: each slip line what is left of it, within what its order line delivered and
-    did not invoice (an invoice of the order may have taken a slip's goods before they were
-    delivered).  The slips of one order line, those not chosen too, share that quantity the
-    newest first (an invoice of the order took the oldest goods), so that a slip takes the
-    same whichever others are chosen with it; a draft holding the order line (a corrected
-    copy, an invoice of the order) leaves less, and a recurring order's slip of an earlier
-    period gives nothing."""
+    quantity, before)``, ``before`` what invoices took of its order line before it (see
+    :func:`_order_line_part`): each slip line what is left of it, within what its order line
+    delivered and did not invoice (an invoice of the order may have taken a slip's goods
+    before they were delivered).  The slips of one order line, those not chosen too, share
+    that quantity the newest first (an invoice of the order took the oldest goods), so that a
+    slip takes the same whichever others are chosen with it; a draft holding the order line (a
+    corrected copy, an invoice of the order) leaves less, and a recurring order's slip of an
+    earlier period gives nothing."""
     order_lines = {line.order_line for slip in slips for line in slip.lines}
-    left = open_line_quantities(session, hook, order_lines, delivered=True)
+    before = taken_quantities(session, hook, order_lines)
+    left = open_line_quantities(session, hook, order_lines, delivered=True, taken=before)
     every = [_SlipLine(*row) for row in session.execute(
         _slip_lines_of_query(), {"lines": [line.id for line in order_lines]})]
     rest = slip_line_rests(session, hook, every)
@@ -800,8 +819,13 @@ def slip_parts(session, hook, slips):
         if quantity > 0:
             left[line.order_line_id] -= quantity
             taken[line.id] = quantity
-    return [(slip, line, taken[line.id]) for slip in slips for line in slip.lines
-            if line.id in taken]
+    parts = []
+    for slip in slips:
+        for line in slip.lines:
+            if line.id in taken:
+                parts.append((slip, line, taken[line.id], before[line.order_line_id]))
+                before[line.order_line_id] += taken[line.id]
+    return parts
 
 
 class _SlipLine(NamedTuple):

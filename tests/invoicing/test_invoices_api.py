@@ -439,3 +439,60 @@ def test_a_nul_in_an_address_names_nothing(accounting_api):
     for path in ("/api/v1/ledger/accounts/70%006", "/api/v1/ledger/documents/INV%0001",
                  "/api/v1/ledger/posting-profiles/G%00"):
         assert accounting_api.get(path).status_code == 404, path
+
+
+def _bulbs(registry, catalogue):
+    """A confirmed order of 3 hammers at a typed 3.7037 less 10 %: 10.00, tax 2.00."""
+    with registry.session_factory() as session:
+        order = orders.create_order(session, registry.hook, {
+            "type": "sales", "party_id": catalogue["acme"], "currency": "EUR", "lines": [
+                {"item_id": catalogue["HAM"], "quantity": Decimal(3),
+                 "manual_price": Decimal("3.7037"), "manual_discount": Decimal(10)}]})
+        orders.confirm_order(session, registry.hook, order)
+        session.commit()
+        [line] = order.lines
+        assert (line.amount, line.tax_amount) == (Decimal("10.00"), Decimal("2.00"))
+        return order.id, line.id
+
+
+def _parts_posted(accounting_api, bodies):
+    """Draft and post an invoice of each body; their lines' (amount, tax)."""
+    parts = []
+    for body in bodies:
+        draft = accounting_api.post("/api/v1/invoices", json=body)
+        assert draft.status_code == 201, draft.get_json()
+        posted = accounting_api.post(f"/api/v1/invoices/{draft.get_json()['id']}/post")
+        assert posted.status_code == 200, posted.get_json()
+        parts += [(Decimal(line["amount"]), Decimal(line["tax_amount"]))
+                  for line in posted.get_json()["lines"]]
+    return parts
+
+
+def test_an_order_line_invoiced_in_parts_is_invoiced_its_amount(accounting_api, registry,
+                                                                catalogue):
+    order_id, line_id = _bulbs(registry, catalogue)
+    parts = _parts_posted(accounting_api, [
+        {"order_id": order_id, "quantities": [{"order_line_id": line_id, "quantity": "1"}]}
+        for _third in range(3)])
+    # Each rounded on its own, three thirds of 10.00 came to 9.99.
+    assert [amount for amount, _tax in parts] == [Decimal("3.33"), Decimal("3.34"),
+                                                  Decimal("3.33")]
+    assert all(tax == round(amount * Decimal("0.2"), 2) for amount, tax in parts)
+    [line] = accounting_api.get(f"/api/v1/orders/{order_id}/remainders").get_json()["lines"]
+    assert (line["invoiced"], line["invoice_remainder"]) == ("3", "0")
+
+
+def test_an_order_line_delivered_and_invoiced_in_parts_is_invoiced_its_amount(
+        accounting_api, registry, catalogue):
+    order_id, line_id = _bulbs(registry, catalogue)
+    slips = []
+    for _third in range(3):
+        with registry.session_factory() as session:
+            order = load_order(session, order_id, lock=True)
+            slips.append(deliver(session, registry.hook, order, {line_id: Decimal(1)}).id)
+            session.commit()
+    parts = _parts_posted(accounting_api, [{"packing_slip_ids": [slip]} for slip in slips])
+    assert sum(amount for amount, _tax in parts) == Decimal("10.00")
+    assert all(tax == round(amount * Decimal("0.2"), 2) for amount, tax in parts)
+    remainders = accounting_api.get(f"/api/v1/orders/{order_id}/remainders").get_json()
+    assert remainders["status"] == "invoiced"
