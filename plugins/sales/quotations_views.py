@@ -41,7 +41,7 @@ from plugins.sales.pages import (
     read_form,
 )
 from web.api import refusals
-from web.auth import role_required
+from web.auth import readers_and_writers
 from web.database import db
 from web.printing import (
     PDF_RESPONSE,
@@ -52,6 +52,10 @@ from web.printing import (
 )
 
 MENU = [MenuEntry("Quotations", "quotations.quotation_list", role="sales", priority=25)]
+# Who may read quotations and print them: accounting too, which reads the orders they became.
+VIEWERS = ("sales", "accounting")
+READ_PAGES = ("quotations.quotation_list", "quotations.quotation_page",
+              "quotations.quotation_pdf")
 
 # How long a new quotation is valid unless the form says otherwise.
 DEFAULT_VALIDITY = timedelta(days=30)
@@ -141,7 +145,7 @@ class QuotationSchema(QuotationSummarySchema):
 def blueprint():
     """The quotations pages."""
     bp = Blueprint("quotations", __name__, url_prefix="/quotations", template_folder="templates")
-    bp.before_request(_sales_only)
+    bp.before_request(readers_and_writers(VIEWERS, ("sales",), READ_PAGES))
     bp.add_url_rule("/", view_func=quotation_list)
     bp.add_url_rule("/new", view_func=quotation_new, methods=["GET", "POST"])
     bp.add_url_rule("/<id:quotation_id>", view_func=quotation_page)
@@ -156,11 +160,6 @@ def blueprint():
     bp.add_url_rule("/<id:quotation_id>/pdf", view_func=quotation_pdf)
     bp.add_url_rule("/<id:quotation_id>/email", view_func=quotation_email, methods=["POST"])
     return bp
-
-
-@role_required("sales")
-def _sales_only():
-    """Every quotation page is for the sales role."""
 
 
 def quotation_list():
@@ -384,7 +383,7 @@ def api_blueprint():
     """The quotations API."""
     blp = ApiBlueprint("quotations_api", __name__, url_prefix="/api/v1/quotations",
                        description="Quotations: revisions, sending, acceptance into orders")
-    blp.before_request(_sales_only)
+    blp.before_request(readers_and_writers(VIEWERS, ("sales",)))
 
     def done(quotation):
         """Commit the change and answer ``quotation`` (it stays loaded after the commit)."""

@@ -720,6 +720,26 @@ def test_quotations_are_for_the_sales_role(shop, login, browser):
     assert api_client(shop.app, "marketing").get("/api/v1/quotations").status_code == 403
 
 
+def test_accounting_reads_and_prints_quotations_and_changes_none(api, shop, login):
+    quotation = new_quotation(api, shop)
+    path = f"/quotations/{quotation['id']}"
+    accountant = shop.app.test_client()
+    login(accountant, "accounting")
+    page = accountant.get(path).get_data(as_text=True)
+    assert quotation["number"] in page and "/pdf" in page
+    assert all(form not in page for form in ("Add a line", "Mark lost", "E-mail the quotation",
+                                             "Remove"))
+    assert "New quotation" not in accountant.get("/quotations/").get_data(as_text=True)
+    printed = accountant.get(f"{path}/pdf")
+    assert (printed.status_code, printed.mimetype) == (200, "application/pdf")
+    token = csrf_token(accountant, "/quotations/")
+    assert accountant.post(f"{path}/revise", data={"csrf_token": token}).status_code == 403
+    reader = api_client(shop.app, "accounting")
+    assert reader.get(f"/api/v1/quotations/{quotation['id']}").status_code == 200
+    assert reader.get(f"/api/v1/quotations/{quotation['id']}/pdf").status_code == 200
+    assert reader.post(f"/api/v1/quotations/{quotation['id']}/send").status_code == 403
+
+
 # 7. Statements per pricing -------------------------------------------------------------------
 
 def test_creating_and_repricing_issue_as_many_statements_for_100_lines_as_for_5(api, shop):
