@@ -52,7 +52,7 @@ MENU = [MenuEntry("Packing slips", "fulfilment.slip_list", role="sales", priorit
         MenuEntry("Backorders", "fulfilment.backorder_list", role="sales", priority=36),
         MenuEntry("Stock", "fulfilment.stock_page", role="sales", priority=37)]
 VIEWERS = ("sales", "accounting")
-QUANTITY = decimal_field(above_minimum=True)
+QUANTITY = decimal_field()  # 0 on the form: not this time
 
 
 def blueprint():
@@ -173,12 +173,15 @@ def _read_delivery(order):
     quantities, errors = {}, {}
     for line in order.lines:
         text = request.form.get(f"quantity_{line.id}", "").strip()
-        if not text or text == "0":
+        if not text:
             continue
         try:
-            quantities[line.id] = QUANTITY.deserialize(text)
+            quantity = QUANTITY.deserialize(text)
         except MarshmallowError as error:
             errors[str(line.id)] = error.messages
+            continue
+        if quantity:
+            quantities[line.id] = quantity
     if errors:
         raise ValidationError("the quantities are not valid",
                                        fields={"lines": errors})

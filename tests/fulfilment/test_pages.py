@@ -22,7 +22,11 @@ def test_delivering_from_the_page(registry, catalogue, fulfilment_app, login):
     (ham, three), (nail, two) = re.findall(r'name="quantity_(\d+)"\s+value="([^"]*)"', page)
     assert (three, two) == ("3", "2")  # prefilled with the remainders
     token = csrf_token(client, url)
-    over = client.post(url, data={f"quantity_{ham}": "4", f"quantity_{nail}": "0",
+    negative = client.post(url, data={f"quantity_{ham}": "1", f"quantity_{nail}": "-1",
+                                      "csrf_token": token})
+    assert negative.status_code == 422  # 0 means not this time: below it is the mistake
+    assert "Must be at least 0." in negative.get_data(as_text=True)
+    over = client.post(url, data={f"quantity_{ham}": "4", f"quantity_{nail}": "0.00",
                                   "csrf_token": token})
     assert over.status_code == 422 and "Only 3 left to deliver." in over.get_data(as_text=True)
     partial = client.post(url, data={f"quantity_{ham}": "1", f"quantity_{nail}": "",
