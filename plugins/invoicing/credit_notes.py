@@ -56,7 +56,8 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
         Invoice.credited_invoice_id == invoice.id, Invoice.status == "posted").limit(1))
     if earlier is not None:
         raise Conflict(f"invoice {invoice.number} is already credited by {earlier}: only an "
-                       "invoice nothing credited yet is cancelled")
+                       "invoice nothing credited yet is cancelled; credit the rest of it in "
+                       "part instead")
     if invoice.settled != 0:
         state = invoice.payment_status.replace("_", " ")
         raise Conflict(f"invoice {invoice.number} is already {state}: only an unpaid invoice "

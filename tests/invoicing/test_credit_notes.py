@@ -330,6 +330,7 @@ def test_a_partly_paid_free_text_invoice_is_credited_in_part(
     path = f"/invoicing/invoices/{invoice['id']}/credit"
     page = client.get(path).get_data(as_text=True)
     assert "Consulting, 4 days" in page and f'name="quantity-{line["id"]}"' in page
+    assert 'name="not_delivered"' not in page  # no goods on a free text invoice
     for typed in ("NaN", "0.0000001"):
         refused = client.post(path, data={"csrf_token": csrf_token(client, path),
                                           f"quantity-{line['id']}": typed, "reason": "x"})
