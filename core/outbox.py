@@ -203,7 +203,8 @@ def _send_one(session_factory, message_id, host, port, sender, retry_waiting):
             logger.warning("mail %s to %s not sent: %s", message.id, message.recipient, exc)
             attempts = message.attempts + 1
             wait = min(timedelta(minutes=2 ** min(attempts - 1, 10)), LONGEST_WAIT)
-            _record(session, message_id, attempts=attempts, last_error=_describe(exc),
+            _record(session, message_id, attempts=attempts,
+                    last_error=_describe(exc, host, port),
                     next_attempt_at=utcnow() + wait)
             return False
         _record(session, message_id, attempts=message.attempts + 1, status="sent",
@@ -219,8 +220,24 @@ def _record(session, message_id, **values):
     session.commit()
 
 
-def _describe(exc):
-    return (f"{type(exc).__name__}: {exc}".strip())[:2000]
+def _describe(exc, host, port):
+    """Why a message was not sent, for the people reading the outbox: a sentence, then what
+    the mail server or the system said."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        said = "The mail server refused the recipient's address"
+    elif isinstance(exc, smtplib.SMTPAuthenticationError):
+        said = "The mail server refused Comptoir's login"
+    elif isinstance(exc, smtplib.SMTPServerDisconnected):
+        said = "The mail server closed the connection"
+    elif isinstance(exc, smtplib.SMTPException):
+        said = "The mail server refused the message"
+    elif isinstance(exc, TimeoutError):
+        said = f"The mail server {host}:{port} did not answer in time"
+    elif isinstance(exc, OSError):
+        said = f"The mail server {host}:{port} could not be reached"
+    else:
+        said = "The message could not be sent"
+    return f"{said} ({type(exc).__name__}: {exc}).".strip()[:2000]
 
 
 def mail_server(config):
