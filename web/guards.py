@@ -22,19 +22,34 @@ def _unstorable(text):
     return None
 
 
-def _json_problems(value, path=""):
-    """Yield ``(dotted path, message)`` (``items.0.name``) for every JSON key or string the
-    database cannot store."""
+def _json_problems(value, path=()):
+    """Yield ``(path, message)`` for every JSON key or string the database cannot store, the
+    path the keys leading to it (``("items", 0, "name")``)."""
     children = value.items() if isinstance(value, dict) else (
         enumerate(value) if isinstance(value, list) else ()
     )
     if isinstance(value, str) and (message := _unstorable(value)):
-        yield path or "body", message
+        yield path or ("body",), message
     for key, item in children:
-        child = f"{path}.{key}" if path else str(key)
         if message := _unstorable(str(key)):
-            yield child, message
-        yield from _json_problems(item, child)
+            yield (*path, key), message
+        yield from _json_problems(item, (*path, key))
+
+
+def _nested(problems):
+    """``{"items": {0: {"name": [message]}}}`` of ``(path, message)`` pairs: the shape
+    marshmallow gives a body's errors, so that a client reads them where it reads the others.
+    (A key the database cannot store, whose value cannot be stored either, is told once.)"""
+    tree = {}
+    for path, message in problems:
+        node = tree
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node.setdefault(path[-1], [message])
+    return tree
 
 
 def refuse_unstorable_text():
@@ -46,20 +61,26 @@ def refuse_unstorable_text():
     """
     if _unstorable(request.path):  # nothing stored is named so
         raise NotFound()
-    body = _problems(request.form)
+    body = {name: [why] for name, why in sorted(_problems(request.form).items())}
     if request.is_json:
-        body.update(_json_problems(request.get_json(silent=True)))
-    by_location = {location: {name: [problems[name]] for name in sorted(problems)}
-                   for location, problems in (("query", _problems(request.args)), ("json", body))
-                   if problems}
+        body.update(_nested(_json_problems(request.get_json(silent=True))))
+    query = {name: [why] for name, why in sorted(_problems(request.args).items())}
+    by_location = {location: problems for location, problems
+                   in (("query", query), ("json", body)) if problems}
     if not by_location:
         return
     first = next(iter(by_location.values()))
-    message = f"text {first[min(first)][0]}"
+    message = f"text {_first_message(first)}"
     if is_api_request():  # each message where the request carried it, as flask-smorest says
         smorest_abort(422, message=message, errors=by_location)
     raise ValidationError(message, fields={name: messages for fields in by_location.values()
                                            for name, messages in fields.items()})
+
+
+def _first_message(tree):
+    """The first message of ``{field: [message] or {...}}``."""
+    value = next(iter(tree.values()))
+    return value[0] if isinstance(value, list) else _first_message(value)
 
 
 def _problems(values):

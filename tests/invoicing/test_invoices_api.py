@@ -441,6 +441,19 @@ def test_a_nul_in_an_address_names_nothing(accounting_api):
         assert accounting_api.get(path).status_code == 404, path
 
 
+def test_a_nul_in_a_lines_text_is_refused_where_the_lines_other_mistakes_are(accounting_api,
+                                                                            catalogue):
+    nul = accounting_api.post("/api/v1/invoices", json={
+        "kind": "free_text", "party_id": catalogue["acme"], "lines": [
+            {"account": "706", "description": "Set-up", "unit_price": "1",
+             "tax_category": "VAT20"},
+            {"account": "706", "description": "a\x00b", "unit_price": "1",
+             "tax_category": "VAT20"}]})
+    assert nul.status_code == 422
+    assert nul.get_json()["errors"]["json"] == {"lines": {"1": {"description": [
+        "must not contain a NUL character"]}}}
+
+
 def _bulbs(registry, catalogue):
     """A confirmed order of 3 hammers at a typed 3.7037 less 10 %: 10.00, tax 2.00."""
     with registry.session_factory() as session:
