@@ -109,7 +109,8 @@ class StockSchema(Schema):
 
     item_id = fields.Integer()
     item_number = fields.String()
-    on_hand = decimal_field()
+    on_hand = decimal_field(metadata={
+        "description": "a decimal; below 0 when more was delivered than was on hand"})
     backordered = decimal_field()
     short = decimal_field()
 
