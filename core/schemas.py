@@ -1,6 +1,7 @@
 """Marshmallow schemas of the kernel's records, shared by the API and the admin forms, and the
 field builders every module's schemas use for amounts and dates."""
 
+import re
 from datetime import UTC, date
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -13,10 +14,27 @@ from core.money import DIGITS_BEFORE_POINT, price_text, round_money
 ID = validate.Range(min=1, max=MAX_ID)
 
 
+# A number as people write one: ASCII digits, an optional sign and point; no exponent ("1e3"),
+# no digit separator ("1_000"), no digits of other scripts, which Python's Decimal would read.
+PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+
+
+class PlainDecimal(fields.Decimal):
+    """A ``Decimal`` read from text written as :data:`PLAIN_NUMBER` says (or from a number)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+            if not re.match(PLAIN_NUMBER, value):
+                raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
-    """A ``Decimal`` field, read and written as a string (numbers are accepted too), that an
-    Amount column holds exactly: at least ``minimum`` (above it with ``above_minimum``), at most
-    ``maximum``, with at most 6 digits after the point.
+    """A ``Decimal`` field, read and written as a string of plain digits (numbers are accepted
+    too; see :class:`PlainDecimal`), that an Amount column holds exactly: at least ``minimum``
+    (above it with ``above_minimum``), at most ``maximum``, with at most 6 digits after the
+    point.
 
     Documented in OpenAPI as a decimal string: the schema generator would write the bounds of a
     string-valued number as strings, which is not valid OpenAPI.
@@ -32,10 +50,10 @@ def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
                 maximum is not None and value > maximum):
             raise ValidationError(f"Must be {bounds}.")
 
-    metadata = {"type": "string", "format": "decimal", "description": f"a decimal, {bounds}",
-                **kwargs.pop("metadata", {})}
-    return fields.Decimal(as_string=True, allow_nan=False, validate=check, metadata=metadata,
-                          **kwargs)
+    metadata = {"type": "string", "format": "decimal", "pattern": PLAIN_NUMBER,
+                "description": f"a decimal, {bounds}", **kwargs.pop("metadata", {})}
+    return PlainDecimal(as_string=True, allow_nan=False, validate=check, metadata=metadata,
+                        **kwargs)
 
 
 class Timestamp(fields.DateTime):

@@ -5,11 +5,13 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from marshmallow.exceptions import ValidationError as MarshmallowError
 from sqlalchemy.dialects import sqlite
 
 from core.errors import ValidationError
 from core.formatting import amount_field
 from core.money import Amount, check_currency, plain
+from core.schemas import decimal_field
 
 
 def test_a_withdrawn_currency_is_still_taken_but_not_a_code_of_no_money():
@@ -39,3 +41,13 @@ def test_sqlite_holds_an_amount_as_one_plain_text_that_reads_back_the_same(value
     assert text == write(value.quantize(Decimal("0.000001")))  # 8.5 and 8.500000 alike
     assert text == str(plain(value)) and "E" not in text
     assert read(text) == value and str(read(text)) == text
+
+
+def test_an_amount_is_read_only_from_plain_digits():
+    field = decimal_field()
+    for typed, read in (("12", "12"), (" 12.50 ", "12.50"), ("+.5", "0.5"), ("3.", "3"), (7, "7")):
+        assert field.deserialize(typed) == Decimal(read), typed
+    for typed in ("1_000", "1e3", "\u0663", "\uff11\uff12", "1,5", "", "Infinity", "0x10"):
+        with pytest.raises(MarshmallowError) as refused:
+            field.deserialize(typed)
+        assert refused.value.messages == ["Not a valid number."], typed
