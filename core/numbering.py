@@ -46,6 +46,21 @@ def next_number(session, code):
     return f"{prefix}{value - 1:0{padding}d}"
 
 
+def written_number(session, code, typed):
+    """The number of sequence ``code`` that ``typed`` means, as the sequence writes its
+    numbers: in capitals, with its prefix and the zeros people leave out ("so-9" and "9" are
+    ``SO-00009``); ``typed`` in capitals when it is not one of them."""
+    text = typed.strip().upper()
+    sequence = session.get(Sequence, code)
+    if sequence is None:
+        return text
+    prefix = sequence.prefix.upper()
+    digits = text[len(prefix):] if text.startswith(prefix) else text
+    if not (digits.isascii() and digits.isdigit()):
+        return text
+    return f"{sequence.prefix}{int(digits):0{sequence.padding}d}"
+
+
 _table = Sequence.__table__  # a Core statement: no object of the session to keep in step
 _TAKE_NUMBER = (update(_table).where(_table.c.code == bindparam("sequence"))
                 .values(next_value=_table.c.next_value + 1)

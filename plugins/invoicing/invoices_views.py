@@ -10,6 +10,7 @@ from core import orders
 from core.errors import ComptoirError, NotFound, ValidationError
 from core.invoicekinds import invoice_kinds
 from core.models import Order, Party, TaxCategory
+from core.numbering import written_number
 from core.ordertypes import brings_goods_back, order_types
 from core.schemas import page_of
 from core.ui import MenuEntry
@@ -276,10 +277,9 @@ def _order_asked(lock=False):
     order_id = request.values.get("order_id", type=record_id)
     number = request.values.get("order", "").strip()[:32]
     if order_id is None and number:
-        # Numbers are written in capitals (SO-00009); "so-00009" is the same order.  Two
-        # equalities rather than upper() on the column: the number's index finds both.
-        order_id = db().scalar(select(Order.id).where(Order.number.in_({number,
-                                                                       number.upper()})))
+        # Equalities rather than upper() on the column: the number's index finds them.
+        order_id = db().scalar(select(Order.id).where(Order.number.in_(
+            {number, written_number(db(), "order", number)})))
     if order_id is None:
         return None
     try:
