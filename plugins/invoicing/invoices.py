@@ -408,7 +408,8 @@ def free_text_invoice(session, hook, data):
     kind = data.get("kind") or "free_text"
     _require_lines(invoice_kind(hook, kind), "accounts")
     invoice = _new_invoice(session, hook, kind, party, currency, data)
-    rows = free_text_lines(session, data.get("lines") or [], currency)
+    rows = free_text_lines(session, data.get("lines") or [], currency,
+                           invoice_kind(hook, kind))
     if not rows:
         raise ValidationError("the invoice has no lines", fields={"lines": ["Add a line."]})
     return _save(session, hook, invoice, rows)
@@ -425,10 +426,11 @@ def line_accounts(session):
                            .order_by(Account.code)).all()
 
 
-def free_text_lines(session, lines, currency):
+def free_text_lines(session, lines, currency, kind=None):
     """The rows of new free text invoice lines (see :func:`_row`) from their input (see
     :func:`free_text_invoice`); every mistake of every line is reported at once, keyed by the
-    line's index."""
+    line's index: those of the input and, with ``kind`` (an InvoiceKind), what the kind's
+    validation says of the lines as far as they could be read (see :func:`_kinds_refusals`)."""
     codes = {line.get("account") for line in lines} - {None}
     accounts = {code: (account_id, kind) for code, account_id, kind in session.execute(
         select(Account.code, Account.id, Account.kind).where(Account.code.in_(codes))
@@ -456,16 +458,44 @@ def free_text_lines(session, lines, currency):
         quantity, unit_price = _quantity_and_price(data, errors, currency)
         if errors:
             problems[index] = errors
-            continue
         amount = round_money(quantity * unit_price, currency)
+        rate = tax.rate if tax is not None else Decimal(0)
         built.append(_row(account_id=account[0] if account else None,
-                          tax_category_id=tax.id, description=data.get("description") or "",
-                          quantity=quantity, unit_price=unit_price, tax_rate=tax.rate,
-                          amount=amount,
-                          tax_amount=round_money(amount * tax.rate / HUNDRED, currency)))
+                          tax_category_id=tax.id if tax is not None else None,
+                          description=data.get("description") or "", quantity=quantity,
+                          unit_price=unit_price, tax_rate=rate, amount=amount,
+                          tax_amount=round_money(amount * rate / HUNDRED, currency)))
     if problems:
-        raise ValidationError("the lines are not valid", fields={"lines": problems})
+        raise ValidationError("the lines are not valid", fields={
+            "lines": _kinds_refusals(kind, currency, built, problems)})
     return built
+
+
+def _kinds_refusals(kind, currency, rows, problems):
+    """``problems`` (``{line index: {field: [messages]}}``, the input's mistakes) with what
+    ``kind``'s validation says of ``rows``, the lines as far as their input could be read, on
+    the fields the input did not fault: a line missing its account and its tax category hears
+    of both at once, not of the second once the first is mended.
+
+    The rows belong to a provisional invoice that is never stored; a kind failing on what it
+    lacks (its customer) says nothing here, and validates the invoice itself once it is made."""
+    if kind is None or kind.validate is None:
+        return problems
+    provisional = Invoice(kind=kind.code, currency=currency,
+                          lines=[InvoiceLine(**row) for row in rows])
+    try:
+        kind.validate(provisional)
+    except ValidationError as refusal:
+        said = (refusal.fields or {}).get("lines")
+        if isinstance(said, dict):
+            problems = {index: dict(fields) for index, fields in problems.items()}
+            for index, fields in said.items():
+                if isinstance(fields, dict):
+                    for field, messages in fields.items():
+                        problems.setdefault(index, {}).setdefault(field, messages)
+    except Exception:  # what the provisional invoice lacks: see the docstring
+        pass
+    return problems
 
 
 def _quantity_and_price(data, errors, currency):
@@ -565,7 +595,7 @@ def add_lines(session, hook, invoice, lines):
     require_draft(invoice)
     if not takes_free_text(hook, invoice):
         raise Conflict("free text lines go on a free text invoice")
-    rows = free_text_lines(session, lines, invoice.currency)
+    rows = free_text_lines(session, lines, invoice.currency, invoice_kind(hook, invoice.kind))
     start = max((line.position for line in invoice.lines), default=0)
     for number, row in enumerate(rows, start + 1):
         row["position"] = number

@@ -98,3 +98,12 @@ def test_a_line_naming_no_account_is_added_to_a_down_payment_from_its_page(make_
         .get_json()["lines"]
     assert [(line["description"], line["amount"]) for line in lines] == [
         ("30 % down payment", "300.00"), ("Second instalment", "200.00")]
+
+
+def test_a_down_payment_lines_mistakes_and_the_kinds_are_told_at_once(make_app, catalogue):
+    refused = api_client(make_app(["down_payment"]), "accounting").post("/api/v1/invoices", json={
+        "kind": "down_payment", "party_id": catalogue["acme"], "lines": [{"amount": "300"}]})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"]["lines"] == {"0": {
+        "tax_category": ["Tax information is required: give a tax category."],
+        "description": ["Say what the down payment is for."]}}

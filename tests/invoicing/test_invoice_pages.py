@@ -154,6 +154,10 @@ def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app,
                     unit_price="30", tax_category="VAT20")
     assert unknown.status_code == 422
     assert "Account: Unknown ledger account 999." in unknown.get_data(as_text=True)
+    bare = _form(client, f"{path}/lines", quantity="2").get_data(as_text=True)
+    assert all(told in bare for told in ("A ledger account is required.",
+                                         "A description is required.",
+                                         "Tax information is required"))
     untaxed = _form(client, f"{path}/lines", account="706", description="Printing",
                     quantity="2", unit_price="3000")
     kept = untaxed.get_data(as_text=True)  # what was typed is there to complete

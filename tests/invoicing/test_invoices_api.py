@@ -131,14 +131,19 @@ def test_free_text_refusals_are_per_line_field(accounting_api, catalogue):
         "kind": "free_text", "party_id": catalogue["acme"],
         "lines": [FEE, {**FEE, "item": "HAM"}, {**FEE, "tax_category": "VAT99"},
                   {"account": "706", "description": "Fee", "amount": "1"},
-                  {**FEE, "item_id": catalogue["HAM"]}]})
+                  {**FEE, "item_id": catalogue["HAM"]}, {"quantity": "2"}]})
     assert refused.status_code == 422
     lines = refused.get_json()["errors"]["json"]["lines"]
-    assert set(lines) == {"1", "2", "3", "4"}
+    assert set(lines) == {"1", "2", "3", "4", "5"}
     assert lines["1"] == {"item": ["Item numbers are not allowed on a free text line."]}
     assert lines["4"] == {"item_id": ["Item numbers are not allowed on a free text line."]}
     assert lines["2"] == {"tax_category": ["Unknown tax category VAT99."]}
     assert lines["3"] == {"tax_category": ["Tax information is required: give a tax category."]}
+    assert lines["5"] == {  # all at once: the input's mistakes and the kind's
+        "account": ["A ledger account is required."],
+        "description": ["A description is required."],
+        "unit_price": ["Give a unit price (or an amount)."],
+        "tax_category": ["Tax information is required: give a tax category."]}
     wrong_kind = accounting_api.post("/api/v1/invoices", json={
         "kind": "customer", "party_id": catalogue["acme"], "lines": [FEE]})
     assert wrong_kind.status_code == 422 and "kind" in wrong_kind.get_json()["errors"]["json"]
