@@ -315,7 +315,14 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     negative = client.post("/invoicing/payments/new", data={**fields,
                                                             f"apply-{invoice_id}": "-10"})
     assert negative.status_code == 422
-    assert f"{number}: Must be above 0" in negative.get_data(as_text=True)
+    beside = rf'aria-label="Amount to apply to {number}">\s*<span class="field-error">{number}: '
+    assert re.search(beside + "Must be above 0", negative.get_data(as_text=True))
+    over = client.post("/invoicing/payments/new", data={**fields, "amount": "40",
+                                                        f"apply-{invoice_id}": "40"})
+    assert over.status_code == 422
+    assert re.search(beside + r"€40\.00 is more than", over.get_data(as_text=True))
+    assert re.search(r"</table>\s*<span class=\"field-error\">The applications add up to",
+                     refused.get_data(as_text=True)), "below the table: it names no row"
     nobody = client.post("/invoicing/payments/new", data={**fields, "party_id": "99999"})
     assert nobody.status_code == 422 and "Unknown customer." in nobody.get_data(as_text=True)
     done = client.post("/invoicing/payments/new", data={**fields,
