@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from sqlalchemy import Integer, String, and_, bindparam, case, func, insert, or_, select
+from sqlalchemy import String, and_, bindparam, case, func, insert, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -38,6 +38,7 @@ from plugins.invoicing.holdings import (
     invoicing_kinds,
     slip_line_rests,
     taken_of_slip_lines,
+    taking,
 )
 from plugins.invoicing.kinds import CREDIT_NOTE
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, PostingProfile
@@ -172,18 +173,32 @@ def _row(**values):
     return {**dict.fromkeys(LINE_COLUMNS), "discount": Decimal(0), **values}
 
 
-def _order_line_part(order_line, quantity, currency, slip_line_id=None, before=0):
+class Taken(NamedTuple):
+    """What invoices took of an order line: the quantity, and what they came to (``amount``;
+    None where that is the line's amount in proportion, rounded: for a Subscription's line,
+    whose earlier periods' invoices do not count, and for a pro forma, which takes nothing)."""
+
+    quantity: Decimal
+    amount: Decimal | None = None
+
+
+NOTHING_TAKEN = Taken(Decimal(0))
+
+
+def _order_line_part(order_line, quantity, currency, slip_line_id=None, before=NOTHING_TAKEN):
     """The row of an invoice line invoicing ``quantity`` of ``order_line`` at its frozen
     prices (see :func:`_row`), after invoices took ``before`` of it (see
     :func:`taken_quantities`).  Its amount is what the order line's invoices come to with it,
-    in proportion, rounded, less what they came to before it: the parts of a line add up to
-    its amount, however many.  Its tax is its own amount's, as on any line; its discount is the
-    order line's and the order's together, so that quantity, unit price and discount give its
-    amount (to 6 places, as an Amount holds it)."""
+    in proportion, rounded, less what those standing came to: the parts of a line add up to
+    its amount, however many, and whichever drafts were deleted or invoices cancelled in
+    between.  Its tax is its own amount's, as on any line; its discount is the order line's
+    and the order's together, so that quantity, unit price and discount give its amount (to 6
+    places, as an Amount holds it)."""
     def share(taken):
         return round_money(order_line.amount * taken / order_line.quantity, currency)
 
-    amount = share(before + quantity) - share(before)
+    came_to = share(before.quantity) if before.amount is None else before.amount
+    amount = share(before.quantity + quantity) - came_to
     kept = (HUNDRED - order_line.discount) * (HUNDRED - order_line.order.discount) / HUNDRED
     kept = kept.quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
     return _row(order_line_id=order_line.id, packing_slip_line_id=slip_line_id,
@@ -211,14 +226,13 @@ def _invoiceable(order):
                        "invoiced")
 
 
-def drafted_quantities(session, hook, order_line_ids, *, but=None):
-    """``{order line id: quantity}`` already on draft invoices that will invoice them (other
-    than invoice ``but``)."""
+def drafted_quantities(session, hook, order_line_ids):
+    """``{order line id: quantity}`` already on draft invoices that will invoice them."""
     if not order_line_ids:
         return {}
     found = defaultdict(Decimal)
     for line_id, quantity in session.execute(_drafted_query(), {
-            "lines": list(order_line_ids), "kinds": invoicing_kinds(hook), "but": but}):
+            "lines": list(order_line_ids), "kinds": invoicing_kinds(hook)}):
         found[line_id] += quantity
     return found
 
@@ -230,8 +244,7 @@ def _drafted_query():
     draft = select(Invoice.id).where(Invoice.id == InvoiceLine.invoice_id,
                                      drafts_of(bindparam("kinds", expanding=True)))
     return select(InvoiceLine.order_line_id, InvoiceLine.quantity).where(
-        InvoiceLine.order_line_id.in_(bindparam("lines", expanding=True)), draft.exists(),
-        or_(bindparam("but", type_=Integer).is_(None), InvoiceLine.invoice_id != bindparam("but")))
+        InvoiceLine.order_line_id.in_(bindparam("lines", expanding=True)), draft.exists())
 
 
 def open_quantities(session, hook, order):
@@ -241,10 +254,33 @@ def open_quantities(session, hook, order):
 
 
 def taken_quantities(session, hook, order_lines):
-    """``{order line id: quantity}`` that invoices took of each of ``order_lines``: what posted
-    ones invoiced (in its current period, for a Subscription's) and what drafts hold."""
-    drafted = drafted_quantities(session, hook, [line.id for line in order_lines])
-    return {line.id: line.invoiced_quantity + drafted.get(line.id, 0) for line in order_lines}
+    """``{order line id: Taken}``: what invoices took of each of ``order_lines``, the quantity
+    posted ones invoiced (in its current period, for a Subscription's) and drafts hold, and
+    what the invoices standing come to: posted ones and drafts, less the credit notes that
+    gave quantities back (a cancellation, goods not delivered); one statement."""
+    if not order_lines:
+        return {}
+    drafted, amounts = defaultdict(Decimal), defaultdict(Decimal)
+    for line_id, status, takes, quantity, amount in session.execute(_standing_query(), {
+            "lines": [line.id for line in order_lines], "kinds": invoicing_kinds(hook)}):
+        if status == "draft":
+            drafted[line_id] += quantity
+        amounts[line_id] += amount if takes else -amount
+    recurring = recurring_codes(hook)
+    return {line.id: Taken(line.invoiced_quantity + drafted[line.id],
+                           None if line.order.type in recurring else amounts[line.id])
+            for line in order_lines}
+
+
+@functools.cache
+def _standing_query():
+    return (select(InvoiceLine.order_line_id, Invoice.status, taking(), InvoiceLine.quantity,
+                   InvoiceLine.amount)
+            .join(InvoiceLine.invoice)
+            .where(InvoiceLine.order_line_id.in_(bindparam("lines", expanding=True)),
+                   or_(and_(Invoice.status == "posted",
+                            Invoice.kind.in_(bindparam("kinds", expanding=True))),
+                       drafts_of(bindparam("kinds", expanding=True)))))
 
 
 def open_line_quantities(session, hook, order_lines, delivered=False, taken=None):
@@ -254,7 +290,8 @@ def open_line_quantities(session, hook, order_lines, delivered=False, taken=None
     :func:`taken_quantities` answers, when the caller has read it."""
     if taken is None:
         taken = taken_quantities(session, hook, order_lines)
-    return {line.id: max(_invoiceable_in_all(line, delivered) - taken[line.id], Decimal(0))
+    return {line.id: max(_invoiceable_in_all(line, delivered) - taken[line.id].quantity,
+                         Decimal(0))
             for line in order_lines}
 
 
@@ -657,17 +694,16 @@ def update_line(session, hook, invoice, line_id, data):
 def _within_remainder(session, hook, invoice, line, quantity):
     """Refuse (422) a quantity of ``line``'s order line beyond what is left to invoice of it
     (of what it delivered, for a line of a packing slip) beside the other lines of this and
-    other drafts (a pro forma takes nothing); returns what those took of it (0 for a pro
-    forma)."""
+    other drafts (a pro forma takes nothing); returns what those took of it (:class:`Taken`;
+    nothing for a pro forma)."""
     if invoice.kind not in invoicing_kinds(hook) or invoice.credited_invoice_id is not None:
-        return 0
+        return NOTHING_TAKEN
     order_line = line.order_line
-    others = drafted_quantities(session, hook, [order_line.id], but=invoice.id)
-    here = sum(other.quantity for other in invoice.lines
-               if other.order_line_id == order_line.id and other is not line)
-    taken = order_line.invoiced_quantity + others.get(order_line.id, 0) + here
+    every = taken_quantities(session, hook, [order_line])[order_line.id]  # this line too
+    taken = Taken(every.quantity - line.quantity,
+                  None if every.amount is None else every.amount - line.amount)
     of_slip = line.packing_slip_line_id is not None
-    left = _invoiceable_in_all(order_line, of_slip) - taken
+    left = _invoiceable_in_all(order_line, of_slip) - taken.quantity
     if quantity > left:
         what = "delivered and left to invoice" if of_slip else "left to invoice"
         raise ValidationError("more than is left to invoice", fields={"quantity": [
@@ -853,8 +889,11 @@ def slip_parts(session, hook, slips):
     for slip in slips:
         for line in slip.lines:
             if line.id in taken:
-                parts.append((slip, line, taken[line.id], before[line.order_line_id]))
-                before[line.order_line_id] += taken[line.id]
+                earlier = before[line.order_line_id]
+                parts.append((slip, line, taken[line.id], earlier))
+                # The next part of the line follows this one, which takes its share less
+                # what came before: together they come to the share.
+                before[line.order_line_id] = Taken(earlier.quantity + taken[line.id])
     return parts
 
 

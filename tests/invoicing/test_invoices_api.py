@@ -514,3 +514,23 @@ def test_an_order_line_delivered_and_invoiced_in_parts_is_invoiced_its_amount(
     assert all(tax == round(amount * Decimal("0.2"), 2) for amount, tax in parts)
     remainders = accounting_api.get(f"/api/v1/orders/{order_id}/remainders").get_json()
     assert remainders["status"] == "invoiced"
+
+
+def test_an_order_lines_parts_add_up_to_it_when_one_is_deleted_or_cancelled(
+        accounting_api, registry, catalogue):
+    order_id, line_id = _bulbs(registry, catalogue)
+    third = {"order_id": order_id, "quantities": [{"order_line_id": line_id, "quantity": "1"}]}
+    first = accounting_api.post("/api/v1/invoices", json=third).get_json()
+    second = accounting_api.post("/api/v1/invoices", json=third).get_json()
+    assert [first["total"], second["total"]] == ["4.00", "4.01"]  # 3.33 and 3.34, taxed
+    assert accounting_api.delete(f"/api/v1/invoices/{first['id']}").status_code == 204
+    posted = accounting_api.post(f"/api/v1/invoices/{second['id']}/post").get_json()
+    parts = [Decimal(posted["untaxed"])]
+    parts += [amount for amount, _tax in _parts_posted(accounting_api, [third, third])]
+    assert sum(parts) == Decimal("10.00"), parts
+    cancelled = accounting_api.post(f"/api/v1/invoices/{posted['id']}/cancel",
+                                    json={"reason": "wrong date"})
+    assert cancelled.status_code == 201
+    parts.remove(Decimal(posted["untaxed"]))
+    parts += [amount for amount, _tax in _parts_posted(accounting_api, [third])]
+    assert sum(parts) == Decimal("10.00"), parts
