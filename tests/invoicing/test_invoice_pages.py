@@ -153,11 +153,13 @@ def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app,
     unknown = _form(client, f"{path}/lines", account="999", description="Travel",
                     unit_price="30", tax_category="VAT20")
     assert unknown.status_code == 422
-    assert "Account: Unknown ledger account 999." in unknown.get_data(as_text=True)
+    assert re.search(r'</select><span class="field-error">Unknown ledger account 999\.</span>'
+                     r'</label>', unknown.get_data(as_text=True)), "beside the account's box"
     bare = _form(client, f"{path}/lines", quantity="2").get_data(as_text=True)
-    assert all(told in bare for told in ("A ledger account is required.",
-                                         "A description is required.",
-                                         "Tax information is required"))
+    assert all(f'<span class="field-error">{told}' in bare for told in (
+        "A ledger account is required.", "A description is required.",
+        "Give a unit price (or an amount).", "Tax information is required"))
+    assert 'class="flash error"' not in bare  # each beside its box, not above the page
     untaxed = _form(client, f"{path}/lines", account="706", description="Printing",
                     quantity="2", unit_price="3000")
     kept = untaxed.get_data(as_text=True)  # what was typed is there to complete
