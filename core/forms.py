@@ -1,6 +1,9 @@
 """Extra form fields contributed by modules: collecting, validating and saving them."""
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
+
+from core.schemas import PLAIN_NUMBER
 
 
 def extra_fields(hook, form):
@@ -11,7 +14,8 @@ def extra_fields(hook, form):
 def validate_extra(fields, submitted):
     """Check the submitted text of each extra field; return ``(values, errors by field)``.
 
-    ``submitted`` maps field names to the raw submitted text.  Numbers become ``Decimal``;
+    ``submitted`` maps field names to the raw submitted text.  Numbers, written in plain
+    digits (``core.schemas.PLAIN_NUMBER``), become ``Decimal``;
     a select's value must be one of its choices; text longer than the field's ``max_length`` is
     refused; an empty optional field gives ``None``.
     """
@@ -25,9 +29,9 @@ def validate_extra(fields, submitted):
         elif len(raw) > field.max_length:
             errors[field.name] = [f"at most {field.max_length} characters"]
         elif field.kind == "number":
-            try:
+            if re.fullmatch(PLAIN_NUMBER, raw):
                 values[field.name] = Decimal(raw)
-            except InvalidOperation:
+            else:
                 errors[field.name] = ["a number"]
         elif field.kind == "select" and raw not in {str(value) for value, _ in field.choices}:
             errors[field.name] = ["not one of the choices"]

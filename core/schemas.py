@@ -14,19 +14,18 @@ from core.money import DIGITS_BEFORE_POINT, price_text, round_money
 ID = validate.Range(min=1, max=MAX_ID)
 
 
-# A number as people write one: ASCII digits, an optional sign and point; no exponent ("1e3"),
-# no digit separator ("1_000"), no digits of other scripts, which Python's Decimal would read.
-PLAIN_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+# A number as people write one: ASCII digits, an optional sign and point, spaces around; no
+# exponent ("1e3"), no digit separator ("1_000"), no digits or spaces of other scripts, all of
+# which Python's Decimal would read.
+PLAIN_NUMBER = r"^[ \t\r\n]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*$"
 
 
 class PlainDecimal(fields.Decimal):
     """A ``Decimal`` read from text written as :data:`PLAIN_NUMBER` says (or from a number)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            value = value.strip()
-            if not re.match(PLAIN_NUMBER, value):
-                raise self.make_error("invalid")
+        if isinstance(value, str) and not re.fullmatch(PLAIN_NUMBER, value):
+            raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 
 

@@ -47,7 +47,8 @@ def test_an_amount_is_read_only_from_plain_digits():
     field = decimal_field()
     for typed, read in (("12", "12"), (" 12.50 ", "12.50"), ("+.5", "0.5"), ("3.", "3"), (7, "7")):
         assert field.deserialize(typed) == Decimal(read), typed
-    for typed in ("1_000", "1e3", "\u0663", "\uff11\uff12", "1,5", "", "Infinity", "0x10"):
+    for typed in ("1_000", "1e3", "\u0663", "\uff11\uff12", "1,5", "", "Infinity", "0x10",
+                  "\u00a012", "12\n\u00a0"):
         with pytest.raises(MarshmallowError) as refused:
             field.deserialize(typed)
         assert refused.value.messages == ["Not a valid number."], typed
