@@ -222,22 +222,39 @@ def _record(session, message_id, **values):
 
 def _describe(exc, host, port):
     """Why a message was not sent, for the people reading the outbox: a sentence, then what
-    the mail server or the system said."""
+    the mail server answered (its code and text) or what the system said."""
+    server = f"The mail server {host}:{port}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        said = "The mail server refused the recipient's address"
+        said = f"{server} refused the recipient's address"
+        detail = "; ".join(f"{address}: {_reply(*reply)}"
+                           for address, reply in exc.recipients.items())
+    elif isinstance(exc, smtplib.SMTPSenderRefused):
+        said, detail = f"{server} refused the sender's address", _reply(exc.smtp_code,
+                                                                        exc.smtp_error)
     elif isinstance(exc, smtplib.SMTPAuthenticationError):
-        said = "The mail server refused Comptoir's login"
+        said, detail = f"{server} refused Comptoir's login", _reply(exc.smtp_code,
+                                                                    exc.smtp_error)
+    elif isinstance(exc, smtplib.SMTPConnectError):
+        said, detail = f"{server} refused the connection", _reply(exc.smtp_code,
+                                                                  exc.smtp_error)
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        said, detail = f"{server} refused the message", _reply(exc.smtp_code, exc.smtp_error)
     elif isinstance(exc, smtplib.SMTPServerDisconnected):
-        said = "The mail server closed the connection"
-    elif isinstance(exc, smtplib.SMTPException):
-        said = "The mail server refused the message"
+        said, detail = f"{server} closed the connection", str(exc)
     elif isinstance(exc, TimeoutError):
-        said = f"The mail server {host}:{port} did not answer in time"
+        said, detail = f"{server} did not answer in time", str(exc)
     elif isinstance(exc, OSError):
-        said = f"The mail server {host}:{port} could not be reached"
+        said, detail = f"{server} could not be reached", exc.strerror or str(exc)
     else:
-        said = "The message could not be sent"
-    return f"{said} ({type(exc).__name__}: {exc}).".strip()[:2000]
+        said, detail = "The message could not be sent", f"{type(exc).__name__}: {exc}"
+    return (f"{said}: {detail}." if detail else f"{said}.")[:2000]
+
+
+def _reply(code, text):
+    """A mail server's reply as it wrote it: ``550 5.1.1 No such user``."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip()
 
 
 def mail_server(config):

@@ -1,6 +1,8 @@
 """E-mail goes through the outbox to a real SMTP server: nothing lost, nothing sent twice."""
 
 import asyncio
+import re
+import smtplib
 import threading
 import time
 import uuid
@@ -68,8 +70,8 @@ def test_a_message_stays_queued_while_the_server_is_down(mail_app, mail_server, 
     assert report.failed == (queued,)
     stored = _message(registry, queued)
     assert (stored.status, stored.attempts, stored.claimed_until) == ("queued", 1, None)
-    assert stored.last_error.startswith("The mail server 127.0.0.1:")
-    assert "could not be reached (ConnectionRefusedError" in stored.last_error
+    assert re.fullmatch(r"The mail server 127\.0\.0\.1:\d+ could not be reached: "
+                        r"Connection refused\.", stored.last_error)
     assert stored.next_attempt_at > stored.created_at - timedelta(days=1)
     admin = api_client(mail_app, "admin")
     [listed] = admin.get("/api/v1/outbox").get_json()
@@ -333,3 +335,19 @@ def test_a_slow_mail_server_does_not_hold_the_request(docs_app, documents, mail_
         time.sleep(0.05)
     assert _message(registry, message_id).status == "sent"
     assert len(mail_server.messages) == 1
+
+
+@pytest.mark.parametrize(("failure", "told"), [
+    (smtplib.SMTPRecipientsRefused({"kim@example.com": (550, b"5.1.1 No such user")}),
+     "The mail server mx:25 refused the recipient's address: kim@example.com: 550 5.1.1 No "
+     "such user."),
+    (smtplib.SMTPSenderRefused(553, b"5.7.1 Not our domain", "shop@example.com"),
+     "The mail server mx:25 refused the sender's address: 553 5.7.1 Not our domain."),
+    (smtplib.SMTPConnectError(554, b"No service here"),
+     "The mail server mx:25 refused the connection: 554 No service here."),
+    (smtplib.SMTPDataError(552, b"Message too big"),
+     "The mail server mx:25 refused the message: 552 Message too big."),
+    (TimeoutError("timed out"), "The mail server mx:25 did not answer in time: timed out."),
+])
+def test_a_failed_send_is_told_in_a_sentence_with_the_servers_reply(failure, told):
+    assert outbox._describe(failure, "mx", 25) == told
