@@ -51,7 +51,8 @@ from web.printing import (
     pdf_response,
 )
 
-MENU = [MenuEntry("Quotations", "quotations.quotation_list", role="sales", priority=25)]
+MENU = [MenuEntry("Quotations", "quotations.quotation_list", role="sales", priority=25),
+        MenuEntry("Quotations", "quotations.quotation_list", role="accounting", priority=25)]
 # Who may read quotations and print them: accounting too, which reads the orders they became.
 VIEWERS = ("sales", "accounting")
 READ_PAGES = ("quotations.quotation_list", "quotations.quotation_page",

@@ -730,6 +730,7 @@ def test_accounting_reads_and_prints_quotations_and_changes_none(api, shop, logi
     assert all(form not in page for form in ("Add a line", "Mark lost", "E-mail the quotation",
                                              "Remove"))
     assert "New quotation" not in accountant.get("/quotations/").get_data(as_text=True)
+    assert 'href="/quotations/">Quotations</a>' in accountant.get("/").get_data(as_text=True)
     printed = accountant.get(f"{path}/pdf")
     assert (printed.status_code, printed.mimetype) == (200, "application/pdf")
     token = csrf_token(accountant, "/quotations/")
