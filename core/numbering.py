@@ -48,14 +48,14 @@ def next_number(session, code):
 
 def written_number(session, code, typed):
     """The number of sequence ``code`` that ``typed`` means, as the sequence writes its
-    numbers: in capitals, with its prefix and the zeros people leave out ("so-9" and "9" are
-    ``SO-00009``); ``typed`` in capitals when it is not one of them."""
+    numbers: in capitals, with its prefix and the zeros people leave out ("so-9", "so 9" and
+    "9" are ``SO-00009``); ``typed`` in capitals when it is not one of them."""
     text = typed.strip().upper()
     sequence = session.get(Sequence, code)
     if sequence is None:
         return text
-    prefix = sequence.prefix.upper()
-    digits = text[len(prefix):] if text.startswith(prefix) else text
+    letters = sequence.prefix.upper().rstrip("- ")  # "so 9", "so9" too
+    digits = text[len(letters):].lstrip("- ") if text.startswith(letters) else text
     if not (digits.isascii() and digits.isdigit()):
         return text
     return f"{sequence.prefix}{int(digits):0{sequence.padding}d}"
