@@ -33,7 +33,7 @@ def _text(problems, field, value, max_length):
     elif len(value) > max_length:
         problems[field] = [f"at most {max_length} characters"]
     elif "\x00" in value:
-        problems[field] = ["must not contain a NUL character"]
+        problems[field] = ["Must not contain a NUL character."]
     return value
 
 

@@ -189,8 +189,8 @@ def test_the_last_active_admin_cannot_be_demoted(client, bearer, change):
 
 @pytest.mark.parametrize(("body", "field", "message"), [
     ({"login": "x" * 65}, "login", "Length must be between 1 and 64."),
-    ({"login": "nul\x00byte"}, "login", "must not contain a NUL character"),
-    ({"name": "n\x00"}, "name", "must not contain a NUL character"),
+    ({"login": "nul\x00byte"}, "login", "Must not contain a NUL character."),
+    ({"name": "n\x00"}, "name", "Must not contain a NUL character."),
 ])
 def test_text_the_database_cannot_hold_is_refused_per_field(client, bearer, body, field,
                                                            message):

@@ -18,7 +18,7 @@ def test_nul_in_the_login_form_is_a_422(client):
     response = client.post("/login", data={"login": "ad\x00min", "password": "x",
                                            "csrf_token": csrf_token(client)})
     assert response.status_code == 422
-    assert "must not contain a NUL character" in response.get_data(as_text=True)
+    assert "Must not contain a NUL character." in response.get_data(as_text=True)
 
 
 def test_nul_in_a_module_api_body_is_a_422_per_field(client, registry):
@@ -27,17 +27,17 @@ def test_nul_in_a_module_api_body_is_a_422_per_field(client, registry):
     response = client.post("/api/v1/example/notes", json={"text": "a\x00b"},
                            headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 422
-    assert response.json["errors"]["json"] == {"text": ["must not contain a NUL character"]}
+    assert response.json["errors"]["json"] == {"text": ["Must not contain a NUL character."]}
     in_query = client.get("/api/v1/example/notes?q=a%00b",
                           headers={"Authorization": f"Bearer {secret}"})
     assert in_query.status_code == 422
-    assert in_query.json["errors"] == {"query": {"q": ["must not contain a NUL character"]}}, \
+    assert in_query.json["errors"] == {"query": {"q": ["Must not contain a NUL character."]}}, \
         "where the request carried it"
     both = client.post("/api/v1/example/notes?q=%00", json={"text": "a\x00b"},
                        headers={"Authorization": f"Bearer {secret}"})
     assert both.status_code == 422 and both.json["errors"] == {
-        "query": {"q": ["must not contain a NUL character"]},
-        "json": {"text": ["must not contain a NUL character"]}}
+        "query": {"q": ["Must not contain a NUL character."]},
+        "json": {"text": ["Must not contain a NUL character."]}}
 
 
 def test_nul_and_over_long_text_in_a_module_form(client, login):
@@ -90,7 +90,7 @@ def test_an_unpaired_surrogate_in_json_is_a_422_per_field(client, registry):
                            headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 422
     assert response.json["errors"]["json"] == {
-        "text": ["must not contain an unpaired surrogate"]}
+        "text": ["Must not contain an unpaired surrogate."]}
 
 
 def test_an_api_body_that_is_not_json_is_a_415(client, registry):

@@ -14,11 +14,11 @@ def _unstorable(text):
     """Why the database cannot store ``text``, or None: PostgreSQL refuses a NUL character, and
     no UTF-8 database takes an unpaired surrogate (``"\\ud800"`` in JSON)."""
     if NUL in text:
-        return "must not contain a NUL character"
+        return "Must not contain a NUL character."
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "must not contain an unpaired surrogate"
+        return "Must not contain an unpaired surrogate."
     return None
 
 
@@ -70,7 +70,7 @@ def refuse_unstorable_text():
     if not by_location:
         return
     first = next(iter(by_location.values()))
-    message = f"text {_first_message(first)}"
+    message = f"text that cannot be stored: {_first_message(first)}"
     if is_api_request():  # each message where the request carried it, as flask-smorest says
         smorest_abort(422, message=message, errors=by_location)
     raise ValidationError(message, fields={name: messages for fields in by_location.values()

@@ -456,7 +456,7 @@ def test_a_nul_in_a_lines_text_is_refused_where_the_lines_other_mistakes_are(acc
              "tax_category": "VAT20"}]})
     assert nul.status_code == 422
     assert nul.get_json()["errors"]["json"] == {"lines": {"1": {"description": [
-        "must not contain a NUL character"]}}}
+        "Must not contain a NUL character."]}}}
 
 
 def _bulbs(registry, catalogue):
