@@ -65,7 +65,9 @@ def ids_never_reused(*tables):
     ``tables``, as PostgreSQL never does.  SQLite gives the largest id again once its row is
     deleted, unless the table says AUTOINCREMENT, which only a copy of the table adds (the
     model says ``sqlite_autoincrement`` too, for a reader).  For the records a page or a link
-    names by id and that can be deleted: an old link must find nothing, not another record."""
+    names by id and that can be deleted: an old link must find nothing, not another record.
+    (Ids deleted before the revision ran, above the largest left, are unknown to it: the next
+    rows take them once more.)"""
     if op.get_bind().dialect.name != "sqlite":
         return
     for table in tables:
