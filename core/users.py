@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import ROLES, ApiToken, User
+from core.text import unstorable
 
 TOKEN_PREFIX = "cpt_"
 
@@ -32,8 +33,8 @@ def _text(problems, field, value, max_length):
         problems[field] = ["Required."]
     elif len(value) > max_length:
         problems[field] = [f"at most {max_length} characters"]
-    elif "\x00" in value:
-        problems[field] = ["Must not contain a NUL character."]
+    elif unstorable(value):
+        problems[field] = [unstorable(value)]
     return value
 
 

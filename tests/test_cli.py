@@ -193,6 +193,13 @@ def test_too_long_input_on_the_command_line_is_refused(app):
     assert "login: at most 64 characters" in result.output
 
 
+def test_an_undecodable_byte_on_the_command_line_is_refused(app):
+    result = run(app, "users", "create", "--login", "bob\udcff", "--name", "Bob",
+                 input="longenough\nlongenough\n")
+    assert result.exit_code == 1
+    assert "login: Must not contain an unpaired surrogate." in result.output
+
+
 def test_routes_lists_what_the_enabled_modules_serve(make_app):
     app = make_app()
     assert "/example/" not in run(app, "routes").output

@@ -5,21 +5,8 @@ from flask_smorest import abort as smorest_abort
 from werkzeug.exceptions import NotFound, UnsupportedMediaType
 
 from core.errors import ValidationError
+from core.text import unstorable as _unstorable
 from web.auth import is_api_request
-
-NUL = "\x00"
-
-
-def _unstorable(text):
-    """Why the database cannot store ``text``, or None: PostgreSQL refuses a NUL character, and
-    no UTF-8 database takes an unpaired surrogate (``"\\ud800"`` in JSON)."""
-    if NUL in text:
-        return "Must not contain a NUL character."
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "Must not contain an unpaired surrogate."
-    return None
 
 
 def _json_problems(value, path=()):
