@@ -234,13 +234,15 @@ def _describe(exc, host, port):
     elif isinstance(exc, smtplib.SMTPAuthenticationError):
         said, detail = f"{server} refused Comptoir's login", _reply(exc.smtp_code,
                                                                     exc.smtp_error)
-    elif isinstance(exc, smtplib.SMTPConnectError):
+    elif isinstance(exc, (smtplib.SMTPConnectError, smtplib.SMTPHeloError)):
         said, detail = f"{server} refused the connection", _reply(exc.smtp_code,
                                                                   exc.smtp_error)
     elif isinstance(exc, smtplib.SMTPResponseException):
         said, detail = f"{server} refused the message", _reply(exc.smtp_code, exc.smtp_error)
     elif isinstance(exc, smtplib.SMTPServerDisconnected):
         said, detail = f"{server} closed the connection", str(exc)
+    elif isinstance(exc, smtplib.SMTPException):  # an OSError too: before those below
+        said, detail = f"{server} refused the message", str(exc)
     elif isinstance(exc, TimeoutError):
         said, detail = f"{server} did not answer in time", str(exc)
     elif isinstance(exc, OSError):

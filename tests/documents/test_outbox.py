@@ -347,6 +347,10 @@ def test_a_slow_mail_server_does_not_hold_the_request(docs_app, documents, mail_
      "The mail server mx:25 refused the connection: 554 No service here."),
     (smtplib.SMTPDataError(552, b"Message too big"),
      "The mail server mx:25 refused the message: 552 Message too big."),
+    (smtplib.SMTPHeloError(501, b"Say who you are"),
+     "The mail server mx:25 refused the connection: 501 Say who you are."),
+    (smtplib.SMTPNotSupportedError("SMTPUTF8 not supported by server"),
+     "The mail server mx:25 refused the message: SMTPUTF8 not supported by server."),
     (TimeoutError("timed out"), "The mail server mx:25 did not answer in time: timed out."),
 ])
 def test_a_failed_send_is_told_in_a_sentence_with_the_servers_reply(failure, told):
