@@ -199,6 +199,9 @@ def _order_line_part(order_line, quantity, currency, slip_line_id=None, before=N
 
     came_to = share(before.quantity) if before.amount is None else before.amount
     amount = share(before.quantity + quantity) - came_to
+    # Standing parts come to more than their share once parts that rounded down were
+    # deleted: this one then takes nothing rather than less than nothing.
+    amount = max(amount, Decimal(0)) if order_line.amount >= 0 else min(amount, Decimal(0))
     kept = (HUNDRED - order_line.discount) * (HUNDRED - order_line.order.discount) / HUNDRED
     kept = kept.quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
     return _row(order_line_id=order_line.id, packing_slip_line_id=slip_line_id,

@@ -459,17 +459,18 @@ def test_a_nul_in_a_lines_text_is_refused_where_the_lines_other_mistakes_are(acc
         "Must not contain a NUL character."]}}}
 
 
-def _bulbs(registry, catalogue):
-    """A confirmed order of 3 hammers at a typed 3.7037 less 10 %: 10.00, tax 2.00."""
+def _bulbs(registry, catalogue, quantity=3, price="3.7037", amount="10.00"):
+    """A confirmed order of 3 hammers at a typed 3.7037 less 10 %: 10.00, tax 2.00 (or of
+    ``quantity`` at ``price``, less 10 %, coming to ``amount``)."""
     with registry.session_factory() as session:
         order = orders.create_order(session, registry.hook, {
             "type": "sales", "party_id": catalogue["acme"], "currency": "EUR", "lines": [
-                {"item_id": catalogue["HAM"], "quantity": Decimal(3),
-                 "manual_price": Decimal("3.7037"), "manual_discount": Decimal(10)}]})
+                {"item_id": catalogue["HAM"], "quantity": Decimal(quantity),
+                 "manual_price": Decimal(price), "manual_discount": Decimal(10)}]})
         orders.confirm_order(session, registry.hook, order)
         session.commit()
         [line] = order.lines
-        assert (line.amount, line.tax_amount) == (Decimal("10.00"), Decimal("2.00"))
+        assert line.amount == Decimal(amount)
         return order.id, line.id
 
 
@@ -534,3 +535,15 @@ def test_an_order_lines_parts_add_up_to_it_when_one_is_deleted_or_cancelled(
     parts.remove(Decimal(posted["untaxed"]))
     parts += [amount for amount, _tax in _parts_posted(accounting_api, [third])]
     assert sum(parts) == Decimal("10.00"), parts
+
+
+def test_a_part_never_comes_to_less_than_nothing(accounting_api, registry, catalogue):
+    order_id, line_id = _bulbs(registry, catalogue, quantity=9, price="0.0037", amount="0.03")
+    one = {"order_id": order_id, "quantities": [{"order_line_id": line_id, "quantity": "1"}]}
+    drafts = [accounting_api.post("/api/v1/invoices", json=one).get_json() for _ in range(8)]
+    assert [draft["untaxed"] for draft in drafts] == ["0.00", "0.01", "0.00", "0.00", "0.01",
+                                                     "0.00", "0.00", "0.01"]
+    for draft in drafts:
+        if draft["untaxed"] == "0.00":  # the standing ones come to more than their share
+            accounting_api.delete(f"/api/v1/invoices/{draft['id']}")
+    assert accounting_api.post("/api/v1/invoices", json=one).get_json()["untaxed"] == "0.00"
