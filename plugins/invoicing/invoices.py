@@ -264,26 +264,34 @@ def taken_quantities(session, hook, order_lines):
     if not order_lines:
         return {}
     drafted, amounts = defaultdict(Decimal), defaultdict(Decimal)
-    for line_id, status, takes, quantity, amount in session.execute(_standing_query(), {
+    for line_id, role, quantity, amount in session.execute(_standing_query(), {
             "lines": [line.id for line in order_lines], "kinds": invoicing_kinds(hook)}):
-        if status == "draft":
+        if role is None:  # a pro forma's, another kind's
+            continue
+        if role == "draft":
             drafted[line_id] += quantity
-        amounts[line_id] += amount if takes else -amount
+        amounts[line_id] += -amount if role == "gives back" else amount
     recurring = recurring_codes(hook)
+    # The orders are in the session: looked up once each, not through every line.
+    types = {order_id: session.get(Order, order_id).type
+             for order_id in {line.order_id for line in order_lines}}
     return {line.id: Taken(line.invoiced_quantity + drafted[line.id],
-                           None if line.order.type in recurring else amounts[line.id])
+                           None if types[line.order_id] in recurring else amounts[line.id])
             for line in order_lines}
 
 
 @functools.cache
 def _standing_query():
-    return (select(InvoiceLine.order_line_id, Invoice.status, taking(), InvoiceLine.quantity,
-                   InvoiceLine.amount)
-            .join(InvoiceLine.invoice)
-            .where(InvoiceLine.order_line_id.in_(bindparam("lines", expanding=True)),
-                   or_(and_(Invoice.status == "posted",
-                            Invoice.kind.in_(bindparam("kinds", expanding=True))),
-                       drafts_of(bindparam("kinds", expanding=True)))))
+    # Driven by the order lines' index, each line's invoice read by its key: joined to the
+    # invoices instead, SQLite starts from every draft (see _drafted_query).
+    role = (select(case((Invoice.status == "draft", "draft"), (taking(), "takes"),
+                        else_="gives back"))
+            .where(Invoice.id == InvoiceLine.invoice_id,
+                   Invoice.kind.in_(bindparam("kinds", expanding=True)),
+                   or_(Invoice.status == "posted", and_(Invoice.status == "draft", taking())))
+            .scalar_subquery())
+    return select(InvoiceLine.order_line_id, role, InvoiceLine.quantity, InvoiceLine.amount).where(
+        InvoiceLine.order_line_id.in_(bindparam("lines", expanding=True)))
 
 
 def open_line_quantities(session, hook, order_lines, delivered=False, taken=None):
