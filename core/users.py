@@ -33,8 +33,8 @@ def _text(problems, field, value, max_length):
         problems[field] = ["Required."]
     elif len(value) > max_length:
         problems[field] = [f"at most {max_length} characters"]
-    elif unstorable(value):
-        problems[field] = [unstorable(value)]
+    elif why := unstorable(value):
+        problems[field] = [why]
     return value
 
 
