@@ -45,6 +45,7 @@ from plugins.sales.pages import (
     read_form,
     record_id,
     record_ids,
+    unknown_party,
 )
 from web.api import refusals
 from web.auth import role_required
@@ -118,8 +119,10 @@ def blueprint():
     def new_from_slips():
         """Choose a customer, then some of its packing slips not invoiced yet."""
         party_id = request.values.get("party_id", type=record_id)
-        errors, form = {}, request.form
-        if request.method == "POST":
+        errors, form = unknown_party(request.values.get("party_id")), request.form
+        if errors:  # not every slip of nobody invoiced
+            party_id = None
+        elif request.method == "POST":
             ids = record_ids(form.getlist("packing_slip_ids"))
             header, errors = read_form(HeaderSchema())
             if not errors:
@@ -141,7 +144,7 @@ def blueprint():
                                errors=errors, form=form, parties=_customers(),
                                profiles=_profiles(), kinds=_kinds_taking("items", None),
                                by_goods=True)
-        return page, 422 if errors else 200
+        return page, (404 if list(errors) == ["party_id"] else 422) if errors else 200
 
     @bp.route("/new/free-text", methods=["GET", "POST"])
     @sent_once  # two drafts of one form would both be posted: the customer charged twice

@@ -45,6 +45,7 @@ from plugins.sales.pages import (
     read_form,
     record_id,
     record_ids,
+    unknown_party,
 )
 from web.api import refusals
 from web.auth import role_required
@@ -166,18 +167,21 @@ def blueprint():
     @bp.route("/balances")
     def balance():
         party = _party_asked(request.args.get("party_id"))
+        errors = unknown_party(request.args.get("party_id"))
         shown = _balance_of(party) if party else None
         signs = kind_signs(hook())
-        return render_template("invoicing/balance.html", party=party, shown=shown,
-                               parties=_customers(), signs=signs)
+        page = render_template("invoicing/balance.html", party=party, shown=shown,
+                               parties=_customers(), signs=signs, errors=errors)
+        return page, 404 if errors else 200
 
     @bp.route("/aged")
     def aged():
         party = _party_asked(request.args.get("party_id"))
         customers, totals = [], []
         data, errors = read_form(AgedArgsSchema(only=("as_of",)), request.args)
-        if errors:  # the list of a day that cannot be: none
-            as_of = request.args["as_of"]
+        errors.update(unknown_party(request.args.get("party_id")))
+        if errors:  # the list of a day that cannot be, or of a customer not there: none
+            as_of = request.args.get("as_of") if "as_of" in errors else data["as_of"]
         else:
             as_of = data["as_of"]
             customers, totals = payments.aged_open_invoices(db(), hook(), as_of,
@@ -185,7 +189,7 @@ def blueprint():
         page = render_template("invoicing/aged.html", as_of=as_of, party=party,
                                customers=customers, totals=totals, buckets=payments.BUCKETS,
                                parties=_customers(), errors=errors)
-        return page, 422 if errors else 200
+        return page, (404 if list(errors) == ["party_id"] else 422) if errors else 200
 
     @bp.route("/invoices/<id:invoice_id>/cancel", methods=["GET", "POST"])
     @sent_once

@@ -6,6 +6,7 @@ from marshmallow import ValidationError as MarshmallowError
 
 from core.db import MAX_ID
 from core.errors import ComptoirError
+from core.models import Party
 from web.database import db
 from web.errors import form_messages
 from web.once import claim_once
@@ -56,6 +57,18 @@ def record_id(value):
     fits an id column (``request.args.get("party_id", type=record_id)``)."""
     value = value.lstrip("0") if isinstance(value, str) else value
     return int(value) if _digits(value, len(str(MAX_ID))) and 0 < int(value) <= MAX_ID else None
+
+
+def unknown_party(value):
+    """The errors of a page asked for the party whose id is the text ``value`` (its
+    ``party_id`` argument) when that names no live party (none, or one merged into another):
+    ``{"party_id": ["There is no customer N."]}``, shown rather than every customer's figures;
+    ``{}`` when it names one, or is empty."""
+    party_id = record_id(value)
+    party = db().get(Party, party_id) if party_id else None
+    if not value or (party is not None and party.merged_into_id is None):
+        return {}
+    return {"party_id": [f"There is no customer {value}."]}
 
 
 def record_ids(values):

@@ -10,6 +10,7 @@ from core import orders
 from core.testing import csrf_token
 from plugins.invoicing.invoices import invoice_from_order, pro_forma_of
 from plugins.invoicing.models import Account, Invoice, Payment
+from plugins.invoicing.posting import post_invoice
 from tests.invoicing.conftest import confirmed_order, packing_slip
 
 
@@ -338,10 +339,10 @@ def test_ids_no_record_can_have_are_refused_or_find_nothing(invoicing_app, regis
             listed = client.get(f"/invoicing/invoices/?{name}={bad}")
             assert "<p>0 invoices." in listed.get_data(as_text=True), (name, bad)
         for path, status in ((f"invoices/?page={bad}", 200),
-                             (f"invoices/new/packing-slips?party_id={bad}", 200),
+                             (f"invoices/new/packing-slips?party_id={bad}", 404),
                              (f"invoices/new/order?order_id={bad}", 404),
                              (f"payments/new?party_id={bad}", 422),
-                             (f"aged?party_id={bad}", 200), (f"balances?party_id={bad}", 200)):
+                             (f"aged?party_id={bad}", 404), (f"balances?party_id={bad}", 404)):
             assert client.get(f"/invoicing/{path}").status_code == status, path
         slips = f"/invoicing/invoices/new/packing-slips?party_id={bolt}"
         refused = _form(client, slips, party_id=bolt, packing_slip_ids=bad)
@@ -360,3 +361,23 @@ def test_ids_no_record_can_have_are_refused_or_find_nothing(invoicing_app, regis
     with registry.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 0
         assert session.scalar(select(func.count()).select_from(Invoice)) == 1
+
+
+def test_a_page_asked_for_a_customer_not_there_says_so(invoicing_app, registry, catalogue,
+                                                       login):
+    with registry.session_factory() as session:
+        invoice_from_order(session, registry.hook, confirmed_order(
+            session, registry.hook, catalogue["acme"], [(catalogue["HAM"], 1)]))
+        post_invoice(session, registry.hook, session.scalars(select(Invoice)).one())
+        session.commit()
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    for path in ("/invoicing/aged?party_id=999", "/invoicing/balances?party_id=999",
+                 "/invoicing/invoices/new/packing-slips?party_id=999",
+                 "/invoicing/aged?party_id=abc"):
+        page = client.get(path)
+        assert page.status_code == 404, path
+        shown = page.get_data(as_text=True)
+        assert "There is no customer " in shown, path
+        assert "Acme" not in shown.split("</select>")[-1], f"{path}: not every customer's"
+    assert client.get("/invoicing/aged").status_code == 200
