@@ -10,6 +10,7 @@ from core import orders
 from core.errors import ComptoirError, NotFound, ValidationError
 from core.invoicekinds import invoice_kinds
 from core.models import Order, Party, TaxCategory
+from core.money import check_currency
 from core.numbering import written_number
 from core.ordertypes import brings_goods_back, order_types
 from core.schemas import page_of
@@ -238,6 +239,8 @@ def blueprint():
         def add(invoice):
             data, errors = read_form(FreeTextLineInputSchema())
             if errors:
+                [errors] = _with_lines_mistakes([errors], [request.form], invoice.currency,
+                                                invoice.kind)
                 raise ValidationError("the line is not valid", fields=errors)
             try:
                 invoices.add_lines(db(), hook(), invoice, [data])
@@ -332,16 +335,45 @@ def _free_text_from_form():
         data, problems = read_form(schema, _Form(typed))
         if problems:
             line_errors[row] = problems
-        else:
-            lines.append(data)
-            rows.append(row)
-    if line_errors:
-        errors["lines"] = line_errors
+        lines.append(data)
+        rows.append(row)
+    currency, kind = request.form.get("currency") or "EUR", request.form.get("kind")
+    if errors or line_errors:  # the lines' own checks told now, not once these are mended
+        told = _with_lines_mistakes([line_errors.get(row, {}) for row in rows],
+                                    [_Form({name: request.form.get(f"{name}-{row}", "")
+                                            for name in schema.fields}) for row in rows],
+                                    currency, kind or "free_text")
+        told = {row: mistakes for row, mistakes in zip(rows, told, strict=True) if mistakes}
+        if told:
+            errors["lines"] = told
     if errors:
         raise ValidationError("the invoice is not valid", fields=errors)
-    data = {**(header or {}), "party_id": party_id, "kind": request.form.get("kind"),
-            "currency": request.form.get("currency") or "EUR", "lines": lines}
+    data = {**(header or {}), "party_id": party_id, "kind": kind, "currency": currency,
+            "lines": lines}
     return data, rows
+
+
+def _with_lines_mistakes(mistakes, forms, currency, kind_code):
+    """The ``mistakes`` of free text lines typed on ``forms`` (each line's, what its fields
+    could not read) with what the lines' own checks (``invoices.free_text_lines`` and the
+    invoice kind ``kind_code``'s) say of them as far as they could be read: every mistake at
+    once, not the numbers' first.  A line's own checks are not told on a field it could not
+    read."""
+    schema = FreeTextLineInputSchema()
+    readable = [read_form(schema, _Form({name: value for name, value in form.items()
+                                         if name not in faulted}))[0] or {}
+                for form, faulted in zip(forms, mistakes, strict=True)]
+    try:
+        invoices.free_text_lines(db(), readable, check_currency(currency),
+                                 invoice_kinds(hook())[kind_code])
+    except ValidationError as refusal:
+        said = refusal.fields.get("lines")
+        if isinstance(said, dict):
+            mistakes = [{**said.get(index, {}), **faulted}
+                        for index, faulted in enumerate(mistakes)]
+    except (ComptoirError, KeyError):  # an unknown currency or kind is told by the form
+        pass
+    return mistakes
 
 
 def _on_rows(errors, rows):

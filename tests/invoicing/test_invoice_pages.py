@@ -127,6 +127,13 @@ def test_the_free_text_form_shows_each_rows_mistakes(invoicing_app, catalogue, l
     refused = _form(client, "/invoicing/invoices/new/free-text", party_id=catalogue["acme"], **row)
     assert refused.status_code == 422
     assert "Tax information is required" in refused.get_data(as_text=True)
+    nobody = _form(client, "/invoicing/invoices/new/free-text", **row).get_data(as_text=True)
+    assert "Choose a customer." in nobody and "Tax information is required" in nobody
+    unread = _form(client, "/invoicing/invoices/new/free-text", **{
+        **row, "quantity-2": "two", "description-4": "Travel"}).get_data(as_text=True)
+    for told in ("Choose a customer.", "Not a valid number.", "Tax information is required",
+                 "A ledger account is required.", "Give a unit price"):  # all at once
+        assert told in unread, told
     created = _form(client, "/invoicing/invoices/new/free-text", party_id=catalogue["acme"],
                     **row, **{"tax_category-2": "VAT20"})
     assert created.status_code == 302
@@ -162,6 +169,12 @@ def test_a_draft_invoices_lines_are_added_and_changed_on_its_page(invoicing_app,
         "A ledger account is required.", "A description is required.",
         "Give a unit price (or an amount).", "Tax information is required"))
     assert 'class="flash error"' not in bare  # each beside its box, not above the page
+    unread = _form(client, f"{path}/lines", quantity="x", unit_price="1_000").get_data(
+        as_text=True)  # the numbers it cannot read, and the rest at once
+    assert unread.count('<span class="field-error">Not a valid number.') == 2
+    assert all(f'<span class="field-error">{told}' in unread for told in (
+        "A ledger account is required.", "A description is required.",
+        "Tax information is required"))
     untaxed = _form(client, f"{path}/lines", account="706", description="Printing",
                     quantity="2", unit_price="3000")
     kept = untaxed.get_data(as_text=True)  # what was typed is there to complete
