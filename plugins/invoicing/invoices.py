@@ -478,7 +478,7 @@ def free_text_lines(session, lines, currency, kind=None):
     """The rows of new free text invoice lines (see :func:`_row`) from their input (see
     :func:`free_text_invoice`); every mistake of every line is reported at once, keyed by the
     line's index: those of the input and, with ``kind`` (an InvoiceKind), what the kind's
-    validation says of the lines as far as they could be read (see :func:`_kinds_refusals`)."""
+    validation says of the lines as far as they could be read (see :func:`kinds_refusals`)."""
     codes = {line.get("account") for line in lines} - {None}
     accounts = {code: (account_id, kind) for code, account_id, kind in session.execute(
         select(Account.code, Account.id, Account.kind).where(Account.code.in_(codes))
@@ -515,11 +515,11 @@ def free_text_lines(session, lines, currency, kind=None):
                           tax_amount=round_money(amount * rate / HUNDRED, currency)))
     if problems:
         raise ValidationError("the lines are not valid", fields={
-            "lines": _kinds_refusals(kind, currency, built, problems)})
+            "lines": kinds_refusals(kind, currency, built, problems)})
     return built
 
 
-def _kinds_refusals(kind, currency, rows, problems):
+def kinds_refusals(kind, currency, rows, problems):
     """``problems`` (``{line index: {field: [messages]}}``, the input's mistakes) with what
     ``kind``'s validation says of ``rows``, the lines as far as their input could be read, on
     the fields the input did not fault: a line missing its account and its tax category hears

@@ -120,8 +120,9 @@ def blueprint():
     def new_from_slips():
         """Choose a customer, then some of its packing slips not invoiced yet."""
         party_id = request.values.get("party_id", type=record_id)
-        errors, form = unknown_party(request.values.get("party_id")), request.form
-        if errors:  # not every slip of nobody invoiced
+        missing = unknown_party(request.values.get("party_id"))
+        errors, form = dict(missing), request.form
+        if missing:  # not every slip of nobody invoiced
             party_id = None
         elif request.method == "POST":
             ids = record_ids(form.getlist("packing_slip_ids"))
@@ -145,7 +146,7 @@ def blueprint():
                                errors=errors, form=form, parties=_customers(),
                                profiles=_profiles(), kinds=_kinds_taking("items", None),
                                by_goods=True)
-        return page, (404 if list(errors) == ["party_id"] else 422) if errors else 200
+        return page, 404 if missing else (422 if errors else 200)
 
     @bp.route("/new/free-text", methods=["GET", "POST"])
     @sent_once  # two drafts of one form would both be posted: the customer charged twice
@@ -338,11 +339,17 @@ def _free_text_from_form():
         lines.append(data)
         rows.append(row)
     currency, kind = request.form.get("currency") or "EUR", request.form.get("kind")
+    try:
+        check_currency(currency)
+    except ValidationError as error:
+        errors.update(error.fields)
+    errors.update(unknown_party(request.form.get("party_id")))
     if errors or line_errors:  # the lines' own checks told now, not once these are mended
         told = _with_lines_mistakes([line_errors.get(row, {}) for row in rows],
                                     [_Form({name: request.form.get(f"{name}-{row}", "")
                                             for name in schema.fields}) for row in rows],
-                                    currency, kind or "free_text")
+                                    "EUR" if "currency" in errors else currency,
+                                    kind or "free_text")
         told = {row: mistakes for row, mistakes in zip(rows, told, strict=True) if mistakes}
         if told:
             errors["lines"] = told
@@ -353,27 +360,34 @@ def _free_text_from_form():
     return data, rows
 
 
+# A line's figures: one that cannot be read leaves the others' checks nothing to say.
+FIGURES = {"quantity", "unit_price", "amount"}
+
+
 def _with_lines_mistakes(mistakes, forms, currency, kind_code):
     """The ``mistakes`` of free text lines typed on ``forms`` (each line's, what its fields
     could not read) with what the lines' own checks (``invoices.free_text_lines`` and the
     invoice kind ``kind_code``'s) say of them as far as they could be read: every mistake at
     once, not the numbers' first.  A line's own checks are not told on a field it could not
-    read."""
+    read, nor on its figures when one of them could not be read."""
+    kind = invoice_kinds(hook()).get(kind_code)
     schema = FreeTextLineInputSchema()
     readable = [read_form(schema, _Form({name: value for name, value in form.items()
                                          if name not in faulted}))[0] or {}
                 for form, faulted in zip(forms, mistakes, strict=True)]
     try:
-        invoices.free_text_lines(db(), readable, check_currency(currency),
-                                 invoice_kinds(hook())[kind_code])
+        rows = invoices.free_text_lines(db(), readable, currency, kind)
+        said = invoices.kinds_refusals(kind, currency, rows, {})
     except ValidationError as refusal:
         said = refusal.fields.get("lines")
-        if isinstance(said, dict):
-            mistakes = [{**said.get(index, {}), **faulted}
-                        for index, faulted in enumerate(mistakes)]
-    except (ComptoirError, KeyError):  # an unknown currency or kind is told by the form
-        pass
-    return mistakes
+    if not isinstance(said, dict):
+        return mistakes
+    told = []
+    for index, faulted in enumerate(mistakes):
+        checked = {field: messages for field, messages in said.get(index, {}).items()
+                   if not (faulted.keys() & FIGURES and field in FIGURES)}
+        told.append({**checked, **faulted})
+    return told
 
 
 def _on_rows(errors, rows):

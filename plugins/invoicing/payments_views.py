@@ -179,7 +179,8 @@ def blueprint():
         party = _party_asked(request.args.get("party_id"))
         customers, totals = [], []
         data, errors = read_form(AgedArgsSchema(only=("as_of",)), request.args)
-        errors.update(unknown_party(request.args.get("party_id")))
+        missing = unknown_party(request.args.get("party_id"))
+        errors.update(missing)
         if errors:  # the list of a day that cannot be, or of a customer not there: none
             as_of = request.args.get("as_of") if "as_of" in errors else data["as_of"]
         else:
@@ -189,7 +190,7 @@ def blueprint():
         page = render_template("invoicing/aged.html", as_of=as_of, party=party,
                                customers=customers, totals=totals, buckets=payments.BUCKETS,
                                parties=_customers(), errors=errors)
-        return page, (404 if list(errors) == ["party_id"] else 422) if errors else 200
+        return page, 404 if missing and len(errors) == 1 else (422 if errors else 200)
 
     @bp.route("/invoices/<id:invoice_id>/cancel", methods=["GET", "POST"])
     @sent_once

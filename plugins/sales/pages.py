@@ -64,11 +64,13 @@ def unknown_party(value):
     ``party_id`` argument) when that names no live party (none, or one merged into another):
     ``{"party_id": ["There is no customer N."]}``, shown rather than every customer's figures;
     ``{}`` when it names one, or is empty."""
+    value = (value or "").strip()
     party_id = record_id(value)
     party = db().get(Party, party_id) if party_id else None
     if not value or (party is not None and party.merged_into_id is None):
         return {}
-    return {"party_id": [f"There is no customer {value}."]}
+    shown = value if len(value) <= 20 else f"{value[:20]}…"
+    return {"party_id": [f"There is no customer {shown}."]}
 
 
 def record_ids(values):

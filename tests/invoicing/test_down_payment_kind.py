@@ -107,3 +107,19 @@ def test_a_down_payment_lines_mistakes_and_the_kinds_are_told_at_once(make_app, 
     assert refused.get_json()["errors"]["json"]["lines"] == {"0": {
         "tax_category": ["Tax information is required: give a tax category."],
         "description": ["Say what the down payment is for."]}}
+
+
+def test_a_down_payment_line_whose_price_cannot_be_read_is_told_only_that(make_app, catalogue,
+                                                                          login):
+    app = make_app(["down_payment"])
+    client = app.test_client()
+    login(client, "accounting")
+    path = "/invoicing/invoices/new/free-text"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(
+        as_text=True)).group(1)
+    shown = client.post(path, data={
+        "csrf_token": token, "party_id": catalogue["acme"], "kind": "down_payment",
+        "description-0": "", "unit_price-0": "x", "tax_category-0": "VAT20"}).get_data(
+        as_text=True)
+    assert "Not a valid number." in shown and "Say what the down payment is for." in shown
+    assert "A down payment asks a positive amount." not in shown  # it was not read

@@ -134,6 +134,15 @@ def test_the_free_text_form_shows_each_rows_mistakes(invoicing_app, catalogue, l
     for told in ("Choose a customer.", "Not a valid number.", "Tax information is required",
                  "A ledger account is required.", "Give a unit price"):  # all at once
         assert told in unread, told
+    readable = {"account-0": "706", "quantity-0": "x", "unit_price-0": "10",
+                "tax_category-0": "VAT20"}  # its other fields pass: the kind's checks too
+    for party, currency, told in ((catalogue["acme"], "EUR", ["Not a valid number."]),
+                                  ("999", "XYZ", ["There is no customer 999.",
+                                                  "Unknown currency"])):
+        shown = _form(client, "/invoicing/invoices/new/free-text", party_id=party,
+                      currency=currency, **readable).get_data(as_text=True)
+        for message in [*told, "A description is required."]:
+            assert message in shown, (party, message)
     created = _form(client, "/invoicing/invoices/new/free-text", party_id=catalogue["acme"],
                     **row, **{"tax_category-2": "VAT20"})
     assert created.status_code == 302
@@ -363,7 +372,7 @@ def test_ids_no_record_can_have_are_refused_or_find_nothing(invoicing_app, regis
         assert _form(client, "/invoicing/invoices/new/free-text", party_id=bad,
                      **{"account-0": "706", "description-0": "Advice", "unit_price-0": "80",
                         "quantity-0": "1", "tax_category-0": "VAT20"}
-                     ).get_data(as_text=True).count("Choose a customer.") == 1, bad
+                     ).get_data(as_text=True).count("There is no customer ") == 1, bad
         paying = f"/invoicing/payments/new?party_id={bolt}"
         fields = dict(re.findall(r'name="(csrf_token|once)" value="([^"]+)"',
                                  client.get(paying).get_data(as_text=True)))
@@ -385,6 +394,8 @@ def test_a_page_asked_for_a_customer_not_there_says_so(invoicing_app, registry, 
         session.commit()
     client = invoicing_app.test_client()
     login(client, "accounting")
+    for path in ("/invoicing/aged?party_id=%20", "/invoicing/balances?party_id=%20"):
+        assert client.get(path).status_code == 200, "a blank customer: none chosen"
     for path in ("/invoicing/aged?party_id=999", "/invoicing/balances?party_id=999",
                  "/invoicing/invoices/new/packing-slips?party_id=999",
                  "/invoicing/aged?party_id=abc"):
@@ -394,3 +405,18 @@ def test_a_page_asked_for_a_customer_not_there_says_so(invoicing_app, registry, 
         assert "There is no customer " in shown, path
         assert "Acme" not in shown.split("</select>")[-1], f"{path}: not every customer's"
     assert client.get("/invoicing/aged").status_code == 200
+
+
+def test_slips_of_another_customer_are_a_refused_form_not_a_missing_page(
+        invoicing_app, registry, catalogue, login):
+    with registry.session_factory() as session:
+        slip = packing_slip(session, registry.hook, confirmed_order(
+            session, registry.hook, catalogue["bolt"], [(catalogue["HAM"], 1)]))
+        session.commit()
+        slip_id = slip.id
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    refused = _form(client, f"/invoicing/invoices/new/packing-slips?party_id={catalogue['acme']}",
+                    party_id=catalogue["acme"], packing_slip_ids=slip_id)
+    assert refused.status_code == 422
+    assert "another customer" in refused.get_data(as_text=True)
