@@ -39,6 +39,7 @@ from plugins.invoicing.payments import invoice_settlements
 from plugins.invoicing.posting import invoice_to_post, load_invoice, post_invoice
 from plugins.sales.pages import (
     PER_PAGE,
+    asked_party,
     filter_id,
     hook,
     page_count,
@@ -46,7 +47,6 @@ from plugins.sales.pages import (
     read_form,
     record_id,
     record_ids,
-    unknown_party,
 )
 from web.api import refusals
 from web.auth import role_required
@@ -119,12 +119,10 @@ def blueprint():
     @bp.route("/new/packing-slips", methods=["GET", "POST"])
     def new_from_slips():
         """Choose a customer, then some of its packing slips not invoiced yet."""
-        party_id = request.values.get("party_id", type=record_id)
-        missing = unknown_party(request.values.get("party_id"))
+        party, missing = asked_party(request.values.get("party_id"))
+        party_id = party.id if party else None  # not every slip of nobody invoiced
         errors, form = dict(missing), request.form
-        if missing:  # not every slip of nobody invoiced
-            party_id = None
-        elif request.method == "POST":
+        if not missing and request.method == "POST":
             ids = record_ids(form.getlist("packing_slip_ids"))
             header, errors = read_form(HeaderSchema())
             if not errors:
@@ -343,7 +341,7 @@ def _free_text_from_form():
         check_currency(currency)
     except ValidationError as error:
         errors.update(error.fields)
-    errors.update(unknown_party(request.form.get("party_id")))
+    errors.update(asked_party(request.form.get("party_id"))[1])
     if errors or line_errors:  # the lines' own checks told now, not once these are mended
         told = _with_lines_mistakes([line_errors.get(row, {}) for row in rows],
                                     [_Form({name: request.form.get(f"{name}-{row}", "")

@@ -39,13 +39,13 @@ from plugins.invoicing.payment_schemas import (
 from plugins.invoicing.posting import load_invoice
 from plugins.sales.pages import (
     PER_PAGE,
+    asked_party,
     hook,
+    live_party,
     page_count,
     page_number,
     read_form,
-    record_id,
     record_ids,
-    unknown_party,
 )
 from web.api import refusals
 from web.auth import role_required
@@ -79,7 +79,7 @@ def blueprint():
     def payment_new():
         """Choose the customer (and currency) first; then the amount and its applications."""
         form = request.form if request.method == "POST" else request.args
-        party = _party_asked(form.get("party_id"))
+        party = live_party(form.get("party_id"))
         currency = (form.get("currency") or "EUR").strip().upper()[:3]
         errors, status = {}, 422
         if party is None and form.get("party_id"):
@@ -101,7 +101,7 @@ def blueprint():
                 except ComptoirError as error:
                     db().rollback()
                     errors, status = error.fields or {"_": [error.message]}, error.status
-                    party = _party_asked(form.get("party_id"))
+                    party = live_party(form.get("party_id"))
                 else:
                     db().commit()
                     flash(f"Payment {payment.number} registered.", "info")
@@ -166,8 +166,7 @@ def blueprint():
 
     @bp.route("/balances")
     def balance():
-        party = _party_asked(request.args.get("party_id"))
-        errors = unknown_party(request.args.get("party_id"))
+        party, errors = asked_party(request.args.get("party_id"))
         shown = _balance_of(party) if party else None
         signs = kind_signs(hook())
         page = render_template("invoicing/balance.html", party=party, shown=shown,
@@ -176,10 +175,9 @@ def blueprint():
 
     @bp.route("/aged")
     def aged():
-        party = _party_asked(request.args.get("party_id"))
+        party, missing = asked_party(request.args.get("party_id"))
         customers, totals = [], []
         data, errors = read_form(AgedArgsSchema(only=("as_of",)), request.args)
-        missing = unknown_party(request.args.get("party_id"))
         errors.update(missing)
         if errors:  # the list of a day that cannot be, or of a customer not there: none
             as_of = request.args.get("as_of") if "as_of" in errors else data["as_of"]
@@ -303,13 +301,6 @@ def blueprint():
         return page, status
 
     return bp
-
-
-def _party_asked(value):
-    """The live party whose id ``value`` (text) is, or None."""
-    party_id = record_id(value)
-    party = db().get(Party, party_id) if party_id else None
-    return party if party is not None and party.merged_into_id is None else None
 
 
 def _customers():

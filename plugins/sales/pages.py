@@ -59,18 +59,24 @@ def record_id(value):
     return int(value) if _digits(value, len(str(MAX_ID))) and 0 < int(value) <= MAX_ID else None
 
 
-def unknown_party(value):
-    """The errors of a page asked for the party whose id is the text ``value`` (its
-    ``party_id`` argument) when that names no live party (none, or one merged into another):
-    ``{"party_id": ["There is no customer N."]}``, shown rather than every customer's figures;
-    ``{}`` when it names one, or is empty."""
-    value = (value or "").strip()
+def live_party(value):
+    """The live party (not merged into another) whose id is the text ``value``, or None."""
     party_id = record_id(value)
     party = db().get(Party, party_id) if party_id else None
-    if not value or (party is not None and party.merged_into_id is None):
-        return {}
+    return party if party is not None and party.merged_into_id is None else None
+
+
+def asked_party(value):
+    """``(party, errors)`` of a page asked for the party whose id is the text ``value`` (its
+    ``party_id`` argument): the live party, or None with ``{"party_id": ["There is no customer
+    N."]}`` when ``value`` names none, shown rather than every customer's figures; ``(None,
+    {})`` when it is empty."""
+    value = (value or "").strip()
+    party = live_party(value)
+    if party is not None or not value:
+        return party, {}
     shown = value if len(value) <= 20 else f"{value[:20]}…"
-    return {"party_id": [f"There is no customer {shown}."]}
+    return None, {"party_id": [f"There is no customer {shown}."]}
 
 
 def record_ids(values):
