@@ -34,9 +34,8 @@ def drafts_taking(hook):
 
 
 def drafts_of(kinds):
-    """The condition that an invoice is a draft of one of ``kinds`` (codes, or a bound
-    parameter standing for them: :func:`invoicing_kinds`) that will take the order quantities
-    it holds."""
+    """The condition that an invoice is a draft of one of ``kinds`` (codes:
+    :func:`invoicing_kinds`) that will take the order quantities it holds."""
     return and_(Invoice.status == "draft", Invoice.kind.in_(kinds), taking())
 
 

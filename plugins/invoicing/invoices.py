@@ -33,7 +33,6 @@ from core.ordertypes import brings_goods_back, order_types, recurring_codes
 from core.parties import contains
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
 from plugins.invoicing.holdings import (
-    drafts_of,
     drafts_taking,
     invoicing_kinds,
     slip_line_rests,
@@ -231,23 +230,11 @@ def _invoiceable(order):
 
 def drafted_quantities(session, hook, order_line_ids):
     """``{order line id: quantity}`` already on draft invoices that will invoice them."""
-    if not order_line_ids:
-        return {}
     found = defaultdict(Decimal)
-    for line_id, quantity in session.execute(_drafted_query(), {
-            "lines": list(order_line_ids), "kinds": invoicing_kinds(hook)}):
-        found[line_id] += quantity
+    for line_id, role, quantity, _amount in _standing_lines(session, hook, order_line_ids):
+        if role == "draft":
+            found[line_id] += quantity
     return found
-
-
-@functools.cache
-def _drafted_query():
-    # Driven by the order lines' index: joined to the invoices instead, SQLite reads every
-    # invoice that credits none (nearly all of them) to find the drafts.
-    draft = select(Invoice.id).where(Invoice.id == InvoiceLine.invoice_id,
-                                     drafts_of(bindparam("kinds", expanding=True)))
-    return select(InvoiceLine.order_line_id, InvoiceLine.quantity).where(
-        InvoiceLine.order_line_id.in_(bindparam("lines", expanding=True)), draft.exists())
 
 
 def open_quantities(session, hook, order):
@@ -261,13 +248,9 @@ def taken_quantities(session, hook, order_lines):
     posted ones invoiced (in its current period, for a Subscription's) and drafts hold, and
     what the invoices standing come to: posted ones and drafts, less the credit notes that
     gave quantities back (a cancellation, goods not delivered); one statement."""
-    if not order_lines:
-        return {}
     drafted, amounts = defaultdict(Decimal), defaultdict(Decimal)
-    for line_id, role, quantity, amount in session.execute(_standing_query(), {
-            "lines": [line.id for line in order_lines], "kinds": invoicing_kinds(hook)}):
-        if role is None:  # a pro forma's, another kind's
-            continue
+    for line_id, role, quantity, amount in _standing_lines(
+            session, hook, [line.id for line in order_lines]):
         if role == "draft":
             drafted[line_id] += quantity
         amounts[line_id] += -amount if role == "gives back" else amount
@@ -280,17 +263,29 @@ def taken_quantities(session, hook, order_lines):
             for line in order_lines}
 
 
+def _standing_lines(session, hook, order_line_ids):
+    """The invoice lines of ``order_line_ids`` that take or give back their quantities, as
+    ``(order line id, role, quantity, amount)``: role ``"draft"``, ``"takes"`` (posted) or
+    ``"gives back"`` (a posted credit note taking quantities back); one statement."""
+    if not order_line_ids:
+        return []
+    rows = session.execute(_standing_query(), {"lines": list(order_line_ids),
+                                               "kinds": invoicing_kinds(hook)})
+    return [row for row in rows if row.role is not None]  # not a pro forma's, another kind's
+
+
 @functools.cache
 def _standing_query():
     # Driven by the order lines' index, each line's invoice read by its key: joined to the
-    # invoices instead, SQLite starts from every draft (see _drafted_query).
+    # invoices instead, SQLite starts from every draft invoice of the kinds.
     role = (select(case((Invoice.status == "draft", "draft"), (taking(), "takes"),
                         else_="gives back"))
             .where(Invoice.id == InvoiceLine.invoice_id,
                    Invoice.kind.in_(bindparam("kinds", expanding=True)),
                    or_(Invoice.status == "posted", and_(Invoice.status == "draft", taking())))
             .scalar_subquery())
-    return select(InvoiceLine.order_line_id, role, InvoiceLine.quantity, InvoiceLine.amount).where(
+    return select(InvoiceLine.order_line_id, role.label("role"), InvoiceLine.quantity,
+                  InvoiceLine.amount).where(
         InvoiceLine.order_line_id.in_(bindparam("lines", expanding=True)))
 
 
@@ -533,17 +528,16 @@ def kinds_refusals(kind, currency, rows, problems):
                           lines=[InvoiceLine(**row) for row in rows])
     try:
         kind.validate(provisional)
+        return problems
     except ValidationError as refusal:
         said = (refusal.fields or {}).get("lines")
-        if isinstance(said, dict):
-            problems = {index: dict(fields) for index, fields in problems.items()}
-            for index, fields in said.items():
-                if isinstance(fields, dict):
-                    for field, messages in fields.items():
-                        problems.setdefault(index, {}).setdefault(field, messages)
-    except Exception:  # what the provisional invoice lacks: see the docstring
-        pass
-    return problems
+    except Exception:  # a kind failing on what the provisional invoice lacks
+        return problems
+    merged = {index: dict(fields) for index, fields in problems.items()}
+    for index, fields in (said.items() if isinstance(said, dict) else ()):
+        for field, messages in (fields.items() if isinstance(fields, dict) else ()):
+            merged.setdefault(index, {}).setdefault(field, messages)
+    return merged
 
 
 def _quantity_and_price(data, errors, currency):
