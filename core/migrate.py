@@ -71,6 +71,7 @@ def ids_never_reused(*tables):
     if op.get_bind().dialect.name != "sqlite":
         return
     for table in tables:
+        # No change to make inside: leaving the block copies the table, AUTOINCREMENT added.
         with op.batch_alter_table(table, recreate="always",
                                   table_kwargs={"sqlite_autoincrement": True}):
             pass

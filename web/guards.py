@@ -5,7 +5,7 @@ from flask_smorest import abort as smorest_abort
 from werkzeug.exceptions import NotFound, UnsupportedMediaType
 
 from core.errors import ValidationError
-from core.text import unstorable as _unstorable
+from core.text import unstorable
 from web.auth import is_api_request
 
 
@@ -15,10 +15,10 @@ def _json_problems(value, path=()):
     children = value.items() if isinstance(value, dict) else (
         enumerate(value) if isinstance(value, list) else ()
     )
-    if isinstance(value, str) and (message := _unstorable(value)):
+    if isinstance(value, str) and (message := unstorable(value)):
         yield path or ("body",), message
     for key, item in children:
-        if message := _unstorable(str(key)):
+        if message := unstorable(str(key)):
             yield (*path, key), message
         yield from _json_problems(item, (*path, key))
 
@@ -46,7 +46,7 @@ def refuse_unstorable_text():
     Done once here for the kernel and every module, in form fields, query arguments and JSON
     bodies, so that no view ever hands such text to the database.
     """
-    if _unstorable(request.path):  # nothing stored is named so
+    if unstorable(request.path):  # nothing stored is named so
         raise NotFound()
     body = {name: [why] for name, why in sorted(_problems(request.form).items())}
     if request.is_json:
@@ -75,7 +75,7 @@ def _problems(values):
     or text cannot be stored."""
     problems = {}
     for key, value in values.items(multi=True):
-        message = _unstorable(key) or _unstorable(value)
+        message = unstorable(key) or unstorable(value)
         if message:
             problems[key] = message
     return problems
