@@ -24,17 +24,17 @@ def validate_extra(fields, submitted):
         raw = (submitted.get(field.name) or "").strip()
         if not raw:
             if field.required:
-                errors[field.name] = ["required"]
+                errors[field.name] = ["Required."]
             values[field.name] = None
         elif len(raw) > field.max_length:
-            errors[field.name] = [f"at most {field.max_length} characters"]
+            errors[field.name] = [f"At most {field.max_length} characters."]
         elif field.kind == "number":
             if re.fullmatch(PLAIN_NUMBER, raw):
                 values[field.name] = Decimal(raw)
             else:
-                errors[field.name] = ["a number"]
+                errors[field.name] = ["Must be a number."]
         elif field.kind == "select" and raw not in {str(value) for value, _ in field.choices}:
-            errors[field.name] = ["not one of the choices"]
+            errors[field.name] = ["Not one of the choices."]
         else:
             values[field.name] = raw
     return values, errors

@@ -16,10 +16,9 @@ TOKEN_PREFIX = "cpt_"
 def _check_roles(roles):
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
-        raise ValidationError(
-            "unknown role", fields={"roles": [f"unknown role {r!r}; roles are {', '.join(ROLES)}"
-                                              for r in unknown]}
-        )
+        roles = ", ".join(ROLES)
+        raise ValidationError("unknown role", fields={"roles": [
+            f"Unknown role {r!r}: the roles are {roles}." for r in unknown]})
     return ",".join(role for role in ROLES if role in roles)
 
 
@@ -32,7 +31,7 @@ def _text(problems, field, value, max_length):
     if not value:
         problems[field] = ["Required."]
     elif len(value) > max_length:
-        problems[field] = [f"at most {max_length} characters"]
+        problems[field] = [f"At most {max_length} characters."]
     elif why := unstorable(value):
         problems[field] = [why]
     return value
@@ -42,7 +41,7 @@ def _check_password(password):
     if not password or len(password) < 8 or len(password) > PASSWORD_LENGTH:
         raise ValidationError(
             "unacceptable password",
-            fields={"password": [f"between 8 and {PASSWORD_LENGTH} characters"]},
+            fields={"password": [f"Between 8 and {PASSWORD_LENGTH} characters."]},
         )
 
 
@@ -54,7 +53,7 @@ def create_user(session, login, name, password, roles=()):
     if problems:
         raise ValidationError("invalid user", fields=problems)
     if session.scalar(select(User.id).where(User.login == login)) is not None:
-        raise ValidationError("login taken", fields={"login": [f"{login!r} is already taken"]})
+        raise ValidationError("login taken", fields={"login": [f"{login!r} is already taken."]})
     _check_password(password)
     user = User(
         login=login,

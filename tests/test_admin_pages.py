@@ -75,7 +75,7 @@ def test_user_form_refuses_text_too_long_for_the_database(client, login):
                                              "password": "longenough"}, page="/admin/users")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "at most 64 characters" in page and "at most 128 characters" in page
+    assert "At most 64 characters." in page and "At most 128 characters." in page
 
 
 def test_user_form_shows_field_errors_and_saves_nothing(client, login):
@@ -169,7 +169,7 @@ def test_enabled_modules_add_fields_to_the_user_form(make_app, login):
     assert bad.status_code == 422
     page = bad.get_data(as_text=True)
     assert page.count('class="field-error"') == 2, "kernel and module fields checked together"
-    assert "not one of the choices" in page
+    assert "Not one of the choices." in page
 
     modules.disable(app.extensions["comptoir"], "example")
     assert "Nickname" not in client.get(edit).get_data(as_text=True)

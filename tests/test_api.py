@@ -152,7 +152,7 @@ def test_users_can_be_created_changed_and_read(client, bearer):
     taken = client.post("/api/v1/users", headers=admin,
                         json={"login": "zoe", "name": "Z", "password": "longenough"})
     assert taken.status_code == 422
-    assert taken.json["errors"]["json"]["login"] == ["'zoe' is already taken"]
+    assert taken.json["errors"]["json"]["login"] == ["'zoe' is already taken."]
 
     user_id = created.json["id"]
     changed = client.patch(f"/api/v1/users/{user_id}", headers=admin, json={"active": False})

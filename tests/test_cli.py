@@ -190,7 +190,18 @@ def test_too_long_input_on_the_command_line_is_refused(app):
     result = run(app, "users", "create", "--login", "x" * 100, "--name", "X",
                  input="longenough\nlongenough\n")
     assert result.exit_code == 1
-    assert "login: at most 64 characters" in result.output
+    assert "login: At most 64 characters." in result.output
+
+
+def test_a_short_password_and_an_unknown_role_are_refused_in_sentences(app):
+    short = run(app, "users", "create", "--login", "kim", "--name", "Kim",
+                input="short\nshort\n")
+    assert short.exit_code == 1
+    assert "password: Between 8 and 1024 characters." in short.output
+    boss = run(app, "users", "create", "--login", "kim", "--name", "Kim", "--role", "boss",
+               input="longenough\nlongenough\n")
+    assert boss.exit_code == 1
+    assert "roles: Unknown role 'boss': the roles are" in boss.output
 
 
 def test_an_undecodable_byte_on_the_command_line_is_refused(app):

@@ -58,7 +58,7 @@ def test_extra_form_fields_are_bounded_by_their_max_length(client, login):
         "csrf_token": csrf_token(client, "/admin/users"),
     })
     assert response.status_code == 422
-    assert "at most 40 characters" in response.get_data(as_text=True)
+    assert "At most 40 characters." in response.get_data(as_text=True)
     assert ">kim<" not in client.get("/admin/users").get_data(as_text=True)
 
 
