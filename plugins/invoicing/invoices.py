@@ -690,6 +690,11 @@ def update_line(session, hook, invoice, line_id, data):
             raise ValidationError(error.message, fields=error.fields["lines"][0]) from None
         for column in LINE_COLUMNS:
             setattr(line, column, new[column])
+        # The account and tax category loaded with the line follow the ids just set: the
+        # kind's checks and the answer read them.
+        account, tax_category = new["account_id"], new["tax_category_id"]
+        line.account = session.get(Account, account) if account else None
+        line.tax_category = session.get(TaxCategory, tax_category) if tax_category else None
     compute_totals(invoice)
     validate(hook, invoice)
     session.flush()

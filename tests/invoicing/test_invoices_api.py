@@ -163,6 +163,14 @@ def test_free_text_and_pro_forma_through_the_api(accounting_api, catalogue):
     changed = accounting_api.patch(f"{path}/lines/{added.get_json()[0]['id']}",
                                    json={"quantity": "3"})
     assert changed.get_json()["amount"] == "75.00"
+    assert accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "708", "name": "Ancillary income", "kind": "revenue"}).status_code == 201
+    moved = accounting_api.patch(f"{path}/lines/{added.get_json()[0]['id']}",
+                                 json={"account": "708", "tax_category": "VAT5"})
+    shown = {field: moved.get_json()[field] for field in ("account", "tax_category", "tax_rate")}
+    assert shown == {"account": "708", "tax_category": "VAT5", "tax_rate": "5.5"}
+    assert accounting_api.patch(f"{path}/lines/{added.get_json()[0]['id']}", json={
+        "account": "706", "tax_category": "VAT20"}).get_json()["account"] == "706"
     pro_forma = accounting_api.post(f"{path}/pro-forma")
     assert pro_forma.status_code == 201 and pro_forma.get_json()["total"] == "210.00"
     assert (pro_forma.get_json()["open_amount"], pro_forma.get_json()["payment_status"]) == (
@@ -407,6 +415,8 @@ def test_a_due_date_left_by_default_follows_the_invoice_date(accounting_api, cat
         "lines": [FEE]}).get_json()
     path = f"/api/v1/invoices/{created['id']}"
     assert created["due_date"] == "2026-12-31"
+    assert accounting_api.post("/api/v1/ledger/accounts", json={
+        "code": "708", "name": "Ancillary income", "kind": "revenue"}).status_code == 201
     moved = accounting_api.patch(path, json={"invoice_date": "2026-12-05"}).get_json()
     assert moved["due_date"] == "2027-01-04"
     kept = accounting_api.patch(path, json={"invoice_date": "2026-12-05",
