@@ -42,6 +42,17 @@ def test_routes_clashing_with_the_kernel_are_refused_by_name(registry):
     assert registry.enabled == ()
 
 
+def test_an_order_type_or_invoice_kind_code_taken_is_refused(registry):
+    modules.enable(registry, "invoicing")
+    preview = modules.preview(registry, "clash_kind")
+    assert preview.problems == [
+        "order type 'sales' is contributed by both sales and clash_kind; "
+        "invoice kind 'free_text' is contributed by both invoicing and clash_kind"]
+    with pytest.raises(ValidationError, match="invoice kind 'free_text' is contributed by both"):
+        modules.enable(registry, "clash_kind")
+    assert "clash_kind" not in registry.enabled
+
+
 def test_a_module_failing_to_build_its_pages_is_refused(registry):
     with pytest.raises(ValidationError, match="boom_routes cannot build its pages"):
         modules.enable(registry, "boom_routes")

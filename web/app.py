@@ -22,7 +22,9 @@ import core.defaults
 import web.defaults
 from core.db import make_engine
 from core.errors import ComptoirError, ValidationError
+from core.invoicekinds import invoice_kinds
 from core.models import ROLES
+from core.ordertypes import order_types
 from core.registry import Registry
 from web import admin, api, auth, errors, filters, guards, once, outbox
 from web import config as settings
@@ -136,6 +138,8 @@ def build_app(config, reg, loaded, strict=frozenset()):
     for name in loaded.enabled:
         _add_module_routes(app, reg.installed[name], name in strict)
     _check_menu(app, reg, [name for name in loaded.enabled if name in strict])
+    if strict:
+        _check_codes(loaded.manager.hook)
     errors.register(app)
     filters.register(app)
 
@@ -185,6 +189,19 @@ def _check_menu(app, reg, names):
                                    "serves without URL arguments")
                 if problem:
                     raise ValidationError(f"module {name!r}: menu entry {entry.title!r} {problem}")
+
+
+def _check_codes(hook):
+    """Refuse two modules contributing an order type or an invoice kind under one code: each
+    page and service asking for them would answer with that error instead."""
+    problems = []
+    for contributions in (order_types, invoice_kinds):
+        try:
+            contributions(hook)
+        except ValidationError as error:
+            problems.append(error.message)
+    if problems:
+        raise ValidationError("; ".join(problems))
 
 
 def _check_build(config, reg, loaded, new):
