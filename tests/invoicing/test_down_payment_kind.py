@@ -3,6 +3,7 @@ and validation, touching nothing outside itself."""
 
 import re
 
+from core import modules
 from core.testing import api_client
 
 DOWN_PAYMENT = {"description": "30 % down payment", "amount": "300", "tax_category": "VAT20"}
@@ -123,3 +124,20 @@ def test_a_down_payment_line_whose_price_cannot_be_read_is_told_only_that(make_a
         as_text=True)
     assert "Not a valid number." in shown and "Say what the down payment is for." in shown
     assert "A down payment asks a positive amount." not in shown  # it was not read
+
+
+def test_a_draft_of_a_kind_no_longer_enabled_says_why_it_cannot_change(make_app, catalogue,
+                                                                        login):
+    app = make_app(["down_payment"])
+    draft = api_client(app, "accounting").post("/api/v1/invoices", json={
+        "kind": "down_payment", "party_id": catalogue["acme"], "lines": [DOWN_PAYMENT]})
+    modules.disable(app.extensions["comptoir"], "down_payment")
+    client = app.test_client()
+    login(client, "accounting")
+    page_url = f"/invoicing/invoices/{draft.get_json()['id']}"
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get(page_url).get_data(as_text=True)).group(1)
+    refused = client.post(f"{page_url}/header", data={"csrf_token": token, "note": "By May"})
+    assert refused.status_code == 422
+    assert 'role="alert">Kind: Must be one of: credit_note, customer, free_text, pro_forma.' in \
+        refused.get_data(as_text=True)
