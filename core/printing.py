@@ -62,7 +62,12 @@ def _warn_missing(module, folder):
 
 
 def template_folders(hook):
-    """The folders a document template is looked up in, the one that wins first.
+    """The folders a document template is looked up in, the one that wins first."""
+    return tuple(folder for _module, folder in _module_folders(hook)) + (KERNEL_TEMPLATES,)
+
+
+def _module_folders(hook):
+    """``(module name, folder)`` of every module's document templates, the one that wins first.
 
     A folder a module returns that does not exist is left out with a warning naming the
     module: its templates would otherwise be ignored without a word (a package installed
@@ -77,14 +82,20 @@ def template_folders(hook):
         if not Path(folder).is_dir():
             _warn_missing(module.plugin_name, str(folder))
             continue
-        offered.append(Path(folder))
-    return tuple(offered) + (KERNEL_TEMPLATES,)
+        offered.append((module.plugin_name, Path(folder)))
+    return tuple(offered)
 
 
 @functools.lru_cache(maxsize=16)
-def _environment(folders):
+def _environment(module_folders):
+    """Templates looked up by name in ``module_folders`` in turn, then the kernel's; and by
+    ``"module:name"`` in that module's folder alone, which an override extends."""
+    by_module = {module: jinja2.FileSystemLoader(str(folder))
+                 for module, folder in module_folders}
     environment = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in folders]),
+        loader=jinja2.ChoiceLoader([
+            *by_module.values(), jinja2.FileSystemLoader(str(KERNEL_TEMPLATES)),
+            jinja2.PrefixLoader(by_module, delimiter=":")]),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -94,12 +105,13 @@ def _environment(folders):
 
 
 def render_html(hook, template_name, company=None, **context):
-    """Render the document template ``template_name`` to HTML (a ``str``).
+    """Render the document template ``template_name`` to HTML (a ``str``); given a list of
+    names, the first one found.
 
     ``hook`` is the hook relay of the enabled modules, ``company`` a :class:`Company` (default:
     :meth:`Company.from_config` of an empty configuration), ``context`` the template's variables.
     """
-    template = _environment(template_folders(hook)).get_template(template_name)
+    template = _environment(_module_folders(hook)).get_or_select_template(template_name)
     return template.render(company=company or Company(), **context)
 
 

@@ -26,7 +26,6 @@ from web.printing import (
 
 MENU = []
 ROLE = "accounting"
-TEMPLATE = "invoice.html"
 PRO_FORMA = "PRO FORMA"
 # What a kind's document is called when it is not its kind's title.
 DOCUMENT_TITLES = {"customer": "Invoice"}
@@ -142,8 +141,14 @@ def _filename(invoice, kind, pro_forma):
     return f"{'credit-note' if kind.sign < 0 else 'invoice'}-{invoice.number}.pdf"
 
 
+def _templates(kind):
+    """The templates an invoice of ``kind`` prints with: its kind's own if a module brings one
+    (``invoice_down_payment.html``), else ``invoice.html``."""
+    return [f"invoice_{kind.code}.html", "invoice.html"]
+
+
 def _pdf(printed):
-    return pdf_response(TEMPLATE, _filename(*printed), **_context(*printed))
+    return pdf_response(_templates(printed[1]), _filename(*printed), **_context(*printed))
 
 
 def _document_name(printed):
@@ -162,5 +167,6 @@ def _emailable(invoice_id):
 def _email(printed, data):
     subject = _document_name(printed)
     return email_document(
-        TEMPLATE, data, party=printed[0].party, subject=subject, filename=_filename(*printed),
+        _templates(printed[1]), data, party=printed[0].party, subject=subject,
+        filename=_filename(*printed),
         body=f"Please find attached {subject[0].lower()}{subject[1:]}.", **_context(*printed))

@@ -189,13 +189,21 @@ def test_an_invoice_is_emailed_with_its_pdf_attached(app, ids, mail_server, logi
             in web.get(sent.headers["Location"]).get_data(as_text=True))
 
 
-def test_a_module_overrides_the_invoice_document_of_a_partner_kind(app, ids, make_app):
+def test_a_module_overrides_the_invoice_document_and_extends_it_for_one_kind(app, ids,
+                                                                            make_app):
     api = api_client(make_app(["down_payment", "invoice_letterhead"]), "accounting")
-    created = api.post("/api/v1/invoices", json={
-        "kind": "down_payment", "party_id": ids["acme"], "lines": [
-            {"description": "30 % down payment", "amount": "300", "tax_category": "VAT20"}]})
-    invoice_id = created.get_json()["id"]
-    number = api.post(f"/api/v1/invoices/{invoice_id}/post").get_json()["number"]
-    text = pdf_text(api.get(f"/api/v1/invoices/{invoice_id}/pdf").data)
-    assert f"Down-payment invoice {number}, our way" in text
+    printed = {}
+    for kind, line in (("free_text", {"account": "706"}), ("down_payment", {})):
+        created = api.post("/api/v1/invoices", json={
+            "kind": kind, "party_id": ids["acme"], "lines": [
+                {"description": "30 % down payment", "amount": "300", "tax_category": "VAT20",
+                 **line}]})
+        invoice_id = created.get_json()["id"]
+        number = api.post(f"/api/v1/invoices/{invoice_id}/post").get_json()["number"]
+        printed[kind] = number, pdf_text(api.get(f"/api/v1/invoices/{invoice_id}/pdf").data)
+    number, text = printed["free_text"]  # the module's invoice.html, for every kind
+    assert f"Free text invoice {number}, our way" in text
     assert "Amount due: €360.00" in text and "Total excluding tax" not in text
+    number, text = printed["down_payment"]  # invoice_down_payment.html extends invoicing's
+    assert f"Down-payment invoice {number}" in text and "our way" not in text
+    assert "Total excluding tax" in text and "Deducted from the final invoice." in text
