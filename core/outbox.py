@@ -287,9 +287,17 @@ def build_email(message, sender):
 
 
 def deliver(message, host, port, sender):
-    """Hand ``message`` to the SMTP server at ``host:port``; raises when it is not accepted."""
-    with smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT) as smtp:
+    """Hand ``message`` to the SMTP server at ``host:port``; raises when it is not accepted.
+    Once the server took it, a goodbye it answers otherwise than "221" is no failure: the
+    message is sent, and sending it again would send it twice."""
+    smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
+    try:
         smtp.send_message(build_email(message, sender))
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
 
 
 def send_soon(session_factory, config):

@@ -25,11 +25,15 @@ class MailServer:
         self._held.bind(("127.0.0.1", 0))
         self.port = self._held.getsockname()[1]
         self.messages = []
+        self.quit_reply = "221 Bye"  # what it answers QUIT with, once it took the message
         self._controller = None
 
     async def handle_DATA(self, _server, _session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, _server, _session, _envelope):
+        return self.quit_reply
 
     def start(self):
         self._held.close()

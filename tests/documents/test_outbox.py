@@ -61,6 +61,21 @@ def test_a_queued_message_is_sent_once_with_its_attachment(mail_app, mail_server
     assert again.sent == () and len(mail_server.messages) == 1, "nothing is sent twice"
 
 
+def test_a_message_the_server_took_is_sent_whatever_it_answers_to_goodbye(mail_app,
+                                                                          mail_server):
+    registry, config = mail_app.extensions["comptoir"], mail_app.config
+    [queued] = _queue(registry)
+    mail_server.quit_reply = "421 4.3.2 Service shutting down"
+    mail_server.start()
+
+    report = outbox.send_queued(registry.session_factory, config)
+
+    assert report.sent == (queued,) and len(mail_server.messages) == 1
+    assert _message(registry, queued).status == "sent"
+    again = outbox.send_queued(registry.session_factory, config, retry_waiting=True)
+    assert again.sent == () and len(mail_server.messages) == 1, "nothing is sent twice"
+
+
 def test_a_message_stays_queued_while_the_server_is_down(mail_app, mail_server, login):
     registry, config = mail_app.extensions["comptoir"], mail_app.config
     [queued] = _queue(registry)
