@@ -1,9 +1,12 @@
 """Documents render to PDF from templates that modules contribute and override."""
 
 import socket
+from decimal import Decimal
+from io import BytesIO
 from types import SimpleNamespace
 
 import pytest
+from pypdf import PdfReader
 
 from core import modules, printing
 from core.models import Order
@@ -99,3 +102,27 @@ def test_rendering_fetches_nothing_from_the_network(tmp_path):
         assert pdf.startswith(b"%PDF")
         with pytest.raises(BlockingIOError):
             listener.accept()
+
+
+def test_a_long_word_wraps_and_every_later_page_names_its_document():
+    word = "REF-" + "1234567890" * 9  # a part number no line break may split
+    line = SimpleNamespace(position=1, item=SimpleNamespace(number="HAM"),
+                           description=f"Hammer {word}", quantity=Decimal(3),
+                           unit_price=Decimal("12.5"), discount=Decimal(0),
+                           tax_rate=Decimal(20), amount=Decimal("37.50"),
+                           tax_amount=Decimal("7.50"))
+    document = SimpleNamespace(number="SO-1", currency="EUR", lines=[line] * 40,
+                               party=SimpleNamespace(name="Acme", addresses=[], email=""),
+                               untaxed=Decimal(1500), tax=Decimal(300), total=Decimal(1800))
+    pdf = printing.render_pdf(manager_with().hook, "document.html", document=document)
+    pages = PdfReader(BytesIO(pdf)).pages
+    assert len(pages) > 1
+    width = float(pages[0].mediabox.width)
+    runs = []  # (where it starts across the page, text) of every run of text
+    for page in pages:
+        page.extract_text(visitor_text=lambda text, cm, tm, *_: runs.append(
+            (cm[4] + tm[4] * cm[0], text)))
+    assert all(x < width and word not in text for x, text in runs), "wrapped, on the page"
+    assert "€37.50" in pages[0].extract_text()
+    assert "SO-1 · Acme" not in pages[0].extract_text()  # its heading says it already
+    assert all("SO-1 · Acme" in page.extract_text() for page in pages[1:])
