@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from core import modules, printing
+from core import modules, orders, printing
 from core.models import Order
 from core.testing import api_client
 from tests.documents.conftest import add_documents, pdf_text
@@ -126,3 +126,22 @@ def test_a_long_word_wraps_and_every_later_page_names_its_document():
     assert "€37.50" in pages[0].extract_text()
     assert "SO-1 · Acme" not in pages[0].extract_text()  # its heading says it already
     assert all("SO-1 · Acme" in page.extract_text() for page in pages[1:])
+
+
+def test_an_order_discount_is_in_each_lines_discount_on_the_confirmation(docs_app, documents):
+    registry = docs_app.extensions["comptoir"]
+    with registry.session_factory() as session:
+        order = session.get(Order, documents["draft"])
+        orders.update_order(session, registry.hook, order, {"discount": Decimal("2.5")})
+        orders.update_line(session, registry.hook, order, order.lines[0].id,
+                           {"manual_discount": Decimal(10)})
+        orders.confirm_order(session, registry.hook, order)
+        first, second = order.lines
+        assert (first.quantity, first.unit_price, first.amount) == (2, Decimal("12.5"),
+                                                                    Decimal("21.94"))
+        text = pdf_text(printing.render_pdf(registry.hook, "order_confirmation.html",
+                                            document=order))
+        session.rollback()
+    assert "Order discount 2.5 %, in each line's discount" in text
+    assert "2 €12.50 12.25 20 €21.94" in text  # 25.00 less 10 % less 2.5 %
+    assert "1 €20.00 2.5 5.5 €19.50" in text
