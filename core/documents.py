@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import Item
 from core.money import check_currency
-from core.parties import get_party
+from core.parties import KEPT_BY_A_DOCUMENT, get_party
 from core.pricing import PricingItem, PricingLine
 
 PRICE_FIELDS = ("unit_price", "discount", "tax_rate", "amount", "tax_amount", "explanation")
@@ -31,9 +31,11 @@ def require_made(day, field, rule):
 
 
 def party_for(session, party_id):
-    """The live party a document is for; a missing or merged one is refused on ``party_id``."""
+    """The live party a document is for; a missing or merged one is refused on ``party_id``.
+    Its row stays locked against a merge until the document is written (see
+    :data:`core.parties.KEPT_BY_A_DOCUMENT`)."""
     try:
-        return get_party(session, party_id)
+        return get_party(session, party_id, lock=KEPT_BY_A_DOCUMENT)
     except (NotFound, Conflict) as error:
         raise ValidationError(error.message, fields={"party_id": [error.message]}) from None
 

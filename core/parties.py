@@ -13,10 +13,17 @@ from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import STAGES, Address, CustomerGroup, Party, StageChange, Tag
 
+# The lock a document written for a party holds on it until it commits (FOR KEY SHARE): a
+# merge, which locks both parties for update, waits for the document and moves it; a document
+# begun while a merge holds its locks waits, and then sees its party merged.
+KEPT_BY_A_DOCUMENT = {"read": True, "key_share": True, "of": Party}
 
-def get_party(session, party_id, *, live=True):
-    """The party ``party_id``; NotFound if missing, Conflict if ``live`` and merged away."""
-    party = session.get(Party, party_id)
+
+def get_party(session, party_id, *, live=True, lock=None):
+    """The party ``party_id``; NotFound if missing, Conflict if ``live`` and merged away.
+    ``lock`` (``with_for_update``'s flags) reads it again under that row lock."""
+    party = session.get(Party, party_id, with_for_update=lock,
+                        populate_existing=lock is not None)
     if party is None:
         raise NotFound(f"party {party_id} does not exist")
     if live and party.merged_into_id is not None:
@@ -89,13 +96,18 @@ def _group(session, code):
 
 
 def tags_named(session, names):
-    """The tags called ``names``, creating those that do not exist yet."""
+    """The tags called ``names``, creating those that do not exist yet (or taking the one
+    another request created at the same moment)."""
     names = sorted({name.strip() for name in names if name.strip()})
     existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
     for name in names:
         if name not in existing:
-            existing[name] = Tag(name=name)
-            session.add(existing[name])
+            try:
+                with session.begin_nested():
+                    existing[name] = Tag(name=name)
+                    session.add(existing[name])
+            except IntegrityError:
+                existing[name] = session.scalars(select(Tag).where(Tag.name == name)).one()
     return [existing[name] for name in names]
 
 
@@ -112,9 +124,16 @@ def set_stage(session, party, stage, cause, when=None):
 
 
 def advance_to(session, party, stage, cause):
-    """Move ``party`` forward to ``stage`` (never back): a first order makes a customer."""
+    """Move ``party`` forward to ``stage`` (never back): a first order makes a customer.
+
+    Its stage is read again under its row lock before it moves: two orders of one prospect
+    confirmed at once (or invoices posted) make it a customer once, with one line of history.
+    """
     if STAGES.index(stage) > STAGES.index(party.stage):
-        set_stage(session, party, stage, cause)
+        session.flush()
+        session.refresh(party, ["stage"], with_for_update={"key_share": True, "of": Party})
+        if STAGES.index(stage) > STAGES.index(party.stage):
+            set_stage(session, party, stage, cause)
 
 
 def _move_references(session, survivor_id, duplicate_id):
@@ -161,6 +180,10 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
     if survivor_id == duplicate_id:
         message = "A party cannot be merged into itself."
         raise ValidationError(message, fields={"duplicate_id": [message]})
+    # Both locked in id order, as every merge locks them, and read again under the locks: a
+    # second merge of either waits for this one, then finds what it did.
+    for party_id in sorted({survivor_id, duplicate_id}):  # one missing is told below
+        session.get(Party, party_id, with_for_update={"of": Party}, populate_existing=True)
     survivor = get_party(session, survivor_id)
     try:
         duplicate = get_party(session, duplicate_id)
