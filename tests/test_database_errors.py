@@ -3,6 +3,7 @@ went away is a 503 to try again."""
 
 import sqlite3
 
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -49,3 +50,16 @@ def test_sqlite_s_words_for_a_column_missing_on_writing_say_so_too(make_app, mon
     monkeypatch.setattr(outbox, "list_messages", behind)
     answer = api_client(app).get("/api/v1/outbox")
     assert answer.status_code == 500 and answer.get_json()["message"] == SCHEMA_BEHIND
+
+
+def test_a_request_given_up_for_another_at_the_same_moment_is_a_409(make_app, monkeypatch):
+    app = make_app()
+
+    def deadlocked(*_args):
+        raise OperationalError("UPDATE core_order ...", {}, DeadlockDetected("deadlock detected"))
+
+    monkeypatch.setattr(outbox, "list_messages", deadlocked)
+    answer = api_client(app).get("/api/v1/outbox")
+    assert answer.status_code == 409
+    assert answer.get_json()["message"] == ("Another change of the same records was being made "
+                                            "at the same moment; nothing was changed: try again.")

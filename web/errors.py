@@ -9,10 +9,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from core.errors import ComptoirError
+from core.errors import ComptoirError, Conflict
 from web.api import api_of
 from web.auth import is_api_request
 from web.database import db
+
+# deadlock detected, could not serialize access, lock not available
+CONTENDED = {"40P01", "40001", "55P03"}
+CONTENDED_MESSAGE = ("Another change of the same records was being made at the same moment; "
+                     "nothing was changed: try again.")
 
 # What marshmallow says of a field left out or empty, which a form says "Required." of.
 LEFT_EMPTY = {fields.Field.default_error_messages["required"],
@@ -106,11 +111,16 @@ class SchemaBehind(ComptoirError):
 
 def handle_database_error(error):
     """A database error during a request.  A table or column missing (the code is newer than
-    the database's schema: an upgrade is pending) is a 500 saying so; the database gone away,
-    or staying locked (SQLite), is a 503; anything else is left to the 500 of any error."""
+    the database's schema: an upgrade is pending) is a 500 saying so; two requests each
+    waiting for what the other locked (PostgreSQL gives up one of them), or a row another
+    request changed or keeps locked, is a 409 to try again; the database gone away, or staying
+    locked (SQLite), is a 503; anything else is left to the 500 of any error."""
     if _schema_behind(error):
         current_app.logger.error("database schema behind the code: %s", error)
         return handle_comptoir_error(SchemaBehind(SCHEMA_BEHIND))
+    if getattr(error.orig, "sqlstate", None) in CONTENDED:
+        current_app.logger.warning("request given up for another at the same moment: %s", error)
+        return handle_comptoir_error(Conflict(CONTENDED_MESSAGE))
     if isinstance(error, OperationalError):
         current_app.logger.error("database unreachable: %s", error)
         return unavailable_response(request.environ)
