@@ -5,6 +5,7 @@ import re
 
 from core import modules
 from core.testing import api_client
+from tests.documents.conftest import pdf_text
 
 DOWN_PAYMENT = {"description": "30 % down payment", "amount": "300", "tax_category": "VAT20"}
 
@@ -141,3 +142,22 @@ def test_a_draft_of_a_kind_no_longer_enabled_says_why_it_cannot_change(make_app,
     assert refused.status_code == 422
     assert 'role="alert">Kind: Must be one of: credit_note, customer, free_text, pro_forma.' in \
         refused.get_data(as_text=True)
+
+
+def test_a_posted_invoice_of_a_kind_no_longer_enabled_still_prints(make_app, catalogue):
+    app = make_app(["down_payment"])
+    api = api_client(app, "accounting")
+    draft = api.post("/api/v1/invoices", json={
+        "kind": "down_payment", "party_id": catalogue["acme"], "lines": [DOWN_PAYMENT]})
+    posted = api.post(f"/api/v1/invoices/{draft.get_json()['id']}/post").get_json()
+    unposted = api.post("/api/v1/invoices", json={
+        "kind": "down_payment", "party_id": catalogue["acme"], "lines": [DOWN_PAYMENT]})
+    modules.disable(app.extensions["comptoir"], "down_payment")
+    printed = api.get(f"/api/v1/invoices/{posted['id']}/pdf")
+    assert printed.status_code == 200
+    assert printed.headers["Content-Disposition"] == (
+        f'inline; filename="invoice-{posted["number"]}.pdf"')
+    text = pdf_text(printed.data)
+    assert f"Invoice {posted['number']}" in text and "€360.00" in text
+    refused = api.get(f"/api/v1/invoices/{unposted.get_json()['id']}/pro-forma.pdf")
+    assert refused.status_code == 422, "a draft of it waits for its module"
