@@ -172,38 +172,55 @@ def _record(session, party, old, new, cause, when=None):
                             old_stage=old, new_stage=new, cause=cause[:256]))
 
 
-def merge_parties(session, hook, survivor_id, duplicate_id):
-    """Merge party ``duplicate_id`` into ``survivor_id``: every record naming it moves to the
-    survivor (orders, addresses, tags, history, and any module's documents, see
-    :func:`_move_references`), which takes the further of the two stages.  The duplicate is
-    kept, marked as merged, never deleted."""
-    if survivor_id == duplicate_id:
-        message = "A party cannot be merged into itself."
-        raise ValidationError(message, fields={"duplicate_id": [message]})
-    # Both locked in id order, as every merge locks them, and read again under the locks: a
-    # second merge of either waits for this one, then finds what it did.
-    for party_id in sorted({survivor_id, duplicate_id}):  # one missing is told below
-        session.get(Party, party_id, with_for_update={"of": Party}, populate_existing=True)
-    survivor = get_party(session, survivor_id)
-    try:
-        duplicate = get_party(session, duplicate_id)
-    except (NotFound, Conflict) as error:
-        raise ValidationError(error.message, fields={"duplicate_id": [error.message]}) from None
-    # The duplicate's history joins the survivor's, each entry saying whose it was.
+def _move_records(session, survivor, duplicate):
+    """Move what names ``duplicate`` to ``survivor``: its history, each entry saying whose it
+    was, and every other record (see :func:`_move_references`)."""
     session.execute(
         update(StageChange).where(StageChange.party_id == duplicate.id)
         .values(party_id=survivor.id,
                 cause=func.substr(StageChange.cause + f" (as {duplicate.name})", 1, 256))
         .execution_options(synchronize_session=False)
     )
+    _move_references(session, survivor.id, duplicate.id)
+
+
+def _merging(session, survivor_id, duplicate_id):
+    """The live parties ``(survivor, duplicate)`` of a merge; refused otherwise."""
+    if survivor_id == duplicate_id:
+        message = "A party cannot be merged into itself."
+        raise ValidationError(message, fields={"duplicate_id": [message]})
+    survivor = get_party(session, survivor_id)
+    try:
+        return survivor, get_party(session, duplicate_id)
+    except (NotFound, Conflict) as error:
+        raise ValidationError(error.message, fields={"duplicate_id": [error.message]}) from None
+
+
+def merge_parties(session, hook, survivor_id, duplicate_id):
+    """Merge party ``duplicate_id`` into ``survivor_id``: every record naming it moves to the
+    survivor (orders, addresses, tags, history, and any module's documents, see
+    :func:`_move_references`), which takes the further of the two stages.  The duplicate is
+    kept, marked as merged, never deleted."""
+    survivor, duplicate = _merging(session, survivor_id, duplicate_id)
+    hook.comptoir_parties_merged(survivor=survivor, duplicate=duplicate, session=session)
+    # What names the duplicate moves before the parties are locked: a request writing such a
+    # record (confirming an order, posting an invoice) holds its row and may then need the
+    # party's; the merge waits for it, not the reverse.
+    _move_records(session, survivor, duplicate)
+    # Then both are locked, in id order as every merge locks them, and read again: this waits
+    # for the requests writing new records for either (see KEPT_BY_A_DOCUMENT), whose records
+    # then move too, and those after wait and see the duplicate merged; a second merge of
+    # either finds what this one did.
+    for party_id in sorted((survivor_id, duplicate_id)):
+        session.get(Party, party_id, with_for_update={"of": Party}, populate_existing=True)
+    survivor, duplicate = _merging(session, survivor_id, duplicate_id)
+    _move_records(session, survivor, duplicate)
     survivor.tags = sorted({*survivor.tags, *duplicate.tags}, key=lambda t: t.name)
     survivor.is_vendor = survivor.is_vendor or duplicate.is_vendor
     survivor.customer_group = survivor.customer_group or duplicate.customer_group
     for field in ("email", "phone"):
         if not getattr(survivor, field):
             setattr(survivor, field, getattr(duplicate, field))
-    hook.comptoir_parties_merged(survivor=survivor, duplicate=duplicate, session=session)
-    _move_references(session, survivor.id, duplicate.id)
     cause = f"merged with {duplicate.name}"
     if STAGES.index(duplicate.stage) > STAGES.index(survivor.stage):
         set_stage(session, survivor, duplicate.stage, cause)

@@ -1,18 +1,26 @@
 """A party merged while documents are written for it, merged twice at once, or made a customer
 by two documents at once (PostgreSQL: SQLite lets one writer in at a time anyway)."""
 
+import queue
+import threading
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
+from core import orders
 from core.models import Party, StageChange, Tag
 from core.parties import merge_parties, tags_named
-from plugins.invoicing.invoices import free_text_invoice
-from plugins.invoicing.models import Payment
+from plugins.invoicing.invoices import free_text_invoice, invoice_from_order
+from plugins.invoicing.models import Invoice, Payment
 from plugins.invoicing.payments import customer_balance, register_payment
-from plugins.invoicing.posting import post_invoice
-from tests.invoicing.test_order_locks import _one_after_the_other, postgresql  # noqa: F401
+from plugins.invoicing.posting import invoice_to_post, post_invoice
+from tests.invoicing.test_order_locks import (  # noqa: F401
+    _one_after_the_other,
+    _wait_until_blocked,
+    postgresql,
+)
 
 FEE = {"account": "706", "description": "Consulting", "quantity": Decimal(1),
        "unit_price": Decimal(100), "tax_category": "VAT20"}
@@ -66,7 +74,6 @@ def test_a_prospect_charged_twice_at_once_becomes_a_customer_once(
 
     def post(draft):
         def action(session):
-            from plugins.invoicing.posting import invoice_to_post
             post_invoice(session, registry.hook, invoice_to_post(session, draft))
         return action
 
@@ -86,3 +93,83 @@ def test_a_tag_created_by_two_requests_at_once_is_one_tag(
     assert _one_after_the_other(registry, tag) == "done"
     with registry.session_factory() as session:
         assert session.scalars(select(Tag.name)).all() == ["vip"]
+
+
+def _interleaved(registry, begin, other, end):
+    """A first transaction runs ``begin``; a second runs ``other`` until it waits for the
+    first; the first runs ``end(session, what begin returned)`` and commits.  Returns what
+    became of each: ``"done"``, or why it was refused or failed."""
+    outcome, backend = {}, queue.Queue()
+
+    def run(name, action, session):
+        try:
+            action(session)
+            session.commit()
+            outcome[name] = "done"
+        except Exception as error:  # reported by the assertions, whatever it is
+            session.rollback()
+            outcome[name] = f"{type(error).__name__}: {error}"
+
+    def second():
+        with registry.session_factory() as session:
+            backend.put(session.execute(text("SELECT pg_backend_pid()")).scalar())
+            run("second", other, session)
+
+    with registry.session_factory() as session:
+        begun = begin(session)
+        thread = threading.Thread(target=second)
+        thread.start()
+        _wait_until_blocked(registry, backend.get(timeout=60), thread)
+        run("first", lambda session: end(session, begun), session)
+    thread.join()
+    return outcome["first"], outcome["second"]
+
+
+def test_a_merge_waits_for_the_order_being_confirmed_which_then_advances_the_party(
+        postgresql, registry, catalogue):  # noqa: F811
+    acme, bolt = catalogue["acme"], catalogue["bolt"]
+    with registry.session_factory() as session:
+        order_id = orders.create_order(session, registry.hook, {
+            "type": "sales", "party_id": acme, "currency": "EUR",
+            "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(2)}]}).id
+        session.commit()
+    assert _interleaved(
+        registry, lambda session: orders.load_order(session, order_id, lock=True),
+        lambda session: merge_parties(session, registry.hook, bolt, acme),
+        lambda session, order: orders.confirm_order(session, registry.hook, order),
+    ) == ("done", "done")
+    with registry.session_factory() as session:
+        assert session.get(orders.Order, order_id).party_id == bolt
+
+
+def _bolts_invoice_posted(session, registry, catalogue):
+    """Begin and end of posting a draft invoice of Bolt, as its page does."""
+    draft = free_text_invoice(session, registry.hook, {
+        "party_id": catalogue["bolt"], "currency": "EUR", "lines": [FEE]}).id
+    return (lambda session: invoice_to_post(session, draft),
+            lambda session, invoice: post_invoice(session, registry.hook, invoice))
+
+
+def _bolts_order_invoiced(session, registry, catalogue):
+    """Begin and end of invoicing a confirmed order of Bolt, as its page does."""
+    order = orders.create_order(session, registry.hook, {
+        "type": "sales", "party_id": catalogue["bolt"], "currency": "EUR",
+        "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(2)}]})
+    orders.confirm_order(session, registry.hook, order)
+    order_id = order.id
+    return (lambda session: orders.load_order(session, order_id, lock=True),
+            lambda session, order: invoice_from_order(session, registry.hook, order))
+
+
+@pytest.mark.parametrize("making", [_bolts_invoice_posted, _bolts_order_invoiced])
+def test_a_merge_waits_for_an_invoice_being_posted_or_made(
+        postgresql, registry, catalogue, making):  # noqa: F811
+    acme, bolt = catalogue["acme"], catalogue["bolt"]
+    with registry.session_factory() as session:
+        begin, end = making(session, registry, catalogue)
+        session.commit()
+    assert _interleaved(
+        registry, begin, lambda session: merge_parties(session, registry.hook, acme, bolt), end,
+    ) == ("done", "done")
+    with registry.session_factory() as session:
+        assert session.scalars(select(Invoice.party_id)).all() == [acme]
