@@ -2,10 +2,12 @@
 refused at enable time and harm nobody while merely installed."""
 
 import pytest
+from sqlalchemy.orm import Session
 from werkzeug.routing import Map, Rule
 
 from core import modules
 from core.errors import ValidationError
+from core.models import ModuleState
 from web.converters import IdConverter
 from web.routing import LazyBuilderRule
 
@@ -51,6 +53,16 @@ def test_an_order_type_or_invoice_kind_code_taken_is_refused(registry):
     with pytest.raises(ValidationError, match="invoice kind 'free_text' is contributed by both"):
         modules.enable(registry, "clash_kind")
     assert "clash_kind" not in registry.enabled
+
+
+def test_a_code_clash_enabled_already_leaves_other_modules_to_be_enabled(registry):
+    modules.enable(registry, "invoicing")
+    with Session(registry.engine) as session, session.begin():  # as a former version allowed
+        session.merge(ModuleState(name="clash_kind", enabled=True,
+                                  version=registry.installed["clash_kind"].manifest.version))
+        modules.bump_registry_version(session)
+    registry.refresh()
+    assert modules.enable(registry, "leaky") == ["leaky"]
 
 
 def test_a_module_failing_to_build_its_pages_is_refused(registry):

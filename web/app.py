@@ -22,9 +22,7 @@ import core.defaults
 import web.defaults
 from core.db import make_engine
 from core.errors import ComptoirError, ValidationError
-from core.invoicekinds import invoice_kinds
 from core.models import ROLES
-from core.ordertypes import order_types
 from core.registry import Registry
 from web import admin, api, auth, errors, filters, guards, once, outbox
 from web import config as settings
@@ -139,7 +137,7 @@ def build_app(config, reg, loaded, strict=frozenset()):
         _add_module_routes(app, reg.installed[name], name in strict)
     _check_menu(app, reg, [name for name in loaded.enabled if name in strict])
     if strict:
-        _check_codes(loaded.manager.hook)
+        _check_codes(loaded.manager.hook, strict)
     errors.register(app)
     filters.register(app)
 
@@ -191,15 +189,27 @@ def _check_menu(app, reg, names):
                     raise ValidationError(f"module {name!r}: menu entry {entry.title!r} {problem}")
 
 
-def _check_codes(hook):
-    """Refuse two modules contributing an order type or an invoice kind under one code: each
-    page and service asking for them would answer with that error instead."""
+def _check_codes(hook, new):
+    """Refuse modules of ``new`` contributing an order type or an invoice kind under a code
+    another module contributes (each page and service asking for them would answer with that
+    error instead), or failing to say what they contribute.  A module enabled already that
+    fails is left as it is, as at every load."""
     problems = []
-    for contributions in (order_types, invoice_kinds):
-        try:
-            contributions(hook)
-        except ValidationError as error:
-            problems.append(error.message)
+    for caller, what in ((hook.comptoir_order_types, "order type"),
+                         (hook.comptoir_invoice_kinds, "invoice kind")):
+        owners = {}
+        for impl in caller.get_hookimpls():
+            try:
+                records = impl.function()
+            except Exception as exc:
+                if impl.plugin_name in new:
+                    raise ValidationError(f"module {impl.plugin_name!r}: its {what}s cannot "
+                                          f"be read: {exc}") from exc
+                continue
+            for record in records:
+                owners.setdefault(record.code, []).append(impl.plugin_name)
+        problems += [f"{what} {code!r} is contributed by both {' and '.join(modules)}"
+                     for code, modules in owners.items() if len(modules) > 1 and new & {*modules}]
     if problems:
         raise ValidationError("; ".join(problems))
 
