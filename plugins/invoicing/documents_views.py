@@ -8,9 +8,11 @@ kind that never posts prints as it is, stamped with its kind's watermark.
 
 from flask import Blueprint, current_app, url_for
 from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy import func, select
 
 from core.errors import Conflict
 from core.invoicekinds import InvoiceKind, invoice_kind, invoice_kinds
+from plugins.invoicing.models import LedgerEntry
 from plugins.invoicing.posting import load_invoice
 from plugins.sales.pages import email_from_form, hook
 from web.api import refusals
@@ -105,19 +107,23 @@ def _printable(invoice_id, instead="print a pro forma"):
     """What the invoice's PDF shows: ``(invoice, kind, pro forma?)``; 409 for a draft of a kind
     that posts, which has no number yet, saying what to do ``instead``."""
     invoice = load_invoice(db(), invoice_id)
-    kind = invoice_kinds(hook()).get(invoice.kind)
-    if kind is None and invoice.status == "posted":  # its module disabled: still printed
-        kind = _stand_in(invoice)
-    kind = kind or invoice_kind(hook(), invoice.kind)  # refused, naming the kinds there are
+    # Refused when none, naming the kinds there are.
+    kind = printed_kind(invoice) or invoice_kind(hook(), invoice.kind)
     if invoice.status == "draft" and kind.posts:
         raise Conflict(f"invoice {invoice.reference} is a draft: post it first, or {instead}")
     return invoice, kind, bool(kind.watermark)
 
 
-def _stand_in(invoice):
-    """The kind a posted invoice of a kind no enabled module brings prints as: what it is can
-    still be told, an invoice or a credit note, and the invoicing module's layout shows it."""
-    if invoice.credited_invoice_id is not None:
+def printed_kind(invoice):
+    """The kind ``invoice`` prints as: its own; for a posted invoice of a kind no enabled
+    module brings (its module disabled), an invoice or a credit note as its entry on the
+    customer's account tells, in the invoicing module's layout; else None."""
+    kind = invoice_kinds(hook()).get(invoice.kind)
+    if kind is not None or invoice.status != "posted":
+        return kind
+    owed_back = db().scalar(select(func.sum(LedgerEntry.credit - LedgerEntry.debit)).where(
+        LedgerEntry.invoice_id == invoice.id, LedgerEntry.party_id.is_not(None)))
+    if owed_back and owed_back > 0:
         return InvoiceKind(invoice.kind, "Credit note", sign=-1)
     return InvoiceKind(invoice.kind, "Invoice")
 

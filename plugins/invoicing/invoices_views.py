@@ -19,6 +19,7 @@ from plugins.fulfilment.models import PackingSlip
 from plugins.invoicing import invoices
 from plugins.invoicing.chart import list_profiles
 from plugins.invoicing.credit_notes import credited_quantities
+from plugins.invoicing.documents_views import printed_kind
 from plugins.invoicing.invoice_schemas import (
     FreeTextLineInputSchema,
     HeaderSchema,
@@ -177,7 +178,8 @@ def blueprint():
         takes_text = (invoice.status == "draft" and invoice.kind in kinds
                       and invoices.takes_free_text(hook(), invoice))
         page = render_template("invoicing/invoice.html", invoice=invoice,
-                               kinds=kinds, errors=errors or {}, takes_text=takes_text,
+                               kinds=kinds, printed_kind=printed_kind(invoice),
+                               errors=errors or {}, takes_text=takes_text,
                                accounts=invoices.line_accounts(db()) if takes_text else [],
                                taxes=db().scalars(select(TaxCategory).order_by(TaxCategory.code))
                                .all() if takes_text else [],

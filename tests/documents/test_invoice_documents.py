@@ -187,6 +187,10 @@ def test_an_invoice_is_emailed_with_its_pdf_attached(app, ids, mail_server, logi
     assert mail_server.messages[-1]["Subject"] == "Estimate"
     assert ("Pro forma invoice of 2031-05-02 e-mailed to accounts@acme.example."
             in web.get(sent.headers["Location"]).get_data(as_text=True))
+    too_long = web.post(f"{page}/email", data={"csrf_token": csrf_token(web, page),
+                                               "to": "accounts@acme.example", "subject": "x" * 300})
+    assert too_long.status_code == 422
+    assert too_long.get_data(as_text=True).count("Length must be between 1 and 256.") == 1
 
 
 def test_a_module_overrides_the_invoice_document_and_extends_it_for_one_kind(app, ids,

@@ -144,7 +144,7 @@ def test_a_draft_of_a_kind_no_longer_enabled_says_why_it_cannot_change(make_app,
         refused.get_data(as_text=True)
 
 
-def test_a_posted_invoice_of_a_kind_no_longer_enabled_still_prints(make_app, catalogue):
+def test_a_posted_invoice_of_a_kind_no_longer_enabled_still_prints(make_app, catalogue, login):
     app = make_app(["down_payment"])
     api = api_client(app, "accounting")
     draft = api.post("/api/v1/invoices", json={
@@ -161,3 +161,10 @@ def test_a_posted_invoice_of_a_kind_no_longer_enabled_still_prints(make_app, cat
     assert f"Invoice {posted['number']}" in text and "€360.00" in text
     refused = api.get(f"/api/v1/invoices/{unposted.get_json()['id']}/pro-forma.pdf")
     assert refused.status_code == 422, "a draft of it waits for its module"
+    cancelled = api.post(f"/api/v1/invoices/{posted['id']}/cancel", json={"reason": "twice"})
+    assert cancelled.status_code == 422, "crediting it waits for its module too"
+    client = app.test_client()
+    login(client, "accounting")
+    page = client.get(f"/invoicing/invoices/{posted['id']}").get_data(as_text=True)
+    assert f'/invoicing/invoices/{posted["id"]}/pdf">Invoice (PDF)</a>' in page
+    assert 'name="to"' in page, "and e-mailed from its page"

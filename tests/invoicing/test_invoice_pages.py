@@ -266,6 +266,11 @@ def test_an_order_lines_part_changes_its_quantity_on_the_draft(invoicing_app, re
     assert 'value="3" inputmode="decimal" size="6" aria-label="Quantity, line 1"' in shown
     assert ('<span class="field-error">3 is more than the 2 left to invoice.</span></form>'
             in shown)
+    priced = _form(client, f"{invoice_path}/lines/{line_id}", quantity="1", unit_price="1")
+    assert priced.status_code == 422  # a box this line has not: told above the page
+    assert priced.get_data(as_text=True).count("Only the quantity and the description") == 1
+    assert ('role="alert">Unit price: Only the quantity and the description of an order '
+            "line&#39;s part change.</p>") in priced.get_data(as_text=True)
     assert _form(client, f"{invoice_path}/lines/{line_id}", quantity="1",
                  description="Ham, sliced").status_code == 302
     page = client.get(invoice_path).get_data(as_text=True)
