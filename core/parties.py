@@ -136,7 +136,7 @@ def advance_to(session, party, stage, cause):
             set_stage(session, party, stage, cause)
 
 
-def _move_references(session, survivor_id, duplicate_id):
+def _move_references(session, survivor_id, duplicate_id, clashes_wait=False):
     """Point every column that references party ``duplicate_id`` by a foreign key at
     ``survivor_id``, in every table of the database: the kernel's, and those of modules enabled
     or not (a module disabled today would otherwise keep documents of a party nobody can use
@@ -145,7 +145,8 @@ def _move_references(session, survivor_id, duplicate_id):
     Left alone: the parties' ``merged_into_id`` (who was merged into whom stays as it was), and
     tables where the party is part of the key (its tags, which the merge unites).  A table
     holding one row per party whose rows of both clash (the module owning it disabled, its hook
-    not there to join them) refuses the merge (409) rather than failing."""
+    not there to join them) refuses the merge (409) rather than failing; with ``clashes_wait``
+    it is left as it is instead, for a later call once the hook joined them."""
     inspector = inspect(session.connection())
     keys = inspector.get_multi_pk_constraint()  # every table's at once: a few statements
     for (schema, table), foreign_keys in inspector.get_multi_foreign_keys().items():
@@ -162,6 +163,8 @@ def _move_references(session, survivor_id, duplicate_id):
                                     .where(column == duplicate_id)
                                     .values({column.name: survivor_id}))
             except IntegrityError:
+                if clashes_wait:
+                    continue
                 raise Conflict(f"both parties have records in {table} that cannot be joined "
                                "by moving them: enable the module that holds the table, which "
                                "joins them, then merge") from None
@@ -172,7 +175,7 @@ def _record(session, party, old, new, cause, when=None):
                             old_stage=old, new_stage=new, cause=cause[:256]))
 
 
-def _move_records(session, survivor, duplicate):
+def _move_records(session, survivor, duplicate, clashes_wait=False):
     """Move what names ``duplicate`` to ``survivor``: its history, each entry saying whose it
     was, and every other record (see :func:`_move_references`)."""
     session.execute(
@@ -181,7 +184,7 @@ def _move_records(session, survivor, duplicate):
                 cause=func.substr(StageChange.cause + f" (as {duplicate.name})", 1, 256))
         .execution_options(synchronize_session=False)
     )
-    _move_references(session, survivor.id, duplicate.id)
+    _move_references(session, survivor.id, duplicate.id, clashes_wait)
 
 
 def _merging(session, survivor_id, duplicate_id):
@@ -202,11 +205,11 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
     :func:`_move_references`), which takes the further of the two stages.  The duplicate is
     kept, marked as merged, never deleted."""
     survivor, duplicate = _merging(session, survivor_id, duplicate_id)
-    hook.comptoir_parties_merged(survivor=survivor, duplicate=duplicate, session=session)
     # What names the duplicate moves before the parties are locked: a request writing such a
     # record (confirming an order, posting an invoice) holds its row and may then need the
-    # party's; the merge waits for it, not the reverse.
-    _move_records(session, survivor, duplicate)
+    # party's; the merge waits for it, not the reverse.  Records of both that clash wait for
+    # the modules' hook.
+    _move_records(session, survivor, duplicate, clashes_wait=True)
     # Then both are locked, in id order as every merge locks them, and read again: this waits
     # for the requests writing new records for either (see KEPT_BY_A_DOCUMENT), whose records
     # then move too, and those after wait and see the duplicate merged; a second merge of
@@ -214,6 +217,7 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
     for party_id in sorted((survivor_id, duplicate_id)):
         session.get(Party, party_id, with_for_update={"of": Party}, populate_existing=True)
     survivor, duplicate = _merging(session, survivor_id, duplicate_id)
+    hook.comptoir_parties_merged(survivor=survivor, duplicate=duplicate, session=session)
     _move_records(session, survivor, duplicate)
     survivor.tags = sorted({*survivor.tags, *duplicate.tags}, key=lambda t: t.name)
     survivor.is_vendor = survivor.is_vendor or duplicate.is_vendor

@@ -262,6 +262,28 @@ def test_a_merge_whose_records_would_clash_is_refused_whole(api, registry):
     assert api.get(f"/api/v1/parties/{duplicate_id}").json["merged_into_id"] is None
 
 
+def test_a_modules_hook_joins_its_records_of_both_parties_when_they_merge(make_app):
+    app = make_app(["sales", "party_preferences"])
+    registry = app.extensions["comptoir"]
+    survivor_id, duplicate_id, alone_id = add_parties(
+        registry, {"name": "Acme"}, {"name": "ACME Ltd"}, {"name": "Bolt"})
+    number, _total = add_order(registry, duplicate_id)
+    with registry.session_factory() as session:
+        session.execute(text("INSERT INTO party_preferences_preference (party_id, note) VALUES "
+                             "(:a, 'ours'), (:b, 'theirs'), (:c, 'only')"),
+                        {"a": survivor_id, "b": duplicate_id, "c": alone_id})
+        session.commit()
+    api = api_client(app, "sales")
+    for survivor, duplicate in ((survivor_id, duplicate_id), (survivor_id, alone_id)):
+        merged = api.post(f"/api/v1/parties/{survivor}/merge", json={"duplicate_id": duplicate})
+        assert merged.status_code == 200, merged.json
+    with registry.session_factory() as session:
+        assert session.execute(text("SELECT party_id, note FROM party_preferences_preference "
+                                    "ORDER BY note")).all() == [(survivor_id, "ours")]
+        assert session.scalar(select(Order.party_id).where(Order.number == number)) == \
+            survivor_id
+
+
 def test_api_refuses_merging_a_party_into_itself_or_an_unknown_one(api, registry):
     [party_id] = add_parties(registry, {"name": "Solo"})
     itself = api.post(f"/api/v1/parties/{party_id}/merge", json={"duplicate_id": party_id})
