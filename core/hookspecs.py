@@ -245,10 +245,9 @@ def comptoir_parties_merged(survivor, duplicate, session):
     beyond pointing them at the survivor (join two records that would clash, reword text).
 
     Called while two parties are merged, inside the merging transaction, both parties' rows
-    locked.  The kernel has already pointed at the survivor what references the duplicate and
-    does not clash with a record of the survivor's; afterwards it points every remaining column
-    referencing the duplicate by a foreign key at the survivor, in every module's tables,
-    enabled or not.  Raising rolls the merge back.  Returns nothing.  Collected.
+    locked.  Afterwards the kernel points every column referencing the duplicate by a foreign
+    key at the survivor, in every module's tables, enabled or not.  Raising rolls the merge
+    back.  Returns nothing.  Collected.
     """
 
 

@@ -5,7 +5,7 @@ wrong; the caller commits.
 """
 
 from sqlalchemy import column as sql_column
-from sqlalchemy import func, inspect, or_, select, update
+from sqlalchemy import func, inspect, or_, select, text, update
 from sqlalchemy import table as sql_table
 from sqlalchemy.exc import IntegrityError
 
@@ -136,17 +136,17 @@ def advance_to(session, party, stage, cause):
             set_stage(session, party, stage, cause)
 
 
-def _move_references(session, survivor_id, duplicate_id, clashes_wait=False):
+def _move_references(session, survivor_id, duplicate_id):
     """Point every column that references party ``duplicate_id`` by a foreign key at
     ``survivor_id``, in every table of the database: the kernel's, and those of modules enabled
     or not (a module disabled today would otherwise keep documents of a party nobody can use
     again).  Read from the database's own foreign keys, as Odoo's merge does.
 
-    Left alone: the parties' ``merged_into_id`` (who was merged into whom stays as it was), and
-    tables where the party is part of the key (its tags, which the merge unites).  A table
-    holding one row per party whose rows of both clash (the module owning it disabled, its hook
-    not there to join them) refuses the merge (409) rather than failing; with ``clashes_wait``
-    it is left as it is instead, for a later call once the hook joined them."""
+    Left alone: the parties' ``merged_into_id`` (who was merged into whom stays as it was),
+    their history (moved with a word of whose it was, see :func:`merge_parties`), and tables
+    where the party is part of the key (its tags, which the merge unites).  A table holding one
+    row per party whose rows of both clash (the module owning it disabled, its hook not there
+    to join them) refuses the merge (409) rather than failing."""
     inspector = inspect(session.connection())
     keys = inspector.get_multi_pk_constraint()  # every table's at once: a few statements
     for (schema, table), foreign_keys in inspector.get_multi_foreign_keys().items():
@@ -154,7 +154,8 @@ def _move_references(session, survivor_id, duplicate_id, clashes_wait=False):
         for foreign_key in foreign_keys:
             columns = foreign_key["constrained_columns"]
             if (foreign_key["referred_table"] != Party.__tablename__ or len(columns) != 1
-                    or table == Party.__tablename__ or columns[0] in key):
+                    or table in (Party.__tablename__, StageChange.__tablename__)
+                    or columns[0] in key):
                 continue
             column = sql_column(columns[0])
             try:
@@ -163,8 +164,6 @@ def _move_references(session, survivor_id, duplicate_id, clashes_wait=False):
                                     .where(column == duplicate_id)
                                     .values({column.name: survivor_id}))
             except IntegrityError:
-                if clashes_wait:
-                    continue
                 raise Conflict(f"both parties have records in {table} that cannot be joined "
                                "by moving them: enable the module that holds the table, which "
                                "joins them, then merge") from None
@@ -173,18 +172,6 @@ def _move_references(session, survivor_id, duplicate_id, clashes_wait=False):
 def _record(session, party, old, new, cause, when=None):
     session.add(StageChange(party_id=party.id, changed_at=when or utcnow(),
                             old_stage=old, new_stage=new, cause=cause[:256]))
-
-
-def _move_records(session, survivor, duplicate, clashes_wait=False):
-    """Move what names ``duplicate`` to ``survivor``: its history, each entry saying whose it
-    was, and every other record (see :func:`_move_references`)."""
-    session.execute(
-        update(StageChange).where(StageChange.party_id == duplicate.id)
-        .values(party_id=survivor.id,
-                cause=func.substr(StageChange.cause + f" (as {duplicate.name})", 1, 256))
-        .execution_options(synchronize_session=False)
-    )
-    _move_references(session, survivor.id, duplicate.id, clashes_wait)
 
 
 def _merging(session, survivor_id, duplicate_id):
@@ -199,32 +186,42 @@ def _merging(session, survivor_id, duplicate_id):
         raise ValidationError(error.message, fields={"duplicate_id": [error.message]}) from None
 
 
+# How long a merge waits for a record another request holds (PostgreSQL), once it holds both
+# parties: such a request (confirming an order, posting an invoice) may be waiting for a party,
+# and the merge gives way to it (a 409 to try again) before the database would pick either.
+MERGE_WAITS = "500ms"
+
+
 def merge_parties(session, hook, survivor_id, duplicate_id):
     """Merge party ``duplicate_id`` into ``survivor_id``: every record naming it moves to the
     survivor (orders, addresses, tags, history, and any module's documents, see
     :func:`_move_references`), which takes the further of the two stages.  The duplicate is
-    kept, marked as merged, never deleted."""
-    survivor, duplicate = _merging(session, survivor_id, duplicate_id)
-    # What names the duplicate moves before the parties are locked: a request writing such a
-    # record (confirming an order, posting an invoice) holds its row and may then need the
-    # party's; the merge waits for it, not the reverse.  Records of both that clash wait for
-    # the modules' hook.
-    _move_records(session, survivor, duplicate, clashes_wait=True)
-    # Then both are locked, in id order as every merge locks them, and read again: this waits
-    # for the requests writing new records for either (see KEPT_BY_A_DOCUMENT), whose records
-    # then move too, and those after wait and see the duplicate merged; a second merge of
-    # either finds what this one did.
+    kept, marked as merged, never deleted.
+
+    Both parties are locked first, in id order as every merge locks them, and read again: this
+    waits for the requests writing records for either (see :data:`KEPT_BY_A_DOCUMENT`), whose
+    records then move too; those begun after wait, and see the duplicate merged; a second merge
+    of either waits, and finds what this one did."""
     for party_id in sorted((survivor_id, duplicate_id)):
         session.get(Party, party_id, with_for_update={"of": Party}, populate_existing=True)
     survivor, duplicate = _merging(session, survivor_id, duplicate_id)
-    hook.comptoir_parties_merged(survivor=survivor, duplicate=duplicate, session=session)
-    _move_records(session, survivor, duplicate)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL lock_timeout = '{MERGE_WAITS}'"))
+    # The duplicate's history joins the survivor's, each entry saying whose it was.
+    session.execute(
+        update(StageChange).where(StageChange.party_id == duplicate.id)
+        .values(party_id=survivor.id,
+                cause=func.substr(StageChange.cause + f" (as {duplicate.name})", 1, 256))
+        .execution_options(synchronize_session=False)
+    )
     survivor.tags = sorted({*survivor.tags, *duplicate.tags}, key=lambda t: t.name)
     survivor.is_vendor = survivor.is_vendor or duplicate.is_vendor
     survivor.customer_group = survivor.customer_group or duplicate.customer_group
     for field in ("email", "phone"):
         if not getattr(survivor, field):
             setattr(survivor, field, getattr(duplicate, field))
+    hook.comptoir_parties_merged(survivor=survivor, duplicate=duplicate, session=session)
+    _move_references(session, survivor.id, duplicate.id)
     cause = f"merged with {duplicate.name}"
     if STAGES.index(duplicate.stage) > STAGES.index(survivor.stage):
         set_stage(session, survivor, duplicate.stage, cause)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from core import orders
 from core.models import Party, StageChange, Tag
-from core.parties import merge_parties, tags_named
+from core.parties import create_party, merge_parties, tags_named
 from plugins.invoicing.invoices import free_text_invoice, invoice_from_order
 from plugins.invoicing.models import Invoice, Payment
 from plugins.invoicing.payments import customer_balance, register_payment
@@ -125,7 +125,11 @@ def _interleaved(registry, begin, other, end):
     return outcome["first"], outcome["second"]
 
 
-def test_a_merge_waits_for_the_order_being_confirmed_which_then_advances_the_party(
+GAVE_WAY = ("OperationalError: (psycopg.errors.LockNotAvailable) canceling statement due to "
+            "lock timeout")
+
+
+def test_a_merge_gives_way_to_the_order_being_confirmed_which_waits_for_the_party(
         postgresql, registry, catalogue):  # noqa: F811
     acme, bolt = catalogue["acme"], catalogue["bolt"]
     with registry.session_factory() as session:
@@ -133,12 +137,18 @@ def test_a_merge_waits_for_the_order_being_confirmed_which_then_advances_the_par
             "type": "sales", "party_id": acme, "currency": "EUR",
             "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(2)}]}).id
         session.commit()
-    assert _interleaved(
+    confirmed, merged = _interleaved(
         registry, lambda session: orders.load_order(session, order_id, lock=True),
         lambda session: merge_parties(session, registry.hook, bolt, acme),
-        lambda session, order: orders.confirm_order(session, registry.hook, order),
-    ) == ("done", "done")
+        lambda session, order: orders.confirm_order(session, registry.hook, order))
+    assert confirmed == "done" and merged.startswith(GAVE_WAY)
     with registry.session_factory() as session:
+        order, acme_now = session.get(orders.Order, order_id), session.get(Party, acme)
+        assert (order.status, order.party_id) == ("confirmed", acme)
+        assert (acme_now.stage, acme_now.merged_into_id) == ("customer", None)
+    with registry.session_factory() as session:  # tried again, it merges
+        merge_parties(session, registry.hook, bolt, acme)
+        session.commit()
         assert session.get(orders.Order, order_id).party_id == bolt
 
 
@@ -162,14 +172,47 @@ def _bolts_order_invoiced(session, registry, catalogue):
 
 
 @pytest.mark.parametrize("making", [_bolts_invoice_posted, _bolts_order_invoiced])
-def test_a_merge_waits_for_an_invoice_being_posted_or_made(
+def test_a_merge_gives_way_to_an_invoice_being_posted_or_made(
         postgresql, registry, catalogue, making):  # noqa: F811
     acme, bolt = catalogue["acme"], catalogue["bolt"]
     with registry.session_factory() as session:
         begin, end = making(session, registry, catalogue)
         session.commit()
-    assert _interleaved(
-        registry, begin, lambda session: merge_parties(session, registry.hook, acme, bolt), end,
-    ) == ("done", "done")
+    made, merged = _interleaved(
+        registry, begin, lambda session: merge_parties(session, registry.hook, acme, bolt), end)
+    assert made == "done" and merged.startswith(GAVE_WAY)
     with registry.session_factory() as session:
+        assert session.scalars(select(Invoice.party_id)).all() == [bolt]
+
+
+def test_two_duplicates_merged_into_one_survivor_at_once_both_merge(
+        postgresql, registry, catalogue):  # noqa: F811
+    acme, bolt = catalogue["acme"], catalogue["bolt"]
+    with registry.session_factory() as session:
+        cole = create_party(session, {"name": "Cole"}).id
+        session.commit()
+    assert _one_after_the_other(
+        registry, lambda session: merge_parties(session, registry.hook, bolt, cole),
+        first=lambda session: merge_parties(session, registry.hook, bolt, acme)) == "done"
+    with registry.session_factory() as session:
+        merged = dict(session.execute(select(Party.id, Party.merged_into_id)).all())
+    assert (merged[acme], merged[cole], merged[bolt]) == (bolt, bolt, None)
+
+
+def test_a_payment_applied_to_the_duplicates_invoice_while_it_is_merged_moves_with_it(
+        postgresql, registry, catalogue):  # noqa: F811
+    acme, bolt = catalogue["acme"], catalogue["bolt"]
+    with registry.session_factory() as session:
+        draft = free_text_invoice(session, registry.hook, {
+            "party_id": bolt, "currency": "EUR", "lines": [FEE]}).id
+        post_invoice(session, registry.hook, invoice_to_post(session, draft))
+        session.commit()
+    paid = _one_after_the_other(
+        registry, lambda session: merge_parties(session, registry.hook, acme, bolt),
+        first=lambda session: register_payment(session, bolt, Decimal(50), "EUR", date.today(),
+                                               applications=[(draft, Decimal(50))]))
+    assert paid == "done"
+    with registry.session_factory() as session:
+        assert session.scalars(select(Payment.party_id)).all() == [acme]
         assert session.scalars(select(Invoice.party_id)).all() == [acme]
+        assert customer_balance(session, acme) == {"EUR": Decimal("70.00")}
