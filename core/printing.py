@@ -62,12 +62,8 @@ def _warn_missing(module, folder):
 
 
 def template_folders(hook):
-    """The folders a document template is looked up in, the one that wins first."""
-    return tuple(folder for _module, folder in _module_folders(hook)) + (KERNEL_TEMPLATES,)
-
-
-def _module_folders(hook):
-    """``(module name, folder)`` of every module's document templates, the one that wins first.
+    """``(module name, folder)`` of every module's document templates, the one that wins first;
+    the kernel's (:data:`KERNEL_TEMPLATES`) come after them all.
 
     A folder a module returns that does not exist is left out with a warning naming the
     module: its templates would otherwise be ignored without a word (a package installed
@@ -111,7 +107,7 @@ def render_html(hook, template_name, company=None, **context):
     ``hook`` is the hook relay of the enabled modules, ``company`` a :class:`Company` (default:
     :meth:`Company.from_config` of an empty configuration), ``context`` the template's variables.
     """
-    template = _environment(_module_folders(hook)).get_or_select_template(template_name)
+    template = _environment(template_folders(hook)).get_or_select_template(template_name)
     return template.render(company=company or Company(), **context)
 
 

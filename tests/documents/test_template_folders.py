@@ -29,7 +29,7 @@ def test_a_missing_folder_is_left_out_with_a_warning_naming_its_module(tmp_path,
     with caplog.at_level(logging.WARNING, logger="core.printing"):
         folders = printing.template_folders(manager.hook)
 
-    assert folders == (base, printing.KERNEL_TEMPLATES)
+    assert folders == (("base", base),)
     [record] = caplog.records
     assert record.levelno == logging.WARNING
     assert "module restyle" in record.getMessage() and str(gone) in record.getMessage()
@@ -43,5 +43,5 @@ def test_existing_folders_come_most_specific_first_without_a_warning(tmp_path, c
     with caplog.at_level(logging.WARNING, logger="core.printing"):
         folders = printing.template_folders(manager_with(base=base, restyle=str(restyle)).hook)
 
-    assert folders == (restyle, base, printing.KERNEL_TEMPLATES)
+    assert folders == (("restyle", restyle), ("base", base))
     assert not caplog.records
