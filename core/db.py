@@ -90,3 +90,9 @@ def make_engine(url, schema=None):
 def make_session_factory(engine):
     """Return the session factory bound to ``engine``; objects stay readable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def locks_rows(session):
+    """Whether ``session``'s database locks rows (PostgreSQL).  SQLite lets one writer in at a
+    time and reads ``FOR UPDATE`` as nothing: a statement only taking a lock is skipped there."""
+    return session.get_bind().dialect.name != "sqlite"

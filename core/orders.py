@@ -14,6 +14,7 @@ from sqlalchemy.orm import defer, joinedload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import utcnow
+from core.db import locks_rows
 from core.documents import (
     change_currency,
     change_line,
@@ -44,22 +45,22 @@ def load_order(session, order_id, *, lock=False, explained=True):
     needs: the lines' price explanations (the one column that costs to read) and the items' tax
     categories and groups are read when something asks for one.
 
-    The lines are read by a second query, once the lock is held: on PostgreSQL a locking query
-    that waited re-reads only the rows it locks, so lines joined into it could be those from
-    before another transaction's delivery or invoice."""
-    order = session.scalars(_order_query(lock), {"id": order_id}).one_or_none()
+    The order is read once the lock is held, and its lines by a second query: on PostgreSQL a
+    locking query that waited re-reads only the rows it locks, so a customer or lines joined
+    into it could be those from before another transaction's merge, delivery or invoice (the
+    order moved to the survivor of a merge would seem not to exist)."""
+    if lock and locks_rows(session):
+        lock_orders(session, [order_id])
+    order = session.scalars(_ORDER, {"id": order_id}).one_or_none()
     if order is None:
         raise NotFound(f"order {order_id} does not exist")
     attach_lines(session, [order], query=_order_lines_query(explained))
     return order
 
 
-@functools.cache
-def _order_query(lock):
-    # The customer's group is read when something asks for it: a pricing reads its id only.
-    query = (select(Order).where(Order.id == bindparam("id"))
-             .options(joinedload(Order.party).lazyload(Party.customer_group)))
-    return query.with_for_update(of=Order) if lock else query
+# The customer's group is read when something asks for it: a pricing reads its id only.
+_ORDER = (select(Order).where(Order.id == bindparam("id"))
+          .options(joinedload(Order.party).lazyload(Party.customer_group)))
 
 
 @functools.cache

@@ -13,6 +13,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select
 from sqlalchemy.orm import defer, joinedload, lazyload
 
 from core.clock import utcnow
+from core.db import locks_rows
 from core.documents import store_values
 from core.errors import ComptoirError, Conflict, NotFound, ValidationError
 from core.invoicekinds import Entry, invoice_kind, invoice_kinds
@@ -49,20 +50,21 @@ def invoice_to_post(session, invoice_id):
 
 def _one_invoice(session, invoice_id, lock, lines):
     """The invoice ``invoice_id`` with its posting profile and its lines, these read by the
-    query ``lines``, or NotFound; ``lock`` takes its row lock."""
-    invoice = session.scalars(_invoice_query(lock), {"id": invoice_id}).one_or_none()
+    query ``lines``, or NotFound; ``lock`` takes its row lock first (alone: see
+    :func:`core.orders.load_order`)."""
+    if lock and locks_rows(session):
+        session.execute(_LOCK_INVOICE, {"id": invoice_id})
+    invoice = session.scalars(_INVOICE, {"id": invoice_id}).one_or_none()
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} does not exist")
     attach_lines(session, [invoice], query=lines)
     return invoice
 
 
-@functools.cache
-def _invoice_query(lock):
-    query = (select(Invoice).where(Invoice.id == bindparam("id"))
-             .options(joinedload(Invoice.posting_profile),
-                      joinedload(Invoice.party).lazyload(Party.customer_group)))
-    return query.with_for_update(of=Invoice) if lock else query
+_LOCK_INVOICE = select(Invoice.id).where(Invoice.id == bindparam("id")).with_for_update()
+_INVOICE = (select(Invoice).where(Invoice.id == bindparam("id"))
+            .options(joinedload(Invoice.posting_profile),
+                     joinedload(Invoice.party).lazyload(Party.customer_group)))
 
 
 @functools.cache
