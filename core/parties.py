@@ -17,6 +17,9 @@ from core.models import STAGES, Address, CustomerGroup, Party, StageChange, Tag
 # merge, which locks both parties for update, waits for the document and moves it; a document
 # begun while a merge holds its locks waits, and then sees its party merged.
 KEPT_BY_A_DOCUMENT = {"read": True, "key_share": True, "of": Party}
+# The lock a request changing a party (its stage, tags, addresses) takes before reading it (FOR
+# NO KEY UPDATE): one waiting for a merge then sees the party merged, rather than changing it.
+BEING_CHANGED = {"key_share": True, "of": Party}
 
 
 def get_party(session, party_id, *, live=True, lock=None):

@@ -18,7 +18,14 @@ from sqlalchemy.orm import selectinload
 from core.errors import ComptoirError, NotFound
 from core.models import STAGES, Address, CustomerGroup, Order, Party
 from core.ordertypes import order_types
-from core.parties import create_party, get_party, merge_parties, search_parties, update_party
+from core.parties import (
+    BEING_CHANGED,
+    create_party,
+    get_party,
+    merge_parties,
+    search_parties,
+    update_party,
+)
 from core.schemas import ID, ListArgsSchema, Timestamp, page_of, page_schema
 from core.ui import MenuEntry
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
@@ -248,7 +255,7 @@ def blueprint():
     @bp.route("/<id:party_id>", methods=["POST"])
     def edit(party_id):
         """Save the edit form; a stage change without a cause is "changed by <user>"."""
-        party = get_party(db(), party_id)
+        party = get_party(db(), party_id, lock=BEING_CHANGED)
         data, errors = read_form(PartyInputSchema(exclude=("addresses",)),
                                  _split_tags(request.form), lists=("tags",))
         if not errors:
@@ -262,7 +269,7 @@ def blueprint():
     @bp.route("/<id:party_id>/addresses", methods=["POST"])
     def add_address(party_id):
         """Add an address to a party."""
-        party = get_party(db(), party_id)
+        party = get_party(db(), party_id, lock=BEING_CHANGED)
         data, errors = read_form(AddressSchema())
         if errors:
             return _party_page(party, errors, 422)
@@ -274,7 +281,7 @@ def blueprint():
     @bp.route("/<id:party_id>/addresses/<id:address_id>/remove", methods=["POST"])
     def remove_address(party_id, address_id):
         """Remove one of a party's addresses."""
-        party = get_party(db(), party_id)
+        party = get_party(db(), party_id, lock=BEING_CHANGED)
         address = next((a for a in party.addresses if a.id == address_id), None)
         if address is None:
             raise NotFound(f"party {party.name!r} has no address {address_id}")
@@ -368,7 +375,7 @@ def api_blueprint():
             The stage history records the ``cause``.  ``addresses`` and ``tags``, when given,
             replace the current ones.  A merged party can no longer change (409).
             """
-            party = get_party(db(), party_id)
+            party = get_party(db(), party_id, lock=BEING_CHANGED)
             cause = data.pop("cause", None)
             if data.get("stage") == party.stage:
                 del data["stage"]  # sent back unchanged: not a stage change, needs no cause
@@ -381,7 +388,7 @@ def api_blueprint():
     @blp.response(200, PartySchema)
     def change_stage(data, party_id):
         """Move a party to another stage; the change and its cause go to its history."""
-        party = get_party(db(), party_id)
+        party = get_party(db(), party_id, lock=BEING_CHANGED)
         update_party(db(), party, {"stage": data["stage"]}, data["cause"])
         db().commit()
         return party

@@ -3,6 +3,7 @@ by two documents at once (PostgreSQL: SQLite lets one writer in at a time anyway
 
 import queue
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select, text
 from core import orders
 from core.models import Party, StageChange, Tag
 from core.parties import create_party, merge_parties, tags_named
+from core.testing import api_client
 from plugins.invoicing.invoices import free_text_invoice, invoice_from_order
 from plugins.invoicing.models import Invoice, Payment
 from plugins.invoicing.payments import customer_balance, register_payment
@@ -216,3 +218,44 @@ def test_a_payment_applied_to_the_duplicates_invoice_while_it_is_merged_moves_wi
         assert session.scalars(select(Payment.party_id)).all() == [acme]
         assert session.scalars(select(Invoice.party_id)).all() == [acme]
         assert customer_balance(session, acme) == {"EUR": Decimal("70.00")}
+
+
+def test_an_order_confirmed_while_its_customer_is_merged_is_found_and_confirmed(
+        postgresql, registry, catalogue):  # noqa: F811
+    acme, bolt = catalogue["acme"], catalogue["bolt"]
+    with registry.session_factory() as session:
+        order_id = orders.create_order(session, registry.hook, {
+            "type": "sales", "party_id": acme, "currency": "EUR",
+            "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(2)}]}).id
+        session.commit()
+    assert _one_after_the_other(
+        registry, lambda session: orders.confirm_order(
+            session, registry.hook, orders.load_order(session, order_id, lock=True)),
+        first=lambda session: merge_parties(session, registry.hook, bolt, acme)) == "done"
+    with registry.session_factory() as session:
+        order = session.get(orders.Order, order_id)
+        assert (order.status, order.party_id) == ("confirmed", bolt)
+
+
+def test_a_party_changed_while_it_is_merged_is_refused(
+        postgresql, invoicing_app, registry, catalogue):  # noqa: F811
+    acme, bolt = catalogue["acme"], catalogue["bolt"]
+    api, answers = api_client(invoicing_app, "sales"), []
+    with registry.session_factory() as session:
+        merge_parties(session, registry.hook, bolt, acme)
+        merging = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        thread = threading.Thread(target=lambda: answers.append(api.post(
+            f"/api/v1/parties/{acme}/stage", json={"stage": "lead", "cause": "called"})))
+        thread.start()
+        with registry.engine.connect() as watching:
+            while thread.is_alive() and not watching.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE :pid = ANY(pg_blocking_pids(pid))"), {"pid": merging}).scalar():
+                time.sleep(0.05)
+        session.commit()
+    thread.join()
+    [answer] = answers
+    assert answer.status_code == 409
+    assert answer.get_json()["message"] == f"party 'Acme' was merged into party {bolt}"
+    with registry.session_factory() as session:
+        assert session.scalars(select(StageChange.party_id)).all() == [bolt] * 3
