@@ -45,13 +45,15 @@ def load_order(session, order_id, *, lock=False, explained=True):
     needs: the lines' price explanations (the one column that costs to read) and the items' tax
     categories and groups are read when something asks for one.
 
-    The order is read once the lock is held, and its lines by a second query: on PostgreSQL a
+    The order is read once the lock is held (again, if the session holds it already), and its
+    lines by a second query: on PostgreSQL a
     locking query that waited re-reads only the rows it locks, so a customer or lines joined
     into it could be those from before another transaction's merge, delivery or invoice (the
     order moved to the survivor of a merge would seem not to exist)."""
     if lock and locks_rows(session):
         lock_orders(session, [order_id])
-    order = session.scalars(_ORDER, {"id": order_id}).one_or_none()
+    order = session.scalars(_ORDER, {"id": order_id},
+                            execution_options={"populate_existing": lock}).one_or_none()
     if order is None:
         raise NotFound(f"order {order_id} does not exist")
     attach_lines(session, [order], query=_order_lines_query(explained))

@@ -10,6 +10,7 @@ from sqlalchemy import table as sql_table
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import utcnow
+from core.db import locks_rows
 from core.errors import Conflict, NotFound, ValidationError
 from core.models import STAGES, Address, CustomerGroup, Party, StageChange, Tag
 
@@ -24,9 +25,11 @@ BEING_CHANGED = {"key_share": True, "of": Party}
 
 def get_party(session, party_id, *, live=True, lock=None):
     """The party ``party_id``; NotFound if missing, Conflict if ``live`` and merged away.
-    ``lock`` (``with_for_update``'s flags) reads it again under that row lock."""
-    party = session.get(Party, party_id, with_for_update=lock,
-                        populate_existing=lock is not None)
+    ``lock`` (``with_for_update``'s flags) takes that row lock first, then reads it again
+    (alone: a lock that waited re-reads only its row, not the customer group joined to it)."""
+    if lock is not None and locks_rows(session):
+        session.execute(select(Party.id).where(Party.id == party_id).with_for_update(**lock))
+    party = session.get(Party, party_id, populate_existing=lock is not None)
     if party is None:
         raise NotFound(f"party {party_id} does not exist")
     if live and party.merged_into_id is not None:
@@ -205,8 +208,10 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
     waits for the requests writing records for either (see :data:`KEPT_BY_A_DOCUMENT`), whose
     records then move too; those begun after wait, and see the duplicate merged; a second merge
     of either waits, and finds what this one did."""
-    for party_id in sorted((survivor_id, duplicate_id)):
-        session.get(Party, party_id, with_for_update={"of": Party}, populate_existing=True)
+    session.execute(select(Party.id).where(Party.id.in_((survivor_id, duplicate_id)))
+                    .order_by(Party.id).with_for_update())
+    for party_id in (survivor_id, duplicate_id):  # read again under the locks
+        session.get(Party, party_id, populate_existing=True)
     survivor, duplicate = _merging(session, survivor_id, duplicate_id)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL lock_timeout = '{MERGE_WAITS}'"))

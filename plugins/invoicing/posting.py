@@ -51,10 +51,11 @@ def invoice_to_post(session, invoice_id):
 def _one_invoice(session, invoice_id, lock, lines):
     """The invoice ``invoice_id`` with its posting profile and its lines, these read by the
     query ``lines``, or NotFound; ``lock`` takes its row lock first (alone: see
-    :func:`core.orders.load_order`)."""
+    :func:`core.orders.load_order`), then reads it again."""
     if lock and locks_rows(session):
         session.execute(_LOCK_INVOICE, {"id": invoice_id})
-    invoice = session.scalars(_INVOICE, {"id": invoice_id}).one_or_none()
+    invoice = session.scalars(_INVOICE, {"id": invoice_id},
+                              execution_options={"populate_existing": lock}).one_or_none()
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} does not exist")
     attach_lines(session, [invoice], query=lines)

@@ -11,8 +11,15 @@ import pytest
 from sqlalchemy import func, select, text
 
 from core import orders
-from core.models import Party, StageChange, Tag
-from core.parties import create_party, merge_parties, tags_named
+from core.models import CustomerGroup, Party, StageChange, Tag
+from core.parties import (
+    BEING_CHANGED,
+    create_party,
+    get_party,
+    merge_parties,
+    tags_named,
+    update_party,
+)
 from core.testing import api_client
 from plugins.invoicing.invoices import free_text_invoice, invoice_from_order
 from plugins.invoicing.models import Invoice, Payment
@@ -259,3 +266,70 @@ def test_a_party_changed_while_it_is_merged_is_refused(
     assert answer.get_json()["message"] == f"party 'Acme' was merged into party {bolt}"
     with registry.session_factory() as session:
         assert session.scalars(select(StageChange.party_id)).all() == [bolt] * 3
+
+
+def _grouped(registry, party_id, code):
+    """Give ``party_id`` a new customer group ``code``."""
+    with registry.session_factory() as session:
+        session.add(CustomerGroup(code=code, name=code.title()))
+        session.flush()
+        update_party(session, session.get(Party, party_id), {"customer_group": code})
+        session.commit()
+
+
+def test_a_party_changed_after_waiting_for_a_merge_sees_the_group_it_was_given(
+        postgresql, registry, catalogue):  # noqa: F811
+    acme, bolt = catalogue["acme"], catalogue["bolt"]
+    _grouped(registry, bolt, "wholesale")
+    seen = {}
+
+    def change(session):
+        seen["group"] = get_party(session, acme, lock=BEING_CHANGED).customer_group.code
+
+    assert _one_after_the_other(
+        registry, change,
+        first=lambda session: merge_parties(session, registry.hook, acme, bolt)) == "done"
+    assert seen["group"] == "wholesale"
+
+
+def test_a_merge_waiting_for_a_party_change_keeps_what_the_change_wrote(
+        postgresql, registry, catalogue):  # noqa: F811
+    acme, bolt = catalogue["acme"], catalogue["bolt"]
+    _grouped(registry, bolt, "wholesale")
+    with registry.session_factory() as session:
+        session.add(CustomerGroup(code="retail", name="Retail"))
+        session.commit()
+
+    def change(session):
+        update_party(session, get_party(session, acme, lock=BEING_CHANGED),
+                     {"customer_group": "retail"})
+        session.flush()
+
+    def merge_from_the_page(session):
+        party = get_party(session, acme)  # read first and kept, as the party page's merge
+        merge_parties(session, registry.hook, party.id, bolt)
+
+    assert _one_after_the_other(registry, merge_from_the_page, first=change) == "done"
+    with registry.session_factory() as session:
+        assert session.get(Party, acme).customer_group.code == "retail"
+
+
+def test_an_order_or_invoice_loaded_under_its_lock_is_read_again(registry, catalogue):
+    with registry.session_factory() as session:
+        order_id = orders.create_order(session, registry.hook, {
+            "type": "sales", "party_id": catalogue["bolt"], "currency": "EUR",
+            "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(2)}]}).id
+        draft = free_text_invoice(session, registry.hook, {
+            "party_id": catalogue["bolt"], "currency": "EUR", "lines": [FEE]}).id
+        session.commit()
+    with registry.session_factory() as reading:
+        order = orders.load_order(reading, order_id)  # held, as a page may hold it
+        invoice = invoice_to_post(reading, draft)
+        reading.commit()
+        with registry.session_factory() as session:
+            orders.confirm_order(session, registry.hook, orders.load_order(session, order_id))
+            post_invoice(session, registry.hook, invoice_to_post(session, draft))
+            session.commit()
+        assert orders.load_order(reading, order_id, lock=True).status == "confirmed"
+        assert invoice_to_post(reading, draft).status == "posted"
+        assert (order.status, invoice.status) == ("confirmed", "posted")
