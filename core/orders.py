@@ -46,10 +46,10 @@ def load_order(session, order_id, *, lock=False, explained=True):
     categories and groups are read when something asks for one.
 
     The order is read once the lock is held (again, if the session holds it already), and its
-    lines by a second query: on PostgreSQL a
-    locking query that waited re-reads only the rows it locks, so a customer or lines joined
-    into it could be those from before another transaction's merge, delivery or invoice (the
-    order moved to the survivor of a merge would seem not to exist)."""
+    lines by a second query: on PostgreSQL a locking query that waited re-reads only the rows
+    it locks, so a customer or lines joined into it could be those from before another
+    transaction's merge, delivery or invoice (an order a merge moved to the survivor would
+    seem not to exist)."""
     if lock and locks_rows(session):
         lock_orders(session, [order_id])
     order = session.scalars(_ORDER, {"id": order_id},

@@ -208,12 +208,13 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
     waits for the requests writing records for either (see :data:`KEPT_BY_A_DOCUMENT`), whose
     records then move too; those begun after wait, and see the duplicate merged; a second merge
     of either waits, and finds what this one did."""
-    session.execute(select(Party.id).where(Party.id.in_((survivor_id, duplicate_id)))
-                    .order_by(Party.id).with_for_update())
+    if locks_rows(session):
+        session.execute(select(Party.id).where(Party.id.in_((survivor_id, duplicate_id)))
+                        .order_by(Party.id).with_for_update())
     for party_id in (survivor_id, duplicate_id):  # read again under the locks
         session.get(Party, party_id, populate_existing=True)
     survivor, duplicate = _merging(session, survivor_id, duplicate_id)
-    if session.get_bind().dialect.name == "postgresql":
+    if locks_rows(session):
         session.execute(text(f"SET LOCAL lock_timeout = '{MERGE_WAITS}'"))
     # The duplicate's history joins the survivor's, each entry saying whose it was.
     session.execute(
