@@ -526,12 +526,13 @@ def api_blueprint():
 
     @blp.route("/parties/<id:party_id>/balance")
     @blp.response(200, CustomerBalanceSchema)
-    @refusals(blp, 404)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def balance(party_id):
         """What the customer owes per currency (negative: owed to the customer), from the
-        ledger; its open invoices and credit notes; its payments not wholly applied."""
-        return _balance_of(get_party(db(), party_id, live=False))
+        ledger; its open invoices and credit notes; its payments not wholly applied.  A party
+        merged into another is refused (409, naming the survivor, which holds what it had)."""
+        return _balance_of(get_party(db(), party_id))
 
     @blp.route("/invoicing/aged")
     @blp.arguments(AgedArgsSchema, location="query")

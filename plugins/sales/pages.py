@@ -75,6 +75,10 @@ def asked_party(value):
     party = live_party(value)
     if party is not None or not value:
         return party, {}
+    merged = db().get(Party, record_id(value)) if record_id(value) else None
+    if merged is not None:  # what it had is the survivor's now: say whose
+        return None, {"party_id": [f"{merged.name} was merged into customer "
+                                   f"{merged.merged_into_id}: see that one."]}
     shown = value if len(value) <= 20 else f"{value[:20]}…"
     return None, {"party_id": [f"There is no customer {shown}."]}
 

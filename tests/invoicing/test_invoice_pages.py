@@ -7,7 +7,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from core import orders
-from core.testing import csrf_token
+from core.parties import merge_parties
+from core.testing import api_client, csrf_token
 from plugins.invoicing.invoices import invoice_from_order, pro_forma_of
 from plugins.invoicing.models import Account, Invoice, Payment
 from plugins.invoicing.posting import post_invoice
@@ -410,6 +411,18 @@ def test_a_page_asked_for_a_customer_not_there_says_so(invoicing_app, registry, 
         assert "There is no customer " in shown, path
         assert "Acme" not in shown.split("</select>")[-1], f"{path}: not every customer's"
     assert client.get("/invoicing/aged").status_code == 200
+    with registry.session_factory() as session:
+        merge_parties(session, registry.hook, catalogue["bolt"], catalogue["acme"])
+        session.commit()
+    merged = client.get(f"/invoicing/balances?party_id={catalogue['acme']}")
+    assert merged.status_code == 404
+    assert (f"Acme was merged into customer {catalogue['bolt']}: see that one."
+            in merged.get_data(as_text=True))
+    refused = api_client(invoicing_app, "accounting").get(
+        f"/api/v1/parties/{catalogue['acme']}/balance")
+    assert refused.status_code == 409
+    assert refused.get_json()["message"] == (
+        f"party 'Acme' was merged into party {catalogue['bolt']}")
 
 
 def test_slips_of_another_customer_are_a_refused_form_not_a_missing_page(
