@@ -35,8 +35,8 @@ class InvoiceKindSchema(Schema):
 
 class FreeTextLineInputSchema(Schema):
     """A free text line as entered: a ledger account, a description, a unit price and a
-    quantity (or an amount), a tax category.  ``item`` (a number) and ``item_id`` are read
-    only to be refused.  Which
+    quantity (or an amount), a tax category.  ``item`` (a number), ``item_number`` (as an
+    invoice line shows it) and ``item_id`` are read only to be refused.  Which
     fields a line needs is its invoice kind's rule: a free text invoice's lines need all but
     ``amount`` or ``unit_price`` (one of them) and ``quantity`` (default 1)."""
 
@@ -52,6 +52,8 @@ class FreeTextLineInputSchema(Schema):
     tax_category = fields.String(validate=CODE, metadata={"description": "a tax category code"})
     item = fields.String(validate=validate.Length(max=64),
                          metadata={"description": "refused: a free text line has no item"})
+    item_number = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "refused: a free text line has no item"})
     item_id = fields.Integer(metadata={"description": "refused: a free text line has no item"})
 
 

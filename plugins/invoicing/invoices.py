@@ -484,7 +484,7 @@ def free_text_lines(session, lines, currency, kind=None):
     built, problems = [], {}
     for index, data in enumerate(lines):
         errors = {}
-        for field in ("item", "item_id"):
+        for field in ("item", "item_number", "item_id"):
             if data.get(field) not in (None, ""):
                 errors[field] = ["Item numbers are not allowed on a free text line."]
         account = accounts.get(data.get("account"))

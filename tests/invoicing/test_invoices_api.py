@@ -131,10 +131,12 @@ def test_free_text_refusals_are_per_line_field(accounting_api, catalogue):
         "kind": "free_text", "party_id": catalogue["acme"],
         "lines": [FEE, {**FEE, "item": "HAM"}, {**FEE, "tax_category": "VAT99"},
                   {"account": "706", "description": "Fee", "amount": "1"},
-                  {**FEE, "item_id": catalogue["HAM"]}, {"quantity": "2"}]})
+                  {**FEE, "item_id": catalogue["HAM"]}, {"quantity": "2"},
+                  {**FEE, "item_number": "HAM"}]})
     assert refused.status_code == 422
     lines = refused.get_json()["errors"]["json"]["lines"]
-    assert set(lines) == {"1", "2", "3", "4", "5"}
+    assert set(lines) == {"1", "2", "3", "4", "5", "6"}
+    assert lines["6"] == {"item_number": ["Item numbers are not allowed on a free text line."]}
     assert lines["1"] == {"item": ["Item numbers are not allowed on a free text line."]}
     assert lines["4"] == {"item_id": ["Item numbers are not allowed on a free text line."]}
     assert lines["2"] == {"tax_category": ["Unknown tax category VAT99."]}
