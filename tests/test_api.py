@@ -129,6 +129,8 @@ def test_non_admin_gets_403_as_json(client, bearer):
     response = client.get("/api/v1/modules", headers=bearer("sales"))
     assert response.status_code == 403
     assert (response.json["code"], response.json["status"]) == (403, "Forbidden")
+    assert response.json["message"] == ("This needs the admin role; ask a user who has it, or "
+                                         "an admin to give it to you.")
 
 
 def test_invalid_body_gets_422_with_a_message_per_field(client, bearer):

@@ -73,7 +73,10 @@ def test_role_without_rights_gets_403(client, login, path):
 def test_module_route_checks_its_role(make_app, login):
     client = make_app(modules=["example"]).test_client()
     login(client, "marketing")
-    assert client.get("/example/").status_code == 403
+    refused = client.get("/example/")
+    assert refused.status_code == 403
+    assert ("This needs the sales role; ask a user who has it, or an admin to give it to you."
+            in refused.get_data(as_text=True))
     client = client.application.test_client()
     login(client, "sales")
     assert client.get("/example/").status_code == 200

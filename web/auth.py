@@ -68,7 +68,9 @@ def role_required(*roles):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not any(current_user.has_role(role) for role in roles):
-                abort(403)
+                needed = " or ".join(f"the {role} role" for role in roles)
+                abort(403, description=f"This needs {needed}; ask a user who has it, or an "
+                                       "admin to give it to you.")
             return view(*args, **kwargs)
 
         return wrapped
