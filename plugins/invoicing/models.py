@@ -171,6 +171,7 @@ class Payment(Base):
     party: Mapped[Party] = relationship(lazy="joined", innerjoin=True)
     account: Mapped[Account] = relationship(foreign_keys=[account_id])
     summary_account: Mapped[Account | None] = relationship(foreign_keys=[summary_account_id])
+    refunded_payment: Mapped["Payment | None"] = relationship(remote_side=[id])
 
     @property
     def unapplied(self):

@@ -419,6 +419,9 @@ def test_money_received_and_not_applied_is_paid_back(invoicing_app, registry, ca
     path = f"/invoicing/payments/{payment_id}"
     page = client.get(path).get_data(as_text=True)
     assert "Pay the rest back" in page and "RF-00001" in page
+    refund_page = client.get(f"/invoicing/payments/{refund.json['id']}").get_data(as_text=True)
+    assert (f'Pays back what <a href="/invoicing/payments/{payment_id}">PAY-00001</a> left '
+            "unapplied.") in refund_page
     assert 'name="amount" inputmode="decimal" value="5.00"' in page, "the rest, as money"
     for typed, told in (("1e999999999", "Not a valid number."),
                         ("1" + "0" * 20, "At most 12 digits before the point")):
