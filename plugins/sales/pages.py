@@ -69,8 +69,8 @@ def live_party(value):
 def asked_party(value):
     """``(party, errors)`` of a page asked for the party whose id is the text ``value`` (its
     ``party_id`` argument): the live party, or None with ``{"party_id": ["There is no customer
-    N."]}`` when ``value`` names none, shown rather than every customer's figures; ``(None,
-    {})`` when it is empty."""
+    N."]}`` when ``value`` names none (or a message naming the customer it was merged into),
+    shown rather than every customer's figures; ``(None, {})`` when it is empty."""
     value = (value or "").strip()
     party = live_party(value)
     if party is not None or not value:
