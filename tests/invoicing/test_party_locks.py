@@ -134,6 +134,16 @@ def _interleaved(registry, begin, other, end):
     return outcome["first"], outcome["second"]
 
 
+def _draft_order(registry, catalogue, party_id):
+    """A draft order of two hammers for ``party_id``: its id."""
+    with registry.session_factory() as session:
+        order_id = orders.create_order(session, registry.hook, {
+            "type": "sales", "party_id": party_id, "currency": "EUR",
+            "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(2)}]}).id
+        session.commit()
+    return order_id
+
+
 GAVE_WAY = ("OperationalError: (psycopg.errors.LockNotAvailable) canceling statement due to "
             "lock timeout")
 
@@ -141,11 +151,7 @@ GAVE_WAY = ("OperationalError: (psycopg.errors.LockNotAvailable) canceling state
 def test_a_merge_gives_way_to_the_order_being_confirmed_which_waits_for_the_party(
         postgresql, registry, catalogue):  # noqa: F811
     acme, bolt = catalogue["acme"], catalogue["bolt"]
-    with registry.session_factory() as session:
-        order_id = orders.create_order(session, registry.hook, {
-            "type": "sales", "party_id": acme, "currency": "EUR",
-            "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(2)}]}).id
-        session.commit()
+    order_id = _draft_order(registry, catalogue, acme)
     confirmed, merged = _interleaved(
         registry, lambda session: orders.load_order(session, order_id, lock=True),
         lambda session: merge_parties(session, registry.hook, bolt, acme),
@@ -230,11 +236,7 @@ def test_a_payment_applied_to_the_duplicates_invoice_while_it_is_merged_moves_wi
 def test_an_order_confirmed_while_its_customer_is_merged_is_found_and_confirmed(
         postgresql, registry, catalogue):  # noqa: F811
     acme, bolt = catalogue["acme"], catalogue["bolt"]
-    with registry.session_factory() as session:
-        order_id = orders.create_order(session, registry.hook, {
-            "type": "sales", "party_id": acme, "currency": "EUR",
-            "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(2)}]}).id
-        session.commit()
+    order_id = _draft_order(registry, catalogue, acme)
     assert _one_after_the_other(
         registry, lambda session: orders.confirm_order(
             session, registry.hook, orders.load_order(session, order_id, lock=True)),
