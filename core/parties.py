@@ -211,11 +211,10 @@ def merge_parties(session, hook, survivor_id, duplicate_id):
     if locks_rows(session):
         session.execute(select(Party.id).where(Party.id.in_((survivor_id, duplicate_id)))
                         .order_by(Party.id).with_for_update())
+        session.execute(text(f"SET LOCAL lock_timeout = '{MERGE_WAITS}'"))  # from now on
     for party_id in (survivor_id, duplicate_id):  # read again under the locks
         session.get(Party, party_id, populate_existing=True)
     survivor, duplicate = _merging(session, survivor_id, duplicate_id)
-    if locks_rows(session):
-        session.execute(text(f"SET LOCAL lock_timeout = '{MERGE_WAITS}'"))
     # The duplicate's history joins the survivor's, each entry saying whose it was.
     session.execute(
         update(StageChange).where(StageChange.party_id == duplicate.id)

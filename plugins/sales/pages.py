@@ -72,15 +72,17 @@ def asked_party(value):
     N."]}`` when ``value`` names none (or a message naming the customer it was merged into),
     shown rather than every customer's figures; ``(None, {})`` when it is empty."""
     value = (value or "").strip()
-    party = live_party(value)
-    if party is not None or not value:
-        return party, {}
-    merged = db().get(Party, record_id(value)) if record_id(value) else None
-    if merged is not None:  # what it had is the survivor's now: say whose
-        return None, {"party_id": [f"{merged.name} was merged into customer "
-                                   f"{merged.merged_into_id}: see that one."]}
-    shown = value if len(value) <= 20 else f"{value[:20]}…"
-    return None, {"party_id": [f"There is no customer {shown}."]}
+    if not value:
+        return None, {}
+    party_id = record_id(value)
+    party = db().get(Party, party_id) if party_id else None
+    if party is None:
+        shown = value if len(value) <= 20 else f"{value[:20]}…"
+        return None, {"party_id": [f"There is no customer {shown}."]}
+    if party.merged_into_id is not None:  # what it had is the survivor's now: say whose
+        return None, {"party_id": [f"{party.name} was merged into customer "
+                                   f"{party.merged_into_id}: see that one."]}
+    return party, {}
 
 
 def record_ids(values):
