@@ -5,12 +5,13 @@ user's request would be: create (with its lines, priced), price (repriced, as af
 confirm (priced a last time and frozen), deliver (one packing slip of every line), invoice (a
 draft customer invoice of the order) and post (numbered, entries written, the order Invoiced);
 the flow figure is the whole of it, every phase from create to post; for one large order
-against a large price list, the time to load it and the time to price it (run the chain, write
-every line's price and explanation); the time to make one customer invoice of 300 packing slips
-and to post it; the process's peak memory; and the time of a fixed piece of plain Python
-(``reference_ms``), which tells how fast the machine was, and the interpreter that ran
-(``python``, its version, build and place): figures of two runs compare only beside both, and
-``reference_ms`` of two interpreters not at all. SQLite in a temporary folder by default; give
+against a large price list, the time to load it, to price it just after a change of the rules
+(run the chain reading every rule it needs, write every line's price and explanation) and to
+price it again (with the rules read kept in memory); the time to make one customer invoice of
+300 packing slips and to post it; the process's peak memory; and the time of a fixed piece of
+plain Python (``reference_ms``), which tells how fast the machine was, and the interpreter that
+ran (``python``, its version, build and place): figures of two runs compare only beside both,
+and ``reference_ms`` of two interpreters not at all. SQLite in a temporary folder by default; give
 a PostgreSQL URL (and a schema that exists) to measure there:
 
     python benchmarks/sale_flow.py [--orders 1000] [--lines 10]
@@ -29,6 +30,8 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+
+from sqlalchemy import update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -208,6 +211,9 @@ def main():
             "lines": lines(0, args.large_order_lines)})
         session.commit()
         large_id = large.id
+    with registry.session_factory() as session:  # the rules kept in memory are dropped
+        session.execute(update(PriceList).values(name="Trade"))
+        session.commit()
     large = f"large_order_{args.large_order_lines}_lines_{args.rules}_rules"
     with registry.session_factory() as session:
         start = time.perf_counter()
@@ -215,9 +221,12 @@ def main():
         loaded = time.perf_counter()
         orders.price_order(session, hook, order)
         priced = time.perf_counter()
+        orders.price_order(session, hook, order)
+        again = time.perf_counter()
         session.rollback()
     figures[f"{large}_load_ms"] = round((loaded - start) * 1000, 1)
     figures[f"{large}_price_ms"] = round((priced - loaded) * 1000, 1)
+    figures[f"{large}_price_again_ms"] = round((again - priced) * 1000, 1)
     figures["orders"], figures["lines_per_order"] = args.orders, args.lines
     figures["database"] = registry.engine.dialect.name
     figures["reference_ms"] = round(timed(reference) * 1000, 1)

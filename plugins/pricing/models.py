@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -52,3 +52,19 @@ class PriceRuleRow(Base):
     customer_group: Mapped[CustomerGroup | None] = relationship(lazy="joined")
     item: Mapped[Item | None] = relationship(lazy="joined")
     item_group: Mapped[ItemGroup | None] = relationship(lazy="joined")
+
+
+class RulesVersion(Base):
+    """One row whose ``token`` changes at every change of the rules pricing reads.
+
+    Triggers (migration pricing_0003) draw a new random token when a price list or a rule is
+    written, when an item changes its number and when an item group or customer group changes
+    its code; a rolled-back change
+    leaves the token it drew unused.  The rules kept in memory (``plugins.pricing.rules``) are
+    those read while the token was the one they are kept with.
+    """
+
+    __tablename__ = "pricing_rules_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[int] = mapped_column(BigInteger)
