@@ -6,7 +6,8 @@ beats one on every item (10); a rule for the customer's group adds 5 to its targ
 The rules read are kept in memory, for each database, while the token of
 ``pricing_rules_version`` stays the one they were read under (triggers draw a new one at every
 change of a price list, a rule, an item's number or a group's code): a pricing reads the
-token, and the rules of the items and item groups no pricing met since the last change.
+token, and when it meets an item or item group whose rules are not kept, reads the rules of
+all its lines again, then the token again.
 """
 
 import functools
@@ -16,9 +17,9 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import Boolean, bindparam, or_, select, union_all
+from sqlalchemy import bindparam, or_, select, union_all
 
-from core.models import CustomerGroup, ItemGroup
+from core.models import CustomerGroup, Item, ItemGroup
 from core.pricing import PriceRule
 from plugins.pricing.models import PriceList, PriceRuleRow, RulesVersion
 
@@ -40,19 +41,20 @@ class _Rule(NamedTuple):
     price: Decimal | None
     discount: Decimal | None
     list_name: str
+    item_number: str | None
     group_code: str | None
     customer_code: str | None
 
 
 def price_list_rules(lines, context):
     """The candidates of every price-list rule matching ``lines`` in ``context``: one query for
-    the token, and one for rules not yet kept, if any."""
+    the token; if rules of these lines are not kept, one more for them and the token again."""
     if not lines:
         return []
-    rules = _kept_rules(context.session, context.currency, context.customer_group_id)
-    rules.read(context.session, {line.item.id for line in lines},
-               {line.item.item_group_id for line in lines} - {None})
-    day, candidates = context.date, []
+    rules = _rules_for(context.session, (context.currency, context.customer_group_id),
+                       {line.item.id for line in lines},
+                       {line.item.item_group_id for line in lines} - {None})
+    day, proposals, candidates = context.date, rules.proposals, []
     for line in lines:
         item, quantity = line.item, line.quantity
         for matching in (rules.by_item[item.id], rules.by_group.get(item.item_group_id, ()),
@@ -61,67 +63,97 @@ def price_list_rules(lines, context):
                 if (quantity >= rule.min_quantity
                         and (rule.start_date is None or rule.start_date <= day)
                         and (rule.end_date is None or rule.end_date >= day)):
-                    proposal = rules.proposals.get(rule.id)
+                    proposal = proposals.get(rule.id)
                     if proposal is None:
-                        proposal = rules.proposals[rule.id] = _proposal(item.number, rule)
+                        proposal = proposals[rule.id] = _proposal(rule)
                     candidates.append(PriceRule(line.key, *proposal))
     return candidates
 
 
-class _Rules:
-    """The rules of active price lists in ``currency`` for everyone or for ``customer_group``,
-    as read while the database's token stayed the same: those on each item and on each item
-    group read so far, and those on every item once read."""
+# Past this many items and item groups whose rules are kept for one database (about 120 bytes
+# each, and their rules), all kept for it is dropped and read again as pricings need it.
+MAX_KEPT = 100_000
 
-    def __init__(self, currency, customer_group):
-        self.currency, self.customer_group = currency, customer_group
+
+class _Rules:
+    """The rules of active price lists for one buyer (a currency and a customer group) as the
+    database held them under one token: those on each item and on each item group read so far
+    (an empty tuple for none), and those on every item once read."""
+
+    def __init__(self):
         self.by_item, self.by_group, self.general = {}, {}, None
         self.proposals = {}  # rule id → what it proposes, worked out when it first applies
 
-    def read(self, session, item_ids, group_ids):
-        """Read, in one query, the rules of the items and item groups not read yet, and those
-        on every item if not read yet."""
-        items = sorted(item_ids - self.by_item.keys())
-        groups = sorted(group_ids - self.by_group.keys())
-        general = self.general is None
-        if not (items or groups or general):
-            return
-        by_item, by_group = {item: [] for item in items}, {group: [] for group in groups}
-        every_item = []
-        rows = session.execute(_rules_query(), {
-            "currency": self.currency, "customer_group": self.customer_group,
-            "items": items, "groups": groups, "general": general}).all()
-        for rule in map(_Rule._make, rows):
+    def lacks(self, item_ids, group_ids):
+        """Whether the rules of some of ``item_ids``, ``group_ids`` or every item are not kept."""
+        return (self.general is None or not item_ids <= self.by_item.keys()
+                or not group_ids <= self.by_group.keys())
+
+    def read(self, session, buyer, item_ids, group_ids):
+        """Read the rules of ``buyer`` on ``item_ids``, ``group_ids`` and every item, in one
+        query, and keep them."""
+        currency, customer_group = buyer
+        by_item, by_group, every_item = {}, {}, []
+        for rule in map(_Rule._make, session.execute(_rules_query(), {
+                "currency": currency, "customer_group": customer_group,
+                "items": sorted(item_ids), "groups": sorted(group_ids)}).all()):
             if rule.item_id is not None:
-                by_item[rule.item_id].append(rule)
+                by_item.setdefault(rule.item_id, []).append(rule)
             elif rule.item_group_id is not None:
-                by_group[rule.item_group_id].append(rule)
+                by_group.setdefault(rule.item_group_id, []).append(rule)
             else:
                 every_item.append(rule)
-        self.by_item.update(by_item)
-        self.by_group.update(by_group)
-        if general:
-            self.general = every_item
+        self.by_item.update({item: by_item.get(item, ()) for item in item_ids})
+        self.by_group.update({group: by_group.get(group, ()) for group in group_ids})
+        self.general = every_item
+
+    def __len__(self):
+        return len(self.by_item) + len(self.by_group)
 
 
-_KEPT = weakref.WeakKeyDictionary()  # engine → (token, {(currency, customer group): _Rules})
+class _Kept:
+    """What is kept for one database: the token the rules were read under, and their
+    :class:`_Rules` by buyer."""
+
+    def __init__(self, token):
+        self.token, self.by_buyer = token, {}
+
+
+_KEPT = weakref.WeakKeyDictionary()  # the engine's connection pool → its _Kept
 _KEEPING = threading.Lock()
 
 
-def _kept_rules(session, currency, customer_group):
-    """The rules kept for ``session``'s database, for buyers of ``customer_group`` in
-    ``currency``, as of the token it reads now."""
-    token = session.execute(_TOKEN).scalar_one()
-    bind = session.get_bind()
-    with _KEEPING:
-        kept_token, by_buyer = _KEPT.get(bind, (None, None))
-        if kept_token != token:
-            by_buyer = {}
-            _KEPT[bind] = token, by_buyer
-        buyer = currency, customer_group
-        if buyer not in by_buyer:
-            by_buyer[buyer] = _Rules(currency, customer_group)
-        return by_buyer[buyer]
+def _rules_for(session, buyer, item_ids, group_ids):
+    """The rules of ``buyer`` on ``item_ids``, ``group_ids`` and every item, as ``session``'s
+    database holds them at the token it reads: those kept, or else all of them read again.
+
+    The token is read once more after the rules: on PostgreSQL each statement sees what was
+    committed before it, and a change between the two reads would give rules of two states
+    (kept ones, and the new ones read); they are then read again, under the new token."""
+    # A writing session's engine is a copy of the application's with other options: one pool.
+    database = session.get_bind().engine.pool
+    while True:
+        token = session.execute(_TOKEN).scalar_one()
+        with _KEEPING:
+            kept = _KEPT.get(database)
+            if kept is None or kept.token != token:
+                kept = _KEPT[database] = _Kept(token)
+            rules = kept.by_buyer.setdefault(buyer, _Rules())
+        if not rules.lacks(item_ids, group_ids):
+            return rules
+        read = _Rules()
+        read.read(session, buyer, item_ids, group_ids)
+        if session.execute(_TOKEN).scalar_one() != token:
+            continue
+        with _KEEPING:
+            if sum(map(len, kept.by_buyer.values())) + len(read) > MAX_KEPT:
+                kept.by_buyer.clear()
+            rules = kept.by_buyer.setdefault(buyer, read)
+            if rules is not read:
+                rules.by_item.update(read.by_item)
+                rules.by_group.update(read.by_group)
+                rules.general = read.general
+        return rules
 
 
 _TOKEN = select(RulesVersion.token)
@@ -130,15 +162,16 @@ _TOKEN = select(RulesVersion.token)
 @functools.cache
 def _rules_query():
     """The statement reading the rules of active price lists in ``currency``, for everyone or
-    for ``customer_group``, on the items ``items``, on the item groups ``groups``, and on every
-    item if ``general``, built once: three branches, each using its own index, rather than one
-    OR that scans every rule.  Its columns are :class:`_Rule`'s fields, in their order."""
+    for ``customer_group``, on the items ``items``, on the item groups ``groups`` and on every
+    item, built once: three branches, each using its own index, rather than one OR that scans
+    every rule.  Its columns are :class:`_Rule`'s fields, in their order."""
     rule = PriceRuleRow
     shared = (
         select(rule.id, rule.item_id, rule.item_group_id, rule.customer_group_id,
                rule.start_date, rule.end_date, rule.min_quantity, rule.price, rule.discount,
-               PriceList.name, ItemGroup.code, CustomerGroup.code)
+               PriceList.name, Item.number, ItemGroup.code, CustomerGroup.code)
         .join(PriceList, PriceList.id == rule.price_list_id)
+        .outerjoin(Item, Item.id == rule.item_id)
         .outerjoin(ItemGroup, ItemGroup.id == rule.item_group_id)
         .outerjoin(CustomerGroup, CustomerGroup.id == rule.customer_group_id)
         .where(
@@ -152,16 +185,14 @@ def _rules_query():
         shared.where(rule.item_id.in_(bindparam("items", expanding=True))),
         shared.where(rule.item_id.is_(None),
                      rule.item_group_id.in_(bindparam("groups", expanding=True))),
-        shared.where(rule.item_id.is_(None), rule.item_group_id.is_(None),
-                     bindparam("general", type_=Boolean)),
+        shared.where(rule.item_id.is_(None), rule.item_group_id.is_(None)),
     )
 
 
-def _proposal(item_number, rule):
-    """What ``rule`` proposes to any line it matches (of item ``item_number`` when the rule is
-    on an item): effect, value, priority, kind, rule."""
+def _proposal(rule):
+    """What ``rule`` proposes to any line it matches: effect, value, priority, kind, rule."""
     if rule.item_id is not None:
-        priority, target = ITEM, f"item {item_number}"
+        priority, target = ITEM, f"item {rule.item_number}"
     elif rule.item_group_id is not None:
         priority, target = GROUP, f"item group {rule.group_code}"
     else:

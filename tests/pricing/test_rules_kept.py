@@ -1,15 +1,19 @@
-"""The rules pricing keeps in memory: every change of price lists, rules or group codes shows in
-the next pricing, however it is written; a change rolled back is never priced with; a pricing
-that met the same items before reads no rule."""
+"""The rules pricing keeps in memory: every change of price lists, rules, item numbers or group
+codes shows in the next pricing, however and whenever it is written; a change rolled back is
+never priced with; a pricing that met the same items before reads no rule; what is kept has a
+limit."""
 
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import text, update
 
+from core import orders
 from core.models import Item
 from core.pricing import PricingContext, PricingItem, PricingLine, price
 from core.testing import count_queries
+from plugins.pricing import rules
 from plugins.pricing.models import PriceRuleRow
 from tests.pricing.conftest import new_price_list, simulate
 
@@ -22,6 +26,13 @@ def _hammer(client, headers, catalogue):
 
 def _applied(line):
     return [entry["rule"] for entry in line["explanation"] if entry["outcome"] == "applied"]
+
+
+def _rule_ids(client, headers):
+    """The ids of the first price list's rules."""
+    [price_list] = client.get("/api/v1/price-lists", headers=headers).json
+    return [rule["id"] for rule in client.get(f"/api/v1/price-lists/{price_list['id']}",
+                                              headers=headers).json["rules"]]
 
 
 def _write(app, statement, **values):
@@ -95,11 +106,90 @@ def test_a_change_rolled_back_is_never_priced_with(client, catalogue, headers):
 
 def test_a_pricing_of_items_met_before_reads_no_rule(client, catalogue, headers):
     new_price_list(client, headers, rules=[{"item_group": "PT-TOOLS", "discount": "10"}])
-    engine = client.application.extensions["comptoir"].engine
-    with count_queries(engine) as first:
-        assert _hammer(client, headers, catalogue)["discount"] == "10"
-    with count_queries(engine) as again:
+    registry = client.application.extensions["comptoir"]
+    with count_queries(registry.engine) as first:
+        with registry.writing_session() as session, session.begin():  # as an order's request
+            orders.create_order(session, registry.hook, {
+                "type": "sales", "party_id": catalogue.acme, "currency": "EUR",
+                "lines": [{"item_id": catalogue.hammer, "quantity": Decimal(1)}]})
+    with count_queries(registry.engine) as again:
         assert _hammer(client, headers, catalogue)["discount"] == "10"
     assert sum("pricing_rule.id" in statement for statement in first) == 1
+    assert sum("pricing_rules_version" in statement for statement in first) == 2
     assert sum("pricing_rule.id" in statement for statement in again) == 0
-    assert len(again) == len(first) - 1
+    assert sum("pricing_rules_version" in statement for statement in again) == 1
+
+
+def test_an_item_renamed_while_a_pricing_ran_is_named_anew(client, catalogue, headers):
+    registry = client.application.extensions["comptoir"]
+    new_price_list(client, headers, rules=[{"item_id": catalogue.hammer, "price": "9"}])
+    with registry.session_factory() as session:
+        hammer = PricingItem.of(session.get(Item, catalogue.hammer))  # read before the rename
+        _write(client.application,
+               "UPDATE core_item SET number = 'PT-MALLET' WHERE number = 'PT-HAMMER'")
+        price(registry.hook, PricingContext("EUR", date.today(), session=session),
+              [PricingLine(0, hammer, Decimal(1))])
+    line = _hammer(client, headers, catalogue)
+    assert line["item_number"] == "PT-MALLET"
+    assert f"price list Trade, rule {_rule_ids(client, headers)[0]}: item PT-MALLET" in \
+        _applied(line)
+
+
+def test_rules_read_while_a_change_committed_are_kept_under_its_token(
+        client, catalogue, headers, monkeypatch):
+    app = client.application
+    registry = app.extensions["comptoir"]
+    new_price_list(client, headers, rules=[{"item_id": catalogue.hammer, "price": "9"},
+                                           {"item_id": catalogue.saw, "price": "20"}])
+    assert _hammer(client, headers, catalogue)["unit_price"] == "9.00"  # the hammer's kept
+    read = rules._Rules.read
+
+    def read_after_a_change(self, *args):
+        monkeypatch.setattr(rules._Rules, "read", read)  # one change, the first time only
+        _write(app, "UPDATE pricing_rule SET price = price - 1")
+        read(self, *args)
+
+    monkeypatch.setattr(rules._Rules, "read", read_after_a_change)
+    with registry.session_factory() as session:
+        saw = PricingLine(0, PricingItem.of(session.get(Item, catalogue.saw)), Decimal(1))
+        [priced] = price(registry.hook, PricingContext("EUR", date.today(), session=session),
+                         [saw]).lines
+    # SQLite's transaction saw the rules before the change; PostgreSQL's next statement, after.
+    assert priced.unit_price in (20, 19)
+    # Kept with the hammer's rules, read before the change, the saw's must be of that time too:
+    # a pricing of both under the old token would otherwise mix the two.
+    with registry.session_factory() as session:
+        token = session.scalar(text("SELECT token FROM pricing_rules_version"))
+    kept = rules._KEPT[registry.engine.pool]
+    [kept_rule] = kept.by_buyer["EUR", None].by_item[catalogue.saw]
+    assert kept_rule.price == (19 if kept.token == token else 20)
+    assert _hammer(client, headers, catalogue)["unit_price"] == "8.00"
+
+
+def test_a_change_made_under_another_search_path_is_seen(client, catalogue, headers):
+    app = client.application
+    if app.extensions["comptoir"].engine.dialect.name != "postgresql":
+        pytest.skip("schemas and search paths are PostgreSQL's")
+    new_price_list(client, headers, rules=[{"item_id": catalogue.hammer, "price": "9"}])
+    assert _hammer(client, headers, catalogue)["unit_price"] == "9.00"
+    with app.extensions["comptoir"].session_factory() as session, session.begin():
+        schema = session.execute(text("SELECT current_schema()")).scalar_one()
+        session.execute(text("SET LOCAL search_path TO public"))
+        session.execute(text(f'UPDATE "{schema}".pricing_rule SET price = 7'))
+    assert _hammer(client, headers, catalogue)["unit_price"] == "7.00"
+
+
+def test_rules_kept_past_their_limit_are_dropped_and_read_again(
+        client, catalogue, headers, monkeypatch):
+    monkeypatch.setattr(rules, "MAX_KEPT", 2)
+    new_price_list(client, headers, rules=[{"item_id": catalogue.hammer, "price": "9"},
+                                           {"item_id": catalogue.saw, "price": "20"},
+                                           {"item_group": "PT-TOOLS", "discount": "5"}])
+    database = client.application.extensions["comptoir"].engine.pool
+    for item, unit_price in [(catalogue.hammer, "9.00"), (catalogue.saw, "20.00"),
+                             (catalogue.hammer, "9.00"), (catalogue.glue, "4.99")]:
+        line = simulate(client, headers, currency="EUR",
+                        lines=[{"item_id": item, "quantity": "1"}])["lines"][0]
+        assert line["unit_price"] == unit_price
+        kept = rules._KEPT[database].by_buyer.values()
+        assert sum(map(len, kept)) <= 2

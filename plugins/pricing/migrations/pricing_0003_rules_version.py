@@ -46,8 +46,10 @@ def upgrade():
             op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {watched} "
                        f"BEGIN UPDATE pricing_rules_version SET token = {draw}; END")
         return
+    # The table of the trigger's own schema, whatever the search path of the writer.
     op.execute("CREATE FUNCTION pricing_rules_changed() RETURNS trigger LANGUAGE plpgsql AS $$ "
-               f"BEGIN UPDATE pricing_rules_version SET token = {draw}; RETURN NULL; END $$")
+               "BEGIN EXECUTE format('UPDATE %I.pricing_rules_version SET token = "
+               f"{draw}', TG_TABLE_SCHEMA); RETURN NULL; END $$")
     for watched, events in WATCHED.items():
         if "DELETE" in events:
             events += ("TRUNCATE",)
