@@ -16,6 +16,8 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from sqlalchemy.exc import DBAPIError
+
 from core.errors import ComptoirError, ValidationError
 from core.money import HUNDRED, ZERO, check_totals, round_money
 
@@ -116,7 +118,9 @@ def price(hook, context, lines):
     """Price ``lines`` (PricingLine) in ``context``; return a PricedDocument.
 
     Raises ValidationError when a line has no price at all, PricingFailed when a rule kind
-    fails (naming its module); nothing is ever skipped quietly.
+    fails (naming its module); nothing is ever skipped quietly.  A database error in a rule
+    kind passes as it is: what it means (an upgrade pending, a request to try again) is the
+    database's, not the kind's.
     """
     candidates = {line.key: [] for line in lines}
     base = hook.comptoir_base_prices(lines=lines, context=context)
@@ -128,7 +132,7 @@ def price(hook, context, lines):
     for impl in hook.comptoir_price_rules.get_hookimpls():
         try:
             proposed = impl.function(**{name: arguments[name] for name in impl.argnames})
-        except ComptoirError:
+        except (ComptoirError, DBAPIError):
             raise
         except Exception as exc:
             raise PricingFailed(f"the price rules of {impl.plugin_name} failed: {exc}") from exc

@@ -16,6 +16,7 @@ from core.testing import count_queries
 from plugins.pricing import rules
 from plugins.pricing.models import PriceRuleRow
 from tests.pricing.conftest import new_price_list, simulate
+from web.errors import SCHEMA_BEHIND
 
 
 def _hammer(client, headers, catalogue):
@@ -193,3 +194,13 @@ def test_rules_kept_past_their_limit_are_dropped_and_read_again(
         assert line["unit_price"] == unit_price
         kept = rules._KEPT[database].by_buyer.values()
         assert sum(map(len, kept)) <= 2
+
+
+def test_a_pricing_before_the_upgrade_says_an_upgrade_is_pending(client, catalogue, headers):
+    registry = client.application.extensions["comptoir"]
+    with registry.engine.begin() as connection:  # as if this revision were not run yet
+        connection.execute(text("DROP TABLE pricing_rules_version"))
+    answer = client.post("/api/v1/pricing/simulate", headers=headers, json={
+        "currency": "EUR", "lines": [{"item_id": catalogue.hammer, "quantity": "1"}]})
+    assert answer.status_code == 500
+    assert answer.json["message"] == SCHEMA_BEHIND
