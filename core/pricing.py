@@ -161,19 +161,18 @@ def price(hook, context, lines):
 
 
 def _price_line(line, candidates, context):
-    explanation = []
-    prices = sorted((c for c in candidates if c.effect == "price"),
-                    key=lambda c: (-c.priority, c.value, c.kind, c.rule))
+    prices = [candidate for candidate in candidates if candidate.effect == "price"]
     if not prices:
         raise ValidationError(
             f"item {line.item.number} has no price in {context.currency}: its list price is in "
             f"{line.item.currency} and no price rule gives one",
             fields={"lines": [f"No price for item {line.item.number} in {context.currency}."]},
         )
-    explanation += _explain(prices, "price")
-    discounts = sorted((c for c in candidates if c.effect == "discount"),
-                       key=lambda c: (-c.priority, -c.value, c.kind, c.rule))
-    explanation += _explain(discounts, "discount")
+    discounts = [candidate for candidate in candidates if candidate.effect == "discount"]
+    prices.sort(key=_price_rank)
+    discounts.sort(key=_discount_rank)
+    explanation = _explain(prices, "price", "higher price")
+    explanation += _explain(discounts, "discount", "smaller discount")
     unit_price = prices[0].value
     discount = discounts[0].value if discounts else ZERO
     net = line.quantity * unit_price * (1 - discount / HUNDRED)
@@ -189,22 +188,33 @@ def _price_line(line, candidates, context):
                       explanation)
 
 
-def _explain(ranked, effect):
+def _price_rank(candidate):  # the highest priority first, then the lowest price
+    return -candidate.priority, candidate.value, candidate.kind, candidate.rule
+
+
+def _discount_rank(candidate):  # the highest priority first, then the largest discount
+    return -candidate.priority, -candidate.value, candidate.kind, candidate.rule
+
+
+def _explain(ranked, effect, worse):
+    """The explanation entries of ``ranked`` candidates of one ``effect``, the first applied;
+    ``worse`` says how a loser of the same priority compares ("higher price")."""
     if not ranked:
         return []
     winner = ranked[0]
     entries = [_entry(winner.kind, winner.rule, effect, winner.value, winner.priority,
                       "applied", "")]
+    # Built here rather than by _entry: a document's pricing writes hundreds of them.
     for loser in ranked[1:]:
         if loser.priority < winner.priority:
             why = f"lower priority ({loser.priority} < {winner.priority}) than {winner.rule}"
         elif loser.value != winner.value:
-            worse = "higher price" if effect == "price" else "smaller discount"
             why = f"same priority, {worse} than {winner.rule}"
         else:
             why = f"same priority and value as {winner.rule}, which comes first"
-        entries.append(_entry(loser.kind, loser.rule, effect, loser.value, loser.priority,
-                              "lost", why))
+        entries.append({"kind": loser.kind, "rule": loser.rule, "effect": effect,
+                        "value": f"{loser.value:f}", "priority": loser.priority,
+                        "outcome": "lost", "why": why})
     return entries
 
 
