@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, or_, select, union_all
+from sqlalchemy.orm import Session
 
 from core.models import CustomerGroup, Item, ItemGroup
 from core.pricing import PriceRule
@@ -130,8 +131,7 @@ def _rules_for(session, buyer, item_ids, group_ids):
     The token is read once more after the rules: on PostgreSQL each statement sees what was
     committed before it, and a change between the two reads would give rules of two states
     (kept ones, and the new ones read); they are then read again, under the new token."""
-    # A writing session's engine is a copy of the application's with other options: one pool.
-    database = session.get_bind().engine.pool
+    database = _database(session)
     while True:
         token = session.execute(_TOKEN).scalar_one()
         with _KEEPING:
@@ -154,6 +154,14 @@ def _rules_for(session, buyer, item_ids, group_ids):
                 rules.by_group.update(read.by_group)
                 rules.general = read.general
         return rules
+
+
+def _database(session):
+    """What stands for the database ``session`` works on (a Session, or a Connection as a
+    caller may give): its engine's connection pool, which a writing session's engine, a copy
+    of the application's with other options, shares."""
+    bind = session.get_bind() if isinstance(session, Session) else session
+    return bind.engine.pool
 
 
 _TOKEN = select(RulesVersion.token)

@@ -204,3 +204,16 @@ def test_a_pricing_before_the_upgrade_says_an_upgrade_is_pending(client, catalog
         "currency": "EUR", "lines": [{"item_id": catalogue.hammer, "quantity": "1"}]})
     assert answer.status_code == 500
     assert answer.json["message"] == SCHEMA_BEHIND
+
+
+def test_rules_are_read_through_a_connection_as_through_a_session(client, catalogue, headers):
+    registry = client.application.extensions["comptoir"]
+    new_price_list(client, headers, rules=[{"item_id": catalogue.hammer, "price": "9"}])
+    with registry.session_factory() as session:
+        hammer = PricingItem.of(session.get(Item, catalogue.hammer))
+    for _twice in range(2):  # reading the rules, then keeping them
+        with registry.engine.connect() as connection:
+            priced = price(registry.hook, PricingContext("EUR", date.today(),
+                                                         session=connection),
+                           [PricingLine(0, hammer, Decimal(1))])
+        assert priced.lines[0].unit_price == 9
