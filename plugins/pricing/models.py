@@ -58,9 +58,9 @@ class RulesVersion(Base):
     """One row whose ``token`` changes at every change of the rules pricing reads.
 
     Triggers (migration pricing_0003) draw a new random token when a price list or a rule is
-    written, when an item changes its number and when an item group or customer group changes
-    its code; a rolled-back change leaves the token it drew unused.  The rules kept in memory
-    (``plugins.pricing.rules``) are those read while the token was the one they are kept with.
+    written and when an item group or customer group changes its code; a rolled-back change
+    leaves the token it drew unused.  The rules kept in memory (``plugins.pricing.rules``) are
+    those read while the token was the one they are kept with.
     """
 
     __tablename__ = "pricing_rules_version"

@@ -5,9 +5,9 @@ beats one on every item (10); a rule for the customer's group adds 5 to its targ
 
 The rules read are kept in memory, for each database, while the token of
 ``pricing_rules_version`` stays the one they were read under (triggers draw a new one at every
-change of a price list, a rule, an item's number or a group's code): a pricing reads the
-token, and when it meets an item or item group whose rules are not kept, reads the rules of
-all its lines again, then the token again.
+change of a price list, a rule or a group's code): a pricing reads the token, and when it
+meets an item or item group whose rules are not kept, reads the rules of all its lines again,
+then the token again.
 """
 
 import functools
@@ -20,7 +20,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from core.models import CustomerGroup, Item, ItemGroup
+from core.models import CustomerGroup, ItemGroup
 from core.pricing import PriceRule
 from plugins.pricing.models import PriceList, PriceRuleRow, RulesVersion
 
@@ -42,7 +42,6 @@ class _Rule(NamedTuple):
     price: Decimal | None
     discount: Decimal | None
     list_name: str
-    item_number: str | None
     group_code: str | None
     customer_code: str | None
 
@@ -64,10 +63,12 @@ def price_list_rules(lines, context):
                 if (quantity >= rule.min_quantity
                         and (rule.start_date is None or rule.start_date <= day)
                         and (rule.end_date is None or rule.end_date >= day)):
-                    proposal = proposals.get(rule.id)
-                    if proposal is None:
-                        proposal = proposals[rule.id] = _proposal(rule)
-                    candidates.append(PriceRule(line.key, *proposal))
+                    # A rule on an item names it as the line does (read with the line).
+                    number = item.number if rule.item_id is not None else None
+                    known = proposals.get(rule.id)
+                    if known is None or known[0] != number:
+                        known = proposals[rule.id] = number, _proposal(number, rule)
+                    candidates.append(PriceRule(line.key, *known[1]))
     return candidates
 
 
@@ -83,7 +84,8 @@ class _Rules:
 
     def __init__(self):
         self.by_item, self.by_group, self.general = {}, {}, None
-        self.proposals = {}  # rule id → what it proposes, worked out when it first applies
+        # rule id → (item number or None, what the rule proposes), worked out when it applies
+        self.proposals = {}
 
     def lacks(self, item_ids, group_ids):
         """Whether the rules of some of ``item_ids``, ``group_ids`` or every item are not kept."""
@@ -129,31 +131,31 @@ def _rules_for(session, buyer, item_ids, group_ids):
     database holds them at the token it reads: those kept, or else all of them read again.
 
     The token is read once more after the rules: on PostgreSQL each statement sees what was
-    committed before it, and a change between the two reads would give rules of two states
-    (kept ones, and the new ones read); they are then read again, under the new token."""
+    committed before it, and rules read after a change committed in between must not be kept
+    under the token from before it (a pricing of that token would mix them with the others).
+    They are then used for this pricing alone: read by one statement, they are of one state."""
     database = _database(session)
-    while True:
-        token = session.execute(_TOKEN).scalar_one()
-        with _KEEPING:
-            kept = _KEPT.get(database)
-            if kept is None or kept.token != token:
-                kept = _KEPT[database] = _Kept(token)
-            rules = kept.by_buyer.setdefault(buyer, _Rules())
-        if not rules.lacks(item_ids, group_ids):
-            return rules
-        read = _Rules()
-        read.read(session, buyer, item_ids, group_ids)
-        if session.execute(_TOKEN).scalar_one() != token:
-            continue
-        with _KEEPING:
-            if sum(map(len, kept.by_buyer.values())) + len(read) > MAX_KEPT:
-                kept.by_buyer.clear()
-            rules = kept.by_buyer.setdefault(buyer, read)
-            if rules is not read:
-                rules.by_item.update(read.by_item)
-                rules.by_group.update(read.by_group)
-                rules.general = read.general
+    token = session.execute(_TOKEN).scalar_one()
+    with _KEEPING:
+        kept = _KEPT.get(database)
+        if kept is None or kept.token != token:
+            kept = _KEPT[database] = _Kept(token)
+        rules = kept.by_buyer.setdefault(buyer, _Rules())
+    if not rules.lacks(item_ids, group_ids):
         return rules
+    read = _Rules()
+    read.read(session, buyer, item_ids, group_ids)
+    if session.execute(_TOKEN).scalar_one() != token:
+        return read
+    with _KEEPING:
+        if sum(map(len, kept.by_buyer.values())) + len(read) > MAX_KEPT:
+            kept.by_buyer.clear()
+        rules = kept.by_buyer.setdefault(buyer, read)
+        if rules is not read:
+            rules.by_item.update(read.by_item)
+            rules.by_group.update(read.by_group)
+            rules.general = read.general
+    return rules
 
 
 def _database(session):
@@ -177,9 +179,8 @@ def _rules_query():
     shared = (
         select(rule.id, rule.item_id, rule.item_group_id, rule.customer_group_id,
                rule.start_date, rule.end_date, rule.min_quantity, rule.price, rule.discount,
-               PriceList.name, Item.number, ItemGroup.code, CustomerGroup.code)
+               PriceList.name, ItemGroup.code, CustomerGroup.code)
         .join(PriceList, PriceList.id == rule.price_list_id)
-        .outerjoin(Item, Item.id == rule.item_id)
         .outerjoin(ItemGroup, ItemGroup.id == rule.item_group_id)
         .outerjoin(CustomerGroup, CustomerGroup.id == rule.customer_group_id)
         .where(
@@ -197,10 +198,11 @@ def _rules_query():
     )
 
 
-def _proposal(rule):
-    """What ``rule`` proposes to any line it matches: effect, value, priority, kind, rule."""
+def _proposal(item_number, rule):
+    """What ``rule`` proposes to any line it matches (of item ``item_number`` when the rule is
+    on an item): effect, value, priority, kind, rule."""
     if rule.item_id is not None:
-        priority, target = ITEM, f"item {rule.item_number}"
+        priority, target = ITEM, f"item {item_number}"
     elif rule.item_group_id is not None:
         priority, target = GROUP, f"item group {rule.group_code}"
     else:

@@ -1,7 +1,6 @@
-"""The rules pricing keeps in memory: every change of price lists, rules, item numbers or group
-codes shows in the next pricing, however and whenever it is written; a change rolled back is
-never priced with; a pricing that met the same items before reads no rule; what is kept has a
-limit."""
+"""The rules pricing keeps in memory: every change of price lists, rules or group codes shows in
+the next pricing, however and whenever it is written; a change rolled back is never priced
+with; a pricing that met the same items before reads no rule; what is kept has a limit."""
 
 from datetime import date
 from decimal import Decimal
@@ -121,19 +120,21 @@ def test_a_pricing_of_items_met_before_reads_no_rule(client, catalogue, headers)
     assert sum("pricing_rules_version" in statement for statement in again) == 1
 
 
-def test_an_item_renamed_while_a_pricing_ran_is_named_anew(client, catalogue, headers):
+def test_an_item_rule_names_the_item_as_its_line_does(client, catalogue, headers):
     registry = client.application.extensions["comptoir"]
     new_price_list(client, headers, rules=[{"item_id": catalogue.hammer, "price": "9"}])
+    rule = f"price list Trade, rule {_rule_ids(client, headers)[0]}: item"
     with registry.session_factory() as session:
         hammer = PricingItem.of(session.get(Item, catalogue.hammer))  # read before the rename
         _write(client.application,
                "UPDATE core_item SET number = 'PT-MALLET' WHERE number = 'PT-HAMMER'")
-        price(registry.hook, PricingContext("EUR", date.today(), session=session),
-              [PricingLine(0, hammer, Decimal(1))])
+        [line] = price(registry.hook, PricingContext("EUR", date.today(), session=session),
+                       [PricingLine(0, hammer, Decimal(1))]).lines
+    assert [entry["rule"] for entry in line.explanation[:2]] == [
+        f"{rule} PT-HAMMER", "list price of item PT-HAMMER"]
     line = _hammer(client, headers, catalogue)
     assert line["item_number"] == "PT-MALLET"
-    assert f"price list Trade, rule {_rule_ids(client, headers)[0]}: item PT-MALLET" in \
-        _applied(line)
+    assert f"{rule} PT-MALLET" in _applied(line)
 
 
 def test_rules_read_while_a_change_committed_are_kept_under_its_token(
@@ -157,13 +158,13 @@ def test_rules_read_while_a_change_committed_are_kept_under_its_token(
                          [saw]).lines
     # SQLite's transaction saw the rules before the change; PostgreSQL's next statement, after.
     assert priced.unit_price in (20, 19)
-    # Kept with the hammer's rules, read before the change, the saw's must be of that time too:
-    # a pricing of both under the old token would otherwise mix the two.
+    # Kept with the hammer's rules, read before the change, the saw's must be of that time too
+    # (or not kept): a pricing of both under the old token would otherwise mix the two.
     with registry.session_factory() as session:
         token = session.scalar(text("SELECT token FROM pricing_rules_version"))
     kept = rules._KEPT[registry.engine.pool]
-    [kept_rule] = kept.by_buyer["EUR", None].by_item[catalogue.saw]
-    assert kept_rule.price == (19 if kept.token == token else 20)
+    for kept_rule in kept.by_buyer["EUR", None].by_item.get(catalogue.saw, ()):
+        assert kept_rule.price == (19 if kept.token == token else 20)
     assert _hammer(client, headers, catalogue)["unit_price"] == "8.00"
 
 
@@ -217,3 +218,24 @@ def test_rules_are_read_through_a_connection_as_through_a_session(client, catalo
                                                          session=connection),
                            [PricingLine(0, hammer, Decimal(1))])
         assert priced.lines[0].unit_price == 9
+
+
+def test_a_pricing_reads_the_rules_once_however_often_they_change(
+        client, catalogue, headers, monkeypatch):
+    app = client.application
+    registry = app.extensions["comptoir"]
+    new_price_list(client, headers, rules=[{"item_id": catalogue.hammer, "price": "9"}])
+    read, reads = rules._Rules.read, []
+
+    def read_then_a_change(self, *args):
+        reads.append(1)
+        assert len(reads) < 5, "the rules are read again and again"
+        read(self, *args)
+        _write(app, "UPDATE pricing_rule SET price = price - 1")  # before the token is read
+
+    monkeypatch.setattr(rules._Rules, "read", read_then_a_change)
+    with registry.session_factory() as session:
+        hammer = PricingItem.of(session.get(Item, catalogue.hammer))
+        [line] = price(registry.hook, PricingContext("EUR", date.today(), session=session),
+                       [PricingLine(0, hammer, Decimal(1))]).lines
+    assert (line.unit_price, len(reads)) == (9, 1)

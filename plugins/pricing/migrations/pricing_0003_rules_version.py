@@ -1,8 +1,8 @@
 """A token drawn again at every change of the rules, by triggers: pricing keeps the rules it read
 in memory while the token stays the same, and reads the token alone.
 
-What a pricing reads of the rules: the price lists and their rules, and the numbers of items and
-codes of item groups and customer groups (named in explanations).  A random token rather than a
+What a pricing reads of the rules: the price lists and their rules, and the codes of item groups
+and customer groups (named in explanations).  A random token rather than a
 counter: a change rolled back leaves its token unused, so one token never stands for two sets of
 rules.
 
@@ -24,7 +24,6 @@ depends_on = None
 WATCHED = {
     "pricing_price_list": ("INSERT", "UPDATE", "DELETE"),
     "pricing_rule": ("INSERT", "UPDATE", "DELETE"),
-    "core_item": ("UPDATE OF number",),
     "core_item_group": ("UPDATE OF code",),
     "core_customer_group": ("UPDATE OF code",),
 }
