@@ -57,14 +57,14 @@ def price_list_rules(lines, context):
     day, proposals, candidates = context.date, rules.proposals, []
     for line in lines:
         item, quantity = line.item, line.quantity
-        for matching in (rules.by_item[item.id], rules.by_group.get(item.item_group_id, ()),
-                         rules.general):
+        # A rule on an item names it as the line does (read with the line); the others, none.
+        for matching, number in ((rules.by_item[item.id], item.number),
+                                 (rules.by_group.get(item.item_group_id, ()), None),
+                                 (rules.general, None)):
             for rule in matching:
                 if (quantity >= rule.min_quantity
                         and (rule.start_date is None or rule.start_date <= day)
                         and (rule.end_date is None or rule.end_date >= day)):
-                    # A rule on an item names it as the line does (read with the line).
-                    number = item.number if rule.item_id is not None else None
                     known = proposals.get(rule.id)
                     if known is None or known[0] != number:
                         known = proposals[rule.id] = number, _proposal(number, rule)
