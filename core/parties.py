@@ -137,7 +137,7 @@ def advance_to(session, party, stage, cause):
     """
     if STAGES.index(stage) > STAGES.index(party.stage):
         session.flush()
-        session.refresh(party, ["stage"], with_for_update={"key_share": True, "of": Party})
+        session.refresh(party, ["stage"], with_for_update=BEING_CHANGED)
         if STAGES.index(stage) > STAGES.index(party.stage):
             set_stage(session, party, stage, cause)
 

@@ -101,6 +101,12 @@ def new_price_list(client, headers, name="Trade", currency="EUR", rules=()):
     return list_id
 
 
+def rule_ids(client, headers, list_id):
+    """The ids of a price list's rules, in the order they were added."""
+    return [r["id"] for r in client.get(f"/api/v1/price-lists/{list_id}", headers=headers)
+            .json["rules"]]
+
+
 def simulate(client, headers, status=200, **body):
     """POST a simulation and check its status; returns the JSON answer."""
     response = client.post("/api/v1/pricing/simulate", json=body, headers=headers)

@@ -14,7 +14,7 @@ from core.pricing import PricingContext, PricingItem, PricingLine, price
 from core.testing import count_queries
 from plugins.pricing import rules
 from plugins.pricing.models import PriceRuleRow
-from tests.pricing.conftest import new_price_list, simulate
+from tests.pricing.conftest import new_price_list, rule_ids, simulate
 from web.errors import SCHEMA_BEHIND
 
 
@@ -26,13 +26,6 @@ def _hammer(client, headers, catalogue):
 
 def _applied(line):
     return [entry["rule"] for entry in line["explanation"] if entry["outcome"] == "applied"]
-
-
-def _rule_ids(client, headers):
-    """The ids of the first price list's rules."""
-    [price_list] = client.get("/api/v1/price-lists", headers=headers).json
-    return [rule["id"] for rule in client.get(f"/api/v1/price-lists/{price_list['id']}",
-                                              headers=headers).json["rules"]]
 
 
 def _write(app, statement, **values):
@@ -122,8 +115,9 @@ def test_a_pricing_of_items_met_before_reads_no_rule(client, catalogue, headers)
 
 def test_an_item_rule_names_the_item_as_its_line_does(client, catalogue, headers):
     registry = client.application.extensions["comptoir"]
-    new_price_list(client, headers, rules=[{"item_id": catalogue.hammer, "price": "9"}])
-    rule = f"price list Trade, rule {_rule_ids(client, headers)[0]}: item"
+    list_id = new_price_list(client, headers,
+                             rules=[{"item_id": catalogue.hammer, "price": "9"}])
+    rule = f"price list Trade, rule {rule_ids(client, headers, list_id)[0]}: item"
     with registry.session_factory() as session:
         hammer = PricingItem.of(session.get(Item, catalogue.hammer))  # read before the rename
         _write(client.application,

@@ -11,6 +11,7 @@ from tests.pricing.conftest import (
     make_catalogue,
     new_price_list,
     order_rows,
+    rule_ids,
     simulate,
     token_headers,
 )
@@ -25,12 +26,6 @@ def entries(line, outcome=None):
     """The explanation entries of ``line`` with that outcome, as (kind, value, why) triples."""
     return [(e["kind"], e["value"], e["why"]) for e in line["explanation"]
             if e["effect"] in ("price", "discount") and outcome in (None, e["outcome"])]
-
-
-def rule_ids(client, headers, list_id):
-    """The ids of a price list's rules, in the order they were added."""
-    return [r["id"] for r in client.get(f"/api/v1/price-lists/{list_id}", headers=headers)
-            .json["rules"]]
 
 
 def test_a_simulation_prices_explains_and_saves_nothing(client, catalogue, headers):
