@@ -37,6 +37,18 @@ def get_party(session, party_id, *, live=True, lock=None):
     return party
 
 
+def billing_details(party):
+    """What a document addressed to ``party`` prints of it, JSON-ready: ``name``, ``email``
+    (or None) and ``address``, its first invoice address (``street``, ``postcode``, ``city``,
+    ``country``; or None).  A posted invoice keeps them as they were (its ``billed_to``)."""
+    address = next((address for address in party.addresses if address.kind == "invoice"),
+                   None)
+    return {"name": party.name, "email": party.email or None,
+            "address": None if address is None else {
+                "street": address.street, "postcode": address.postcode, "city": address.city,
+                "country": address.country}}
+
+
 def search_parties(session, text="", stage=None, page=1, per_page=25):
     """Live parties whose name, e-mail or phone contains ``text``: ``(parties, total count)``."""
     query = select(Party).where(Party.merged_into_id.is_(None))

@@ -27,6 +27,7 @@ import jinja2
 
 from core import outbox
 from core.formatting import money, plain_number, unit_price
+from core.parties import billing_details
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +97,16 @@ def _environment(module_folders):
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(money=money, unit_price=unit_price, plain=plain_number)
+    environment.filters.update(money=money, unit_price=unit_price, plain=plain_number,
+                               billed_to=billed_to)
     return environment
+
+
+def billed_to(document):
+    """Whom ``document`` is addressed to, as it prints it (see
+    :func:`core.parties.billing_details`): as it was issued to them when the document kept
+    that (a posted invoice's ``billed_to``), else its party as it is now."""
+    return getattr(document, "billed_to", None) or billing_details(document.party)
 
 
 def render_html(hook, template_name, company=None, **context):

@@ -173,6 +173,23 @@ class CreditNoteReferenceSchema(Schema):
     total = money_field("total", attrgetter("currency"))
 
 
+class BilledAddressSchema(Schema):
+    """The invoice address a posted invoice was issued to."""
+
+    street = fields.String()
+    postcode = fields.String()
+    city = fields.String()
+    country = fields.String()
+
+
+class BilledToSchema(Schema):
+    """The customer a posted invoice was issued to, as it was then."""
+
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    address = fields.Nested(BilledAddressSchema, allow_none=True)
+
+
 class InvoiceSchema(Schema):
     """An invoice as the API shows it, with its lines and totals, and the credit notes that
     credit it."""
@@ -187,6 +204,10 @@ class InvoiceSchema(Schema):
                        "to invoices or refunded (its page says used, partly used)"})
     party_id = fields.Integer()
     party_name = fields.String(attribute="party.name")
+    billed_to = fields.Nested(BilledToSchema, allow_none=True, metadata={
+        "description": "once posted, the customer as the invoice was issued to it (name, "
+                       "invoice address, e-mail), which its document prints whatever the party "
+                       "becomes; null for a draft, which prints the party as it is"})
     currency = fields.String()
     invoice_date = fields.Date()
     due_date = fields.Date()

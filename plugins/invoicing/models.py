@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -76,6 +76,9 @@ class Invoice(Base):
     credited: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0), server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     posted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The customer as the posted invoice was issued to it (core.parties.billing_details): its
+    # document prints these, whatever the party's name or address becomes, or a merge makes it.
+    billed_to: Mapped[dict | None] = mapped_column(JSON)
 
     party: Mapped[Party] = relationship(lazy="joined", innerjoin=True)
     posting_profile: Mapped[PostingProfile] = relationship()

@@ -22,7 +22,7 @@ from core.money import check_totals, plain, round_money
 from core.numbering import MissingSequence, next_number
 from core.orders import attach_lines, lines_query, reopen_period, settle_status
 from core.ordertypes import brings_goods_back, order_types
-from core.parties import advance_to
+from core.parties import advance_to, billing_details
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine
 from plugins.invoicing.holdings import invoicing_kinds, slip_line_rests
 from plugins.invoicing.models import Account, Invoice, InvoiceLine, LedgerEntry
@@ -117,7 +117,8 @@ def post_invoice(session, hook, invoice, posted_on=None):
     """Post a draft invoice: number it from its kind's sequence, write its balanced ledger
     entries, update the invoiced quantities of the order lines it invoices and the status of
     their orders, make its party a customer when it charges one (a free text invoice to a
-    prospect), and call ``comptoir_invoice_posted``.
+    prospect), keep the customer as it is billed (name, invoice address, e-mail: its
+    document prints them from now on), and call ``comptoir_invoice_posted``.
 
     An invoice adds to the order lines' invoiced quantities, whatever its kind's sign: a
     customer invoice of goods sent, a credit note of a returned order's goods.  One that
@@ -159,7 +160,8 @@ def post_invoice(session, hook, invoice, posted_on=None):
     _require_date_order(session, hook, kind, invoice)
     store_values(session, [invoice], [{"untaxed": untaxed, "tax": tax, "total": total,
                                        "number": number, "status": "posted",
-                                       "posted_at": utcnow()}])
+                                       "posted_at": utcnow(),
+                                       "billed_to": billing_details(invoice.party)}])
     writer, sign = _entries_kind(hook, kind, invoice)
     entries = (writer.entries or standard_entries)(invoice, invoice.posting_profile)
     write_entries(session, entries, document=invoice.number, currency=invoice.currency,
