@@ -104,8 +104,8 @@ def _environment(module_folders):
 
 def billed_to(document):
     """Whom ``document`` is addressed to, as it prints it (see
-    :func:`core.parties.billing_details`): as it was issued to them when the document kept
-    that (a posted invoice's ``billed_to``), else its party as it is now."""
+    :func:`core.parties.billing_details`): what the document kept when it was issued (a posted
+    invoice's ``billed_to``), else its party as it is now."""
     return getattr(document, "billed_to", None) or billing_details(document.party)
 
 

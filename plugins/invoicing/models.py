@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base
@@ -12,6 +13,7 @@ from core.money import Amount
 from plugins.fulfilment.models import PackingSlipLine
 
 ACCOUNT_KINDS = ("receivable", "revenue", "tax", "bank", "other")
+BILLED_TO = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Account(Base):
@@ -78,7 +80,8 @@ class Invoice(Base):
     posted_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The customer as the posted invoice was issued to it (core.parties.billing_details): its
     # document prints these, whatever the party's name or address becomes, or a merge makes it.
-    billed_to: Mapped[dict | None] = mapped_column(JSON)
+    # JSONB on PostgreSQL, whose json type has no equality: a DISTINCT over invoices needs one.
+    billed_to: Mapped[dict | None] = mapped_column(BILLED_TO)
 
     party: Mapped[Party] = relationship(lazy="joined", innerjoin=True)
     posting_profile: Mapped[PostingProfile] = relationship()

@@ -35,8 +35,8 @@ class UnbalancedEntries(ComptoirError):
 
 
 def load_invoice(session, invoice_id, *, lock=False):
-    """The invoice ``invoice_id`` with its posting profile, its lines and what they invoice
-    (order lines and their orders, packing slips, items, tax categories), in two queries;
+    """The invoice ``invoice_id`` with its party and posting profile, its lines and what they
+    invoice (order lines and their orders, packing slips, items, tax categories), in two queries;
     ``lock`` takes its row lock."""
     return _one_invoice(session, invoice_id, lock, _invoice_lines_query(described=True))
 
@@ -49,13 +49,14 @@ def invoice_to_post(session, invoice_id):
 
 
 def _one_invoice(session, invoice_id, lock, lines):
-    """The invoice ``invoice_id`` with its posting profile and its lines, these read by the
+    """The invoice ``invoice_id`` with its party, posting profile and lines, these read by the
     query ``lines``, or NotFound; ``lock`` takes its row lock first (alone: see
     :func:`core.orders.load_order`), then reads it again."""
     if lock and locks_rows(session):
         session.execute(_LOCK_INVOICE, {"id": invoice_id})
     invoice = session.scalars(_INVOICE, {"id": invoice_id},
-                              execution_options={"populate_existing": lock}).one_or_none()
+                              execution_options={"populate_existing": lock})
+    invoice = invoice.unique().one_or_none()  # unique: the party's addresses are joined
     if invoice is None:
         raise NotFound(f"invoice {invoice_id} does not exist")
     attach_lines(session, [invoice], query=lines)
@@ -63,9 +64,12 @@ def _one_invoice(session, invoice_id, lock, lines):
 
 
 _LOCK_INVOICE = select(Invoice.id).where(Invoice.id == bindparam("id")).with_for_update()
+# The party's addresses come with it: posting keeps the invoice address (billed_to), and a
+# draft's document prints it.
 _INVOICE = (select(Invoice).where(Invoice.id == bindparam("id"))
             .options(joinedload(Invoice.posting_profile),
-                     joinedload(Invoice.party).lazyload(Party.customer_group)))
+                     joinedload(Invoice.party).options(lazyload(Party.customer_group),
+                                                       joinedload(Party.addresses))))
 
 
 @functools.cache

@@ -11,6 +11,7 @@ Create Date: 2026-12-05
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "invoicing_0010"
 down_revision = "invoicing_0009"
@@ -19,7 +20,7 @@ depends_on = None
 
 invoices = sa.table("invoicing_invoice", sa.column("id", sa.Integer),
                     sa.column("party_id", sa.Integer), sa.column("status", sa.String),
-                    sa.column("billed_to", sa.JSON))
+                    sa.column("billed_to", sa.JSON().with_variant(JSONB(), "postgresql")))
 parties = sa.table("core_party", sa.column("id", sa.Integer), sa.column("name", sa.String),
                    sa.column("email", sa.String))
 addresses = sa.table("core_address", sa.column("id", sa.Integer),
@@ -29,7 +30,8 @@ addresses = sa.table("core_address", sa.column("id", sa.Integer),
 
 
 def upgrade():
-    op.add_column("invoicing_invoice", sa.Column("billed_to", sa.JSON(), nullable=True))
+    op.add_column("invoicing_invoice", sa.Column("billed_to", invoices.c.billed_to.type,
+                                                 nullable=True))
     connection = op.get_bind()
     posted = connection.execute(
         sa.select(invoices.c.id, parties.c.id, parties.c.name, parties.c.email)
