@@ -20,14 +20,14 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.sale_flow import catalogue, interpreter, reference  # noqa: E402
 from core import modules  # noqa: E402
 from core.db import WRITES  # noqa: E402
-from core.models import Item, Order, OrderLine, Party, Sequence, TaxCategory  # noqa: E402
+from core.models import Address, Item, Order, OrderLine, Party, Sequence, TaxCategory  # noqa: E402
 from core.pricing import PricingContext, PricingItem, PricingLine, price  # noqa: E402
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine, StockMove  # noqa: E402
 from plugins.invoicing.models import (  # noqa: E402
@@ -40,6 +40,7 @@ from plugins.invoicing.models import (  # noqa: E402
 from web import create_app  # noqa: E402
 
 ORDER, LINE, ITEM, PARTY = Order.__table__, OrderLine.__table__, Item.__table__, Party.__table__
+ADDRESS = Address.__table__
 TAX, SEQUENCE = TaxCategory.__table__, Sequence.__table__
 SLIP, SLIP_LINE, MOVE = PackingSlip.__table__, PackingSlipLine.__table__, StockMove.__table__
 INVOICE, INVOICE_LINE = Invoice.__table__, InvoiceLine.__table__
@@ -85,7 +86,14 @@ DRAFTED = (select(INVOICE_LINE.c.order_line_id, INVOICE_LINE.c.quantity)
                   INVOICE_LINE.c.order_line_id.in_(bindparam("ids", expanding=True))))
 NEW_INVOICE = insert(INVOICE).returning(INVOICE.c.id)
 NEW_INVOICE_LINES = insert(INVOICE_LINE)
-INVOICE_OF = select(INVOICE).where(INVOICE.c.id == bindparam("id"))
+# With its party and the party's first invoice address, which posting keeps (billed_to).
+INVOICE_OF = (select(INVOICE, PARTY.c.name.label("party_name"),
+                     PARTY.c.email.label("party_email"), ADDRESS.c.street, ADDRESS.c.postcode,
+                     ADDRESS.c.city, ADDRESS.c.country)
+              .join(PARTY, PARTY.c.id == INVOICE.c.party_id)
+              .outerjoin(ADDRESS, and_(ADDRESS.c.party_id == PARTY.c.id,
+                                       ADDRESS.c.kind == "invoice"))
+              .where(INVOICE.c.id == bindparam("id")).order_by(ADDRESS.c.id))
 INVOICE_LINES_OF = (select(INVOICE_LINE).where(INVOICE_LINE.c.invoice_id == bindparam("id"))
                     .order_by(INVOICE_LINE.c.position))
 INVOICED_ORDERS_LINES = (
@@ -98,7 +106,8 @@ LATEST_DATE = select(func.max(INVOICE.c.invoice_date)).where(
     INVOICE.c.kind == bindparam("kind"), INVOICE.c.status == "posted",
     INVOICE.c.invoice_date <= bindparam("day"))
 POSTED = update(INVOICE).where(INVOICE.c.id == bindparam("invoice")).values(
-    number=bindparam("invoice_number"), status="posted", posted_at=func.now())
+    number=bindparam("invoice_number"), status="posted", posted_at=func.now(),
+    billed_to=bindparam("billed"))
 ACCOUNTS = select(ACCOUNT.c.code, ACCOUNT.c.id).where(
     ACCOUNT.c.code.in_(bindparam("codes", expanding=True)))
 NEW_ENTRIES = insert(ENTRY)
@@ -217,7 +226,7 @@ class Flow:
 
     def post(self, invoice_id):
         with self.engine.begin() as connection:
-            invoice = connection.execute(INVOICE_OF, {"id": invoice_id}).one()
+            invoice = connection.execute(INVOICE_OF, {"id": invoice_id}).first()
             lines = connection.execute(INVOICE_LINES_OF, {"id": invoice_id}).all()
             order_lines = {row.id: row for row in connection.execute(
                 INVOICED_ORDERS_LINES, {"ids": [line.order_line_id for line in lines]})}
@@ -227,7 +236,13 @@ class Flow:
                 for line in lines])
             number = next_number(connection, "invoice")
             connection.execute(LATEST_DATE, {"kind": "customer", "day": date.today()}).scalar()
-            connection.execute(POSTED, {"invoice": invoice_id, "invoice_number": number})
+            address = None if invoice.city is None else {
+                "street": invoice.street, "postcode": invoice.postcode, "city": invoice.city,
+                "country": invoice.country}
+            connection.execute(POSTED, {"invoice": invoice_id, "invoice_number": number,
+                                        "billed": {"name": invoice.party_name,
+                                                   "email": invoice.party_email or None,
+                                                   "address": address}})
             accounts = dict(connection.execute(ACCOUNTS, {"codes": ["411", "706", "4457"]})
                             .all())
             connection.execute(NEW_ENTRIES, [
