@@ -791,15 +791,18 @@ def delete_drafts_of_order(session, order):
 
 def search_invoices(session, text="", kind=None, status=None, party_id=None, page=1,
                     per_page=25, order_id=None, packing_slip_id=None):
-    """Invoices whose number or customer name contains ``text``, drafts first then the newest
+    """Invoices whose number, customer name or name billed to (a posted invoice's customer as
+    it was, renamed or merged since) contains ``text``, drafts first then the newest
     by date and posting, of ``kind``, ``status``, customer ``party_id``, with lines of order
     ``order_id`` and of packing slip ``packing_slip_id`` when given: ``(invoices, total
     count)``."""
     query = select(Invoice).join(Invoice.party)
     if text:
         pattern = contains(text)
-        query = query.where(or_(func.lower(Invoice.number).like(pattern, escape="\\"),
-                                func.lower(Party.name).like(pattern, escape="\\")))
+        query = query.where(or_(
+            func.lower(Invoice.number).like(pattern, escape="\\"),
+            func.lower(Party.name).like(pattern, escape="\\"),
+            func.lower(Invoice.billed_to["name"].as_string()).like(pattern, escape="\\")))
     if kind:
         query = query.where(Invoice.kind == kind)
     if status:

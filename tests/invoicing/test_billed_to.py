@@ -53,6 +53,8 @@ def test_a_posted_invoice_prints_the_customer_as_it_was_billed(invoicing_app, re
     assert "Bolt Holdings" not in text_printed and "Lyon" not in text_printed
     shown = accounting_api.get(f"/api/v1/invoices/{invoice['id']}").get_json()
     assert shown["billed_to"] == BILLED and shown["party_name"] == "Bolt Holdings"
+    found = accounting_api.get("/api/v1/invoices", query_string={"q": "bolt & co"}).get_json()
+    assert [found_invoice["id"] for found_invoice in found["items"]] == [invoice["id"]]
 
     # A draft, and its pro forma, are the party as it is; posted, it keeps that.
     later = _posted_invoice(registry, accounting_api, bolt, catalogue)
