@@ -1,7 +1,8 @@
 """Database plumbing: the declarative base every model uses, engines and sessions."""
 
 import orjson
-from sqlalchemy import MetaData, create_engine, event, make_url
+from sqlalchemy import JSON, MetaData, create_engine, event, make_url
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 NAMING_CONVENTION = {
@@ -16,6 +17,10 @@ NAMING_CONVENTION = {
 # The largest value of an integer primary key on every supported database (PostgreSQL's
 # INTEGER); an id above it cannot name a row, and is refused before it reaches the database.
 MAX_ID = 2**31 - 1
+
+# The type of a JSON column of rows that queries may compare (DISTINCT, UNION): PostgreSQL's
+# json type has no equality, its jsonb has.
+COMPARABLE_JSON = JSON().with_variant(JSONB(), "postgresql")
 
 # The execution option of a writing session's connections (``Registry.writing_session``): on
 # SQLite their transactions begin by taking the write lock.

@@ -7,14 +7,16 @@ their manifests' ``depends``: a module is always migrated after the modules it d
 """
 
 from pathlib import Path
+from types import SimpleNamespace
 
+import sqlalchemy as sa
 from alembic import op
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from core.db import Base
+from core.db import COMPARABLE_JSON, Base
 
 SCRIPT_LOCATION = Path(__file__).parent / "migrations"
 KERNEL_VERSIONS = SCRIPT_LOCATION / "versions"
@@ -75,3 +77,28 @@ def ids_never_reused(*tables):
         with op.batch_alter_table(table, recreate="always",
                                   table_kwargs={"sqlite_autoincrement": True}):
             pass
+
+
+def keep_parties(table, column, details, where=None):
+    """In a revision's ``upgrade()``: add to ``table`` (posted documents naming their party by
+    ``party_id``) the JSON ``column`` in which such documents now keep whom they were issued
+    to, and fill it, on the rows meeting the SQL condition ``where`` (all by default), with
+    ``details(party)`` (``core.parties.billing_details``, say) of their party as it is now:
+    what they were issued to was not kept before."""
+    op.add_column(table, sa.Column(column, COMPARABLE_JSON, nullable=True))
+    connection = op.get_bind()
+    documents = sa.table(table, sa.column("id"), sa.column("party_id"),
+                         sa.column(column, COMPARABLE_JSON))
+    rows = connection.execute(sa.select(documents.c.id, documents.c.party_id)
+                              .where(sa.text(where) if where else sa.true())).all()
+    if not rows:
+        return
+    parties = {row.id: SimpleNamespace(**row._mapping, addresses=[])
+               for row in connection.execute(sa.text("SELECT id, name, email FROM core_party"))}
+    for row in connection.execute(sa.text("SELECT party_id, kind, street, postcode, city, "
+                                          "country FROM core_address ORDER BY id")):
+        parties[row.party_id].addresses.append(row)
+    connection.execute(
+        documents.update().where(documents.c.id == sa.bindparam("document"))
+        .values({column: sa.bindparam("kept")}),
+        [{"document": row.id, "kept": details(parties[row.party_id])} for row in rows])

@@ -3,17 +3,15 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String, Text, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base
+from core.db import COMPARABLE_JSON, Base
 from core.models import Item, OrderLine, Party, TaxCategory
 from core.money import Amount
 from plugins.fulfilment.models import PackingSlipLine
 
 ACCOUNT_KINDS = ("receivable", "revenue", "tax", "bank", "other")
-BILLED_TO = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Account(Base):
@@ -80,8 +78,7 @@ class Invoice(Base):
     posted_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The customer as the posted invoice was issued to it (core.parties.billing_details): its
     # document prints these, whatever the party's name or address becomes, or a merge makes it.
-    # JSONB on PostgreSQL, whose json type has no equality: a DISTINCT over invoices needs one.
-    billed_to: Mapped[dict | None] = mapped_column(BILLED_TO)
+    billed_to: Mapped[dict | None] = mapped_column(COMPARABLE_JSON)
 
     party: Mapped[Party] = relationship(lazy="joined", innerjoin=True)
     posting_profile: Mapped[PostingProfile] = relationship()

@@ -17,16 +17,22 @@ BILLED = {"name": "Bolt & Co", "email": "accounts@bolt.example",
                       "country": "FR"}}
 
 
-def _posted_invoice(registry, accounting_api, party_id, catalogue):
+def _draft(registry, accounting_api, party_id, item_id):
+    """A draft customer invoice of a new confirmed order of one ``item_id``, as the API shows
+    it."""
     with registry.session_factory() as session:
-        order = confirmed_order(session, registry.hook, party_id, [(catalogue["HAM"], 1)])
+        order = confirmed_order(session, registry.hook, party_id, [(item_id, 1)])
         session.commit()
         order_id = order.id
     draft = accounting_api.post("/api/v1/invoices", json={"kind": "customer",
                                                           "order_id": order_id})
     assert draft.status_code == 201, draft.get_json()
-    invoice_id = draft.get_json()["id"]
     assert draft.get_json()["billed_to"] is None
+    return draft.get_json()
+
+
+def _posted_invoice(registry, accounting_api, party_id, catalogue):
+    invoice_id = _draft(registry, accounting_api, party_id, catalogue["HAM"])["id"]
     posted = accounting_api.post(f"/api/v1/invoices/{invoice_id}/post")
     assert posted.status_code == 200, posted.get_json()
     return posted.get_json()
@@ -60,12 +66,7 @@ def test_a_posted_invoice_prints_the_customer_as_it_was_billed(invoicing_app, re
     later = _posted_invoice(registry, accounting_api, bolt, catalogue)
     assert later["billed_to"]["name"] == "Bolt Holdings"
     assert later["billed_to"]["address"]["city"] == "Lyon"
-    with registry.session_factory() as session:
-        order = confirmed_order(session, registry.hook, bolt, [(catalogue["NAIL"], 1)])
-        session.commit()
-        order_id = order.id
-    draft = accounting_api.post("/api/v1/invoices", json={"kind": "customer",
-                                                          "order_id": order_id}).get_json()
+    draft = _draft(registry, accounting_api, bolt, catalogue["NAIL"])
     pro_forma = pdf_text(accounting_api.get(f"/api/v1/invoices/{draft['id']}/pro-forma.pdf").data)
     assert "Bolt Holdings" in pro_forma and "9 New Road" in pro_forma
 
@@ -99,12 +100,7 @@ def test_the_upgrade_gives_invoices_posted_before_it_their_party_as_it_is(
     _change(invoicing_app, bolt, email="accounts@bolt.example", addresses=[FIRST_ADDRESS])
     posted = _posted_invoice(registry, accounting_api, bolt, catalogue)
     acme = _posted_invoice(registry, accounting_api, catalogue["acme"], catalogue)
-    with registry.session_factory() as session:
-        order = confirmed_order(session, registry.hook, bolt, [(catalogue["NAIL"], 1)])
-        session.commit()
-        order_id = order.id
-    draft = accounting_api.post("/api/v1/invoices", json={"kind": "customer",
-                                                          "order_id": order_id}).get_json()
+    draft = _draft(registry, accounting_api, bolt, catalogue["NAIL"])
     with registry.engine.begin() as connection:  # as a database of the revision before it
         connection.execute(text("ALTER TABLE invoicing_invoice DROP COLUMN billed_to"))
         connection.execute(text("UPDATE alembic_version_invoicing "
