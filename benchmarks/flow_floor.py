@@ -71,6 +71,12 @@ ORDER_STATUS = update(ORDER).where(ORDER.c.id == bindparam("order")).values(
 CONFIRM = update(ORDER).where(ORDER.c.id == bindparam("order")).values(
     status="confirmed", confirmed_at=func.now())
 NEW_SLIP = insert(SLIP).returning(SLIP.c.id)
+# The party and its first delivery (else invoice) address, which a packing slip keeps.
+DELIVERED_TO = (select(PARTY.c.name, ADDRESS.c.street, ADDRESS.c.postcode, ADDRESS.c.city,
+                       ADDRESS.c.country)
+                .outerjoin(ADDRESS, and_(ADDRESS.c.party_id == PARTY.c.id,
+                                         ADDRESS.c.kind.in_(("delivery", "invoice"))))
+                .where(PARTY.c.id == bindparam("id")).order_by(ADDRESS.c.kind, ADDRESS.c.id))
 NEW_SLIP_LINES = insert(SLIP_LINE).returning(SLIP_LINE.c.id, sort_by_parameter_order=True)
 NEW_MOVES = insert(MOVE)
 ON_HAND = (select(ITEM.c.id, ITEM.c.stock_on_hand)
@@ -111,6 +117,14 @@ POSTED = update(INVOICE).where(INVOICE.c.id == bindparam("invoice")).values(
 ACCOUNTS = select(ACCOUNT.c.code, ACCOUNT.c.id).where(
     ACCOUNT.c.code.in_(bindparam("codes", expanding=True)))
 NEW_ENTRIES = insert(ENTRY)
+
+
+def kept_address(row):
+    """The address of a row of DELIVERED_TO or INVOICE_OF as a posted document keeps it."""
+    if row.city is None:  # no address joined
+        return None
+    return {"street": row.street, "postcode": row.postcode, "city": row.city,
+            "country": row.country}
 
 
 def next_number(connection, code):
@@ -180,9 +194,11 @@ class Flow:
             order = connection.execute(ORDER_OF, {"id": order_id}).one()
             rows = connection.execute(LINES_OF, {"id": order_id}).all()
             today = date.today()
+            party = connection.execute(DELIVERED_TO, {"id": order.party_id}).first()
             slip_id = connection.execute(NEW_SLIP, {
                 "number": next_number(connection, "packing_slip"), "order_id": order_id,
-                "party_id": order.party_id, "delivery_date": today}).scalar()
+                "party_id": order.party_id, "delivery_date": today,
+                "delivered_to": {"name": party.name, "address": kept_address(party)}}).scalar()
             left = [row.quantity - row.delivered_quantity for row in rows]
             slip_lines = connection.execute(NEW_SLIP_LINES, [
                 {"packing_slip_id": slip_id, "order_line_id": row.id, "quantity": quantity,
@@ -236,13 +252,10 @@ class Flow:
                 for line in lines])
             number = next_number(connection, "invoice")
             connection.execute(LATEST_DATE, {"kind": "customer", "day": date.today()}).scalar()
-            address = None if invoice.city is None else {
-                "street": invoice.street, "postcode": invoice.postcode, "city": invoice.city,
-                "country": invoice.country}
             connection.execute(POSTED, {"invoice": invoice_id, "invoice_number": number,
                                         "billed": {"name": invoice.party_name,
                                                    "email": invoice.party_email or None,
-                                                   "address": address}})
+                                                   "address": kept_address(invoice)}})
             accounts = dict(connection.execute(ACCOUNTS, {"codes": ["411", "706", "4457"]})
                             .all())
             connection.execute(NEW_ENTRIES, [

@@ -41,12 +41,26 @@ def billing_details(party):
     """What a document addressed to ``party`` prints of it, JSON-ready: ``name``, ``email``
     (or None) and ``address``, its first invoice address (``street``, ``postcode``, ``city``,
     ``country``; or None).  A posted invoice keeps them as they were (its ``billed_to``)."""
-    address = next((address for address in party.addresses if address.kind == "invoice"),
-                   None)
     return {"name": party.name, "email": party.email or None,
-            "address": None if address is None else {
-                "street": address.street, "postcode": address.postcode, "city": address.city,
-                "country": address.country}}
+            "address": _first_address(party, ("invoice",))}
+
+
+def delivery_details(party):
+    """What a packing slip of goods sent to (or returned by) ``party`` prints of it, JSON-ready:
+    ``name`` and ``address``, its first delivery address, else its first invoice address (as
+    :func:`billing_details`; or None).  A packing slip keeps them as they were (its
+    ``delivered_to``)."""
+    return {"name": party.name, "address": _first_address(party, ("delivery", "invoice"))}
+
+
+def _first_address(party, kinds):
+    """The first of ``party``'s addresses of the first of ``kinds`` it has one of, as a dict."""
+    for kind in kinds:
+        for address in party.addresses:
+            if address.kind == kind:
+                return {"street": address.street, "postcode": address.postcode,
+                        "city": address.city, "country": address.country}
+    return None
 
 
 def search_parties(session, text="", stage=None, page=1, per_page=25):

@@ -27,7 +27,7 @@ import jinja2
 
 from core import outbox
 from core.formatting import money, plain_number, unit_price
-from core.parties import billing_details
+from core.parties import billing_details, delivery_details
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _environment(module_folders):
         lstrip_blocks=True,
     )
     environment.filters.update(money=money, unit_price=unit_price, plain=plain_number,
-                               billed_to=billed_to)
+                               billed_to=billed_to, delivered_to=delivered_to)
     return environment
 
 
@@ -107,6 +107,13 @@ def billed_to(document):
     :func:`core.parties.billing_details`): what the document kept when it was issued (a posted
     invoice's ``billed_to``), else its party as it is now."""
     return getattr(document, "billed_to", None) or billing_details(document.party)
+
+
+def delivered_to(document):
+    """Whom ``document`` (a packing slip) delivers to or receives from, as it prints it (see
+    :func:`core.parties.delivery_details`): what it kept when it was posted
+    (``delivered_to``), else its party as it is now."""
+    return getattr(document, "delivered_to", None) or delivery_details(document.party)
 
 
 def render_html(hook, template_name, company=None, **context):

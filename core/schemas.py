@@ -121,6 +121,16 @@ def page_of(items, total, args):
             "pages": max(1, -(-total // args["per_page"]))}
 
 
+class KeptAddressSchema(Schema):
+    """An address as a posted document kept it (see :func:`core.parties.billing_details`,
+    :func:`core.parties.delivery_details`)."""
+
+    street = fields.String()
+    postcode = fields.String()
+    city = fields.String()
+    country = fields.String()
+
+
 class PriceStepSchema(Schema):
     """One step of a line's price explanation: a rule that applied or lost, and why it lost."""
 

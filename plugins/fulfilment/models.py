@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base
+from core.db import COMPARABLE_JSON, Base
 from core.models import Item, Order, OrderLine, Party
 from core.money import Amount
 
@@ -22,6 +22,10 @@ class PackingSlip(Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("core_party.id"), index=True)
     delivery_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    # The customer as the slip delivered to (or received from) it
+    # (core.parties.delivery_details): the slip prints these, whatever the party's name or
+    # address becomes, or a merge makes it.
+    delivered_to: Mapped[dict | None] = mapped_column(COMPARABLE_JSON)
 
     order: Mapped[Order] = relationship()
     party: Mapped[Party] = relationship()

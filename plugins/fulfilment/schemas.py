@@ -3,7 +3,15 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from core.money import plain
-from core.schemas import ID, ListArgsSchema, Timestamp, date_field, decimal_field, page_schema
+from core.schemas import (
+    ID,
+    KeptAddressSchema,
+    ListArgsSchema,
+    Timestamp,
+    date_field,
+    decimal_field,
+    page_schema,
+)
 
 
 class DeliverLineSchema(Schema):
@@ -43,6 +51,13 @@ class PackingSlipLineSchema(Schema):
         "description": "what was still to deliver of the order line once this slip delivered"})
 
 
+class DeliveredToSchema(Schema):
+    """The customer a packing slip delivered to (or received from), as it was then."""
+
+    name = fields.String()
+    address = fields.Nested(KeptAddressSchema, allow_none=True)
+
+
 class PackingSlipSchema(Schema):
     """A posted packing slip with its lines."""
 
@@ -52,6 +67,10 @@ class PackingSlipSchema(Schema):
     order_number = fields.String(attribute="order.number")
     party_id = fields.Integer()
     party_name = fields.String(attribute="party.name")
+    delivered_to = fields.Nested(DeliveredToSchema, allow_none=True, metadata={
+        "description": "the customer as the slip delivered to (or received from) it: name and "
+                       "delivery address (else invoice address), which the slip prints "
+                       "whatever the party becomes"})
     delivery_date = fields.Date()
     created_at = Timestamp()
     lines = fields.List(fields.Nested(PackingSlipLineSchema))

@@ -20,7 +20,7 @@ from core.money import LARGEST_AMOUNT
 from core.numbering import next_number
 from core.orders import settle_status
 from core.ordertypes import order_type, order_types
-from core.parties import contains
+from core.parties import contains, delivery_details
 from plugins.fulfilment.models import PackingSlip, PackingSlipLine, StockMove
 
 # The statuses of an order that may still have something to deliver.
@@ -39,7 +39,8 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     today (a delivery is recorded once made) or before the order was confirmed.  A type that
     affects stock writes one stock move per line of goods (out, or in for a return; a service
     moves nothing) and changes the items' stock on hand.  The order's status then follows its
-    remainders, and ``comptoir_order_delivered`` is called.
+    remainders, and ``comptoir_order_delivered`` is called.  The slip keeps the customer's name
+    and address as they are (``delivered_to``): it prints them whatever the party becomes.
     """
     if order.status not in OPEN_STATUSES:
         raise Conflict(f"order {order.number} is {order.status} and cannot be delivered")
@@ -53,7 +54,8 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     wanted = _quantities(order, quantities)
     slip = insert_record(session, PackingSlip(
         number=next_number(session, "packing_slip"), order=order, order_id=order.id,
-        party=order.party, party_id=order.party_id, delivery_date=delivery_date or date.today()))
+        party=order.party, party_id=order.party_id, delivery_date=delivery_date or date.today(),
+        delivered_to=delivery_details(order.party)))
     session.execute(_NEW_SLIP_LINES, [
         {"packing_slip_id": slip.id, "order_line_id": line.id, "quantity": quantity,
          "remainder_after": line.deliver_remainder - quantity}

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from core.money import round_money
 from core.schemas import (
     ID,
+    KeptAddressSchema,
     ListArgsSchema,
     Timestamp,
     date_field,
@@ -173,21 +174,12 @@ class CreditNoteReferenceSchema(Schema):
     total = money_field("total", attrgetter("currency"))
 
 
-class BilledAddressSchema(Schema):
-    """The invoice address a posted invoice was issued to."""
-
-    street = fields.String()
-    postcode = fields.String()
-    city = fields.String()
-    country = fields.String()
-
-
 class BilledToSchema(Schema):
     """The customer a posted invoice was issued to, as it was then."""
 
     name = fields.String()
     email = fields.String(allow_none=True)
-    address = fields.Nested(BilledAddressSchema, allow_none=True)
+    address = fields.Nested(KeptAddressSchema, allow_none=True)
 
 
 class InvoiceSchema(Schema):
