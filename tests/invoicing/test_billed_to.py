@@ -92,6 +92,8 @@ def test_a_merged_customers_invoices_keep_its_name(invoicing_app, registry, acco
     login(web, "accounting")
     page = web.get(f"/invoicing/invoices/{invoice['id']}").get_data(as_text=True)
     assert '<dd id="billed-to">Bolt &amp; Co</dd>' in page
+    listed = web.get("/invoicing/invoices/?q=bolt").get_data(as_text=True)
+    assert "<td>Acme (billed as Bolt &amp; Co)</td>" in listed
 
 
 def test_the_upgrade_gives_invoices_posted_before_it_their_party_as_it_is(
