@@ -45,18 +45,21 @@ def billing_details(party):
             "address": _first_address(party, ("invoice",))}
 
 
-def delivery_details(party):
+def delivery_details(party, addresses=None):
     """What a packing slip of goods sent to (or returned by) ``party`` prints of it, JSON-ready:
     ``name`` and ``address``, its first delivery address, else its first invoice address (as
     :func:`billing_details`; or None).  A packing slip keeps them as they were (its
-    ``delivered_to``)."""
-    return {"name": party.name, "address": _first_address(party, ("delivery", "invoice"))}
+    ``delivered_to``).  ``addresses`` are the party's, in id order, when read already (rows
+    of ``kind``, ``street``, ``postcode``, ``city`` and ``country``)."""
+    return {"name": party.name,
+            "address": _first_address(party, ("delivery", "invoice"), addresses)}
 
 
-def _first_address(party, kinds):
-    """The first of ``party``'s addresses of the first of ``kinds`` it has one of, as a dict."""
+def _first_address(party, kinds, addresses=None):
+    """The first of ``party``'s ``addresses`` (default: its own) of the first of ``kinds`` it
+    has one of, as a dict."""
     for kind in kinds:
-        for address in party.addresses:
+        for address in party.addresses if addresses is None else addresses:
             if address.kind == kind:
                 return {"street": address.street, "postcode": address.postcode,
                         "city": address.city, "country": address.country}

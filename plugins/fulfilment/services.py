@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.clock import local_date
 from core.documents import insert_record, require_made, store_values
 from core.errors import Conflict, NotFound, ValidationError
-from core.models import Item, Order, OrderLine, Party
+from core.models import Address, Item, Order, OrderLine, Party
 from core.money import LARGEST_AMOUNT
 from core.numbering import next_number
 from core.orders import settle_status
@@ -55,7 +55,8 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
     slip = insert_record(session, PackingSlip(
         number=next_number(session, "packing_slip"), order=order, order_id=order.id,
         party=order.party, party_id=order.party_id, delivery_date=delivery_date or date.today(),
-        delivered_to=delivery_details(order.party)))
+        delivered_to=delivery_details(order.party, session.execute(
+            _ADDRESSES, {"party": order.party_id}).all())))
     session.execute(_NEW_SLIP_LINES, [
         {"packing_slip_id": slip.id, "order_line_id": line.id, "quantity": quantity,
          "remainder_after": line.deliver_remainder - quantity}
@@ -77,6 +78,10 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
 
 
 _NEW_SLIP_LINES = insert(PackingSlipLine.__table__)
+# Read as rows: the party's addresses collection costs several times more to load.
+_ADDRESSES = (select(Address.kind, Address.street, Address.postcode, Address.city,
+                     Address.country)
+              .where(Address.party_id == bindparam("party")).order_by(Address.id))
 _SLIP_LINES = (select(PackingSlipLine).where(PackingSlipLine.packing_slip_id == bindparam("slip"))
                .order_by(PackingSlipLine.id))
 
