@@ -71,7 +71,8 @@ ORDER_STATUS = update(ORDER).where(ORDER.c.id == bindparam("order")).values(
 CONFIRM = update(ORDER).where(ORDER.c.id == bindparam("order")).values(
     status="confirmed", confirmed_at=func.now())
 NEW_SLIP = insert(SLIP).returning(SLIP.c.id)
-# The party and its first delivery (else invoice) address, which a packing slip keeps.
+# The party and its first delivery (else invoice) address, which a packing slip keeps:
+# "delivery" sorts before "invoice".
 DELIVERED_TO = (select(PARTY.c.name, ADDRESS.c.street, ADDRESS.c.postcode, ADDRESS.c.city,
                        ADDRESS.c.country)
                 .outerjoin(ADDRESS, and_(ADDRESS.c.party_id == PARTY.c.id,

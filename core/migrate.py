@@ -79,26 +79,56 @@ def ids_never_reused(*tables):
             pass
 
 
-def keep_parties(table, column, details, where=None):
+# How many documents keep_parties fills with each statement.
+KEPT_PER_STATEMENT = 1000
+
+
+def keep_parties(table, column, details, only=None):
     """In a revision's ``upgrade()``: add to ``table`` (posted documents naming their party by
     ``party_id``) the JSON ``column`` in which such documents now keep whom they were issued
-    to, and fill it, on the rows meeting the SQL condition ``where`` (all by default), with
-    ``details(party)`` (``core.parties.billing_details``, say) of their party as it is now:
-    what they were issued to was not kept before."""
+    to, and fill it with ``details(party)`` of their party as it is now (what they were issued
+    to was not kept before), on the rows whose columns hold the values of ``only``
+    (``{"status": "posted"}``; all rows by default), :data:`KEPT_PER_STATEMENT` at a time.
+
+    ``details`` is the function posting keeps them with (``core.parties.billing_details``,
+    say); it is given a party holding ``name``, ``email`` and ``addresses`` (rows of ``kind``,
+    ``street``, ``postcode``, ``city`` and ``country``, in id order), and nothing else.  A
+    document whose party is missing (a database whose foreign keys were not enforced) is left
+    as it is."""
     op.add_column(table, sa.Column(column, COMPARABLE_JSON, nullable=True))
     connection = op.get_bind()
     documents = sa.table(table, sa.column("id"), sa.column("party_id"),
+                         *(sa.column(name) for name in only or ()),
                          sa.column(column, COMPARABLE_JSON))
-    rows = connection.execute(sa.select(documents.c.id, documents.c.party_id)
-                              .where(sa.text(where) if where else sa.true())).all()
-    if not rows:
-        return
+    chosen = sa.and_(sa.true(), *(documents.c[name] == value
+                                  for name, value in (only or {}).items()))
+    keep = (documents.update().where(documents.c.id == sa.bindparam("document"))
+            .values({column: sa.bindparam("kept")}))
+    last = 0
+    while rows := connection.execute(
+            sa.select(documents.c.id, documents.c.party_id)
+            .where(chosen, documents.c.id > last).order_by(documents.c.id)
+            .limit(KEPT_PER_STATEMENT)).all():
+        last = rows[-1].id
+        parties = _parties(connection, {row.party_id for row in rows})
+        kept = [{"document": row.id, "kept": details(parties[row.party_id])}
+                for row in rows if row.party_id in parties]
+        if kept:
+            connection.execute(keep, kept)
+
+
+_PARTIES = sa.table("core_party", sa.column("id"), sa.column("name"), sa.column("email"))
+_ADDRESSES = sa.table("core_address", sa.column("id"), sa.column("party_id"), sa.column("kind"),
+                      sa.column("street"), sa.column("postcode"), sa.column("city"),
+                      sa.column("country"))
+
+
+def _parties(connection, ids):
+    """The parties ``ids`` by id, each with its ``name``, ``email`` and ``addresses``."""
     parties = {row.id: SimpleNamespace(**row._mapping, addresses=[])
-               for row in connection.execute(sa.text("SELECT id, name, email FROM core_party"))}
-    for row in connection.execute(sa.text("SELECT party_id, kind, street, postcode, city, "
-                                          "country FROM core_address ORDER BY id")):
+               for row in connection.execute(sa.select(_PARTIES)
+                                             .where(_PARTIES.c.id.in_(ids)))}
+    for row in connection.execute(sa.select(_ADDRESSES).where(_ADDRESSES.c.party_id.in_(ids))
+                                  .order_by(_ADDRESSES.c.id)):
         parties[row.party_id].addresses.append(row)
-    connection.execute(
-        documents.update().where(documents.c.id == sa.bindparam("document"))
-        .values({column: sa.bindparam("kept")}),
-        [{"document": row.id, "kept": details(parties[row.party_id])} for row in rows])
+    return parties

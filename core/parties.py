@@ -40,7 +40,9 @@ def get_party(session, party_id, *, live=True, lock=None):
 def billing_details(party):
     """What a document addressed to ``party`` prints of it, JSON-ready: ``name``, ``email``
     (or None) and ``address``, its first invoice address (``street``, ``postcode``, ``city``,
-    ``country``; or None).  A posted invoice keeps them as they were (its ``billed_to``)."""
+    ``country``; or None).  A posted invoice keeps them as they were (its ``billed_to``).
+    Reads the party's ``name``, ``email`` and ``addresses`` alone: a migration filling what
+    invoices posted before kept gives it no more (``core.migrate.keep_parties``)."""
     return {"name": party.name, "email": party.email or None,
             "address": _first_address(party, ("invoice",))}
 
@@ -50,14 +52,15 @@ def delivery_details(party, addresses=None):
     ``name`` and ``address``, its first delivery address, else its first invoice address (as
     :func:`billing_details`; or None).  A packing slip keeps them as they were (its
     ``delivered_to``).  ``addresses`` are the party's, in id order, when read already (rows
-    of ``kind``, ``street``, ``postcode``, ``city`` and ``country``)."""
+    of ``kind``, ``street``, ``postcode``, ``city`` and ``country``).  Reads the party's
+    ``name`` and ``addresses`` alone, as :func:`billing_details` does."""
     return {"name": party.name,
             "address": _first_address(party, ("delivery", "invoice"), addresses)}
 
 
 def _first_address(party, kinds, addresses=None):
-    """The first of ``party``'s ``addresses`` (default: its own) of the first of ``kinds`` it
-    has one of, as a dict."""
+    """The first address (in id order) of the first of ``kinds`` that ``party`` has an address
+    of, as a dict; among ``addresses`` when given, else among its own."""
     for kind in kinds:
         for address in party.addresses if addresses is None else addresses:
             if address.kind == kind:

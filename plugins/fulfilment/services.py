@@ -56,7 +56,7 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
         number=next_number(session, "packing_slip"), order=order, order_id=order.id,
         party=order.party, party_id=order.party_id, delivery_date=delivery_date or date.today(),
         delivered_to=delivery_details(order.party, session.execute(
-            _ADDRESSES, {"party": order.party_id}).all())))
+            _PARTY_ADDRESSES, {"party": order.party_id}).all())))
     session.execute(_NEW_SLIP_LINES, [
         {"packing_slip_id": slip.id, "order_line_id": line.id, "quantity": quantity,
          "remainder_after": line.deliver_remainder - quantity}
@@ -79,7 +79,7 @@ def deliver(session, hook, order, quantities=None, delivery_date=None):
 
 _NEW_SLIP_LINES = insert(PackingSlipLine.__table__)
 # Read as rows: the party's addresses collection costs several times more to load.
-_ADDRESSES = (select(Address.kind, Address.street, Address.postcode, Address.city,
+_PARTY_ADDRESSES = (select(Address.kind, Address.street, Address.postcode, Address.city,
                      Address.country)
               .where(Address.party_id == bindparam("party")).order_by(Address.id))
 _SLIP_LINES = (select(PackingSlipLine).where(PackingSlipLine.packing_slip_id == bindparam("slip"))

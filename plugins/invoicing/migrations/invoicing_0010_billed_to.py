@@ -21,7 +21,7 @@ depends_on = None
 
 
 def upgrade():
-    keep_parties("invoicing_invoice", "billed_to", billing_details, where="status = 'posted'")
+    keep_parties("invoicing_invoice", "billed_to", billing_details, only={"status": "posted"})
 
 
 def downgrade():
