@@ -96,8 +96,9 @@ class LazyDocApi(Api):
 def refusals(blp, *statuses):
     """A decorator documenting in OpenAPI the refusals an operation of ``blp`` answers besides
     422 for its input: 404 (what its path names does not exist), 409 (the state of a record
-    refuses the request: an invoice already posted, say).  Their body is every error's:
-    ``code``, ``status``, ``message``."""
+    refuses the request: an invoice already posted, say), 422 for an operation taking no input
+    that refuses what a record holds (a draft invoice its kind's validation refuses).  Their
+    body is every error's: ``code``, ``status``, ``message``."""
     def decorate(view):
         for status in statuses:
             view = blp.alt_response(status, response=HTTPStatus(status).name)(view)

@@ -557,23 +557,25 @@ def api_blueprint():
 
     @blp.route("/invoices/<id:invoice_id>/post", methods=["POST"])
     @blp.response(200, InvoiceSchema)
-    @refusals(blp, 404, 409)
+    @refusals(blp, 404, 409, 422)
     @role_required(ROLE)
     def post(invoice_id):
         """Post a draft invoice: it takes the next number of its kind's sequence and writes its
         ledger entries.  409 once posted, for a pro forma, beyond what is left to invoice, and
         for a date after today or before the latest invoice its sequence numbered (numbers
-        follow dates)."""
+        follow dates); 422 when its kind's validation refuses it (per line, under ``lines``)
+        or no enabled module brings its kind any more."""
         invoice = post_invoice(db(), hook(), invoice_to_post(db(), invoice_id))
         db().commit()
         return load_invoice(db(), invoice.id)
 
     @blp.route("/invoices/<id:invoice_id>/pro-forma", methods=["POST"])
     @blp.response(201, InvoiceSchema)
-    @refusals(blp, 404, 409)
+    @refusals(blp, 404, 409, 422)
     @role_required(ROLE)
     def pro_forma(invoice_id):
-        """Make a pro forma invoice of a draft customer or free text invoice."""
+        """Make a pro forma invoice of a draft customer or free text invoice; 422 when no
+        enabled module brings the draft's kind any more."""
         return _commit(invoices.pro_forma_of(db(), hook(), _locked(invoice_id)))
 
     return blp

@@ -433,6 +433,13 @@ def test_the_openapi_document_states_each_operations_refusals(accounting_api):
     conflict = {"$ref": "#/components/responses/CONFLICT"}
     posting = paths["/api/v1/invoices/{invoice_id}/post"]["post"]["responses"]
     assert posting["409"] == conflict
+    refused = {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"}
+    assert posting["422"] == refused, "a kind's validation refuses a draft, per line"
+    for path in ("/api/v1/invoices/{invoice_id}/pdf", "/api/v1/invoices/{invoice_id}/pro-forma",
+                 "/api/v1/invoices/{invoice_id}/pro-forma.pdf"):
+        [operation] = (operation for method, operation in paths[path].items()
+                       if method != "parameters")
+        assert operation["responses"]["422"] == refused, path
     assert posting["404"] == {"$ref": "#/components/responses/NOT_FOUND"}
     assert "409" not in paths["/api/v1/invoices/{invoice_id}"]["get"]["responses"]
     assert paths["/api/v1/payments"]["post"]["responses"]["409"] == conflict
