@@ -61,9 +61,14 @@ def record_id(value):
 
 def live_party(value):
     """The live party (not merged into another) whose id is the text ``value``, or None."""
-    party_id = record_id(value)
-    party = db().get(Party, party_id) if party_id else None
+    party = _party_named(value)
     return party if party is not None and party.merged_into_id is None else None
+
+
+def _party_named(value):
+    """The party, merged or not, whose id is the text ``value``, or None."""
+    party_id = record_id(value)
+    return db().get(Party, party_id) if party_id else None
 
 
 def asked_party(value):
@@ -74,8 +79,7 @@ def asked_party(value):
     value = (value or "").strip()
     if not value:
         return None, {}
-    party_id = record_id(value)
-    party = db().get(Party, party_id) if party_id else None
+    party = _party_named(value)
     if party is None:
         shown = value if len(value) <= 20 else f"{value[:20]}…"
         return None, {"party_id": [f"There is no customer {shown}."]}

@@ -9,6 +9,7 @@ from core.testing import api_client
 from plugins.fulfilment.models import PackingSlip
 from tests.documents.conftest import pdf_text
 from tests.fulfilment.conftest import confirmed_order
+from tests.sales.conftest import change_party
 
 DELIVERY = {"kind": "delivery", "street": "4 Dock Road", "postcode": "13002",
             "city": "Marseille", "country": "FR"}
@@ -33,18 +34,13 @@ def _as_before_the_revision(registry):
                                 "SET version_num = 'fulfilment_0002'"))
 
 
-def _change(app, party_id, **data):
-    changed = api_client(app).patch(f"/api/v1/parties/{party_id}", json=data)
-    assert changed.status_code == 200, changed.json
-
-
 def test_a_slip_prints_the_customer_as_it_was_delivered_to(fulfilment_app, registry,
                                                            catalogue, login):
     bolt = catalogue["bolt"]
-    _change(fulfilment_app, bolt, addresses=[INVOICE, DELIVERY])
+    change_party(fulfilment_app, bolt, addresses=[INVOICE, DELIVERY])
     slip = _slip(fulfilment_app, registry, bolt, catalogue)
     assert slip["delivered_to"] == DELIVERED
-    _change(fulfilment_app, bolt, name="Bolt Holdings",
+    change_party(fulfilment_app, bolt, name="Bolt Holdings",
             addresses=[{**DELIVERY, "street": "9 New Road", "city": "Lyon"}])
 
     api = api_client(fulfilment_app)
@@ -80,8 +76,8 @@ def test_the_upgrade_gives_slips_posted_before_it_their_party_as_it_is(fulfilmen
                                                                        registry, catalogue,
                                                                        monkeypatch):
     bolt, acme = catalogue["bolt"], catalogue["acme"]
-    _change(fulfilment_app, bolt, addresses=[INVOICE])
-    _change(fulfilment_app, acme, addresses=[INVOICE, DELIVERY])
+    change_party(fulfilment_app, bolt, addresses=[INVOICE])
+    change_party(fulfilment_app, acme, addresses=[INVOICE, DELIVERY])
     slips = [_slip(fulfilment_app, registry, party, catalogue)["id"]
              for party in (bolt, acme, bolt)]
     _as_before_the_revision(registry)

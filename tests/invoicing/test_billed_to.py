@@ -9,6 +9,7 @@ from core.testing import api_client
 from plugins.invoicing.models import Invoice
 from tests.documents.conftest import pdf_text
 from tests.invoicing.conftest import confirmed_order
+from tests.sales.conftest import change_party
 
 FIRST_ADDRESS = {"kind": "invoice", "street": "1 Quay Street", "postcode": "75001",
                  "city": "Paris", "country": "FR"}
@@ -38,18 +39,13 @@ def _posted_invoice(registry, accounting_api, party_id, catalogue):
     return posted.get_json()
 
 
-def _change(app, party_id, **data):
-    changed = api_client(app, "sales").patch(f"/api/v1/parties/{party_id}", json=data)
-    assert changed.status_code == 200, changed.get_json()
-
-
 def test_a_posted_invoice_prints_the_customer_as_it_was_billed(invoicing_app, registry,
                                                                accounting_api, catalogue):
     bolt = catalogue["bolt"]
-    _change(invoicing_app, bolt, email="accounts@bolt.example", addresses=[FIRST_ADDRESS])
+    change_party(invoicing_app, bolt, email="accounts@bolt.example", addresses=[FIRST_ADDRESS])
     invoice = _posted_invoice(registry, accounting_api, bolt, catalogue)
     assert invoice["billed_to"] == BILLED
-    _change(invoicing_app, bolt, name="Bolt Holdings", email="ap@holdings.example",
+    change_party(invoicing_app, bolt, name="Bolt Holdings", email="ap@holdings.example",
             addresses=[{**FIRST_ADDRESS, "street": "9 New Road", "city": "Lyon",
                         "postcode": "69001"}])
 
@@ -99,7 +95,7 @@ def test_a_merged_customers_invoices_keep_its_name(invoicing_app, registry, acco
 def test_the_upgrade_gives_invoices_posted_before_it_their_party_as_it_is(
         invoicing_app, registry, accounting_api, catalogue):
     bolt = catalogue["bolt"]
-    _change(invoicing_app, bolt, email="accounts@bolt.example", addresses=[FIRST_ADDRESS])
+    change_party(invoicing_app, bolt, email="accounts@bolt.example", addresses=[FIRST_ADDRESS])
     posted = _posted_invoice(registry, accounting_api, bolt, catalogue)
     acme = _posted_invoice(registry, accounting_api, catalogue["acme"], catalogue)
     draft = _draft(registry, accounting_api, bolt, catalogue["NAIL"])

@@ -317,10 +317,8 @@ def test_a_merge_waiting_for_a_party_change_keeps_what_the_change_wrote(
 
 
 def test_an_order_or_invoice_loaded_under_its_lock_is_read_again(registry, catalogue):
+    order_id = _draft_order(registry, catalogue, catalogue["bolt"])
     with registry.session_factory() as session:
-        order_id = orders.create_order(session, registry.hook, {
-            "type": "sales", "party_id": catalogue["bolt"], "currency": "EUR",
-            "lines": [{"item_id": catalogue["HAM"], "quantity": Decimal(2)}]}).id
         draft = free_text_invoice(session, registry.hook, {
             "party_id": catalogue["bolt"], "currency": "EUR", "lines": [FEE]}).id
         session.commit()

@@ -35,6 +35,13 @@ def add_catalogue(registry):
     return ids
 
 
+def change_party(app, party_id, **data):
+    """Change party ``party_id`` through the API, as a salesperson: its ``name``, ``email``,
+    ``addresses``..."""
+    changed = api_client(app).patch(f"/api/v1/parties/{party_id}", json=data)
+    assert changed.status_code == 200, changed.get_json()
+
+
 @pytest.fixture
 def sales_app(make_app):
     """An application with the sales and pricing modules enabled."""
