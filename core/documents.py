@@ -7,6 +7,7 @@ whatever the number of lines.
 """
 
 import functools
+import operator
 from datetime import date
 
 from sqlalchemy import bindparam, event, insert, select, update
@@ -208,11 +209,22 @@ def store_values(session, records, values):
 
 
 def store_changes(session, records, values):
-    """:func:`store_values` of the ``records`` whose ``values`` differ from what they hold;
-    those already holding them are not written again (nothing at all if none changed)."""
+    """:func:`store_values` of the ``records`` whose ``values`` (every dict with the same
+    columns, in one order) differ from what they hold; those already holding them are not
+    written again (nothing at all if none changed)."""
+    if not records:
+        return
+    held = _held(tuple(values[0]))
     changed = [(record, changes) for record, changes in zip(records, values, strict=True)
-               if any(getattr(record, field) != value for field, value in changes.items())]
+               if held(record) != tuple(changes.values())]
     store_values(session, [record for record, _ in changed], [changes for _, changes in changed])
+
+
+@functools.cache
+def _held(fields):
+    """A function reading ``fields`` of a record as a tuple, in one call for all of them."""
+    read = operator.attrgetter(*fields)
+    return read if len(fields) > 1 else lambda record: (read(record),)
 
 
 @functools.cache
