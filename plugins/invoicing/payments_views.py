@@ -40,6 +40,7 @@ from plugins.invoicing.posting import load_invoice
 from plugins.sales.pages import (
     PER_PAGE,
     asked_party,
+    filter_id,
     hook,
     live_party,
     page_count,
@@ -69,10 +70,12 @@ def blueprint():
     @bp.route("/payments/")
     def payment_list():
         text = request.args.get("q", "")[:128]
+        party_id = filter_id("party_id")
         page = page_number()
-        found, total = payments.search_payments(db(), text, page, PER_PAGE)
+        found, total = payments.search_payments(db(), text, page, PER_PAGE, party_id)
         return render_template("invoicing/payments.html", payments=found, total=total,
-                               page=page, pages=page_count(total), q=text)
+                               page=page, pages=page_count(total), q=text, party_id=party_id,
+                               parties=_customers())
 
     @bp.route("/payments/new", methods=["GET", "POST"])
     @sent_once

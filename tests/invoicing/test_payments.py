@@ -356,6 +356,27 @@ def test_payment_pages(invoicing_app, registry, catalogue, login):
     assert "-€4.00" in aged and "€6.00" in aged
 
 
+def test_the_payments_list_shows_one_customers_payments(invoicing_app, registry, catalogue,
+                                                        login):
+    with registry.session_factory() as session:
+        for party, reference in ((catalogue["acme"], "Acme transfer"),
+                                 (catalogue["bolt"], "Bolt cheque")):
+            register_payment(session, party, Decimal(5), "EUR", TODAY, reference)
+        session.commit()
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    balance = client.get(f"/invoicing/balances?party_id={catalogue['bolt']}")
+    link = re.search(r'href="([^"]*)" id="party-payments"', balance.get_data(as_text=True))
+    listing = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Bolt cheque" in listing and "Acme transfer" not in listing
+    assert "1 payment." in listing
+    assert f'<option value="{catalogue["bolt"]}" selected>' in listing
+    everyone = client.get("/invoicing/payments/").get_data(as_text=True)
+    assert "Bolt cheque" in everyone and "Acme transfer" in everyone
+    nobody = client.get("/invoicing/payments/?party_id=99999").get_data(as_text=True)
+    assert "0 payments." in nobody
+
+
 def test_the_balance_page_shows_credit_notes_negative(invoicing_app, registry, catalogue,
                                                       login):
     hook, bolt = registry.hook, catalogue["bolt"]
