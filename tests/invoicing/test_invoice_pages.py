@@ -9,7 +9,11 @@ from sqlalchemy import func, select
 from core import orders
 from core.parties import merge_parties
 from core.testing import api_client, csrf_token
-from plugins.invoicing.invoices import invoice_from_order, pro_forma_of
+from plugins.invoicing.invoices import (
+    invoice_from_order,
+    invoice_from_packing_slips,
+    pro_forma_of,
+)
 from plugins.invoicing.models import Account, Invoice, Payment
 from plugins.invoicing.posting import post_invoice
 from tests.invoicing.conftest import confirmed_order, packing_slip
@@ -302,6 +306,28 @@ def test_the_accountant_reads_an_order_from_its_invoice_and_changes_nothing(
     assert "New order" not in client.get("/orders/").get_data(as_text=True)
     assert client.get("/orders/new").status_code == 403
     assert _form(client, f"/orders/{order_id}/cancel").status_code == 403
+
+
+def test_an_invoice_links_its_packing_slips_and_a_draft_without_lines_prints_nothing(
+        invoicing_app, registry, catalogue, login):
+    with registry.session_factory() as session:
+        order = confirmed_order(session, registry.hook, catalogue["bolt"],
+                                [(catalogue["HAM"], 2)])
+        slip = packing_slip(session, registry.hook, order)
+        draft = invoice_from_packing_slips(session, registry.hook, [slip.id])
+        session.commit()
+        slip_id, slip_number, path = slip.id, slip.number, f"/invoicing/invoices/{draft.id}"
+        [line_id] = [line.id for line in draft.lines]
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    page = client.get(path).get_data(as_text=True)
+    assert f'<a href="/fulfilment/packing-slips/{slip_id}">{slip_number}</a>' in page
+    assert client.get(f"/fulfilment/packing-slips/{slip_id}").status_code == 200
+    assert "Pro forma (PDF)" in page
+    assert _form(client, f"{path}/lines/{line_id}/remove").status_code == 302
+    emptied = client.get(path).get_data(as_text=True)
+    assert "Pro forma (PDF)" not in emptied, "a draft of no line has nothing to print"
+    assert client.get(f"{path}/pro-forma.pdf").status_code == 409
 
 
 def test_the_sales_page_says_which_drafts_cancelling_an_order_deleted(
