@@ -51,17 +51,7 @@ def cancel_invoice(session, hook, invoice, reason, copy=False, on=None):
     posts, and a Subscription's invoice that is not its latest one still standing or whose
     period the next one has started.
     """
-    require_creditable(session, hook, invoice)
-    earlier = session.scalar(select(Invoice.number).where(
-        Invoice.credited_invoice_id == invoice.id, Invoice.status == "posted").limit(1))
-    if earlier is not None:
-        raise Conflict(f"invoice {invoice.number} is already credited by {earlier}: only an "
-                       "invoice nothing credited yet is cancelled; credit the rest of it in "
-                       "part instead")
-    if invoice.settled != 0:
-        state = invoice.payment_status.replace("_", " ")
-        raise Conflict(f"invoice {invoice.number} is already {state}: only an unpaid invoice "
-                       "is cancelled; credit it in part instead")
+    require_cancellable(session, hook, invoice)
     credit_note = _credit_note(invoice, reason, on)
     _insert(session, credit_note, [_line_values(line, credited_line_id=line.id)
                                    for line in invoice.lines])
@@ -208,6 +198,22 @@ def require_creditable(session, hook, invoice):
                        "is credited")
     if not kind.posts or kind.sign < 0:
         raise Conflict(f"{invoice.number} is a {kind.title.lower()}: only an invoice is credited")
+
+
+def require_cancellable(session, hook, invoice):
+    """Refuse (409) cancelling ``invoice`` unless it is creditable, unpaid and credited by no
+    credit note yet: otherwise it is credited in part."""
+    require_creditable(session, hook, invoice)
+    earlier = session.scalar(select(Invoice.number).where(
+        Invoice.credited_invoice_id == invoice.id, Invoice.status == "posted").limit(1))
+    if earlier is not None:
+        raise Conflict(f"invoice {invoice.number} is already credited by {earlier}: only an "
+                       "invoice nothing credited yet is cancelled; credit the rest of it in "
+                       "part instead")
+    if invoice.settled != 0:
+        state = invoice.payment_status.replace("_", " ")
+        raise Conflict(f"invoice {invoice.number} is already {state}: only an unpaid invoice "
+                       "is cancelled; credit it in part instead")
 
 
 def is_posted_credit_note(hook, document):

@@ -216,9 +216,10 @@ def blueprint():
             else:
                 status = 422
         invoice = load_invoice(db(), invoice_id)
-        creditable, errors, status = _creditable(invoice, errors, status)
+        cancellable, errors, status = _allowed(credit_notes.require_cancellable, invoice,
+                                               errors, status)
         page = render_template("invoicing/credit_note_cancel.html", invoice=invoice,
-                               creditable=creditable, errors=errors, form=request.form)
+                               cancellable=cancellable, errors=errors, form=request.form)
         return page, status
 
     @bp.route("/invoices/<id:invoice_id>/credit", methods=["GET", "POST"])
@@ -240,7 +241,8 @@ def blueprint():
                 flash(f"Credit note {credit_note.number} posted.", "info")
                 return redirect(url_for("invoices.invoice_page", invoice_id=credit_note.id))
         invoice = load_invoice(db(), invoice_id)
-        creditable, errors, status = _creditable(invoice, errors, status)
+        creditable, errors, status = _allowed(credit_notes.require_creditable, invoice,
+                                              errors, status)
         page = render_template("invoicing/credit_note_return.html", invoice=invoice,
                                creditable=creditable,
                                credited=credit_notes.credited_quantities(db(), invoice),
@@ -311,11 +313,12 @@ def _customers():
                         .order_by(Party.name).limit(CHOICES_SHOWN)).all()
 
 
-def _creditable(invoice, errors, status):
-    """Whether a credit note may credit ``invoice``: ``(creditable, errors, status)``, a 409
-    saying why when it may not (a draft, a credit note)."""
+def _allowed(requirement, invoice, errors, status):
+    """Whether ``invoice`` meets ``requirement`` (``credit_notes.require_creditable``, or
+    ``require_cancellable``): ``(allowed, errors, status)``, a 409 saying why when it does not
+    (a draft, a credit note, an invoice paid already)."""
     try:
-        credit_notes.require_creditable(db(), hook(), invoice)
+        requirement(db(), hook(), invoice)
     except Conflict as error:
         return False, {"_": [error.message]}, 409
     return True, errors, status

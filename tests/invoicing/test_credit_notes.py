@@ -420,9 +420,31 @@ def test_credit_note_api_and_pages(invoicing_app, registry, catalogue, accountin
     cancelled = client.get(f"/invoicing/invoices/{third_id}").get_data(as_text=True)
     assert 'id="settlements"' in cancelled and "CN-00003" in cancelled
     assert "Cancel with credit note" not in cancelled  # settled: nothing left to cancel
+    again = client.get(f"/invoicing/invoices/{third_id}/cancel")
+    told = again.get_data(as_text=True)  # before a reason is typed, not once it is sent
+    assert again.status_code == 409 and 'name="reason"' not in told
+    assert "is already credited by CN-00003: only an invoice nothing credited" in told
     credited = client.get(f"/invoicing/invoices/{second_id}").get_data(as_text=True)
     assert "Credit in part" in credited and "Register a payment" in credited
     assert re.search(r'id="credit-notes"><a href="[^"]+">CN-00002</a> \(€21.10\)', credited)
+
+
+def test_the_cancel_page_of_a_paid_invoice_says_so_before_any_reason_is_typed(
+        invoicing_app, registry, catalogue, login):
+    with registry.session_factory() as session:
+        invoice = posted_invoice(session, registry.hook, catalogue["bolt"],
+                                 [(catalogue["HAM"], 1)])
+        register_payment(session, catalogue["bolt"], invoice.total, "EUR", date.today(),
+                         "Transfer", [(invoice.id, invoice.total)])
+        session.commit()
+        path = f"/invoicing/invoices/{invoice.id}/cancel"
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    page = client.get(path)
+    told = page.get_data(as_text=True)
+    assert page.status_code == 409 and 'name="reason"' not in told
+    assert "is already paid: only an unpaid invoice is cancelled" in told
+    assert f'href="/invoicing/invoices/{invoice.id}/credit">credit it in part' in told
 
 
 def test_crediting_takes_as_many_statements_for_many_lines_as_for_few(registry, catalogue):
