@@ -36,10 +36,14 @@ from plugins.sales.records import (
     not_blank,
     refused_if_taken,
 )
-from web.auth import readers_and_writers, role_required
+from web.auth import readers_and_writers
 from web.database import db
 
-MENU = [MenuEntry("Items", "items.index", role="sales", priority=20)]
+MENU = [MenuEntry("Items", "items.index", role="sales", priority=20),
+        MenuEntry("Items", "items.index", role="accounting", priority=20)]
+# Who may read items, through the API and their pages: accounting too, which invoices them.
+VIEWERS = ("sales", "accounting")
+READ_PAGES = ("items.index", "items.edit")
 
 def _currency(code):
     """Accept ISO 4217 currency codes only, in any case (the item keeps it in capitals)."""
@@ -104,10 +108,7 @@ def blueprint():
     adding tax categories and item groups."""
     bp = Blueprint("items", __name__, url_prefix="/items", template_folder="templates")
 
-    @bp.before_request
-    @role_required("sales")
-    def _sales_only():
-        """Every page here is for the sales role."""
+    bp.before_request(readers_and_writers(VIEWERS, ("sales",), READ_PAGES))
 
     def _list_page(errors=None, status=200, form=None):
         """The items list; ``form`` names the small form whose ``errors`` are shown."""
@@ -207,7 +208,7 @@ def api_blueprint():
                        description="Items, tax categories and item groups")
 
     # Accounting reads: free text invoice lines name a tax category, invoice lines an item.
-    blp.before_request(readers_and_writers(("sales", "accounting"), ("sales",)))
+    blp.before_request(readers_and_writers(VIEWERS, ("sales",)))
 
     @blp.route("/items")
     class Items(MethodView):

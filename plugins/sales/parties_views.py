@@ -38,10 +38,14 @@ from plugins.sales.records import (
     list_coded,
     not_blank,
 )
-from web.auth import readers_and_writers, role_required
+from web.auth import readers_and_writers
 from web.database import db
 
-MENU = [MenuEntry("Parties", "parties.index", role="sales", priority=10)]
+MENU = [MenuEntry("Parties", "parties.index", role="sales", priority=10),
+        MenuEntry("Parties", "parties.index", role="accounting", priority=10)]
+# Who may read parties, through the API and their pages: accounting too, which bills them.
+VIEWERS = ("sales", "accounting")
+READ_PAGES = ("parties.index", "parties.show")
 
 ADDRESS_KINDS = ("invoice", "delivery", "other")
 # Babel's two-letter territories, less the groupings that are no country.
@@ -171,10 +175,7 @@ def blueprint():
     """The parties pages: list and search, new party, a party's page with its forms."""
     bp = Blueprint("parties", __name__, url_prefix="/parties", template_folder="templates")
 
-    @bp.before_request
-    @role_required("sales")
-    def _sales_only():
-        """Every page here is for the sales role."""
+    bp.before_request(readers_and_writers(VIEWERS, ("sales",), READ_PAGES))
 
     def _list_page(errors=None, status=200):
         q = request.args.get("q", "").strip()[:128]
@@ -230,9 +231,10 @@ def blueprint():
                               .order_by(Order.id.desc()).limit(ORDERS_SHOWN)).all()
         order_total = db().scalar(select(func.count(Order.id))
                                   .where(Order.party_id == party.id))
-        # The candidates first offered share the first word of the party's name.
+        # The candidates first offered share the first word of the party's name; the merge
+        # form is for the sales role.
         match = request.args.get("match", (party.name.split() or [""])[0])[:128]
-        candidates = [] if survivor else [
+        candidates = [] if survivor or not current_user.has_role("sales") else [
             other for other in search_parties(db(), match, per_page=MERGE_CANDIDATES)[0]
             if other.id != party.id
         ]
@@ -335,7 +337,7 @@ def api_blueprint():
                        description="Parties, their stage history, and customer groups")
 
     # Accounting reads the parties it invoices and takes payments from; sales changes them.
-    blp.before_request(readers_and_writers(("sales", "accounting"), ("sales",)))
+    blp.before_request(readers_and_writers(VIEWERS, ("sales",)))
 
     @blp.route("/parties")
     class Parties(MethodView):

@@ -375,6 +375,11 @@ def test_the_payments_list_shows_one_customers_payments(invoicing_app, registry,
     assert "Bolt cheque" in everyone and "Acme transfer" in everyone
     nobody = client.get("/invoicing/payments/?party_id=99999").get_data(as_text=True)
     assert "0 payments." in nobody
+    party_page = client.get(f"/parties/{catalogue['bolt']}").get_data(as_text=True)
+    bolt = catalogue["bolt"]
+    assert all(f'href="{link}"' in party_page for link in (
+        f"/invoicing/balances?party_id={bolt}", f"/invoicing/invoices/?party_id={bolt}",
+        f"/invoicing/payments/?party_id={bolt}"))
 
 
 def test_the_balance_page_shows_credit_notes_negative(invoicing_app, registry, catalogue,

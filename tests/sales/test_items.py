@@ -301,7 +301,35 @@ def test_web_item_forms_show_what_is_wrong(web, registry, taxes):
         assert session.query(Item).count() == 1
 
 
-def test_item_pages_are_for_the_sales_role(app, login):
+def test_accounting_reads_item_pages_and_changes_nothing(app, registry, web, login):
+    token = csrf_token(web, "/items/")
+    web.post("/items/tax-categories", data={"code": "VAT20", "name": "Standard", "rate": "20",
+                                            "csrf_token": token})
+    created = web.post("/items/new", data={
+        "number": "HAM", "name": "Hammer", "unit": "unit", "list_price": "12.50",
+        "currency": "EUR", "tax_category": "VAT20", "csrf_token": token})
+    path = created.headers["Location"]
+    client = app.test_client()
+    login(client, "accounting")
+    assert ">Items</a>" in client.get("/").get_data(as_text=True)
+    listed = client.get("/items/").get_data(as_text=True)
+    assert "Hammer" in listed and "New item" not in listed
+    assert "Add tax category" not in listed and "Add item group" not in listed
+    page = client.get(path)
+    shown = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'value="12.5"' in shown
+    assert '<fieldset class="bare" disabled>' in shown and ">Save<" not in shown
+    token = csrf_token(client, path)
+    for where, form in ((path, {"name": "Mallet"}), ("/items/new", {"number": "X"}),
+                        ("/items/tax-categories", {"code": "Z", "name": "Z", "rate": "1"}),
+                        ("/items/item-groups", {"code": "G", "name": "G"})):
+        assert client.post(where, data={**form, "csrf_token": token}).status_code == 403, where
+    assert client.get("/items/new").status_code == 403
+    with registry.session_factory() as session:
+        assert [item.name for item in session.query(Item)] == ["Hammer"]
+
+
+def test_item_pages_are_kept_from_marketing(app, login):
     client = app.test_client()
     login(client, "marketing")
     assert client.get("/items/").status_code == 403

@@ -529,8 +529,37 @@ def test_web_merge_form_moves_orders_and_history(web, registry):
         "duplicate_id": str(duplicate_id), "csrf_token": token}).status_code == 422
 
 
-def test_party_pages_are_for_the_sales_role(app, login):
+def test_accounting_reads_party_pages_and_changes_nothing(app, registry, login):
+    [party_id] = add_parties(registry, {
+        "name": "Fabrikam", "email": "ap@fabrikam.example", "stage": "customer",
+        "addresses": [{"kind": "invoice", "street": "1 Quay", "city": "Lyon", "country": "FR"}]})
     client = app.test_client()
     login(client, "accounting")
+    assert ">Parties</a>" in client.get("/").get_data(as_text=True)
+    listed = page_text(client.get("/parties/?q=fabrikam"))
+    assert "Fabrikam" in listed and "New party" not in listed
+    assert "Add customer group" not in listed
+    page = client.get(f"/parties/{party_id}")
+    shown = page.get_data(as_text=True)
+    assert page.status_code == 200 and "ap@fabrikam.example" in shown and "Lyon" in shown
+    assert '<fieldset class="bare" disabled>' in shown
+    assert all(change not in shown for change in (
+        ">Save<", "Cause of a stage change", ">Remove<", "Add address", "Merge"))
+    token = csrf_token(client, f"/parties/{party_id}")
+    for path, form in ((f"/parties/{party_id}", {"name": "Renamed", "stage": "lead"}),
+                       (f"/parties/{party_id}/addresses", {"city": "Paris", "country": "FR"}),
+                       (f"/parties/{party_id}/merge", {"duplicate_id": "1"}),
+                       ("/parties/new", {"name": "New one"}),
+                       ("/parties/customer-groups", {"code": "X", "name": "X"})):
+        assert client.post(path, data={**form, "csrf_token": token}).status_code == 403, path
+    assert client.get("/parties/new").status_code == 403
+    with registry.session_factory() as session:
+        assert session.get(Party, party_id).name == "Fabrikam"
+        assert session.query(Party).count() == 1
+
+
+def test_party_pages_are_kept_from_marketing(app, login):
+    client = app.test_client()
+    login(client, "marketing")
     assert client.get("/parties/").status_code == 403
     assert ">Parties</a>" not in client.get("/").get_data(as_text=True)
