@@ -13,6 +13,7 @@ from core.models import Order, Party, TaxCategory
 from core.money import check_currency
 from core.numbering import written_number
 from core.ordertypes import brings_goods_back, order_types
+from core.parties import billing_details
 from core.schemas import page_of
 from core.ui import MenuEntry
 from plugins.fulfilment.models import PackingSlip
@@ -177,7 +178,9 @@ def blueprint():
         kinds = invoice_kinds(hook())
         takes_text = (invoice.status == "draft" and invoice.kind in kinds
                       and invoices.takes_free_text(hook(), invoice))
-        page = render_template("invoicing/invoice.html", invoice=invoice,
+        # A draft bills the customer as it is when posted: what that would be now.
+        bills_to = billing_details(invoice.party) if invoice.status == "draft" else None
+        page = render_template("invoicing/invoice.html", invoice=invoice, bills_to=bills_to,
                                kinds=kinds, printed_kind=printed_kind(invoice),
                                errors=errors or {}, takes_text=takes_text,
                                accounts=invoices.line_accounts(db()) if takes_text else [],

@@ -2,6 +2,8 @@
 address or e-mail, or merging it away leaves the invoice's document as it was sent, while a
 draft prints the party as it is."""
 
+import re
+
 from sqlalchemy import select, text
 
 from core import modules
@@ -110,3 +112,20 @@ def test_the_upgrade_gives_invoices_posted_before_it_their_party_as_it_is(
     assert billed[posted["id"]] == BILLED
     assert billed[acme["id"]] == {"name": "Acme", "email": None, "address": None}
     assert billed[draft["id"]] is None
+
+
+def test_a_drafts_page_says_whom_it_bills_and_warns_of_no_invoice_address(
+        invoicing_app, registry, accounting_api, catalogue, login):
+    bolt = catalogue["bolt"]
+    draft = _draft(registry, accounting_api, bolt, catalogue["HAM"])
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    page = client.get(f"/invoicing/invoices/{draft['id']}").get_data(as_text=True)
+    assert re.search(r'id="bills-to">Bolt &amp; Co\s*<br><strong id="no-invoice-address">', page)
+    change_party(invoicing_app, bolt, addresses=[FIRST_ADDRESS])
+    page = client.get(f"/invoicing/invoices/{draft['id']}").get_data(as_text=True)
+    assert 'id="bills-to">Bolt &amp; Co, 1 Quay Street, 75001 Paris, FR</dd>' in page
+    assert "no-invoice-address" not in page
+    assert accounting_api.post(f"/api/v1/invoices/{draft['id']}/post").status_code == 200
+    page = client.get(f"/invoicing/invoices/{draft['id']}").get_data(as_text=True)
+    assert 'id="billed-to">Bolt &amp; Co, 1 Quay Street' in page and "bills-to" not in page
