@@ -16,6 +16,7 @@ from core.schemas import (
     page_schema,
     price_field,
 )
+from plugins.invoicing.invoices import PAYMENTS
 
 CODE = validate.Length(min=1, max=32)
 SOURCES = ("order_id", "packing_slip_ids", "lines")
@@ -240,10 +241,13 @@ InvoicePageSchema = page_schema(InvoiceSummarySchema, "InvoicePage")
 
 class InvoiceListArgsSchema(ListArgsSchema):
     """Query arguments of the invoice list: text in the number or customer name, kind, status,
-    customer, order or packing slip invoiced."""
+    customer, order or packing slip invoiced, what is left to pay."""
 
     kind = fields.String(validate=validate.Length(max=32))
     status = fields.String(validate=validate.OneOf(("draft", "posted")))
+    payment = fields.String(validate=validate.OneOf(tuple(PAYMENTS)), metadata={
+        "description": "posted invoices and credit notes with something left to settle "
+                       "(open), left past their due date (overdue), or nothing left (settled)"})
     party_id = fields.Integer(validate=ID)
     order_id = fields.Integer(validate=ID)
     packing_slip_id = fields.Integer(validate=ID)

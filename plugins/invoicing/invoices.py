@@ -790,12 +790,12 @@ def delete_drafts_of_order(session, order):
 
 
 def search_invoices(session, text="", kind=None, status=None, party_id=None, page=1,
-                    per_page=25, order_id=None, packing_slip_id=None):
+                    per_page=25, order_id=None, packing_slip_id=None, payment=None):
     """Invoices whose number, customer name or name billed to (a posted invoice's customer as
     it was, renamed or merged since) contains ``text``, drafts first then the newest
     by date and posting, of ``kind``, ``status``, customer ``party_id``, with lines of order
-    ``order_id`` and of packing slip ``packing_slip_id`` when given: ``(invoices, total
-    count)``."""
+    ``order_id`` and of packing slip ``packing_slip_id``, posted and ``payment`` (one of
+    :data:`PAYMENTS`) when given: ``(invoices, total count)``."""
     query = select(Invoice).join(Invoice.party)
     if text:
         pattern = contains(text)
@@ -809,6 +809,8 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
         query = query.where(Invoice.status == status)
     if party_id is not None:
         query = query.where(Invoice.party_id == party_id)
+    if payment is not None:
+        query = query.where(Invoice.status == "posted", PAYMENTS[payment]())
     if order_id is not None:
         of_order = select(OrderLine.id).where(OrderLine.order_id == order_id)
         query = query.where(Invoice.id.in_(_having_lines(
@@ -824,6 +826,14 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
                        Invoice.posted_at.desc(), Invoice.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
     return found, total
+
+
+# What is left of a posted invoice (or credit note) to settle, as the invoice list filters by.
+PAYMENTS = {
+    "open": lambda: Invoice.settled != Invoice.total,
+    "overdue": lambda: and_(Invoice.settled != Invoice.total, Invoice.due_date < date.today()),
+    "settled": lambda: Invoice.settled == Invoice.total,
+}
 
 
 def _having_lines(condition):

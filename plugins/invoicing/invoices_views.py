@@ -74,14 +74,17 @@ def blueprint():
         text = request.args.get("q", "")[:128]
         kind = request.args.get("kind") or None
         status = request.args.get("status") or None
+        payment = request.args.get("payment")
+        payment = payment if payment in invoices.PAYMENTS else None
         party_id, order_id = filter_id("party_id"), filter_id("order_id")
         slip_id = filter_id("packing_slip_id")
         page = page_number()
         found, total = invoices.search_invoices(db(), text, kind, status, party_id, page,
-                                                PER_PAGE, order_id, slip_id)
+                                                PER_PAGE, order_id, slip_id, payment)
         return render_template("invoicing/invoices.html", invoices=found, total=total,
                                page=page, pages=page_count(total), q=text, kind=kind,
-                               status=status, party_id=party_id, order_id=order_id,
+                               status=status, payment=payment, payments=invoices.PAYMENTS,
+                               party_id=party_id, order_id=order_id,
                                order_number=order_id and db().scalar(
                                    select(Order.number).where(Order.id == order_id)),
                                packing_slip_id=slip_id, slip_number=slip_id and db().scalar(
@@ -472,11 +475,11 @@ def api_blueprint():
         def get(self, args):
             """Invoices, drafts first then newest first, searched by number or customer name
             (``q``), of a kind, a status, a customer, with lines of an order or of a packing
-            slip."""
+            slip, open, overdue or settled."""
             found, total = invoices.search_invoices(
                 db(), args["q"], args.get("kind"), args.get("status"), args.get("party_id"),
                 args["page"], args["per_page"], args.get("order_id"),
-                args.get("packing_slip_id"))
+                args.get("packing_slip_id"), args.get("payment"))
             return page_of(found, total, args)
 
         @blp.arguments(InvoiceCreateSchema)

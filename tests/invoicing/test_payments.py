@@ -382,6 +382,41 @@ def test_the_payments_list_shows_one_customers_payments(invoicing_app, registry,
         f"/invoicing/payments/?party_id={bolt}"))
 
 
+def test_invoices_are_listed_by_what_is_left_to_pay(invoicing_app, registry, catalogue,
+                                                    accounting_api, login):
+    hook, bolt, ham = registry.hook, catalogue["bolt"], catalogue["HAM"]
+    with registry.session_factory() as session:
+        overdue = posted_invoice(session, hook, bolt, [(ham, 1)], on=TODAY - timedelta(days=40))
+        paid = posted_invoice(session, hook, bolt, [(ham, 2)], on=TODAY - timedelta(days=40))
+        register_payment(session, bolt, paid.total, "EUR", TODAY, "Transfer",
+                         [(paid.id, paid.total)])
+        due_later = posted_invoice(session, hook, bolt, [(ham, 3)])
+        draft = _draft_of(session, confirmed_order(session, hook, bolt, [(ham, 4)]))
+        session.commit()
+        numbers = {"overdue": overdue.number, "paid": paid.number, "later": due_later.number}
+        draft_id = draft.id
+
+    def listed(payment):
+        answer = accounting_api.get("/api/v1/invoices", query_string={"payment": payment})
+        assert answer.status_code == 200, answer.get_json()
+        return sorted(invoice["number"] for invoice in answer.get_json()["items"])
+
+    assert listed("open") == sorted([numbers["overdue"], numbers["later"]])
+    assert listed("overdue") == [numbers["overdue"]]
+    assert listed("settled") == [numbers["paid"]]
+    everything = accounting_api.get("/api/v1/invoices").get_json()["items"]
+    assert draft_id in [invoice["id"] for invoice in everything]
+    refused = accounting_api.get("/api/v1/invoices", query_string={"payment": "late"})
+    assert refused.status_code == 422 and "payment" in refused.get_json()["errors"]["query"]
+
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    page = client.get("/invoicing/invoices/?payment=overdue").get_data(as_text=True)
+    assert numbers["overdue"] in page and "<option selected>overdue</option>" in page
+    assert numbers["paid"] not in page and numbers["later"] not in page
+    assert "1 invoice." in page
+
+
 def test_the_balance_page_shows_credit_notes_negative(invoicing_app, registry, catalogue,
                                                       login):
     hook, bolt = registry.hook, catalogue["bolt"]
