@@ -441,10 +441,13 @@ def _kinds_taking(lines, returned=False):
 
 def _slips_ticked(slips, returned, form):
     """The ids of the slips ticked on the packing-slip invoice page: those chosen (none, if
-    none was), or by default every slip of delivered goods (every returned one when there
-    are only returns), since one invoice does not both charge and credit."""
+    none was), those a link names (a slip's page: "Invoice this slip"), or by default every
+    slip of delivered goods (every returned one when there are only returns), since one
+    invoice does not both charge and credit."""
     if request.method == "POST":
         return set(record_ids(form.getlist("packing_slip_ids")))
+    if "packing_slip_ids" in request.args:
+        return set(record_ids(request.args.getlist("packing_slip_ids")))
     delivered = {slip.id for slip in slips} - returned
     return delivered or returned
 

@@ -330,6 +330,27 @@ def test_an_invoice_links_its_packing_slips_and_a_draft_without_lines_prints_not
     assert client.get(f"{path}/pro-forma.pdf").status_code == 409
 
 
+def test_a_packing_slips_page_leads_to_invoicing_that_slip_alone(invoicing_app, registry,
+                                                                 catalogue, login):
+    with registry.session_factory() as session:
+        slips = [packing_slip(session, registry.hook, confirmed_order(
+            session, registry.hook, catalogue["bolt"], [(catalogue["HAM"], 1)]))
+            for _ in range(2)]
+        session.commit()
+        first, second = [(slip.id, slip.number) for slip in slips]
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    slip_page = client.get(f"/fulfilment/packing-slips/{second[0]}").get_data(as_text=True)
+    link = re.search(r'href="([^"]*)" id="invoice-slip"', slip_page).group(1)
+    chooser = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert f'value="{second[0]}" id="slip-{second[0]}" checked>' in chooser
+    assert f'value="{first[0]}" id="slip-{first[0]}">' in chooser, "listed, not ticked"
+    assert f'<a href="/fulfilment/packing-slips/{first[0]}">open</a>' in chooser
+    everything = client.get(f"/invoicing/invoices/new/packing-slips?party_id="
+                            f"{catalogue['bolt']}").get_data(as_text=True)
+    assert all(f'id="slip-{slip_id}" checked>' in everything for slip_id, _ in (first, second))
+
+
 def test_the_sales_page_says_which_drafts_cancelling_an_order_deleted(
         invoicing_app, registry, catalogue, login):
     with registry.session_factory() as session:
