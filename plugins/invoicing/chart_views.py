@@ -98,7 +98,8 @@ def account_delete(code):
 
 def _account_page(account, errors, status):
     """The account's ledger page again, with the set-up form's ``errors``."""
-    return account_page(account.code, errors=errors, form=request.form), status
+    page, _status = account_page(account.code, errors=errors, form=request.form)
+    return page, status
 
 
 def profiles():

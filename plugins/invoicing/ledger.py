@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from core.errors import NotFound
 from plugins.invoicing.models import Account, LedgerEntry
@@ -86,26 +86,63 @@ def get_account(session, code, *, lock=False):
     return account
 
 
-def account_ledger(session, code, page=1, per_page=50):
-    """The entries of account ``code``, oldest first, one page of them with their running
-    balances, and the account's totals: ``(account, entries, totals, entry count)`` where
-    ``totals`` is a :class:`Balance` per currency."""
+class Opening(NamedTuple):
+    """What an account held in one currency before a period: debits less credits."""
+
+    currency: str
+    balance: Decimal
+
+
+class AccountLedger(NamedTuple):
+    """One page of an account's entries of a period, oldest first, each with the account's
+    running balance in its currency after it; per currency, the balance the period opens with
+    (:class:`Opening`) and its debits and credits (:class:`Balance`, whose ``balance`` is what
+    they add to it), in the same order; how many entries the period has."""
+
+    account: Account
+    entries: list
+    opening: list
+    totals: list
+    count: int
+
+
+def account_ledger(session, code, page=1, per_page=50, start=None, end=None):
+    """The :class:`AccountLedger` of account ``code`` from ``start`` to ``end`` (dates, both
+    included; the whole ledger when not given)."""
     account = get_account(session, code)
     order = (LedgerEntry.entry_date, LedgerEntry.id)
-    running, balances = {}, defaultdict(lambda: [Decimal(0), Decimal(0)])
-    rows = session.execute(select(LedgerEntry.id, LedgerEntry.currency, LedgerEntry.debit,
-                                  LedgerEntry.credit)
-                           .where(LedgerEntry.account_id == account.id).order_by(*order)).all()
-    for entry_id, currency, debit, credit in rows:
-        balances[currency][0] += debit
-        balances[currency][1] += credit
-        running[entry_id] = balances[currency][0] - balances[currency][1]
-    entries = session.scalars(select(LedgerEntry).where(LedgerEntry.account_id == account.id)
+    running, opening = {}, defaultdict(Decimal)
+    period = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    rows = session.execute(select(LedgerEntry.id, LedgerEntry.entry_date, LedgerEntry.currency,
+                                  LedgerEntry.debit, LedgerEntry.credit)
+                           .where(LedgerEntry.account_id == account.id, _until(end))
+                           .order_by(*order)).all()
+    for entry_id, entry_date, currency, debit, credit in rows:
+        if start is not None and entry_date < start:
+            opening[currency] += debit - credit
+            continue
+        period[currency][0] += debit
+        period[currency][1] += credit
+        running[entry_id] = opening[currency] + period[currency][0] - period[currency][1]
+    entries = session.scalars(select(LedgerEntry)
+                              .where(LedgerEntry.account_id == account.id, _until(end),
+                                     _from(start))
                               .order_by(*order).limit(per_page)
                               .offset((page - 1) * per_page)).all()
-    totals = [Balance(account.code, account.name, account.kind, currency, debit, credit)
-              for currency, (debit, credit) in sorted(balances.items())]
-    return account, [_line(entry, running[entry.id]) for entry in entries], totals, len(rows)
+    currencies = sorted(set(period) | set(opening))
+    totals = [Balance(account.code, account.name, account.kind, currency,
+                      *period.get(currency, (Decimal(0), Decimal(0)))) for currency in currencies]
+    return AccountLedger(account, [_line(entry, running[entry.id]) for entry in entries],
+                         [Opening(currency, opening[currency]) for currency in currencies],
+                         totals, len(running))
+
+
+def _from(start):
+    return true() if start is None else LedgerEntry.entry_date >= start
+
+
+def _until(end):
+    return true() if end is None else LedgerEntry.entry_date <= end
 
 
 def document_entries(session, document):

@@ -1,8 +1,9 @@
 """Marshmallow schemas of the ledger as the API shows it."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.money import round_money
+from core.schemas import date_field
 from plugins.invoicing.models import ACCOUNT_KINDS
 from plugins.sales.records import not_blank
 
@@ -50,12 +51,24 @@ class LedgerEntrySchema(Schema):
     balance = _amount("balance")
 
 
+class OpeningSchema(Schema):
+    """What an account held in one currency before a period."""
+
+    currency = fields.String()
+    balance = _amount("balance")
+
+
 class AccountLedgerSchema(Schema):
-    """One page of an account's entries, oldest first, with the account's totals."""
+    """One page of an account's entries of a period (``start`` to ``end``, the whole ledger
+    when not given), oldest first; per currency, the balance it opens with (``opening``) and
+    its debits, credits and their difference (``totals``)."""
 
     code = fields.String()
     name = fields.String()
     kind = fields.String()
+    start = fields.Date(allow_none=True)
+    end = fields.Date(allow_none=True)
+    opening = fields.List(fields.Nested(OpeningSchema))
     totals = fields.List(fields.Nested(AccountBalanceSchema))
     entries = fields.List(fields.Nested(LedgerEntrySchema))
     total = fields.Integer()
@@ -73,8 +86,21 @@ class DocumentLedgerSchema(Schema):
     credit = fields.String(metadata={"format": "decimal"})
 
 
-class LedgerArgsSchema(Schema):
-    """The page of an account's entries to show."""
+class PeriodSchema(Schema):
+    """The period of an account's entries to show: from ``start`` to ``end``, both included,
+    either left open."""
+
+    start = date_field()
+    end = date_field()
+
+    @validates_schema
+    def _in_order(self, data, **_kwargs):
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError("Must not be before the start.", "end")
+
+
+class LedgerArgsSchema(PeriodSchema):
+    """The period and page of an account's entries to show."""
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

@@ -1,7 +1,7 @@
 """Ledger pages and API: the accounts with their balances, an account's entries with a running
 balance, the entries of one document."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_smorest import Blueprint as ApiBlueprint
 
 from core.money import round_money
@@ -12,9 +12,10 @@ from plugins.invoicing.ledger_schemas import (
     AccountLedgerSchema,
     DocumentLedgerSchema,
     LedgerArgsSchema,
+    PeriodSchema,
 )
 from plugins.invoicing.models import ACCOUNT_KINDS
-from plugins.sales.pages import page_count, page_number
+from plugins.sales.pages import page_count, page_number, read_form
 from web.api import refusals
 from web.auth import role_required
 from web.database import db
@@ -48,14 +49,22 @@ def blueprint():
 
 
 def account_page(code, errors=None, form=None):
-    """An account's page: its totals, a page of its entries, and the forms renaming or deleting
-    it (with ``errors`` and the ``form`` sent, when refused)."""
+    """An account's page: a page of its entries of the period asked (the query arguments
+    ``start`` and ``end``) with the balance it opens with and its totals, and the forms
+    renaming or deleting it (with ``errors`` and the ``form`` sent, when refused).  A period
+    that cannot be shows its mistakes and no entry: ``(page, 422)``, else ``(page, 200)``."""
     page = page_number()
-    found, entries, totals, count = ledger.account_ledger(db(), code, page, PER_PAGE)
-    return render_template("invoicing/ledger_account.html", account=found, entries=entries,
-                           totals=totals, page=page, pages=page_count(count, PER_PAGE),
-                           in_use=chart.account_in_use(db(), found), kinds=ACCOUNT_KINDS,
-                           errors=errors or {}, form=form or {})
+    period, period_errors = read_form(PeriodSchema(), request.args)
+    shown = ledger.account_ledger(db(), code, page, PER_PAGE, **(period or {}))
+    if period_errors:
+        shown = shown._replace(entries=[], opening=[], totals=[], count=0)
+    html = render_template(
+        "invoicing/ledger_account.html", account=shown.account, entries=shown.entries,
+        opening=shown.opening, totals=shown.totals, page=page,
+        pages=page_count(shown.count, PER_PAGE), period=request.args,
+        in_use=chart.account_in_use(db(), shown.account), kinds=ACCOUNT_KINDS,
+        errors={**(errors or {}), **period_errors}, form=form or {})
+    return html, 422 if period_errors else 200
 
 
 def api_blueprint():
@@ -76,12 +85,16 @@ def api_blueprint():
     @refusals(blp, 404)
     @role_required(ROLE)
     def account(args, code):
-        """One page of the account's entries, oldest first, each with the running balance of
-        its currency, and the account's totals."""
-        found, entries, totals, count = ledger.account_ledger(db(), code, args["page"],
-                                                              args["per_page"])
-        return {"code": found.code, "name": found.name, "kind": found.kind, "totals": totals,
-                "entries": entries, "total": count, "page": args["page"],
+        """One page of the account's entries from ``start`` to ``end`` (both included; the
+        whole ledger when not given), oldest first, each with the running balance of its
+        currency; per currency, the balance the period opens with and its totals."""
+        start, end = args.get("start"), args.get("end")
+        shown = ledger.account_ledger(db(), code, args["page"], args["per_page"], start, end)
+        found, count = shown.account, shown.count
+        return {"code": found.code, "name": found.name, "kind": found.kind,
+                "start": start, "end": end, "totals": shown.totals,
+                "opening": shown.opening,
+                "entries": shown.entries, "total": count, "page": args["page"],
                 "per_page": args["per_page"], "pages": page_count(count, args["per_page"])}
 
     @blp.route(f"/documents/{DOCUMENT}")
