@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from sqlalchemy import String, and_, bindparam, case, func, insert, or_, select
+from sqlalchemy import String, and_, bindparam, case, false, func, insert, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -795,7 +795,7 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
     it was, renamed or merged since) contains ``text``, drafts first then the newest
     by date and posting, of ``kind``, ``status``, customer ``party_id``, with lines of order
     ``order_id`` and of packing slip ``packing_slip_id``, posted and ``payment`` (one of
-    :data:`PAYMENTS`) when given: ``(invoices, total count)``."""
+    :data:`PAYMENTS`; none for another) when given: ``(invoices, total count)``."""
     query = select(Invoice).join(Invoice.party)
     if text:
         pattern = contains(text)
@@ -810,7 +810,8 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
     if party_id is not None:
         query = query.where(Invoice.party_id == party_id)
     if payment is not None:
-        query = query.where(Invoice.status == "posted", PAYMENTS[payment]())
+        left = PAYMENTS.get(payment)
+        query = query.where(Invoice.status == "posted", left() if left else false())
     if order_id is not None:
         of_order = select(OrderLine.id).where(OrderLine.order_id == order_id)
         query = query.where(Invoice.id.in_(_having_lines(

@@ -74,8 +74,7 @@ def blueprint():
         text = request.args.get("q", "")[:128]
         kind = request.args.get("kind") or None
         status = request.args.get("status") or None
-        payment = request.args.get("payment")
-        payment = payment if payment in invoices.PAYMENTS else None
+        payment = request.args.get("payment") or None
         party_id, order_id = filter_id("party_id"), filter_id("order_id")
         slip_id = filter_id("packing_slip_id")
         page = page_number()

@@ -415,6 +415,8 @@ def test_invoices_are_listed_by_what_is_left_to_pay(invoicing_app, registry, cat
     assert numbers["overdue"] in page and "<option selected>overdue</option>" in page
     assert numbers["paid"] not in page and numbers["later"] not in page
     assert "1 invoice." in page
+    unknown = client.get("/invoicing/invoices/?payment=late").get_data(as_text=True)
+    assert "0 invoices." in unknown, "a filter naming nothing finds nothing, as a status does"
 
 
 def test_the_balance_page_shows_credit_notes_negative(invoicing_app, registry, catalogue,
