@@ -219,7 +219,7 @@ def search_payments(session, text="", page=1, per_page=25, party_id=None):
     """Payments whose number, reference or customer name contains ``text``, of customer
     ``party_id`` when given, newest first: ``(payments, total count)``."""
     query = select(Payment).join(Payment.party)
-    if party_id:
+    if party_id is not None:
         query = query.where(Payment.party_id == party_id)
     if text:
         pattern = contains(text)
