@@ -247,7 +247,8 @@ class InvoiceListArgsSchema(ListArgsSchema):
     status = fields.String(validate=validate.OneOf(("draft", "posted")))
     payment = fields.String(validate=validate.OneOf(tuple(PAYMENTS)), metadata={
         "description": "posted invoices and credit notes with something left to settle "
-                       "(open), left past their due date (overdue), or nothing left (settled)"})
+                       "(unsettled), invoices with something left past their due date "
+                       "(overdue), or nothing left (settled)"})
     party_id = fields.Integer(validate=ID)
     order_id = fields.Integer(validate=ID)
     packing_slip_id = fields.Integer(validate=ID)

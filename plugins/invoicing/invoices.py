@@ -790,12 +790,14 @@ def delete_drafts_of_order(session, order):
 
 
 def search_invoices(session, text="", kind=None, status=None, party_id=None, page=1,
-                    per_page=25, order_id=None, packing_slip_id=None, payment=None):
+                    per_page=25, order_id=None, packing_slip_id=None, payment=None,
+                    credit_kinds=()):
     """Invoices whose number, customer name or name billed to (a posted invoice's customer as
     it was, renamed or merged since) contains ``text``, drafts first then the newest
     by date and posting, of ``kind``, ``status``, customer ``party_id``, with lines of order
     ``order_id`` and of packing slip ``packing_slip_id``, posted and ``payment`` (one of
-    :data:`PAYMENTS`; none for another) when given: ``(invoices, total count)``."""
+    :data:`PAYMENTS`; none for another; ``credit_kinds`` names the kinds that credit the
+    customer, never overdue) when given: ``(invoices, total count)``."""
     query = select(Invoice).join(Invoice.party)
     if text:
         pattern = contains(text)
@@ -811,7 +813,7 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
         query = query.where(Invoice.party_id == party_id)
     if payment is not None:
         left = PAYMENTS.get(payment)
-        query = query.where(Invoice.status == "posted", left() if left else false())
+        query = query.where(Invoice.status == "posted", left(credit_kinds) if left else false())
     if order_id is not None:
         of_order = select(OrderLine.id).where(OrderLine.order_id == order_id)
         query = query.where(Invoice.id.in_(_having_lines(
@@ -829,11 +831,16 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
     return found, total
 
 
-# What is left of a posted invoice (or credit note) to settle, as the invoice list filters by.
+# What is left of a posted invoice (or credit note) to settle, as the invoice list filters
+# by, given the kinds that credit the customer: something (an invoice partly paid too), an
+# invoice's rest past its due date (what a credit note owes the customer is never late), or
+# nothing.
 PAYMENTS = {
-    "open": lambda: Invoice.settled != Invoice.total,
-    "overdue": lambda: and_(Invoice.settled != Invoice.total, Invoice.due_date < date.today()),
-    "settled": lambda: Invoice.settled == Invoice.total,
+    "unsettled": lambda credit_kinds: Invoice.settled != Invoice.total,
+    "overdue": lambda credit_kinds: and_(Invoice.settled != Invoice.total,
+                                         Invoice.due_date < date.today(),
+                                         Invoice.kind.not_in(credit_kinds)),
+    "settled": lambda credit_kinds: Invoice.settled == Invoice.total,
 }
 
 

@@ -79,7 +79,8 @@ def blueprint():
         slip_id = filter_id("packing_slip_id")
         page = page_number()
         found, total = invoices.search_invoices(db(), text, kind, status, party_id, page,
-                                                PER_PAGE, order_id, slip_id, payment)
+                                                PER_PAGE, order_id, slip_id, payment,
+                                                _credit_kinds())
         return render_template("invoicing/invoices.html", invoices=found, total=total,
                                page=page, pages=page_count(total), q=text, kind=kind,
                                status=status, payment=payment, payments=invoices.PAYMENTS,
@@ -410,6 +411,11 @@ class _Form(dict):
         return [self[name]] if name in self else []
 
 
+def _credit_kinds():
+    """The codes of the invoice kinds that credit the customer."""
+    return [code for code, kind in invoice_kinds(hook()).items() if kind.sign < 0]
+
+
 def _customers():
     return db().scalars(select(Party).where(Party.merged_into_id.is_(None))
                         .order_by(Party.name).limit(CHOICES_SHOWN)).all()
@@ -481,7 +487,8 @@ def api_blueprint():
             found, total = invoices.search_invoices(
                 db(), args["q"], args.get("kind"), args.get("status"), args.get("party_id"),
                 args["page"], args["per_page"], args.get("order_id"),
-                args.get("packing_slip_id"), args.get("payment"))
+                args.get("packing_slip_id"), args.get("payment"),
+                _credit_kinds())
             return page_of(found, total, args)
 
         @blp.arguments(InvoiceCreateSchema)
