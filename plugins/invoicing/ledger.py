@@ -86,8 +86,9 @@ def get_account(session, code, *, lock=False):
     return account
 
 
-class Opening(NamedTuple):
-    """What an account held in one currency before a period: debits less credits."""
+class Held(NamedTuple):
+    """What an account held in one currency at the start or the end of a period: debits less
+    credits."""
 
     currency: str
     balance: Decimal
@@ -96,7 +97,7 @@ class Opening(NamedTuple):
 class AccountLedger(NamedTuple):
     """One page of an account's entries of a period, oldest first, each with the account's
     running balance in its currency after it; per currency, the balance the period opens with
-    (:class:`Opening`) and its debits and credits (:class:`Balance`, whose ``balance`` is what
+    (:class:`Held`) and its debits and credits (:class:`Balance`, whose ``balance`` is what
     they add to it), in the same order; how many entries the period has."""
 
     account: Account
@@ -104,6 +105,12 @@ class AccountLedger(NamedTuple):
     opening: list
     totals: list
     count: int
+
+    @property
+    def closing(self):
+        """Per currency, the balance the period closes with (:class:`Held`)."""
+        return [Held(held.currency, held.balance + moved.balance)
+                for held, moved in zip(self.opening, self.totals, strict=True)]
 
 
 def account_ledger(session, code, page=1, per_page=50, start=None, end=None):
@@ -133,7 +140,7 @@ def account_ledger(session, code, page=1, per_page=50, start=None, end=None):
     totals = [Balance(account.code, account.name, account.kind, currency,
                       *period.get(currency, (Decimal(0), Decimal(0)))) for currency in currencies]
     return AccountLedger(account, [_line(entry, running[entry.id]) for entry in entries],
-                         [Opening(currency, opening[currency]) for currency in currencies],
+                         [Held(currency, opening[currency]) for currency in currencies],
                          totals, len(running))
 
 

@@ -51,8 +51,8 @@ class LedgerEntrySchema(Schema):
     balance = _amount("balance")
 
 
-class OpeningSchema(Schema):
-    """What an account held in one currency before a period."""
+class HeldSchema(Schema):
+    """What an account held in one currency at the start or the end of a period."""
 
     currency = fields.String()
     balance = _amount("balance")
@@ -60,16 +60,18 @@ class OpeningSchema(Schema):
 
 class AccountLedgerSchema(Schema):
     """One page of an account's entries of a period (``start`` to ``end``, the whole ledger
-    when not given), oldest first; per currency, the balance it opens with (``opening``) and
-    its debits, credits and their difference (``totals``)."""
+    when not given), oldest first; per currency, the balance it opens with (``opening``), its
+    debits, credits and their difference (``totals``), and the balance it closes with
+    (``closing``)."""
 
     code = fields.String()
     name = fields.String()
     kind = fields.String()
     start = fields.Date(allow_none=True)
     end = fields.Date(allow_none=True)
-    opening = fields.List(fields.Nested(OpeningSchema))
+    opening = fields.List(fields.Nested(HeldSchema))
     totals = fields.List(fields.Nested(AccountBalanceSchema))
+    closing = fields.List(fields.Nested(HeldSchema))
     entries = fields.List(fields.Nested(LedgerEntrySchema))
     total = fields.Integer()
     page = fields.Integer()

@@ -55,12 +55,13 @@ def account_page(code, errors=None, form=None):
     that cannot be shows its mistakes and no entry: ``(page, 422)``, else ``(page, 200)``."""
     page = page_number()
     period, period_errors = read_form(PeriodSchema(), request.args)
-    shown = ledger.account_ledger(db(), code, page, PER_PAGE, **(period or {}))
     if period_errors:
-        shown = shown._replace(entries=[], opening=[], totals=[], count=0)
+        shown = ledger.AccountLedger(ledger.get_account(db(), code), [], [], [], 0)
+    else:
+        shown = ledger.account_ledger(db(), code, page, PER_PAGE, **period)
     html = render_template(
         "invoicing/ledger_account.html", account=shown.account, entries=shown.entries,
-        opening=shown.opening, totals=shown.totals, page=page,
+        opening=shown.opening, totals=shown.totals, closing=shown.closing, page=page,
         pages=page_count(shown.count, PER_PAGE), period=request.args,
         in_use=chart.account_in_use(db(), shown.account), kinds=ACCOUNT_KINDS,
         errors={**(errors or {}), **period_errors}, form=form or {})
@@ -87,13 +88,14 @@ def api_blueprint():
     def account(args, code):
         """One page of the account's entries from ``start`` to ``end`` (both included; the
         whole ledger when not given), oldest first, each with the running balance of its
-        currency; per currency, the balance the period opens with and its totals."""
+        currency; per currency, the balance the period opens with, its totals and the balance
+        it closes with."""
         start, end = args.get("start"), args.get("end")
         shown = ledger.account_ledger(db(), code, args["page"], args["per_page"], start, end)
         found, count = shown.account, shown.count
         return {"code": found.code, "name": found.name, "kind": found.kind,
                 "start": start, "end": end, "totals": shown.totals,
-                "opening": shown.opening,
+                "opening": shown.opening, "closing": shown.closing,
                 "entries": shown.entries, "total": count, "page": args["page"],
                 "per_page": args["per_page"], "pages": page_count(count, args["per_page"])}
 

@@ -47,6 +47,7 @@ def test_the_api_gives_an_accounts_period_with_its_opening_balance(registry, cat
     assert [(entry["document"], entry["balance"]) for entry in today["entries"]] == [
         (second, "45.00"), ("PAY-00001", "35.00")], "the running balance goes on from before"
     assert (today["totals"][0]["debit"], today["totals"][0]["credit"]) == ("30.00", "10.00")
+    assert today["closing"] == [{"currency": "EUR", "balance": "35.00"}]
     assert today["total"] == 2
 
     before = ledger(end=(TODAY - timedelta(days=1)).isoformat())
@@ -58,6 +59,7 @@ def test_the_api_gives_an_accounts_period_with_its_opening_balance(registry, cat
     assert nothing["entries"] == [] and nothing["total"] == 0
     assert nothing["opening"] == [{"currency": "EUR", "balance": "15.00"}]
     assert nothing["totals"][0]["debit"] == "0.00", "a currency held before shows, unmoved"
+    assert nothing["closing"] == nothing["opening"]
 
     backwards = accounting_api.get("/api/v1/ledger/accounts/411", query_string={
         "start": TODAY.isoformat(), "end": EARLIER.isoformat()})
@@ -80,6 +82,8 @@ def test_the_account_page_shows_a_period(invoicing_app, registry, catalogue, log
     told = backwards.get_data(as_text=True)
     assert backwards.status_code == 422 and "Must not be before the start." in told
     assert second not in told, "no entries of a period that cannot be"
+    empty = client.get(f"/invoicing/ledger/accounts/706?end={EARLIER - timedelta(days=1)}")
+    assert "No entries in this period." in empty.get_data(as_text=True)
     unreadable = client.get("/invoicing/ledger/accounts/411?start=soon")
     assert unreadable.status_code == 422 and "Not a valid date." in unreadable.get_data(
         as_text=True)
