@@ -210,21 +210,15 @@ def store_values(session, records, values):
 
 def store_changes(session, records, values):
     """:func:`store_values` of the ``records`` whose ``values`` (every dict with the same
-    columns, in one order) differ from what they hold; those already holding them are not
-    written again (nothing at all if none changed)."""
-    if not records:
+    columns) differ from what they hold; those already holding them are not written again
+    (nothing at all if none changed)."""
+    if not records or not values[0]:
         return
-    held = _held(tuple(values[0]))
+    # Each record's fields and each dict's values read in one call apiece, in one order.
+    held, wanted = operator.attrgetter(*values[0]), operator.itemgetter(*values[0])
     changed = [(record, changes) for record, changes in zip(records, values, strict=True)
-               if held(record) != tuple(changes.values())]
+               if held(record) != wanted(changes)]
     store_values(session, [record for record, _ in changed], [changes for _, changes in changed])
-
-
-@functools.cache
-def _held(fields):
-    """A function reading ``fields`` of a record as a tuple, in one call for all of them."""
-    read = operator.attrgetter(*fields)
-    return read if len(fields) > 1 else lambda record: (read(record),)
 
 
 @functools.cache

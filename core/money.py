@@ -60,9 +60,8 @@ class Amount(TypeDecorator):
         return None if value is None else Decimal(value)
 
     def process_result_value(self, value, dialect):
-        # The same value reads back the same on every database: 8.5, never 8.500000.
-        if dialect.name == "sqlite":
-            return _amount_of_text(value)
+        # Elsewhere than on SQLite (read by result_processor): the same value reads back the
+        # same on every database, 8.5, never 8.500000.
         return None if value is None else plain(value)
 
 
