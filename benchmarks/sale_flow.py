@@ -168,6 +168,8 @@ def main():
     parser.add_argument("--large-order-runs", type=int, default=5)
     parser.add_argument("--slips", type=int, default=300)
     args = parser.parse_args()
+    if args.large_order_runs < 1:
+        parser.error("--large-order-runs must be 1 or more")
     folder = tempfile.mkdtemp()
     app = create_app({
         "COMPTOIR_DATABASE_URL": args.url or f"sqlite:///{folder}/bench.sqlite",

@@ -143,8 +143,11 @@ def blueprint():
         slips = invoices.uninvoiced_slips(db(), hook(), party_id) if party_id else {}
         types = order_types(hook())
         returned = {slip.id for slip in slips if brings_goods_back(types, slip.order.type)}
+        # A slip's page asks for it alone ("Invoice this slip"): it may have nothing left.
+        asked = set(record_ids(request.args.getlist("packing_slip_ids")))
         page = render_template("invoicing/invoice_new_slips.html", party_id=party_id,
                                slips=slips, returned=returned,
+                               done=asked - {slip.id for slip in slips},
                                ticked=_slips_ticked(slips, returned, form),
                                errors=errors, form=form, parties=_customers(),
                                profiles=_profiles(), kinds=_kinds_taking("items", None),

@@ -349,6 +349,12 @@ def test_a_packing_slips_page_leads_to_invoicing_that_slip_alone(invoicing_app, 
     everything = client.get(f"/invoicing/invoices/new/packing-slips?party_id="
                             f"{catalogue['bolt']}").get_data(as_text=True)
     assert all(f'id="slip-{slip_id}" checked>' in everything for slip_id, _ in (first, second))
+    assert "nothing-left" not in chooser
+    with registry.session_factory() as session:
+        invoice_from_packing_slips(session, registry.hook, [second[0]])
+        session.commit()
+    again = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert 'id="nothing-left"' in again and f'id="slip-{second[0]}"' not in again
 
 
 def test_the_sales_page_says_which_drafts_cancelling_an_order_deleted(
