@@ -486,7 +486,7 @@ def api_blueprint():
         def get(self, args):
             """Invoices, drafts first then newest first, searched by number or customer name
             (``q``), of a kind, a status, a customer, with lines of an order or of a packing
-            slip, open, overdue or settled."""
+            slip, with something left to settle, overdue or settled."""
             found, total = invoices.search_invoices(
                 db(), args["q"], args.get("kind"), args.get("status"), args.get("party_id"),
                 args["page"], args["per_page"], args.get("order_id"),

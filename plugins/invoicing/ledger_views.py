@@ -50,9 +50,10 @@ def blueprint():
 
 def account_page(code, errors=None, form=None):
     """An account's page: a page of its entries of the period asked (the query arguments
-    ``start`` and ``end``) with the balance it opens with and its totals, and the forms
-    renaming or deleting it (with ``errors`` and the ``form`` sent, when refused).  A period
-    that cannot be shows its mistakes and no entry: ``(page, 422)``, else ``(page, 200)``."""
+    ``start`` and ``end``) with its opening and closing balances and its totals, and the
+    forms renaming or deleting it (with ``errors`` and the ``form`` sent, when refused).  A
+    period that cannot be shows its mistakes and no entry: ``(page, 422)``, else ``(page,
+    200)``."""
     page = page_number()
     period, period_errors = read_form(PeriodSchema(), request.args)
     if period_errors:

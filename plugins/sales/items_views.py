@@ -45,6 +45,7 @@ MENU = [MenuEntry("Items", "items.index", role="sales", priority=20),
 VIEWERS = ("sales", "accounting")
 READ_PAGES = ("items.index", "items.edit")
 
+
 def _currency(code):
     """Accept ISO 4217 currency codes only, in any case (the item keeps it in capitals)."""
     try:
