@@ -14,6 +14,21 @@ from core.money import DIGITS_BEFORE_POINT, price_text, round_money
 ID = validate.Range(min=1, max=MAX_ID)
 
 
+class WholeNumber(fields.Integer):
+    """An integer, refusing a number with a fraction (8.5) that ``fields.Integer`` reads as
+    another one (8): a request naming record 8.5 names none."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+def id_field(**kwargs):
+    """The id of a record a request names: a whole number a database id can take."""
+    return WholeNumber(validate=ID, **kwargs)
+
+
 # A number as people write one: ASCII digits, an optional sign and point, spaces around; no
 # exponent ("1e3"), no digit separator ("1_000"), no digits or spaces of other scripts, all of
 # which Python's Decimal would read.
@@ -189,7 +204,7 @@ class UserUpdateSchema(Schema):
 class TokenCreateSchema(Schema):
     """What creating an API token takes: whose token and a name to recognise it by."""
 
-    user_id = fields.Integer(required=True, validate=ID)
+    user_id = id_field(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
 

@@ -4,12 +4,12 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from core.money import plain
 from core.schemas import (
-    ID,
     KeptAddressSchema,
     ListArgsSchema,
     Timestamp,
     date_field,
     decimal_field,
+    id_field,
     page_schema,
 )
 
@@ -17,7 +17,7 @@ from core.schemas import (
 class DeliverLineSchema(Schema):
     """A quantity of one order line to deliver."""
 
-    order_line_id = fields.Integer(required=True, validate=ID)
+    order_line_id = id_field(required=True)
     quantity = decimal_field(above_minimum=True, required=True)
 
 
@@ -90,8 +90,8 @@ class PackingSlipListArgsSchema(ListArgsSchema):
     """Query arguments of the packing slip list: text in the slip or order number or customer
     name, one order, one customer."""
 
-    order_id = fields.Integer(validate=ID)
-    party_id = fields.Integer(validate=ID)
+    order_id = id_field()
+    party_id = id_field()
 
 
 def _remainder(attribute):
@@ -160,5 +160,5 @@ class StockMoveListArgsSchema(ListArgsSchema):
     """Query arguments of the stock move list: text in the item's number or name, one item,
     one packing slip."""
 
-    item_id = fields.Integer(validate=ID)
-    packing_slip_id = fields.Integer(validate=ID)
+    item_id = id_field()
+    packing_slip_id = id_field()

@@ -6,12 +6,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from core.money import round_money
 from core.schemas import (
-    ID,
     KeptAddressSchema,
     ListArgsSchema,
     Timestamp,
     date_field,
     decimal_field,
+    id_field,
     money_field,
     page_schema,
     price_field,
@@ -62,7 +62,7 @@ class FreeTextLineInputSchema(Schema):
 class QuantitySchema(Schema):
     """A quantity of an order line to invoice."""
 
-    order_line_id = fields.Integer(required=True, validate=ID)
+    order_line_id = id_field(required=True)
     quantity = decimal_field(above_minimum=True, required=True)
 
 
@@ -87,12 +87,12 @@ class InvoiceCreateSchema(HeaderSchema):
     kind = fields.String(validate=CODE, metadata={
         "description": "default: a customer invoice of an order or packing slips, a credit "
                        "note of a returned order's, a free text invoice of free text lines"})
-    order_id = fields.Integer(validate=ID)
+    order_id = id_field()
     quantities = fields.List(fields.Nested(QuantitySchema),
                              validate=validate.Length(min=1, max=10_000))
-    packing_slip_ids = fields.List(fields.Integer(validate=ID),
+    packing_slip_ids = fields.List(id_field(),
                                    validate=validate.Length(min=1, max=10_000))
-    party_id = fields.Integer(validate=ID)
+    party_id = id_field()
     currency = fields.String(validate=validate.Length(equal=3), metadata={
         "description": "of free text lines, default EUR; of an order or packing slips, theirs "
                        "(another is refused)"})
@@ -249,7 +249,7 @@ class InvoiceListArgsSchema(ListArgsSchema):
         "description": "posted invoices and credit notes with something left to settle "
                        "(unsettled), invoices with something left past their due date "
                        "(overdue), or nothing left (settled)"})
-    party_id = fields.Integer(validate=ID)
-    order_id = fields.Integer(validate=ID)
-    packing_slip_id = fields.Integer(validate=ID)
+    party_id = id_field()
+    order_id = id_field()
+    packing_slip_id = id_field()
 

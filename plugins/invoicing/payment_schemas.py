@@ -7,7 +7,14 @@ from operator import attrgetter
 from marshmallow import Schema, fields, validate
 
 from core.money import round_money
-from core.schemas import ID, ListArgsSchema, date_field, decimal_field, money_field, page_schema
+from core.schemas import (
+    ListArgsSchema,
+    date_field,
+    decimal_field,
+    id_field,
+    money_field,
+    page_schema,
+)
 from plugins.invoicing.invoice_schemas import InvoiceSchema, InvoiceSummarySchema
 from plugins.invoicing.payments import (
     BUCKETS,
@@ -38,7 +45,7 @@ class CancelResultSchema(Schema):
 class CreditLineSchema(Schema):
     """A quantity of an invoice line to credit."""
 
-    invoice_line_id = fields.Integer(required=True, validate=ID)
+    invoice_line_id = id_field(required=True)
     quantity = decimal_field(above_minimum=True, required=True)
 
 
@@ -60,7 +67,7 @@ class CreditNoteCreateSchema(Schema):
 class ApplicationInputSchema(Schema):
     """An amount of a payment (or a credit note) to apply to a posted invoice."""
 
-    invoice_id = fields.Integer(required=True, validate=ID)
+    invoice_id = id_field(required=True)
     amount = decimal_field(above_minimum=True, required=True)
 
 
@@ -75,7 +82,7 @@ class ApplicationsInputSchema(Schema):
 class PaymentCreateSchema(Schema):
     """What registering a payment takes; ``applications`` may be left for later."""
 
-    party_id = fields.Integer(required=True, validate=ID)
+    party_id = id_field(required=True)
     amount = decimal_field(above_minimum=True, required=True)
     currency = fields.String(load_default="EUR", validate=validate.Length(equal=3))
     payment_date = date_field(load_default=date.today, metadata={"description":
@@ -253,7 +260,7 @@ class PaymentListArgsSchema(ListArgsSchema):
     """Query arguments of the payment list: text in the number, reference or customer name,
     one customer."""
 
-    party_id = fields.Integer(validate=ID)
+    party_id = id_field()
 
 
 class AgedArgsSchema(Schema):
@@ -261,4 +268,4 @@ class AgedArgsSchema(Schema):
     out, days past due are counted to it), one customer."""
 
     as_of = date_field(load_default=date.today, metadata={"description": "default: today"})
-    party_id = fields.Integer(validate=ID)
+    party_id = id_field()

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.schemas import ID, PriceStepSchema, date_field, decimal_field, percent_field
+from core.schemas import PriceStepSchema, date_field, decimal_field, id_field, percent_field
 
 MAX_SIMULATED_LINES = 1000
 
@@ -13,11 +13,6 @@ MAX_SIMULATED_LINES = 1000
 def _not_blank(text):
     if not text.strip():
         raise ValidationError("Must not be blank.")
-
-
-def record_id(**kwargs):
-    """The id of a record, within the range a database id can take."""
-    return fields.Integer(strict=False, validate=ID, **kwargs)
 
 
 def code(**kwargs):
@@ -77,7 +72,7 @@ class PriceRuleCreateSchema(Schema):
     or every item), from which quantity, when, and exactly one of a fixed price or a discount."""
 
     customer_group = code(allow_none=True)
-    item_id = record_id(allow_none=True)
+    item_id = id_field(allow_none=True)
     item_group = code(allow_none=True)
     min_quantity = decimal_field(load_default=Decimal(0))
     start_date = date_field(allow_none=True)
@@ -105,7 +100,7 @@ class PriceRuleCreateSchema(Schema):
 class SimulatedLineSchema(Schema):
     """One line of a simulated order; a typed unit price or discount beats every rule."""
 
-    item_id = record_id(required=True)
+    item_id = id_field(required=True)
     quantity = decimal_field(above_minimum=True, required=True)
     unit_price = decimal_field(allow_none=True)
     discount = percent_field(allow_none=True)
@@ -114,7 +109,7 @@ class SimulatedLineSchema(Schema):
 class SimulationSchema(Schema):
     """A hypothetical order to price: for a customer, a customer group or anyone."""
 
-    party_id = record_id(allow_none=True)
+    party_id = id_field(allow_none=True)
     customer_group = code(allow_none=True)
     currency = fields.String(required=True, validate=validate.Length(equal=3))
     date = date_field(load_default=date.today)

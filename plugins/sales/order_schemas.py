@@ -6,12 +6,12 @@ from marshmallow import Schema, fields, validate
 
 from core.models.orders import STATUSES
 from core.schemas import (
-    ID,
     ListArgsSchema,
     PriceStepSchema,
     Timestamp,
     date_field,
     decimal_field,
+    id_field,
     money_field,
     page_schema,
     percent_field,
@@ -24,7 +24,7 @@ from web.database import db
 class LineInputSchema(Schema):
     """A line as entered: item, quantity, and optionally a typed unit price or discount."""
 
-    item_id = fields.Integer(required=True, validate=ID)
+    item_id = id_field(required=True)
     quantity = decimal_field(above_minimum=True, required=True)
     unit_price = decimal_field(allow_none=True, attribute="manual_price")
     discount = percent_field(allow_none=True, attribute="manual_discount")
@@ -34,14 +34,14 @@ class LineInputSchema(Schema):
 class LineChangeSchema(LineInputSchema):
     """A change to a line: every field optional."""
 
-    item_id = fields.Integer(validate=ID)
+    item_id = id_field()
     quantity = decimal_field(above_minimum=True)
 
 
 class OrderCreateSchema(Schema):
     """What creating an order takes; ``type`` is an order type code (GET /order-types)."""
 
-    party_id = fields.Integer(required=True, validate=ID)
+    party_id = id_field(required=True)
     type = fields.String(required=True, validate=validate.Length(min=1, max=32))
     currency = fields.String(load_default="EUR", validate=validate.Length(equal=3))
     requested_ship_date = date_field(allow_none=True)
@@ -53,7 +53,7 @@ class OrderCreateSchema(Schema):
 class OrderChangeSchema(Schema):
     """What changing a draft order's header takes; every field optional."""
 
-    party_id = fields.Integer(validate=ID)
+    party_id = id_field()
     currency = fields.String(validate=validate.Length(equal=3))
     requested_ship_date = date_field(allow_none=True)
     discount = percent_field(allow_none=True)

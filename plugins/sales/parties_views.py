@@ -26,7 +26,7 @@ from core.parties import (
     search_parties,
     update_party,
 )
-from core.schemas import ID, ListArgsSchema, Timestamp, page_of, page_schema
+from core.schemas import ListArgsSchema, Timestamp, id_field, page_of, page_schema
 from core.ui import MenuEntry
 from plugins.sales.pages import PER_PAGE, hook, page_count, page_number, read_form
 from plugins.sales.records import (
@@ -159,7 +159,7 @@ class StageChangeSchema(Schema):
 class MergeSchema(Schema):
     """The duplicate party to merge into this one."""
 
-    duplicate_id = fields.Integer(required=True, validate=ID)
+    duplicate_id = id_field(required=True)
 
 
 def _with_collections(parties):

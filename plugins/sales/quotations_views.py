@@ -13,11 +13,11 @@ from core.errors import ComptoirError
 from core.models import Item, Party
 from core.orders import PricesChanged
 from core.schemas import (
-    ID,
     ListArgsSchema,
     Timestamp,
     date_field,
     decimal_field,
+    id_field,
     money_field,
     page_of,
     page_schema,
@@ -67,7 +67,7 @@ DEFAULT_VALIDITY = timedelta(days=30)
 class QuotationHeaderSchema(Schema):
     """A quotation's header: for whom, in which currency, until when, with which discount."""
 
-    party_id = fields.Integer(required=True, validate=ID)
+    party_id = id_field(required=True)
     currency = fields.String(required=True, validate=validate.Length(equal=3))
     valid_until = date_field(required=True)
     discount = percent_field(allow_none=True)

@@ -77,7 +77,18 @@ def test_bad_orders_are_refused_per_field(sales_api, catalogue):
     neg["lines"][0]["quantity"] = "-1"
     response = sales_api.post("/api/v1/orders", json=neg)
     assert response.status_code == 422
-    assert sales_api.get("/api/v1/orders").get_json()["total"] == 0
+    fractional = order_body(catalogue)  # an id with a fraction names no record: not read as 1
+    fractional["party_id"] = catalogue["acme"] + 0.5
+    fractional["lines"][0]["item_id"] = catalogue["HAM"] + 0.7
+    response = sales_api.post("/api/v1/orders", json=fractional)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]["json"]
+    assert errors["party_id"] == ["Not a valid integer."]
+    assert errors["lines"]["0"]["item_id"] == ["Not a valid integer."]
+    whole = order_body(catalogue)
+    whole["party_id"] = float(catalogue["acme"])  # 3.0 is 3
+    assert sales_api.post("/api/v1/orders", json=whole).status_code == 201
+    assert sales_api.get("/api/v1/orders").get_json()["total"] == 1
 
 
 def test_search_treats_wildcards_as_text(sales_api, catalogue):
