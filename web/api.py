@@ -148,6 +148,7 @@ def kernel_blueprint():
 
     @blp.route("/modules/<name>/preview")
     @blp.response(200, PreviewSchema)
+    @refusals(blp, 404)
     @role_required("admin")
     def preview(name):
         """What enabling the module would do: modules pulled in, migrations, hooks, clashes."""
@@ -155,6 +156,7 @@ def kernel_blueprint():
 
     @blp.route("/modules/<name>/enable", methods=["POST"])
     @blp.response(200, ModuleChangeSchema)
+    @refusals(blp, 404, 422)
     @role_required("admin")
     def enable(name):
         """Enable the module and its dependencies; lists the modules newly enabled."""
@@ -163,6 +165,7 @@ def kernel_blueprint():
 
     @blp.route("/modules/<name>/disable", methods=["POST"])
     @blp.response(200, ModuleChangeSchema)
+    @refusals(blp, 409)
     @role_required("admin")
     def disable(name):
         """Disable the module (409 while an enabled module depends on it); data is kept."""
@@ -172,6 +175,7 @@ def kernel_blueprint():
 
     @blp.route("/modules/<name>/upgrade", methods=["POST"])
     @blp.response(200, ModuleChangeSchema)
+    @refusals(blp, 409)
     @role_required("admin")
     def upgrade(name):
         """Run the module's pending migrations and record its installed version."""
@@ -200,12 +204,14 @@ def kernel_blueprint():
         decorators = [role_required("admin")]
 
         @blp.response(200, UserSchema)
+        @refusals(blp, 404)
         def get(self, user_id):
             """One user."""
             return users.get_user(db(), user_id)
 
         @blp.arguments(UserUpdateSchema, required=False)  # nothing sent: no change
         @blp.response(200, UserSchema)
+        @refusals(blp, 404, 409)
         def patch(self, data, user_id):
             """Change a user's name, password, roles or active flag."""
             user = users.update_user(db(), users.get_user(db(), user_id), **data)
@@ -225,6 +231,7 @@ def kernel_blueprint():
 
     @blp.route("/tokens/<id:token_id>/revoke", methods=["POST"])
     @blp.response(204)
+    @refusals(blp, 404, 409)
     @role_required("admin")
     def revoke_token(token_id):
         """Revoke a token; requests bearing it get 401 from then on."""

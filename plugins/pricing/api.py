@@ -15,6 +15,7 @@ from plugins.pricing.schemas import (
     SimulationSchema,
 )
 from plugins.sales.pages import hook
+from web.api import refusals
 from web.auth import role_required
 from web.database import db, reads_only
 
@@ -46,12 +47,14 @@ def price_lists_blueprint():
         decorators = [role_required("sales")]
 
         @blp.response(200, PriceListDetailSchema)
+        @refusals(blp, 404)
         def get(self, list_id):
             """One price list with its rules."""
             return services.get_price_list(db(), list_id)
 
         @blp.arguments(PriceListUpdateSchema, required=False)  # nothing sent: no change
         @blp.response(200, PriceListDetailSchema)
+        @refusals(blp, 404)
         def patch(self, data, list_id):
             """Rename, deactivate or activate a price list; confirmed orders keep their prices."""
             price_list = services.update_price_list(db(), services.get_price_list(db(), list_id),
@@ -62,6 +65,7 @@ def price_lists_blueprint():
     @blp.route("/<id:list_id>/rules", methods=["POST"])
     @blp.arguments(PriceRuleCreateSchema)
     @blp.response(201, PriceRuleSchema)
+    @refusals(blp, 404)
     @role_required("sales")
     def add_rule(data, list_id):
         """Add a rule: a fixed price or a discount for an item, an item group or every item."""
@@ -71,6 +75,7 @@ def price_lists_blueprint():
 
     @blp.route("/<id:list_id>/rules/<id:rule_id>", methods=["DELETE"])
     @blp.response(204)
+    @refusals(blp, 404)
     @role_required("sales")
     def delete_rule(list_id, rule_id):
         """Delete a rule of a price list."""

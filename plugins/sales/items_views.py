@@ -36,6 +36,7 @@ from plugins.sales.records import (
     not_blank,
     refused_if_taken,
 )
+from web.api import refusals
 from web.auth import readers_and_writers
 from web.database import db
 
@@ -232,12 +233,14 @@ def api_blueprint():
     @blp.route("/items/<id:item_id>")
     class ItemOne(MethodView):
         @blp.response(200, ItemSchema)
+        @refusals(blp, 404)
         def get(self, item_id):
             """One item."""
             return get_item(db(), item_id)
 
         @blp.arguments(ItemChangeSchema(partial=True), required=False)  # nothing sent: no change
         @blp.response(200, ItemSchema)
+        @refusals(blp, 404)
         def patch(self, data, item_id):
             """Change an item's name, unit, price, currency, tax category, group or stock."""
             item = update_item(db(), get_item(db(), item_id), data)

@@ -286,6 +286,7 @@ def api_blueprint():
     @blp.route("/orders/<id:order_id>")
     class OneOrder(MethodView):
         @blp.response(200, OrderSchema)
+        @refusals(blp, 404)
         @role_required(*VIEWERS)
         def get(self, order_id):
             """The order with its lines, prices and explanations."""
@@ -293,6 +294,7 @@ def api_blueprint():
 
         @blp.arguments(OrderChangeSchema, required=False)  # nothing sent: no change
         @blp.response(200, OrderSchema)
+        @refusals(blp, 404, 409)
         @role_required("sales")
         def patch(self, data, order_id):
             """Change a draft order's header (customer, currency, ship date, discount)."""
@@ -301,6 +303,7 @@ def api_blueprint():
     @blp.route("/orders/<id:order_id>/lines", methods=["POST"])
     @blp.arguments(LinesInputSchema)
     @blp.response(201, OrderLineSchema(many=True))
+    @refusals(blp, 404, 409)
     @role_required("sales")
     def lines_add(data, order_id):
         """Append lines to a draft order; the order is repriced."""
@@ -312,11 +315,13 @@ def api_blueprint():
 
         @blp.arguments(LineChangeSchema, required=False)  # nothing sent: no change
         @blp.response(200, OrderLineSchema)
+        @refusals(blp, 404, 409)
         def patch(self, data, order_id, line_id):
             """Change a line of a draft order; the order is repriced."""
             return _commit(orders.update_line(db(), hook(), _locked(order_id), line_id, data))
 
         @blp.response(204)
+        @refusals(blp, 404, 409)
         def delete(self, order_id, line_id):
             """Remove a line of a draft order; the order is repriced."""
             _commit(orders.remove_line(db(), hook(), _locked(order_id), line_id))
@@ -324,6 +329,7 @@ def api_blueprint():
     @blp.route("/orders/<id:order_id>/type", methods=["POST"])
     @blp.arguments(TypeChangeSchema)
     @blp.response(200, OrderSchema)
+    @refusals(blp, 404, 409)
     @role_required("sales")
     def change_type(data, order_id):
         """Change the order's type (409 where its type or status forbids it)."""
@@ -331,6 +337,7 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>/confirm", methods=["POST"])
     @blp.response(200, OrderSchema)
+    @refusals(blp, 404, 409)
     @role_required("sales")
     def confirm(order_id):
         """Confirm a draft order: priced a last time, its prices are frozen from now on.
@@ -346,6 +353,7 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>/cancel", methods=["POST"])
     @blp.response(200, CancelledOrderSchema)
+    @refusals(blp, 404, 409)
     @role_required("sales")
     def cancel(order_id):
         """Cancel a draft or confirmed order; the modules let go of what names it (the
@@ -357,6 +365,7 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>/close", methods=["POST"])
     @blp.response(200, OrderSchema)
+    @refusals(blp, 404, 409)
     @role_required("sales")
     def close(order_id):
         """Close what is left to deliver of a partly delivered order: each line keeps what was

@@ -38,6 +38,7 @@ from plugins.sales.records import (
     list_coded,
     not_blank,
 )
+from web.api import refusals
 from web.auth import readers_and_writers
 from web.database import db
 
@@ -365,12 +366,14 @@ def api_blueprint():
     @blp.route("/parties/<id:party_id>")
     class PartyItem(MethodView):
         @blp.response(200, PartySchema)
+        @refusals(blp, 404)
         def get(self, party_id):
             """One party, merged ones included (``merged_into_id`` names the survivor)."""
             return get_party(db(), party_id, live=False)
 
         @blp.arguments(PartyChangeSchema(partial=True), required=False)  # nothing sent: no change
         @blp.response(200, PartySchema)
+        @refusals(blp, 404, 409)
         def patch(self, data, party_id):
             """Change a party; a new stage needs a cause.
 
@@ -388,6 +391,7 @@ def api_blueprint():
     @blp.route("/parties/<id:party_id>/stage", methods=["POST"])
     @blp.arguments(StageSchema)
     @blp.response(200, PartySchema)
+    @refusals(blp, 404, 409)
     def change_stage(data, party_id):
         """Move a party to another stage; the change and its cause go to its history."""
         party = get_party(db(), party_id, lock=BEING_CHANGED)
@@ -397,6 +401,7 @@ def api_blueprint():
 
     @blp.route("/parties/<id:party_id>/history")
     @blp.response(200, StageChangeSchema(many=True))
+    @refusals(blp, 404)
     def history(party_id):
         """A party's stage changes, oldest first: when, from, to, and why."""
         return get_party(db(), party_id, live=False).history
@@ -404,6 +409,7 @@ def api_blueprint():
     @blp.route("/parties/<id:party_id>/merge", methods=["POST"])
     @blp.arguments(MergeSchema)
     @blp.response(200, PartySchema)
+    @refusals(blp, 404, 409)
     def merge(data, party_id):
         """Merge the party ``duplicate_id`` into this one.
 

@@ -410,12 +410,14 @@ def api_blueprint():
     @blp.route("/<id:quotation_id>")
     class QuotationItem(MethodView):
         @blp.response(200, QuotationSchema)
+        @refusals(blp, 404)
         def get(self, quotation_id):
             """One quotation revision with its priced lines."""
             return quotations.load_quotation(db(), quotation_id)
 
         @blp.arguments(QuotationChangeSchema, required=False)  # nothing sent: no change
         @blp.response(200, QuotationSchema)
+        @refusals(blp, 404, 409)
         def patch(self, data, quotation_id):
             """Change a draft's party, currency, validity date or discount; reprices it.
 
@@ -427,6 +429,7 @@ def api_blueprint():
     @blp.route("/<id:quotation_id>/lines", methods=["POST"])
     @blp.arguments(LinesInputSchema)
     @blp.response(201, QuotationLineSchema(many=True))
+    @refusals(blp, 404, 409)
     def lines_add(data, quotation_id):
         """Append lines to a draft; the quotation is repriced.  Answers the new lines."""
         quotation = quotations.load_quotation(db(), quotation_id, lock=True)
@@ -438,6 +441,7 @@ def api_blueprint():
     class QuotationLineItem(MethodView):
         @blp.arguments(LineChangeSchema, required=False)  # nothing sent: no change
         @blp.response(200, QuotationLineSchema)
+        @refusals(blp, 404, 409)
         def patch(self, data, quotation_id, line_id):
             """Change a line of a draft; the quotation is repriced.  Answers the line."""
             quotation = quotations.load_quotation(db(), quotation_id, lock=True)
@@ -446,6 +450,7 @@ def api_blueprint():
             return line
 
         @blp.response(204)
+        @refusals(blp, 404, 409)
         def delete(self, quotation_id, line_id):
             """Remove a line of a draft; the quotation is repriced."""
             quotation = quotations.load_quotation(db(), quotation_id, lock=True)
@@ -454,12 +459,14 @@ def api_blueprint():
 
     @blp.route("/<id:quotation_id>/revisions")
     @blp.response(200, QuotationSummarySchema(many=True))
+    @refusals(blp, 404)
     def revision_list(quotation_id):
         """Every revision of the quotation's number, the first one first."""
         return quotations.revisions(db(), quotations.load_quotation(db(), quotation_id))
 
     @blp.route("/<id:quotation_id>/revise", methods=["POST"])
     @blp.response(201, QuotationSchema)
+    @refusals(blp, 404, 409)
     def revise(quotation_id):
         """Archive this revision and answer the next one, a draft copy with the same number."""
         quotation = quotations.load_quotation(db(), quotation_id, lock=True)
@@ -467,6 +474,7 @@ def api_blueprint():
 
     @blp.route("/<id:quotation_id>/send", methods=["POST"])
     @blp.response(200, QuotationSchema)
+    @refusals(blp, 404, 409)
     def send(quotation_id):
         """Mark a draft as sent (409 once expired, or when its prices moved since it was priced:
         it then stays a draft showing the new prices)."""
@@ -476,6 +484,7 @@ def api_blueprint():
 
     @blp.route("/<id:quotation_id>/accept", methods=["POST"])
     @blp.response(200, QuotationSchema)
+    @refusals(blp, 404, 409)
     def accept(quotation_id):
         """Convert a draft or sent quotation into a sales order; answers its id and number.
 
@@ -489,6 +498,7 @@ def api_blueprint():
     @blp.route("/<id:quotation_id>/lose", methods=["POST"])
     @blp.arguments(QuotationLoseSchema)
     @blp.response(200, QuotationSchema)
+    @refusals(blp, 404, 409)
     def lose(data, quotation_id):
         """Mark a draft or sent quotation as lost, with the customer's reason."""
         quotation = quotations.load_quotation(db(), quotation_id, lock=True)

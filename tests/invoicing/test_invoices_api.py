@@ -566,3 +566,19 @@ def test_a_part_never_comes_to_less_than_nothing(accounting_api, registry, catal
         if draft["untaxed"] == "0.00":  # the standing ones come to more than their share
             accounting_api.delete(f"/api/v1/invoices/{draft['id']}")
     assert accounting_api.post("/api/v1/invoices", json=one).get_json()["untaxed"] == "0.00"
+
+
+def test_every_operation_naming_a_record_by_id_documents_its_404(accounting_api):
+    paths = accounting_api.get("/api/v1/openapi.json").get_json()["paths"]
+    naming = [(method.upper(), path, operation) for path, operations in paths.items()
+              if "_id}" in path or path.endswith(("{code}", "{document}"))
+              for method, operation in operations.items() if method != "parameters"]
+    assert len(naming) > 60
+    assert [(method, path) for method, path, operation in naming
+            if "404" not in operation["responses"]] == []
+    conflict = {"$ref": "#/components/responses/CONFLICT"}
+    for path in ("/api/v1/orders/{order_id}/confirm", "/api/v1/orders/{order_id}/cancel",
+                 "/api/v1/orders/{order_id}/lines", "/api/v1/parties/{party_id}/merge",
+                 "/api/v1/quotations/{quotation_id}/accept"):
+        assert paths[path]["post"]["responses"]["409"] == conflict, path
+    assert paths["/api/v1/orders/{order_id}"]["patch"]["responses"]["409"] == conflict
