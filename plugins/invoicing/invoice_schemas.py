@@ -192,7 +192,7 @@ class InvoiceSchema(Schema):
     number = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": ["draft", "posted"]})
     payment_status = fields.String(allow_none=True, metadata={
-        "enum": ["open", "partially_paid", "paid", "credited"],
+        "enum": ["open", "partially_paid", "paid", "credited", None],  # nullable: null too
         "description": "null for a draft; of a credit note, paid means used: all of it applied "
                        "to invoices or refunded (its page says used, partly used)"})
     party_id = fields.Integer()

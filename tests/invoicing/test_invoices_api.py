@@ -582,3 +582,14 @@ def test_every_operation_naming_a_record_by_id_documents_its_404(accounting_api)
                  "/api/v1/quotations/{quotation_id}/accept"):
         assert paths[path]["post"]["responses"]["409"] == conflict, path
     assert paths["/api/v1/orders/{order_id}"]["patch"]["responses"]["409"] == conflict
+
+
+def test_a_nullable_enumeration_lists_null(accounting_api):
+    # OpenAPI 3.0: a value outside "enum" is invalid, null included, whatever "nullable" says.
+    schemas = accounting_api.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    enumerations = {f"{name}.{field}": described for name, schema in schemas.items()
+                    for field, described in schema.get("properties", {}).items()
+                    if "enum" in described}
+    assert "Invoice.payment_status" in enumerations
+    assert [field for field, described in enumerations.items()
+            if described.get("nullable") and None not in described["enum"]] == []
