@@ -4,7 +4,7 @@ field builders every module's schemas use for amounts and dates."""
 import re
 from datetime import UTC, date
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.db import MAX_ID
 from core.models import ROLES
@@ -116,6 +116,18 @@ class ListArgsSchema(Schema):
                       metadata={"description": "text to search for"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class PeriodSchema(Schema):
+    """A period of days: from ``start`` to ``end``, both included, either left open."""
+
+    start = date_field(metadata={"description": "the first day; none: from the first"})
+    end = date_field(metadata={"description": "the last day; none: to the last"})
+
+    @validates_schema
+    def _in_order(self, data, **_kwargs):
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError("Must not be before the start.", "end")
 
 
 def page_schema(item_schema, name):

@@ -8,6 +8,7 @@ from core.money import round_money
 from core.schemas import (
     KeptAddressSchema,
     ListArgsSchema,
+    PeriodSchema,
     Timestamp,
     date_field,
     decimal_field,
@@ -239,9 +240,10 @@ class InvoiceSummarySchema(InvoiceSchema):
 InvoicePageSchema = page_schema(InvoiceSummarySchema, "InvoicePage")
 
 
-class InvoiceListArgsSchema(ListArgsSchema):
+class InvoiceListArgsSchema(ListArgsSchema, PeriodSchema):
     """Query arguments of the invoice list: text in the number or customer name, kind, status,
-    customer, order or packing slip invoiced, what is left to pay."""
+    customer, order or packing slip invoiced, what is left to pay, the days they are dated
+    (``start`` to ``end``)."""
 
     kind = fields.String(validate=validate.Length(max=32))
     status = fields.String(validate=validate.OneOf(("draft", "posted")))

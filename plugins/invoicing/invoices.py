@@ -791,13 +791,14 @@ def delete_drafts_of_order(session, order):
 
 def search_invoices(session, text="", kind=None, status=None, party_id=None, page=1,
                     per_page=25, order_id=None, packing_slip_id=None, payment=None,
-                    credit_kinds=()):
+                    credit_kinds=(), start=None, end=None):
     """Invoices whose number, customer name or name billed to (a posted invoice's customer as
     it was, renamed or merged since) contains ``text``, drafts first then the newest
     by date and posting, of ``kind``, ``status``, customer ``party_id``, with lines of order
     ``order_id`` and of packing slip ``packing_slip_id``, posted and ``payment`` (one of
     :data:`PAYMENTS`; none for another; ``credit_kinds`` names the kinds that credit the
-    customer, never overdue) when given: ``(invoices, total count)``."""
+    customer, never overdue), dated from ``start`` to ``end`` when given: ``(invoices, total
+    count)``."""
     query = select(Invoice).join(Invoice.party)
     if text:
         pattern = contains(text)
@@ -811,6 +812,10 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
         query = query.where(Invoice.status == status)
     if party_id is not None:
         query = query.where(Invoice.party_id == party_id)
+    if start is not None:
+        query = query.where(Invoice.invoice_date >= start)
+    if end is not None:
+        query = query.where(Invoice.invoice_date <= end)
     if payment is not None:
         left = PAYMENTS.get(payment)
         query = query.where(Invoice.status == "posted", left(credit_kinds) if left else false())

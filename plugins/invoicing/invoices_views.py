@@ -14,7 +14,7 @@ from core.money import check_currency
 from core.numbering import written_number
 from core.ordertypes import brings_goods_back, order_types
 from core.parties import billing_details
-from core.schemas import page_of
+from core.schemas import PeriodSchema, page_of
 from core.ui import MenuEntry
 from plugins.fulfilment.models import PackingSlip
 from plugins.invoicing import invoices
@@ -78,10 +78,13 @@ def blueprint():
         party_id, order_id = filter_id("party_id"), filter_id("order_id")
         slip_id = filter_id("packing_slip_id")
         page = page_number()
-        found, total = invoices.search_invoices(db(), text, kind, status, party_id, page,
-                                                PER_PAGE, order_id, slip_id, payment,
-                                                _credit_kinds())
-        return render_template("invoicing/invoices.html", invoices=found, total=total,
+        period, errors = read_form(PeriodSchema(), request.args)
+        found, total = [], 0  # a period that cannot be: no list, the mistakes beside its boxes
+        if not errors:
+            found, total = invoices.search_invoices(
+                db(), text, kind, status, party_id, page, PER_PAGE, order_id, slip_id, payment,
+                _credit_kinds(), **period)
+        page = render_template("invoicing/invoices.html", invoices=found, total=total,
                                page=page, pages=page_count(total), q=text, kind=kind,
                                status=status, payment=payment, payments=invoices.PAYMENTS,
                                party_id=party_id, order_id=order_id,
@@ -89,8 +92,9 @@ def blueprint():
                                    select(Order.number).where(Order.id == order_id)),
                                packing_slip_id=slip_id, slip_number=slip_id and db().scalar(
                                    select(PackingSlip.number).where(PackingSlip.id == slip_id)),
-                               kinds=invoice_kinds(hook()),
-                               parties=_customers())
+                               kinds=invoice_kinds(hook()), parties=_customers(),
+                               period=request.args, errors=errors)
+        return page, 422 if errors else 200
 
     @bp.route("/new/order", methods=["GET", "POST"])
     def new_from_order():
@@ -485,13 +489,18 @@ def api_blueprint():
         @blp.response(200, InvoicePageSchema)
         def get(self, args):
             """Invoices, drafts first then newest first, searched by number or customer name
-            (``q``), of a kind, a status, a customer, with lines of an order or of a packing
-            slip, with something left to settle, overdue or settled."""
+            (``q``), of a kind (an unknown one is refused), a status, a customer, with lines of
+            an order or of a packing slip, with something left to settle, overdue or settled,
+            dated from ``start`` to ``end``."""
+            kinds = invoice_kinds(hook())
+            if args.get("kind") and args["kind"] not in kinds:
+                raise ValidationError("unknown invoice kind",
+                                      fields={"kind": [f"Unknown kind {args['kind']}."]})
             found, total = invoices.search_invoices(
                 db(), args["q"], args.get("kind"), args.get("status"), args.get("party_id"),
                 args["page"], args["per_page"], args.get("order_id"),
-                args.get("packing_slip_id"), args.get("payment"),
-                _credit_kinds())
+                args.get("packing_slip_id"), args.get("payment"), _credit_kinds(),
+                args.get("start"), args.get("end"))
             return page_of(found, total, args)
 
         @blp.arguments(InvoiceCreateSchema)

@@ -1,9 +1,9 @@
 """Marshmallow schemas of the ledger as the API shows it."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from core.money import round_money
-from core.schemas import date_field
+from core.schemas import PeriodSchema
 from plugins.invoicing.models import ACCOUNT_KINDS
 from plugins.sales.records import not_blank
 
@@ -86,19 +86,6 @@ class DocumentLedgerSchema(Schema):
     entries = fields.List(fields.Nested(LedgerEntrySchema))
     debit = fields.String(metadata={"format": "decimal"})
     credit = fields.String(metadata={"format": "decimal"})
-
-
-class PeriodSchema(Schema):
-    """The period of an account's entries to show: from ``start`` to ``end``, both included,
-    either left open."""
-
-    start = date_field()
-    end = date_field()
-
-    @validates_schema
-    def _in_order(self, data, **_kwargs):
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise ValidationError("Must not be before the start.", "end")
 
 
 class LedgerArgsSchema(PeriodSchema):

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_smorest import Blueprint as ApiBlueprint
 
 from core.money import round_money
+from core.schemas import PeriodSchema
 from core.ui import MenuEntry
 from plugins.invoicing import chart, ledger
 from plugins.invoicing.ledger_schemas import (
@@ -12,7 +13,6 @@ from plugins.invoicing.ledger_schemas import (
     AccountLedgerSchema,
     DocumentLedgerSchema,
     LedgerArgsSchema,
-    PeriodSchema,
 )
 from plugins.invoicing.models import ACCOUNT_KINDS
 from plugins.sales.pages import page_count, page_number, read_form

@@ -12,6 +12,7 @@ from core.money import Amount
 from plugins.fulfilment.models import PackingSlipLine
 
 ACCOUNT_KINDS = ("receivable", "revenue", "tax", "bank", "other")
+PAYMENT_KINDS = ("receipt", "refund")
 
 
 class Account(Base):

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from core.money import round_money
 from core.schemas import (
     ListArgsSchema,
+    PeriodSchema,
     date_field,
     decimal_field,
     id_field,
@@ -16,6 +17,7 @@ from core.schemas import (
     page_schema,
 )
 from plugins.invoicing.invoice_schemas import InvoiceSchema, InvoiceSummarySchema
+from plugins.invoicing.models import PAYMENT_KINDS
 from plugins.invoicing.payments import (
     BUCKETS,
     payment_applications,
@@ -142,7 +144,7 @@ class PaymentSchema(Schema):
 
     id = fields.Integer()
     number = fields.String()
-    kind = fields.String(metadata={"enum": ["receipt", "refund"]})
+    kind = fields.String(metadata={"enum": list(PAYMENT_KINDS)})
     party_id = fields.Integer()
     party_name = fields.String(attribute="party.name")
     payment_date = fields.Date()
@@ -256,11 +258,12 @@ class AgedSchema(Schema):
     totals = fields.List(fields.Nested(AgedTotalSchema))
 
 
-class PaymentListArgsSchema(ListArgsSchema):
+class PaymentListArgsSchema(ListArgsSchema, PeriodSchema):
     """Query arguments of the payment list: text in the number, reference or customer name,
-    one customer."""
+    one customer, one kind, the days they were made (``start`` to ``end``)."""
 
     party_id = id_field()
+    kind = fields.String(validate=validate.OneOf(PAYMENT_KINDS))
 
 
 class AgedArgsSchema(Schema):

@@ -215,12 +215,20 @@ def load_payment(session, payment_id, *, lock=False):
     return payment
 
 
-def search_payments(session, text="", page=1, per_page=25, party_id=None):
+def search_payments(session, text="", page=1, per_page=25, party_id=None, kind=None,
+                    start=None, end=None):
     """Payments whose number, reference or customer name contains ``text``, of customer
-    ``party_id`` when given, newest first: ``(payments, total count)``."""
+    ``party_id``, of ``kind`` (``receipt`` or ``refund``), dated from ``start`` to ``end``,
+    each when given, newest first: ``(payments, total count)``."""
     query = select(Payment).join(Payment.party)
     if party_id is not None:
         query = query.where(Payment.party_id == party_id)
+    if kind is not None:
+        query = query.where(Payment.kind == kind)
+    if start is not None:
+        query = query.where(Payment.payment_date >= start)
+    if end is not None:
+        query = query.where(Payment.payment_date <= end)
     if text:
         pattern = contains(text)
         query = query.where(or_(func.lower(Payment.number).like(pattern, escape="\\"),

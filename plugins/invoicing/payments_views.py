@@ -16,11 +16,11 @@ from core.invoicekinds import kind_signs
 from core.models import Party
 from core.money import check_currency
 from core.parties import get_party
-from core.schemas import decimal_field, page_of
+from core.schemas import PeriodSchema, decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.invoicing import credit_notes, payments
 from plugins.invoicing.invoice_schemas import InvoiceSchema
-from plugins.invoicing.models import Account, Invoice
+from plugins.invoicing.models import PAYMENT_KINDS, Account, Invoice
 from plugins.invoicing.payment_schemas import (
     AgedArgsSchema,
     AgedSchema,
@@ -71,11 +71,18 @@ def blueprint():
     def payment_list():
         text = request.args.get("q", "")[:128]
         party_id = filter_id("party_id")
+        kind = request.args.get("kind") or None
         page = page_number()
-        found, total = payments.search_payments(db(), text, page, PER_PAGE, party_id)
-        return render_template("invoicing/payments.html", payments=found, total=total,
+        period, errors = read_form(PeriodSchema(), request.args)
+        found, total = [], 0  # a period that cannot be: no list, the mistakes beside its boxes
+        if not errors:
+            found, total = payments.search_payments(db(), text, page, PER_PAGE, party_id, kind,
+                                                    **period)
+        page = render_template("invoicing/payments.html", payments=found, total=total,
                                page=page, pages=page_count(total), q=text, party_id=party_id,
-                               parties=_customers())
+                               kind=kind, kinds=PAYMENT_KINDS, parties=_customers(),
+                               period=request.args, errors=errors)
+        return page, 422 if errors else 200
 
     @bp.route("/payments/new", methods=["GET", "POST"])
     @sent_once
@@ -450,9 +457,11 @@ def api_blueprint():
         @blp.response(200, PaymentPageSchema)
         def get(self, args):
             """Payments, newest first, searched by number, reference or customer name, of one
-            customer (``party_id``)."""
-            found, total = payments.search_payments(db(), args["q"], args["page"],
-                                                    args["per_page"], args.get("party_id"))
+            customer (``party_id``), of one kind (a receipt, a refund), made from ``start`` to
+            ``end``."""
+            found, total = payments.search_payments(
+                db(), args["q"], args["page"], args["per_page"], args.get("party_id"),
+                args.get("kind"), args.get("start"), args.get("end"))
             return page_of(found, total, args)
 
         @blp.arguments(PaymentCreateSchema)

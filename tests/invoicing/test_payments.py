@@ -425,6 +425,53 @@ def test_invoices_are_listed_by_what_is_left_to_pay(invoicing_app, registry, cat
     assert "0 invoices." in unknown, "a filter naming nothing finds nothing, as a status does"
 
 
+def test_invoices_and_payments_are_listed_by_their_days_and_payments_by_kind(
+        invoicing_app, registry, catalogue, accounting_api, login):
+    hook, bolt, ham = registry.hook, catalogue["bolt"], catalogue["HAM"]
+    earlier, before = TODAY - timedelta(days=40), TODAY - timedelta(days=39)
+    with registry.session_factory() as session:
+        old = posted_invoice(session, hook, bolt, [(ham, 1)], on=earlier)
+        new = posted_invoice(session, hook, bolt, [(ham, 2)])
+        receipt = register_payment(session, bolt, Decimal(50), "EUR", before, "Early")
+        session.commit()
+        numbers, receipt_number = (old.number, new.number), receipt.number
+    refund = accounting_api.post(f"/api/v1/payments/{receipt.id}/refunds", json={
+        "amount": "5", "payment_date": TODAY.isoformat(), "reference": "Back"})
+    assert refund.status_code == 201, refund.get_json()
+
+    def numbers_of(path, **query):
+        answer = accounting_api.get(path, query_string=query)
+        assert answer.status_code == 200, answer.get_json()
+        return [found["number"] for found in answer.get_json()["items"]]
+
+    assert numbers_of("/api/v1/invoices", end=before.isoformat()) == [numbers[0]]
+    assert numbers_of("/api/v1/invoices", start=before.isoformat()) == [numbers[1]]
+    assert numbers_of("/api/v1/invoices", start=earlier.isoformat(),
+                      end=earlier.isoformat()) == [numbers[0]]
+    assert numbers_of("/api/v1/payments", kind="receipt") == [receipt_number]
+    assert numbers_of("/api/v1/payments", kind="refund") == [refund.get_json()["number"]]
+    assert numbers_of("/api/v1/payments", end=before.isoformat()) == [receipt_number]
+    for path, query, field in (
+            ("/api/v1/invoices", {"kind": "barter"}, "kind"),
+            ("/api/v1/payments", {"kind": "gift"}, "kind"),
+            ("/api/v1/payments", {"start": TODAY.isoformat(), "end": before.isoformat()}, "end"),
+            ("/api/v1/invoices", {"start": "yesterday"}, "start")):
+        refused = accounting_api.get(path, query_string=query)
+        assert refused.status_code == 422 and field in refused.get_json()["errors"]["query"]
+
+    client = invoicing_app.test_client()
+    login(client, "accounting")
+    page = client.get(f"/invoicing/invoices/?end={before}").get_data(as_text=True)
+    assert numbers[0] in page and numbers[1] not in page
+    assert f'name="end" type="date" value="{before}"' in page
+    listed = client.get("/invoicing/payments/?kind=refund").get_data(as_text=True)
+    assert "Back" in listed and "Early" not in listed
+    backwards = client.get(f"/invoicing/payments/?start={TODAY}&end={before}")
+    told = backwards.get_data(as_text=True)
+    assert backwards.status_code == 422 and "Must not be before the start." in told
+    assert "Early" not in told, "no list for a period that cannot be"
+
+
 def test_the_balance_page_shows_credit_notes_negative(invoicing_app, registry, catalogue,
                                                       login):
     hook, bolt = registry.hook, catalogue["bolt"]
