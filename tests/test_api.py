@@ -29,6 +29,15 @@ def test_openapi_document_describes_kernel_endpoints_and_bearer_auth(client):
     assert "/api/v1/example/notes" not in spec["paths"], "example is not enabled"
 
 
+def test_every_operation_has_its_own_operation_id(make_app):
+    app = make_app(["example", "example_ext"])
+    paths = app.test_client().get("/api/v1/openapi.json").json["paths"]
+    ids = [operation.get("operationId") for operations in paths.values()
+           for method, operation in operations.items() if method != "parameters"]
+    assert None not in ids and len(set(ids)) == len(ids)
+    assert paths["/api/v1/users/{user_id}"]["patch"]["operationId"] == "patch_users_user_id"
+
+
 def test_the_served_openapi_document_is_the_one_described_while_building(make_app):
     # Serving builds describe the API when the document is first read, checking builds as they
     # register each blueprint: both must give the same document.

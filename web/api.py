@@ -1,8 +1,10 @@
 """The REST API under /api/v1: the kernel's endpoints and the OpenAPI document."""
 
+import re
 import threading
 from http import HTTPStatus
 
+from apispec import BasePlugin
 from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
@@ -106,12 +108,25 @@ def refusals(blp, *statuses):
     return decorate
 
 
+class OperationIds(BasePlugin):
+    """Names each operation of the document (``operationId``, what a generated client calls its
+    method) after its method and path below ``/api/v1``: ``GET /api/v1/invoices/{invoice_id}``
+    is ``get_invoices_invoice_id``; a method and a path name one operation only."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        below = path.removeprefix(PREFIX)
+        for method, operation in operations.items():
+            words = re.findall(r"[A-Za-z0-9]+", f"{method} {below}")
+            operation.setdefault("operationId", "_".join(words).lower())
+
+
 def create_api(app, lazy=True):
     """Set up flask-smorest on ``app`` with the bearer-token security scheme.
 
     ``lazy``: describe the API blueprints only when the OpenAPI document is read (LazyDocApi).
     """
-    api = LazyDocApi(app, lazy=lazy, spec_kwargs={"servers": [{"url": "/"}]})
+    api = LazyDocApi(app, lazy=lazy, spec_kwargs={"servers": [{"url": "/"}],
+                                                  "extra_plugins": [OperationIds()]})
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "An API token (cpt_...)"}
     )
