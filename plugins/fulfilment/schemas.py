@@ -123,6 +123,35 @@ class OrderRemaindersSchema(Schema):
     lines = fields.List(fields.Nested(RemainderSchema))
 
 
+class BackorderSchema(Schema):
+    """A line of an open order with something left to deliver."""
+
+    order_id = fields.Integer()
+    order_number = fields.String(attribute="order.number")
+    party_id = fields.Integer(attribute="order.party_id")
+    party_name = fields.String(attribute="order.party.name")
+    order_line_id = fields.Integer(attribute="id")
+    item_id = fields.Integer()
+    item_number = fields.String(attribute="item.number")
+    requested_ship_date = fields.Date(attribute="order.requested_ship_date", allow_none=True)
+    quantity = decimal_field()
+    delivered = decimal_field(attribute="delivered_quantity")
+    deliver_remainder = _remainder("deliver_remainder")
+
+
+BackorderPageSchema = page_schema(BackorderSchema, "BackorderPage")
+
+
+class BackorderListArgsSchema(ListArgsSchema):
+    """Query arguments of the backorders: one item, one customer, a page."""
+
+    class Meta:
+        exclude = ("q",)
+
+    item_id = id_field()
+    party_id = id_field()
+
+
 class StockSchema(Schema):
     """An item's stock: on hand, still to deliver on open orders, and short."""
 

@@ -179,19 +179,33 @@ def search_packing_slips(session, text="", order_id=None, party_id=None, page=1,
     return found, total
 
 
-def backorders(session, hook, item_id=None, party_id=None):
+def backorders(session, hook, item_id=None, party_id=None, page=1, per_page=None):
     """The lines of open orders with something left to deliver, of one item or customer if
-    given, oldest order first.  Orders of incoming types (returns) are left out, as they bring
-    goods back, and so are those of types no enabled module provides, as they cannot be
-    delivered."""
-    query = (_backordered(hook)
-             .options(selectinload(OrderLine.item), selectinload(OrderLine.order))
+    given, oldest order first: all of them, or the page ``page`` of ``per_page`` lines.
+    Orders of incoming types (returns) are left out, as they bring goods back, and so are
+    those of types no enabled module provides, as they cannot be delivered."""
+    query = (_backordered_of(hook, item_id, party_id)
+             .options(selectinload(OrderLine.item),
+                      selectinload(OrderLine.order).selectinload(Order.party))
              .order_by(Order.id, OrderLine.position))
+    if per_page is not None:
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    return session.scalars(query).all()
+
+
+def count_backorders(session, hook, item_id=None, party_id=None):
+    """How many lines :func:`backorders` gives with these filters, on every page."""
+    return session.scalar(select(func.count()).select_from(
+        _backordered_of(hook, item_id, party_id).subquery()))
+
+
+def _backordered_of(hook, item_id, party_id):
+    query = _backordered(hook)
     if item_id is not None:
         query = query.where(OrderLine.item_id == item_id)
     if party_id is not None:
         query = query.where(Order.party_id == party_id)
-    return session.scalars(query).all()
+    return query
 
 
 def backorder_groups(session, hook, by="item", page=1, per_page=25):

@@ -18,6 +18,8 @@ from core.schemas import ListArgsSchema, decimal_field, page_of
 from core.ui import MenuEntry
 from plugins.fulfilment import services
 from plugins.fulfilment.schemas import (
+    BackorderListArgsSchema,
+    BackorderPageSchema,
     DeliverSchema,
     OrderRemaindersSchema,
     PackingSlipListArgsSchema,
@@ -263,6 +265,19 @@ def api_blueprint():
         """Each line of the order: quantity, delivered, deliver remainder, invoiced, invoice
         remainder."""
         return orders.load_order(db(), order_id)
+
+    @blp.route("/backorders")
+    @blp.arguments(BackorderListArgsSchema, location="query")
+    @blp.response(200, BackorderPageSchema)
+    @role_required(*VIEWERS)
+    def backorder_list(args):
+        """The lines of open orders with something left to deliver, oldest order first, of one
+        item or one customer (returns, which bring goods back, left out)."""
+        found = services.backorders(db(), hook(), args.get("item_id"), args.get("party_id"),
+                                    args["page"], args["per_page"])
+        total = services.count_backorders(db(), hook(), args.get("item_id"),
+                                          args.get("party_id"))
+        return page_of(found, total, args)
 
     @blp.route("/stock")
     class Stock(MethodView):

@@ -110,6 +110,33 @@ def test_stock_comes_a_page_at_a_time_whatever_the_open_orders(registry, catalog
     assert api.get("/api/v1/stock?per_page=0").status_code == 422
 
 
+def test_backorders_come_a_page_at_a_time_by_item_or_customer(registry, catalogue,
+                                                               fulfilment_app):
+    api = api_client(fulfilment_app, "accounting")
+    first = confirmed_order(registry, catalogue["acme"], [(catalogue["NAIL"], 4),
+                                                          (catalogue["HAM"], 2)])
+    second = confirmed_order(registry, catalogue["bolt"], [(catalogue["NAIL"], 3)])
+    sales = api_client(fulfilment_app)
+    [nail, _ham] = [line["order_line_id"] for line in
+                    sales.get(f"/api/v1/orders/{first}/remainders").json["lines"]]
+    assert sales.post(f"/api/v1/orders/{first}/packing-slips", json={
+        "lines": [{"order_line_id": nail, "quantity": "1"}]}).status_code == 201
+    listed = api.get("/api/v1/backorders").json
+    assert listed["total"] == 3
+    assert [(row["order_id"], row["item_number"], row["delivered"], row["deliver_remainder"])
+            for row in listed["items"]] == [(first, "NAIL", "1", "3"), (first, "HAM", "0", "2"),
+                                            (second, "NAIL", "0", "3")]
+    assert listed["items"][2]["party_name"] == "Bolt & Co"
+    nails = api.get("/api/v1/backorders", query_string={"item_id": catalogue["NAIL"]}).json
+    assert [row["order_id"] for row in nails["items"]] == [first, second]
+    bolts = api.get("/api/v1/backorders", query_string={"party_id": catalogue["bolt"]}).json
+    assert (bolts["total"], bolts["items"][0]["order_number"]) == (1, listed["items"][2][
+        "order_number"])
+    paged = api.get("/api/v1/backorders", query_string={"per_page": 2, "page": 2}).json
+    assert (paged["pages"], [row["order_id"] for row in paged["items"]]) == (2, [second])
+    assert api.get("/api/v1/backorders?item_id=1.5").status_code == 422
+
+
 def test_stock_moves_are_listed_newest_first_by_item_or_slip(registry, catalogue,
                                                              fulfilment_app):
     sales, accounting = api_client(fulfilment_app), api_client(fulfilment_app, "accounting")
