@@ -15,11 +15,14 @@ ID = validate.Range(min=1, max=MAX_ID)
 
 
 class WholeNumber(fields.Integer):
-    """An integer, refusing a number with a fraction (8.5) that ``fields.Integer`` reads as
-    another one (8): a request naming record 8.5 names none."""
+    """An integer, refusing what ``fields.Integer`` reads as another number: one with a
+    fraction (8.5 is not 8), and text other than ASCII digits ("0_1", "١" are not 1): a
+    request naming record 8.5 names none."""
 
     def _validated(self, value):
         if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, str) and not (value.strip().isascii() and value.strip().isdigit()):
             raise self.make_error("invalid", input=value)
         return super()._validated(value)
 

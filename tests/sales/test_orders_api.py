@@ -85,6 +85,10 @@ def test_bad_orders_are_refused_per_field(sales_api, catalogue):
     errors = response.get_json()["errors"]["json"]
     assert errors["party_id"] == ["Not a valid integer."]
     assert errors["lines"]["0"]["item_id"] == ["Not a valid integer."]
+    for written in (f"0_{catalogue['acme']}", "١", "１"):  # what int() reads, people do not
+        response = sales_api.post("/api/v1/orders", json={**order_body(catalogue),
+                                                          "party_id": written})
+        assert response.status_code == 422, written
     whole = order_body(catalogue)
     whole["party_id"] = float(catalogue["acme"])  # 3.0 is 3
     assert sales_api.post("/api/v1/orders", json=whole).status_code == 201
