@@ -72,9 +72,8 @@ def handle_comptoir_error(error):
     if is_api_request():
         payload = {"code": error.status, "status": _status_name(error.status),
                    "message": error.message}
-        if error.fields:  # where the fields came from, as webargs says: a GET's are its query's
-            where = "query" if request.method in ("GET", "HEAD") else "json"
-            payload["errors"] = {where: error.fields}
+        if error.fields:
+            payload["errors"] = {"json": error.fields}
         return jsonify(payload), error.status
     return _page(error.status, _status_name(error.status), error.message, error.fields)
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.documents import insert_record, party_for
 from core.errors import Conflict, NotFound, ValidationError
-from core.invoicekinds import invoice_kind
+from core.invoicekinds import invoice_kind, invoice_kinds
 from core.models import Order, OrderLine, Party, TaxCategory
 from core.money import HUNDRED, check_currency, exponent, plain, round_money
 from core.orders import lock_orders
@@ -834,6 +834,13 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
                        Invoice.posted_at.desc(), Invoice.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
     return found, total
+
+
+def known_kind(session, hook, code):
+    """Whether ``code`` is a kind of invoice: an enabled module's, or one invoices hold (of a
+    module disabled since)."""
+    return code in invoice_kinds(hook) or session.scalar(
+        select(Invoice.id).where(Invoice.kind == code).limit(1)) is not None
 
 
 # What is left of a posted invoice (or credit note) to settle, as the invoice list filters

@@ -4,6 +4,7 @@ text, pro forma invoices, changing and posting drafts."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest import abort
 from sqlalchemy import select
 
 from core import orders
@@ -492,10 +493,9 @@ def api_blueprint():
             (``q``), of a kind (an unknown one is refused), a status, a customer, with lines of
             an order or of a packing slip, with something left to settle, overdue or settled,
             dated from ``start`` to ``end``."""
-            kinds = invoice_kinds(hook())
-            if args.get("kind") and args["kind"] not in kinds:
-                raise ValidationError("unknown invoice kind",
-                                      fields={"kind": [f"Unknown kind {args['kind']}."]})
+            if args.get("kind") and not invoices.known_kind(db(), hook(), args["kind"]):
+                abort(422, message="unknown invoice kind",
+                      errors={"query": {"kind": [f"Unknown kind {args['kind']}."]}})
             found, total = invoices.search_invoices(
                 db(), args["q"], args.get("kind"), args.get("status"), args.get("party_id"),
                 args["page"], args["per_page"], args.get("order_id"),

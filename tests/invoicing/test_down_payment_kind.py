@@ -161,6 +161,10 @@ def test_a_posted_invoice_of_a_kind_no_longer_enabled_still_prints(make_app, cat
     assert f"Invoice {posted['number']}" in text and "€360.00" in text
     refused = api.get(f"/api/v1/invoices/{unposted.get_json()['id']}/pro-forma.pdf")
     assert refused.status_code == 422, "a draft of it waits for its module"
+    held = api.get("/api/v1/invoices", query_string={"kind": "down_payment"}).get_json()
+    assert held["total"] == 2, "its invoices are still listed by their kind"
+    unknown = api.get("/api/v1/invoices", query_string={"kind": "barter"})
+    assert unknown.status_code == 422 and "kind" in unknown.get_json()["errors"]["query"]
     cancelled = api.post(f"/api/v1/invoices/{posted['id']}/cancel", json={"reason": "twice"})
     assert cancelled.status_code == 422, "crediting it waits for its module too"
     client = app.test_client()
