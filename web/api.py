@@ -236,6 +236,7 @@ def kernel_blueprint():
     @blp.route("/tokens", methods=["POST"])
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, TokenSchema)
+    @refusals(blp, 404)
     @role_required("admin")
     def create_token(data):
         """Create an API token for a user; the answer holds the secret, shown this once."""

@@ -337,7 +337,7 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>/confirm", methods=["POST"])
     @blp.response(200, OrderSchema)
-    @refusals(blp, 404, 409)
+    @refusals(blp, 404, 409, 422)
     @role_required("sales")
     def confirm(order_id):
         """Confirm a draft order: priced a last time, its prices are frozen from now on.
@@ -365,7 +365,7 @@ def api_blueprint():
 
     @blp.route("/orders/<id:order_id>/close", methods=["POST"])
     @blp.response(200, OrderSchema)
-    @refusals(blp, 404, 409)
+    @refusals(blp, 404, 409, 422)
     @role_required("sales")
     def close(order_id):
         """Close what is left to deliver of a partly delivered order: each line keeps what was

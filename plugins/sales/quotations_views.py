@@ -466,7 +466,7 @@ def api_blueprint():
 
     @blp.route("/<id:quotation_id>/revise", methods=["POST"])
     @blp.response(201, QuotationSchema)
-    @refusals(blp, 404, 409)
+    @refusals(blp, 404, 409, 422)
     def revise(quotation_id):
         """Archive this revision and answer the next one, a draft copy with the same number."""
         quotation = quotations.load_quotation(db(), quotation_id, lock=True)
@@ -474,7 +474,7 @@ def api_blueprint():
 
     @blp.route("/<id:quotation_id>/send", methods=["POST"])
     @blp.response(200, QuotationSchema)
-    @refusals(blp, 404, 409)
+    @refusals(blp, 404, 409, 422)
     def send(quotation_id):
         """Mark a draft as sent (409 once expired, or when its prices moved since it was priced:
         it then stays a draft showing the new prices)."""
@@ -484,7 +484,7 @@ def api_blueprint():
 
     @blp.route("/<id:quotation_id>/accept", methods=["POST"])
     @blp.response(200, QuotationSchema)
-    @refusals(blp, 404, 409)
+    @refusals(blp, 404, 409, 422)
     def accept(quotation_id):
         """Convert a draft or sent quotation into a sales order; answers its id and number.
 
