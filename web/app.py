@@ -145,6 +145,8 @@ def build_app(config, reg, loaded, strict=frozenset()):
     app.before_request(auth.require_login_and_csrf)
     app.before_request(guards.refuse_api_bodies_not_json)
     app.before_request(guards.refuse_unstorable_text)
+    app.before_request(once.claim_request_key)
+    app.after_request(once.keep_answer)
     app.teardown_appcontext(close_session)
     app.context_processor(_navigation)
     # Templates link to another module's page only while it is served: {% if serves("x.y") %}

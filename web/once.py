@@ -8,21 +8,33 @@ A refused form's transaction rolls back with the token in it, and the form shown
 it: corrected, it is sent once.  Tokens are kept for ``KEPT``; a form sent again after that is
 not recognised.  Each page shown anew holds a new form: opened twice, in two tabs or by going
 back to a page the browser loads again, it is sent twice.
+
+An API request changing something may carry an ``Idempotency-Key`` header (any text of 1 to
+255 printable ASCII characters), as a client retrying after a timeout would.  The key is
+claimed for its user in the request's transaction (:func:`claim_request_key`), and the answer
+kept once the request is answered (:func:`keep_answer`): sent again, the request gets that
+answer (header ``Idempotent-Replayed: true``) and does nothing; the key sent with another
+request is refused (422).  A request refused, or failing, rolls back with its claim: sent
+again, it runs.  Keys are kept for ``KEPT`` too.
 """
 
 import functools
+import hashlib
 import re
 import secrets
 from datetime import timedelta
 
-from flask import abort, request
-from sqlalchemy import delete
+from flask import Response, abort, current_app, g, request
+from flask_login import current_user
+from flask_smorest import abort as smorest_abort
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import utcnow
 from core.errors import Conflict
-from core.models.forms import FormToken
-from web.database import db
+from core.models.forms import FormToken, RequestKey
+from web.auth import is_api_request
+from web.database import READS_ONLY, SAFE_METHODS, db
 
 FIELD = "once"
 KEPT = timedelta(days=30)
@@ -73,3 +85,68 @@ def claim_once(session):
         session.flush()
     except IntegrityError:  # the same form sent twice at once: the other one got it
         raise AlreadySent(MESSAGE) from None
+
+
+HEADER = "Idempotency-Key"
+KEY = re.compile(r"[\x21-\x7e]{1,255}\Z")
+# Sent while the first request with its key is being answered, or after its answer was lost
+# (its process stopped between doing the work and keeping the answer).
+UNKEPT = ("a request with this Idempotency-Key took effect and its answer is not kept yet: send "
+          "it again in a moment to get it; if it still is not, it was lost: look for what the "
+          "request made before sending it with another key")
+
+
+def claim_request_key():
+    """Before an API request changing something that carries an ``Idempotency-Key``: answer it
+    as the first request with that key was answered, or refuse it (422) when that one was
+    another request; else claim the key in the request's transaction."""
+    key = request.headers.get(HEADER)
+    if key is None or not is_api_request() or request.method in SAFE_METHODS:
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, READS_ONLY, False) or not current_user.is_authenticated:
+        return None  # a request that writes nothing, or that is refused (401) anyway
+    if not KEY.match(key):
+        smorest_abort(422, message="the Idempotency-Key is not valid", errors={"headers": {
+            HEADER: ["Give 1 to 255 printable ASCII characters, no space."]}})
+    session, fingerprint = db(), _fingerprint()
+    held = session.get(RequestKey, (current_user.id, key))
+    if held is not None:
+        if held.fingerprint != fingerprint:
+            smorest_abort(422, message="this Idempotency-Key was sent with another request",
+                          errors={"headers": {HEADER: ["Used for another request."]}})
+        if held.status is None:
+            raise Conflict(UNKEPT)
+        return Response(held.body, held.status, headers={"Idempotent-Replayed": "true"},
+                        mimetype="application/json" if held.body else None)
+    session.execute(delete(RequestKey).where(RequestKey.used_at < utcnow() - KEPT))
+    session.add(RequestKey(user_id=current_user.id, key=key, fingerprint=fingerprint))
+    try:
+        session.flush()
+    except IntegrityError:  # sent twice at once: the other one is doing the work
+        raise Conflict(UNKEPT) from None
+    g.request_key = key
+    return None
+
+
+def keep_answer(response):
+    """After a request whose key was claimed: keep its answer with the key (when the request's
+    transaction rolled back, the claim went with it and nothing is kept)."""
+    key = g.pop("request_key", None)
+    if key is None or response.status_code >= 500:
+        return response
+    body = response.get_data(as_text=True) if response.is_json else ""
+    session = db()
+    session.rollback()  # what the view left uncommitted goes, as it would at the request's end
+    session.execute(update(RequestKey)
+                    .where(RequestKey.user_id == current_user.id, RequestKey.key == key)
+                    .values(status=response.status_code, body=body))
+    session.commit()
+    return response
+
+
+def _fingerprint():
+    """A digest of what the request asks: method, path, query and body."""
+    digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
+    digest.update(request.get_data())
+    return digest.hexdigest()

@@ -1,8 +1,8 @@
 """The kernel's own tables: module state, users and tokens, the shared business records
-(parties, items, orders, number sequences) every module builds on, the mail outbox and the
-tokens of forms already sent."""
+(parties, items, orders, number sequences) every module builds on, the mail outbox, the
+tokens of forms already sent and the keys of API requests already answered."""
 
-from core.models.forms import FormToken
+from core.models.forms import FormToken, RequestKey
 from core.models.items import Item, ItemGroup, TaxCategory
 from core.models.module_state import ModuleState, RegistryVersion
 from core.models.orders import Order, OrderLine
@@ -26,6 +26,7 @@ __all__ = [
     "OutboxMessage",
     "Party",
     "RegistryVersion",
+    "RequestKey",
     "Sequence",
     "StageChange",
     "Tag",
