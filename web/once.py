@@ -14,12 +14,15 @@ An API request changing something may carry an ``Idempotency-Key`` header (any t
 claimed for its user in the request's transaction (:func:`claim_request_key`), and the answer
 kept once the request is answered (:func:`keep_answer`): sent again, the request gets that
 answer (header ``Idempotent-Replayed: true``) and does nothing; the key sent with another
-request is refused (422).  A request refused, or failing, rolls back with its claim: sent
-again, it runs.  Keys are kept for ``KEPT`` too.
+request is refused (422).  A request refused before it committed anything rolls back with its
+claim: sent again, it runs; one whose work was committed keeps its answer, a refusal too.  An
+action ending the request's transaction itself (``release_request_transaction``: enabling a
+module) lets its claim go.  Keys are kept for ``KEPT`` too.
 """
 
 import functools
 import hashlib
+import json
 import re
 import secrets
 from datetime import timedelta
@@ -28,7 +31,7 @@ from flask import Response, abort, current_app, g, request
 from flask_login import current_user
 from flask_smorest import abort as smorest_abort
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from core.clock import utcnow
 from core.errors import Conflict
@@ -111,14 +114,21 @@ def claim_request_key():
             HEADER: ["Give 1 to 255 printable ASCII characters, no space."]}})
     session, fingerprint = db(), _fingerprint()
     held = session.get(RequestKey, (current_user.id, key))
+    if held is not None and held.used_at < utcnow() - KEPT:  # expired: not recognised
+        session.delete(held)
+        held = None
     if held is not None:
         if held.fingerprint != fingerprint:
             smorest_abort(422, message="this Idempotency-Key was sent with another request",
                           errors={"headers": {HEADER: ["Used for another request."]}})
         if held.status is None:
             raise Conflict(UNKEPT)
-        return Response(held.body, held.status, headers={"Idempotent-Replayed": "true"},
-                        mimetype="application/json" if held.body else None)
+        # The answer this user was given, replayed whatever their roles have become since.
+        replayed = Response(held.body, held.status, headers={"Idempotent-Replayed": "true"},
+                            mimetype="application/json")
+        if not held.body:
+            del replayed.headers["Content-Type"]
+        return replayed
     session.execute(delete(RequestKey).where(RequestKey.used_at < utcnow() - KEPT))
     session.add(RequestKey(user_id=current_user.id, key=key, fingerprint=fingerprint))
     try:
@@ -138,15 +148,24 @@ def keep_answer(response):
     body = response.get_data(as_text=True) if response.is_json else ""
     session = db()
     session.rollback()  # what the view left uncommitted goes, as it would at the request's end
-    session.execute(update(RequestKey)
-                    .where(RequestKey.user_id == current_user.id, RequestKey.key == key)
-                    .values(status=response.status_code, body=body))
-    session.commit()
+    try:
+        session.execute(update(RequestKey)
+                        .where(RequestKey.user_id == current_user.id, RequestKey.key == key)
+                        .values(status=response.status_code, body=body))
+        session.commit()
+    except SQLAlchemyError as error:  # the work is done: its answer goes out, unkept (409)
+        session.rollback()
+        current_app.logger.warning("the answer to Idempotency-Key %r was not kept: %s", key,
+                                   error)
     return response
 
 
 def _fingerprint():
-    """A digest of what the request asks: method, path, query and body."""
-    digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
-    digest.update(request.get_data())
+    """A digest of what the request asks: method, path, query arguments and body, whatever the
+    order of the arguments or of a JSON body's keys."""
+    query = sorted(request.args.items(multi=True))
+    digest = hashlib.sha256(f"{request.method} {request.path} {query}\n".encode())
+    body = request.get_json(silent=True) if request.is_json else None
+    digest.update(json.dumps(body, sort_keys=True).encode() if body is not None
+                  else request.get_data())
     return digest.hexdigest()

@@ -2,13 +2,14 @@
 the first one's answer and does nothing twice: a payment is booked once."""
 
 import threading
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from core.models import RequestKey
 from core.testing import api_client
 from plugins.invoicing.models import Payment
+from web.once import KEPT
 
 
 def _payments(registry):
@@ -102,3 +103,21 @@ def test_two_workers_sending_one_key_at_once_book_one_payment(make_app, catalogu
         thread.join()
     assert sorted(answer.status_code for answer in answers) in ([201, 201], [201, 409])
     assert _payments(apps[0].extensions["comptoir"]) == 1
+
+
+def test_a_key_is_matched_whatever_the_order_of_the_body_and_forgotten_once_expired(
+        accounting_api, registry, catalogue):
+    key = {"Idempotency-Key": "reordered"}
+    sent = _payment(catalogue)
+    assert accounting_api.post("/api/v1/payments", json=sent, headers=key).status_code == 201
+    reordered = dict(reversed(list(sent.items())))
+    again = accounting_api.post("/api/v1/payments", json=reordered, headers=key)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert _payments(registry) == 1
+    with registry.session_factory() as session:
+        session.execute(RequestKey.__table__.update().values(
+            used_at=datetime.now() - KEPT - timedelta(days=1)))
+        session.commit()
+    anew = accounting_api.post("/api/v1/payments", json=sent, headers=key)
+    assert anew.status_code == 201 and "Idempotent-Replayed" not in anew.headers
+    assert _payments(registry) == 2
