@@ -1,7 +1,7 @@
 """Database plumbing: the declarative base every model uses, engines and sessions."""
 
 import orjson
-from sqlalchemy import JSON, MetaData, create_engine, event, make_url
+from sqlalchemy import JSON, MetaData, and_, create_engine, event, make_url, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -105,6 +105,13 @@ def make_engine(url, schema=None):
 def make_session_factory(engine):
     """Return the session factory bound to ``engine``; objects stay readable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def in_period(column, start=None, end=None):
+    """The condition that the date ``column`` falls from ``start`` to ``end``, both included,
+    either left open when None (``core.schemas.PeriodSchema`` reads such a period)."""
+    return and_(true(), *([column >= start] if start is not None else []),
+                *([column <= end] if end is not None else []))
 
 
 def locks_rows(session):

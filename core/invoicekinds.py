@@ -68,6 +68,11 @@ def kind_signs(hook):
     return {code: kind.sign for code, kind in invoice_kinds(hook).items()}
 
 
+def crediting_kinds(hook):
+    """The codes of the invoice kinds that credit the customer (sign -1: a credit note)."""
+    return [code for code, sign in kind_signs(hook).items() if sign < 0]
+
+
 def invoice_kind(hook, code):
     """The invoice kind ``code``, or ValidationError listing the known ones."""
     return one_of(invoice_kinds(hook), code, "kind", "invoice kind")

@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core.db import in_period
 from core.documents import insert_record, party_for
 from core.errors import Conflict, NotFound, ValidationError
 from core.invoicekinds import invoice_kind, invoice_kinds
@@ -812,10 +813,7 @@ def search_invoices(session, text="", kind=None, status=None, party_id=None, pag
         query = query.where(Invoice.status == status)
     if party_id is not None:
         query = query.where(Invoice.party_id == party_id)
-    if start is not None:
-        query = query.where(Invoice.invoice_date >= start)
-    if end is not None:
-        query = query.where(Invoice.invoice_date <= end)
+    query = query.where(in_period(Invoice.invoice_date, start, end))
     if payment is not None:
         left = PAYMENTS.get(payment)
         query = query.where(Invoice.status == "posted", left(credit_kinds) if left else false())

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core import orders
 from core.errors import ComptoirError, NotFound, ValidationError
-from core.invoicekinds import invoice_kinds
+from core.invoicekinds import crediting_kinds, invoice_kinds
 from core.models import Order, Party, TaxCategory
 from core.money import check_currency
 from core.numbering import written_number
@@ -84,7 +84,7 @@ def blueprint():
         if not errors:
             found, total = invoices.search_invoices(
                 db(), text, kind, status, party_id, page, PER_PAGE, order_id, slip_id, payment,
-                _credit_kinds(), **period)
+                crediting_kinds(hook()), **period)
         page = render_template("invoicing/invoices.html", invoices=found, total=total,
                                page=page, pages=page_count(total), q=text, kind=kind,
                                status=status, payment=payment, payments=invoices.PAYMENTS,
@@ -153,7 +153,7 @@ def blueprint():
         page = render_template("invoicing/invoice_new_slips.html", party_id=party_id,
                                slips=slips, returned=returned,
                                done=asked - {slip.id for slip in slips},
-                               ticked=_slips_ticked(slips, returned, form),
+                               ticked=_slips_ticked(slips, returned, form, asked),
                                errors=errors, form=form, parties=_customers(),
                                profiles=_profiles(), kinds=_kinds_taking("items", None),
                                by_goods=True)
@@ -419,11 +419,6 @@ class _Form(dict):
         return [self[name]] if name in self else []
 
 
-def _credit_kinds():
-    """The codes of the invoice kinds that credit the customer."""
-    return [code for code, kind in invoice_kinds(hook()).items() if kind.sign < 0]
-
-
 def _customers():
     return db().scalars(select(Party).where(Party.merged_into_id.is_(None))
                         .order_by(Party.name).limit(CHOICES_SHOWN)).all()
@@ -452,15 +447,15 @@ def _kinds_taking(lines, returned=False):
     return sorted(kinds, key=lambda kind: kind.code != usual)
 
 
-def _slips_ticked(slips, returned, form):
+def _slips_ticked(slips, returned, form, asked):
     """The ids of the slips ticked on the packing-slip invoice page: those chosen (none, if
-    none was), those a link names (a slip's page: "Invoice this slip"), or by default every
-    slip of delivered goods (every returned one when there are only returns), since one
-    invoice does not both charge and credit."""
+    none was), those a link names (``asked``: a slip's page, "Invoice this slip"), or by
+    default every slip of delivered goods (every returned one when there are only returns),
+    since one invoice does not both charge and credit."""
     if request.method == "POST":
         return set(record_ids(form.getlist("packing_slip_ids")))
     if "packing_slip_ids" in request.args:
-        return set(record_ids(request.args.getlist("packing_slip_ids")))
+        return asked
     delivered = {slip.id for slip in slips} - returned
     return delivered or returned
 
@@ -499,7 +494,7 @@ def api_blueprint():
             found, total = invoices.search_invoices(
                 db(), args["q"], args.get("kind"), args.get("status"), args.get("party_id"),
                 args["page"], args["per_page"], args.get("order_id"),
-                args.get("packing_slip_id"), args.get("payment"), _credit_kinds(),
+                args.get("packing_slip_id"), args.get("payment"), crediting_kinds(hook()),
                 args.get("start"), args.get("end"))
             return page_of(found, total, args)
 

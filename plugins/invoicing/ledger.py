@@ -10,8 +10,9 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import select, true
+from sqlalchemy import select
 
+from core.db import in_period
 from core.errors import NotFound
 from plugins.invoicing.models import Account, LedgerEntry
 
@@ -122,7 +123,8 @@ def account_ledger(session, code, page=1, per_page=50, start=None, end=None):
     period = defaultdict(lambda: [Decimal(0), Decimal(0)])
     rows = session.execute(select(LedgerEntry.id, LedgerEntry.entry_date, LedgerEntry.currency,
                                   LedgerEntry.debit, LedgerEntry.credit)
-                           .where(LedgerEntry.account_id == account.id, _until(end))
+                           .where(LedgerEntry.account_id == account.id,
+                                  in_period(LedgerEntry.entry_date, end=end))
                            .order_by(*order)).all()
     for entry_id, entry_date, currency, debit, credit in rows:
         if start is not None and entry_date < start:
@@ -132,8 +134,8 @@ def account_ledger(session, code, page=1, per_page=50, start=None, end=None):
         period[currency][1] += credit
         running[entry_id] = opening[currency] + period[currency][0] - period[currency][1]
     entries = session.scalars(select(LedgerEntry)
-                              .where(LedgerEntry.account_id == account.id, _until(end),
-                                     _from(start))
+                              .where(LedgerEntry.account_id == account.id,
+                                     in_period(LedgerEntry.entry_date, start, end))
                               .order_by(*order).limit(per_page)
                               .offset((page - 1) * per_page)).all()
     currencies = sorted(set(period) | set(opening))
@@ -142,14 +144,6 @@ def account_ledger(session, code, page=1, per_page=50, start=None, end=None):
     return AccountLedger(account, [_line(entry, running[entry.id]) for entry in entries],
                          [Held(currency, opening[currency]) for currency in currencies],
                          totals, len(running))
-
-
-def _from(start):
-    return true() if start is None else LedgerEntry.entry_date >= start
-
-
-def _until(end):
-    return true() if end is None else LedgerEntry.entry_date <= end
 
 
 def document_entries(session, document):

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, insert, or_, select, union
 from sqlalchemy.orm import aliased
 
+from core.db import in_period
 from core.documents import party_for, require_made, store_values
 from core.errors import Conflict, NotFound, ValidationError
 from core.formatting import money
@@ -225,10 +226,7 @@ def search_payments(session, text="", page=1, per_page=25, party_id=None, kind=N
         query = query.where(Payment.party_id == party_id)
     if kind is not None:
         query = query.where(Payment.kind == kind)
-    if start is not None:
-        query = query.where(Payment.payment_date >= start)
-    if end is not None:
-        query = query.where(Payment.payment_date <= end)
+    query = query.where(in_period(Payment.payment_date, start, end))
     if text:
         pattern = contains(text)
         query = query.where(or_(func.lower(Payment.number).like(pattern, escape="\\"),
