@@ -138,6 +138,19 @@ def test_a_draft_prints_only_as_a_pro_forma_that_takes_no_number(app, ids, login
         session.commit()
 
 
+def test_the_tax_summary_prints_its_base_and_its_tax_apart(app, ids):
+    registry = app.extensions["comptoir"]
+    with registry.session_factory() as session:
+        pro_forma = invoices.free_text_invoice(session, registry.hook, {
+            "kind": "pro_forma", "party_id": ids["acme"], "lines": [
+                {"account": "706", "description": "Estimate", "amount": Decimal("100.50"),
+                 "tax_category": "VAT20"}]})
+        session.commit()
+        pro_forma_id = pro_forma.id
+    pdf = api_client(app, "accounting").get(f"/api/v1/invoices/{pro_forma_id}/pdf").data
+    assert "20 % €100.50 €20.10" in pdf_text(pdf)
+
+
 def test_an_invoice_is_emailed_with_its_pdf_attached(app, ids, mail_server, login):
     app.config.update(mail_settings(mail_server))
     mail_server.start()
