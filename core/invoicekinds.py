@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from core.contributions import by_code, one_of
+from core.errors import Conflict
 
 
 class Entry(NamedTuple):
@@ -76,3 +77,14 @@ def crediting_kinds(hook):
 def invoice_kind(hook, code):
     """The invoice kind ``code``, or ValidationError listing the known ones."""
     return one_of(invoice_kinds(hook), code, "kind", "invoice kind")
+
+
+def kind_of(hook, invoice):
+    """The kind of the stored ``invoice``; Conflict (409) when no enabled module brings it (its
+    module was disabled since): the invoice still lists, reads and prints, but nothing can
+    change it until that module is enabled again."""
+    kind = invoice_kinds(hook).get(invoice.kind)
+    if kind is None:
+        raise Conflict(f"{invoice.reference} is of the invoice kind {invoice.kind!r}, which no "
+                       "enabled module brings: enable its module again to change it")
+    return kind

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.errors import Conflict, ValidationError
-from core.invoicekinds import invoice_kind, invoice_kinds
+from core.invoicekinds import invoice_kinds, kind_of
 from core.models import Order, OrderLine
 from core.money import round_money
 from core.orders import lock_orders
@@ -192,7 +192,7 @@ def credited_quantities(session, invoice):
 def require_creditable(session, hook, invoice):
     """Refuse (409) crediting ``invoice`` unless it is a posted invoice of a kind that posts
     and charges the customer."""
-    kind = invoice_kind(hook, invoice.kind)
+    kind = kind_of(hook, invoice)
     if invoice.status != "posted":
         raise Conflict(f"invoice {invoice.reference} is not posted: only a posted invoice "
                        "is credited")

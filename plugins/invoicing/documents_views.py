@@ -11,7 +11,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 from sqlalchemy import func, select
 
 from core.errors import Conflict
-from core.invoicekinds import InvoiceKind, invoice_kind, invoice_kinds
+from core.invoicekinds import InvoiceKind, invoice_kinds, kind_of
 from plugins.invoicing.models import LedgerEntry
 from plugins.invoicing.posting import load_invoice
 from plugins.sales.pages import email_from_form, hook
@@ -109,8 +109,7 @@ def _printable(invoice_id, instead="print a pro forma"):
     """What the invoice's PDF shows: ``(invoice, kind, pro forma?)``; 409 for a draft of a kind
     that posts, which has no number yet, saying what to do ``instead``."""
     invoice = load_invoice(db(), invoice_id)
-    # Refused when none, naming the kinds there are.
-    kind = printed_kind(invoice) or invoice_kind(hook(), invoice.kind)
+    kind = printed_kind(invoice) or kind_of(hook(), invoice)
     if invoice.status == "draft" and kind.posts:
         raise Conflict(f"invoice {invoice.reference} is a draft: post it first, or {instead}")
     return invoice, kind, bool(kind.watermark)
@@ -134,7 +133,7 @@ def _pro_forma(invoice_id):
     """A draft invoice to print as a pro forma: ``(invoice, kind, True)``; 409 once posted,
     for a kind that reverses an invoice (a credit note) and for a draft with no lines."""
     invoice = load_invoice(db(), invoice_id)
-    kind = invoice_kind(hook(), invoice.kind)
+    kind = kind_of(hook(), invoice)
     if invoice.status != "draft":
         raise Conflict(f"invoice {invoice.reference} is {invoice.status}: print the invoice "
                        "itself")

@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from core.db import in_period
 from core.documents import insert_record, party_for
 from core.errors import Conflict, NotFound, ValidationError
-from core.invoicekinds import invoice_kind, invoice_kinds
+from core.invoicekinds import invoice_kind, invoice_kinds, kind_of
 from core.models import Order, OrderLine, Party, TaxCategory
 from core.money import HUNDRED, check_currency, exponent, plain, round_money
 from core.orders import lock_orders
@@ -561,7 +561,7 @@ def _quantity_and_price(data, errors, currency):
 def pro_forma_of(session, hook, invoice):
     """A pro forma invoice copying draft ``invoice`` (a customer or free text invoice): the
     same customer, dates and lines; it is printed, never posted nor numbered."""
-    kind = invoice_kind(hook, invoice.kind)
+    kind = kind_of(hook, invoice)
     require_draft(invoice, ": a pro forma is made of a draft; print the invoice itself")
     if not kind.posts or kind.sign < 0:
         raise Conflict(f"a pro forma is made of an invoice charging the customer, not of a "
@@ -605,7 +605,7 @@ def update_invoice(session, hook, invoice, data):
     (a code), ``note``.  Refused (409) once posted.  A due date left as it was by default
     follows a new invoice date; a ``due_date`` of None is the default one."""
     require_draft(invoice)
-    kind = invoice_kind(hook, invoice.kind)
+    kind = kind_of(hook, invoice)
     due = data.get("due_date", invoice.due_date)
     following = due is None or due == invoice.due_date == due_by_default(kind,
                                                                         invoice.invoice_date)
@@ -628,7 +628,7 @@ def takes_free_text(hook, invoice):
     """Whether free text lines may be added to draft ``invoice``: its kind takes them, it
     charges the customer (a credit note's lines come from what it credits) and it holds no
     order lines."""
-    kind = invoice_kind(hook, invoice.kind)
+    kind = kind_of(hook, invoice)
     return (kind.lines != "items" and kind.sign > 0
             and not any(line.order_line_id for line in invoice.lines))
 
@@ -638,7 +638,7 @@ def add_lines(session, hook, invoice, lines):
     require_draft(invoice)
     if not takes_free_text(hook, invoice):
         raise Conflict("free text lines go on a free text invoice")
-    rows = free_text_lines(session, lines, invoice.currency, invoice_kind(hook, invoice.kind))
+    rows = free_text_lines(session, lines, invoice.currency, kind_of(hook, invoice))
     start = max((line.position for line in invoice.lines), default=0)
     for number, row in enumerate(rows, start + 1):
         row["position"] = number

@@ -16,7 +16,7 @@ from core.clock import utcnow
 from core.db import locks_rows
 from core.documents import store_values
 from core.errors import ComptoirError, Conflict, NotFound, ValidationError
-from core.invoicekinds import Entry, invoice_kind, invoice_kinds
+from core.invoicekinds import Entry, invoice_kinds, kind_of
 from core.models import Order, OrderLine, Party
 from core.money import check_totals, plain, round_money
 from core.numbering import MissingSequence, next_number
@@ -111,7 +111,7 @@ def totals(currency, amounts):
 
 def validate(hook, invoice):
     """Run the invoice kind's own validation; returns the kind."""
-    kind = invoice_kind(hook, invoice.kind)
+    kind = kind_of(hook, invoice)
     if kind.validate is not None:
         kind.validate(invoice)
     return kind
@@ -145,7 +145,7 @@ def post_invoice(session, hook, invoice, posted_on=None):
     if cancelled:
         raise Conflict(f"order {cancelled[0]} was cancelled after this invoice was drafted: "
                        "delete the draft")
-    kind = invoice_kind(hook, invoice.kind)
+    kind = kind_of(hook, invoice)
     if not kind.posts:
         raise Conflict(f"a {kind.title.lower()} is never posted")
     if not invoice.lines:
@@ -187,7 +187,7 @@ def _entries_kind(hook, kind, invoice):
     account, say, not the revenue account)."""
     if invoice.credited_invoice_id is None:
         return kind, kind.sign
-    credited = invoice_kind(hook, invoice.credited_invoice.kind)
+    credited = kind_of(hook, invoice.credited_invoice)
     return credited, -credited.sign
 
 
