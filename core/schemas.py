@@ -68,7 +68,8 @@ def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
             raise ValidationError(f"Must be {bounds}.")
 
     metadata = {"type": "string", "format": "decimal", "pattern": PLAIN_NUMBER,
-                "description": f"a decimal, {bounds}", **kwargs.pop("metadata", {})}
+                "description": f"a decimal, {bounds}; written as a string, read from a string "
+                               "or a JSON number", **kwargs.pop("metadata", {})}
     return PlainDecimal(as_string=True, allow_nan=False, validate=check, metadata=metadata,
                         **kwargs)
 
