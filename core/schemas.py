@@ -39,19 +39,29 @@ PLAIN_NUMBER = r"^[ \t\r\n]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*$"
 
 
 class PlainDecimal(fields.Decimal):
-    """A ``Decimal`` read from text written as :data:`PLAIN_NUMBER` says (or from a number)."""
+    """A ``Decimal`` read from text written as :data:`PLAIN_NUMBER` says, or from a whole JSON
+    number.  A JSON number with a fraction or an exponent is refused: the JSON parser has made
+    it a binary float, which need not be the number written (``99999999999.999999`` arrives
+    as 100000000000.0)."""
+
+    default_error_messages = {
+        "float": 'Write a number with a fraction as a string ("12.50"): a JSON number with a '
+                 "fraction need not arrive as written.",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float):
+            raise self.make_error("float")
         if isinstance(value, str) and not re.fullmatch(PLAIN_NUMBER, value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 
 
 def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
-    """A ``Decimal`` field, read and written as a string of plain digits (numbers are accepted
-    too; see :class:`PlainDecimal`), that an Amount column holds exactly: at least ``minimum``
-    (above it with ``above_minimum``), at most ``maximum``, with at most 6 digits after the
-    point.
+    """A ``Decimal`` field, read and written as a string of plain digits (whole JSON numbers
+    are read too; see :class:`PlainDecimal`), that an Amount column holds exactly: at least
+    ``minimum`` (above it with ``above_minimum``), at most ``maximum``, with at most 6 digits
+    after the point.
 
     Documented in OpenAPI as a decimal string: the schema generator would write the bounds of a
     string-valued number as strings, which is not valid OpenAPI.
@@ -67,9 +77,10 @@ def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
                 maximum is not None and value > maximum):
             raise ValidationError(f"Must be {bounds}.")
 
-    metadata = {"type": "string", "format": "decimal", "pattern": PLAIN_NUMBER,
-                "description": f"a decimal, {bounds}; written as a string, read from a string "
-                               "or a JSON number", **kwargs.pop("metadata", {})}
+    metadata = dict(kwargs.pop("metadata", {}))
+    described = metadata.pop("description", f"a decimal, {bounds}")
+    metadata = {"type": "string", "format": "decimal", "pattern": PLAIN_NUMBER, **metadata,
+                "description": f"{described}; a string, or a whole JSON number"}
     return PlainDecimal(as_string=True, allow_nan=False, validate=check, metadata=metadata,
                         **kwargs)
 

@@ -257,10 +257,12 @@ def test_payment_api(registry, catalogue, accounting_api):
     assert answer.status_code == 201 and answer.json["unapplied"] == "0.00"
     assert accounting_api.post("/api/v1/payments", json={
         "party_id": bolt, "amount": "-1"}).status_code == 422
-    blurred = accounting_api.post("/api/v1/payments", json={
-        "party_id": bolt, "amount": 0.1 + 0.2})  # a JSON number is read by its digits
-    assert blurred.status_code == 422 and blurred.json["errors"]["json"] == {
-        "amount": ["At most 12 digits before the point and 6 after it."]}
+    for blurred in (99999999999.999999, 1.1):  # arrives as 100000000000.0
+        refused = accounting_api.post("/api/v1/payments", json={"party_id": bolt,
+                                                                "amount": blurred})
+        assert refused.status_code == 422 and refused.json["errors"]["json"] == {"amount": [
+            'Write a number with a fraction as a string ("12.50"): a JSON number with a '
+            "fraction need not arrive as written."]}
     ahead = accounting_api.post("/api/v1/payments", json={
         "party_id": bolt, "amount": "1", "payment_date": (TODAY + timedelta(days=1)).isoformat()})
     assert ahead.status_code == 422 and ahead.json["errors"]["json"] == {
@@ -277,7 +279,7 @@ def test_payment_api(registry, catalogue, accounting_api):
     aged = accounting_api.get("/api/v1/invoicing/aged?as_of=2099-01-01").json
     assert aged["customers"][0]["over_90"] == "1.10" and aged["totals"][0]["total"] == "1.10"
     on_account = accounting_api.post("/api/v1/payments", json={"party_id": bolt,
-                                                               "amount": 5.0}).json
+                                                               "amount": 5}).json
     assert on_account["amount"] == "5.00"
     # As of a later day, the customer owes what its balance says.
     [customer] = accounting_api.get("/api/v1/invoicing/aged?as_of=2099-01-01").json[

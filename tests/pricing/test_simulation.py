@@ -236,8 +236,8 @@ def test_euros_round_half_up_to_the_cent(client, catalogue, headers):
 
 
 def test_amounts_are_decimal_strings_never_floats(client, catalogue, headers):
-    result = simulate(client, headers, currency="EUR", discount=2.5, lines=[
-        {"item_id": catalogue.hammer, "quantity": 1.5, "unit_price": 0.1}])
+    result = simulate(client, headers, currency="EUR", discount="2.5", lines=[
+        {"item_id": catalogue.hammer, "quantity": "1.5", "unit_price": "0.1"}])
 
     def numbers(value):
         if isinstance(value, dict):
@@ -252,6 +252,16 @@ def test_amounts_are_decimal_strings_never_floats(client, catalogue, headers):
     for key in ("untaxed", "tax", "total", "discount"):
         assert isinstance(result[key], str)
     assert Decimal(result["total"]) == Decimal("0.18")
+
+    whole = simulate(client, headers, currency="EUR", lines=[
+        {"item_id": catalogue.hammer, "quantity": 2, "unit_price": 3}])
+    assert line_of(whole)["amount"] == "6.00", "a whole JSON number is read"
+    refused = simulate(client, headers, 422, currency="EUR", discount=2.5, lines=[
+        {"item_id": catalogue.hammer, "quantity": 1.5, "unit_price": "1"}])
+    assert set(refused["errors"]["json"]) == {"discount", "lines"}
+    assert refused["errors"]["json"]["lines"] == {"0": {"quantity": [
+        'Write a number with a fraction as a string ("12.50"): a JSON number with a fraction '
+        "need not arrive as written."]}}
 
 
 @pytest.mark.parametrize(("body", "path", "message"), [
