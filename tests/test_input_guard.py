@@ -115,3 +115,19 @@ def test_an_api_body_that_is_not_json_is_a_415(client, registry):
                                         "application/json.")
     assert client.post("/api/v1/example/notes", json={"text": "Hi"},
                        headers=headers).status_code == 201
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (b'{"text": "a", "n": 1' + b"0" * 5000 + b"}",
+     "A number in the body has more digits than can be read (4,300 at most)."),
+    (b'{"text": "a", "n": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+     "The body nests arrays or objects too deep to be read."),
+    (b'{"text": "\xff"}', "Invalid JSON body."),
+])
+def test_a_body_json_cannot_read_is_a_400(client, registry, body, message):
+    with registry.session_factory() as session, session.begin():
+        _token, secret = users.create_token(session, users.find_user(session, "sales"), "t")
+    response = client.post("/api/v1/example/notes", data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 400
+    assert response.json["errors"] == {"json": [message]}

@@ -144,6 +144,7 @@ def build_app(config, reg, loaded, strict=frozenset()):
     app.before_request(_require_initialised)
     app.before_request(auth.require_login_and_csrf)
     app.before_request(guards.refuse_api_bodies_not_json)
+    app.before_request(guards.refuse_unreadable_json)
     app.before_request(guards.refuse_unstorable_text)
     app.before_request(once.claim_request_key)
     app.after_request(once.keep_answer)

@@ -1,8 +1,10 @@
 """Checks every request passes before any view runs, whichever module serves it."""
 
+import json
+
 from flask import request
 from flask_smorest import abort as smorest_abort
-from werkzeug.exceptions import NotFound, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 
 from core.errors import ValidationError
 from core.text import unstorable
@@ -93,3 +95,28 @@ def refuse_api_bodies_not_json():
     if has_body:
         raise UnsupportedMediaType("The API takes JSON bodies: send Content-Type: "
                                    "application/json.")
+
+
+
+def refuse_unreadable_json():
+    """Refuse (400) a JSON body Python's parser will not read although it is JSON: one
+    nesting arrays or objects deeper than its recursion limit, or holding a whole number of
+    more than 4,300 digits (its guard against numbers slow to convert).  Left to the parser of
+    a view's arguments, which answers 400 only for a body that is not JSON, either would be
+    an error of the server."""
+    if not request.is_json:
+        return
+    try:
+        if request.get_json(silent=True) is not None:  # kept for the other guards and views
+            return
+        json.loads(request.get_data(cache=True))
+        return  # the body is null
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return  # not JSON: the view's parser says so
+    except RecursionError:
+        message = "The body nests arrays or objects too deep to be read."
+    except ValueError:
+        message = "A number in the body has more digits than can be read (4,300 at most)."
+    if is_api_request():
+        smorest_abort(400, message=message, errors={"json": [message]})
+    raise BadRequest(message)
