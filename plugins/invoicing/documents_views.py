@@ -68,24 +68,23 @@ def api_blueprint():
 
     @blp.route("/invoices/<id:invoice_id>/pdf")
     @blp.doc(responses={"200": PDF_RESPONSE})
-    @refusals(blp, 404, 409, 422)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def invoice_pdf(invoice_id):
         """The invoice as a PDF: a posted invoice with its number, an invoice of a kind that
         never posts (a pro forma) stamped with its kind's watermark; 409 for a draft of a kind
-        that posts (post it first, or print its pro forma); 422 for a draft of a kind no
+        that posts (post it first, or print its pro forma) and for a draft of a kind no
         enabled module brings any more."""
         return _pdf(_printable(invoice_id))
 
     @blp.route("/invoices/<id:invoice_id>/pro-forma.pdf")
     @blp.doc(responses={"200": PDF_RESPONSE})
-    @refusals(blp, 404, 409, 422)
+    @refusals(blp, 404, 409)
     @role_required(ROLE)
     def pro_forma_pdf(invoice_id):
         """A draft customer or free text invoice printed as a pro forma invoice, stamped
         PRO FORMA: nothing is created and no number is taken.  409 once posted, for a credit
-        note and for a draft with no lines; 422 when no enabled module brings its kind any
-        more."""
+        note, for a draft with no lines and when no enabled module brings its kind any more."""
         return _pdf(_pro_forma(invoice_id))
 
     @blp.route("/invoices/<id:invoice_id>/email", methods=["POST"])

@@ -583,10 +583,10 @@ def api_blueprint():
     @role_required(ROLE)
     def post(invoice_id):
         """Post a draft invoice: it takes the next number of its kind's sequence and writes its
-        ledger entries.  409 once posted, for a pro forma, beyond what is left to invoice, and
-        for a date after today or before the latest invoice its sequence numbered (numbers
-        follow dates); 422 when its kind's validation refuses it (per line, under ``lines``)
-        or no enabled module brings its kind any more."""
+        ledger entries.  409 once posted, for a pro forma, beyond what is left to invoice, for
+        a date after today or before the latest invoice its sequence numbered (numbers follow
+        dates), and when no enabled module brings its kind any more; 422 when its kind's
+        validation refuses it (per line, under ``lines``)."""
         invoice = post_invoice(db(), hook(), invoice_to_post(db(), invoice_id))
         db().commit()
         return load_invoice(db(), invoice.id)
@@ -596,7 +596,7 @@ def api_blueprint():
     @refusals(blp, 404, 409, 422)
     @role_required(ROLE)
     def pro_forma(invoice_id):
-        """Make a pro forma invoice of a draft customer or free text invoice; 422 when no
+        """Make a pro forma invoice of a draft customer or free text invoice; 409 when no
         enabled module brings the draft's kind any more."""
         return _commit(invoices.pro_forma_of(db(), hook(), _locked(invoice_id)))
 

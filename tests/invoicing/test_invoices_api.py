@@ -435,11 +435,12 @@ def test_the_openapi_document_states_each_operations_refusals(accounting_api):
     assert posting["409"] == conflict
     refused = {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"}
     assert posting["422"] == refused, "a kind's validation refuses a draft, per line"
-    for path in ("/api/v1/invoices/{invoice_id}/pdf", "/api/v1/invoices/{invoice_id}/pro-forma",
+    assert paths["/api/v1/invoices/{invoice_id}/pro-forma"]["post"]["responses"]["422"] == \
+        refused, "the pro forma kind's validation"
+    for path in ("/api/v1/invoices/{invoice_id}/pdf",
                  "/api/v1/invoices/{invoice_id}/pro-forma.pdf"):
-        [operation] = (operation for method, operation in paths[path].items()
-                       if method != "parameters")
-        assert operation["responses"]["422"] == refused, path
+        responses = paths[path]["get"]["responses"]
+        assert responses["409"] == conflict and "422" not in responses, path
     assert posting["404"] == {"$ref": "#/components/responses/NOT_FOUND"}
     assert "409" not in paths["/api/v1/invoices/{invoice_id}"]["get"]["responses"]
     assert paths["/api/v1/payments"]["post"]["responses"]["409"] == conflict
