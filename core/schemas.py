@@ -54,7 +54,8 @@ class PlainDecimal(fields.Decimal):
             raise self.make_error("float")
         if isinstance(value, str) and not re.fullmatch(PLAIN_NUMBER, value):
             raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
+        number = super()._deserialize(value, attr, data, **kwargs)
+        return number if number else number.copy_abs()  # "-0" is 0, not a negative zero
 
 
 def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):

@@ -107,6 +107,11 @@ def test_api_creates_tax_categories_item_groups_and_items(api):
     assert changed.json["stock_on_hand"] == "12.5"
     assert changed.json["name"] == "Hammer", "fields not sent are kept"
 
+    zero = api.patch(f"/api/v1/items/{item['id']}", json={"list_price": "-0.00",
+                                                         "stock_on_hand": -0})
+    assert (zero.json["list_price"], zero.json["stock_on_hand"]) == ("0", "0"), "no minus zero"
+    assert api.get(f"/api/v1/items/{item['id']}").json["list_price"] == "0"
+
     renumbered = api.patch(f"/api/v1/items/{item['id']}", json={"number": "NEW"})
     assert renumbered.status_code == 422, "an item's number stays as created"
     assert "number" in renumbered.json["errors"]["json"]
