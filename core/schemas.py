@@ -45,8 +45,8 @@ class PlainDecimal(fields.Decimal):
     as 100000000000.0)."""
 
     default_error_messages = {
-        "float": 'Write a number with a fraction as a string ("12.50"): a JSON number with a '
-                 "fraction need not arrive as written.",
+        "float": 'Write this number as a string ("12.50"): a JSON number with a fraction or '
+                 "an exponent need not arrive as written.",
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -81,7 +81,7 @@ def decimal_field(minimum=0, maximum=None, *, above_minimum=False, **kwargs):
     metadata = dict(kwargs.pop("metadata", {}))
     described = metadata.pop("description", f"a decimal, {bounds}")
     metadata = {"type": "string", "format": "decimal", "pattern": PLAIN_NUMBER, **metadata,
-                "description": f"{described}; a string, or a whole JSON number"}
+                "description": f"{described}; as a string (a whole JSON number is read too)"}
     return PlainDecimal(as_string=True, allow_nan=False, validate=check, metadata=metadata,
                         **kwargs)
 

@@ -121,7 +121,9 @@ def test_an_api_body_that_is_not_json_is_a_415(client, registry):
     (b'{"text": "a", "n": 1' + b"0" * 5000 + b"}",
      "A number in the body has more digits than can be read (4,300 at most)."),
     (b'{"text": "a", "n": ' + b"[" * 5000 + b"]" * 5000 + b"}",
-     "The body nests arrays or objects too deep to be read."),
+     "The body nests arrays or objects more than 100 deep."),
+    *((b'{"text": "a", "n": ' + b"[" * depth + b"]" * depth + b"}",
+       "The body nests arrays or objects more than 100 deep.") for depth in (100, 940, 968)),
     (b'{"text": "\xff"}', "Invalid JSON body."),
 ])
 def test_a_body_json_cannot_read_is_a_400(client, registry, body, message):
@@ -131,3 +133,13 @@ def test_a_body_json_cannot_read_is_a_400(client, registry, body, message):
                            headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 400
     assert response.json["errors"] == {"json": [message]}
+
+
+def test_a_body_nesting_100_deep_is_read(client, registry):
+    with registry.session_factory() as session, session.begin():
+        _token, secret = users.create_token(session, users.find_user(session, "sales"), "t")
+    body = b'{"text": "a", "n": ' + b"[" * 99 + b"]" * 99 + b"}"
+    response = client.post("/api/v1/example/notes", data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 422 and "n" in response.json["errors"]["json"], \
+        "read, and refused by the view's schema for a field it does not know"

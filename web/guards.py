@@ -98,25 +98,51 @@ def refuse_api_bodies_not_json():
 
 
 
+# Deeper than any body the API reads, far shallower than Python's recursion limit: a body
+# nested just short of that limit is read here but not by the parser of a view's arguments,
+# which runs further down the stack.
+MAX_JSON_DEPTH = 100
+
+
 def refuse_unreadable_json():
-    """Refuse (400) a JSON body Python's parser will not read although it is JSON: one
-    nesting arrays or objects deeper than its recursion limit, or holding a whole number of
-    more than 4,300 digits (its guard against numbers slow to convert).  Left to the parser of
-    a view's arguments, which answers 400 only for a body that is not JSON, either would be
-    an error of the server."""
+    """Refuse (400) a JSON body nesting arrays or objects more than :data:`MAX_JSON_DEPTH`
+    deep, or holding a whole number of more than 4,300 digits (Python's guard against numbers
+    slow to convert).  Python's parser would fail on either, although it is JSON, and the
+    parser of a view's arguments answers 400 only for a body that is not: an error of the
+    server."""
     if not request.is_json:
         return
     try:
-        if request.get_json(silent=True) is not None:  # kept for the other guards and views
-            return
-        json.loads(request.get_data(cache=True))
-        return  # the body is null
+        body = request.get_json(silent=True)  # kept for the other guards and the views
+        if body is None:
+            json.loads(request.get_data(cache=True))
+            return  # the body is null
     except (json.JSONDecodeError, UnicodeDecodeError):
         return  # not JSON: the view's parser says so
     except RecursionError:
-        message = "The body nests arrays or objects too deep to be read."
+        message = f"The body nests arrays or objects more than {MAX_JSON_DEPTH} deep."
     except ValueError:
         message = "A number in the body has more digits than can be read (4,300 at most)."
+    else:
+        data = request.get_data(cache=True)
+        if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH or (
+                _depth(body) <= MAX_JSON_DEPTH):
+            return
+        message = f"The body nests arrays or objects more than {MAX_JSON_DEPTH} deep."
     if is_api_request():
         smorest_abort(400, message=message, errors={"json": [message]})
     raise BadRequest(message)
+
+
+def _depth(value):
+    """How deep arrays and objects nest in the JSON ``value`` (0 for a string or a number),
+    counted up to one more than :data:`MAX_JSON_DEPTH`, without recursion."""
+    deepest, waiting = 0, [(value, 1)]
+    while waiting and deepest <= MAX_JSON_DEPTH:
+        node, depth = waiting.pop()
+        children = node.values() if isinstance(node, dict) else (
+            node if isinstance(node, list) else None)
+        if children is not None:
+            deepest = max(deepest, depth)
+            waiting.extend((child, depth + 1) for child in children)
+    return deepest

@@ -94,7 +94,8 @@ def api_blueprint():
     @role_required(ROLE)
     def email(data, invoice_id):
         """E-mail the invoice's PDF (the one ``/pdf`` answers): to ``to``, or the customer's
-        address (422 with neither); 409 for a draft of a kind that posts.
+        address (422 with neither); 409 for a draft of a kind that posts, and for one of a
+        kind no enabled module brings any more.
 
         Answers the outbox message: ``sent`` once the mail server took it, else ``queued`` and
         retried later.

@@ -261,8 +261,8 @@ def test_payment_api(registry, catalogue, accounting_api):
         refused = accounting_api.post("/api/v1/payments", json={"party_id": bolt,
                                                                 "amount": blurred})
         assert refused.status_code == 422 and refused.json["errors"]["json"] == {"amount": [
-            'Write a number with a fraction as a string ("12.50"): a JSON number with a '
-            "fraction need not arrive as written."]}
+            'Write this number as a string ("12.50"): a JSON number with a fraction or an '
+            "exponent need not arrive as written."]}
     ahead = accounting_api.post("/api/v1/payments", json={
         "party_id": bolt, "amount": "1", "payment_date": (TODAY + timedelta(days=1)).isoformat()})
     assert ahead.status_code == 422 and ahead.json["errors"]["json"] == {

@@ -260,8 +260,8 @@ def test_amounts_are_decimal_strings_never_floats(client, catalogue, headers):
         {"item_id": catalogue.hammer, "quantity": 1.5, "unit_price": "1"}])
     assert set(refused["errors"]["json"]) == {"discount", "lines"}
     assert refused["errors"]["json"]["lines"] == {"0": {"quantity": [
-        'Write a number with a fraction as a string ("12.50"): a JSON number with a fraction '
-        "need not arrive as written."]}}
+        'Write this number as a string ("12.50"): a JSON number with a fraction or an '
+        "exponent need not arrive as written."]}}
 
 
 @pytest.mark.parametrize(("body", "path", "message"), [
