@@ -97,11 +97,11 @@ def refuse_api_bodies_not_json():
                                    "application/json.")
 
 
-
 # Deeper than any body the API reads, far shallower than Python's recursion limit: a body
 # nested just short of that limit is read here but not by the parser of a view's arguments,
 # which runs further down the stack.
 MAX_JSON_DEPTH = 100
+_TOO_DEEP = f"The body nests arrays or objects more than {MAX_JSON_DEPTH} deep."
 
 
 def refuse_unreadable_json():
@@ -120,7 +120,7 @@ def refuse_unreadable_json():
     except (json.JSONDecodeError, UnicodeDecodeError):
         return  # not JSON: the view's parser says so
     except RecursionError:
-        message = f"The body nests arrays or objects more than {MAX_JSON_DEPTH} deep."
+        message = _TOO_DEEP
     except ValueError:
         message = "A number in the body has more digits than can be read (4,300 at most)."
     else:
@@ -128,7 +128,7 @@ def refuse_unreadable_json():
         if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH or (
                 _depth(body) <= MAX_JSON_DEPTH):
             return
-        message = f"The body nests arrays or objects more than {MAX_JSON_DEPTH} deep."
+        message = _TOO_DEEP
     if is_api_request():
         smorest_abort(400, message=message, errors={"json": [message]})
     raise BadRequest(message)
