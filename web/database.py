@@ -20,11 +20,16 @@ def db():
     turns instead of one failing.  Views marked :func:`reads_only`, and commands, get a plain
     session."""
     if "db_session" not in g:
-        writes = (has_request_context() and request.method not in SAFE_METHODS
-                  and not getattr(current_app.view_functions.get(request.endpoint), READS_ONLY,
-                                  False))
+        writes = has_request_context() and request_may_write()
         g.db_session = registry().writing_session() if writes else registry().session_factory()
     return g.db_session
+
+
+def request_may_write():
+    """Whether the current request may change something: its method is not GET, HEAD or
+    OPTIONS, and its view is not marked :func:`reads_only`."""
+    return request.method not in SAFE_METHODS and not getattr(
+        current_app.view_functions.get(request.endpoint), READS_ONLY, False)
 
 
 def reads_only(view):

@@ -37,7 +37,7 @@ from core.clock import utcnow
 from core.errors import Conflict
 from core.models.forms import FormToken, RequestKey
 from web.auth import is_api_request
-from web.database import READS_ONLY, SAFE_METHODS, db
+from web.database import db, request_may_write
 
 FIELD = "once"
 KEPT = timedelta(days=30)
@@ -82,12 +82,21 @@ def claim_once(session):
         abort(400, "This form's one-time token is not valid: open the page again.")
     if session.get(FormToken, token) is not None:
         raise AlreadySent(MESSAGE)
-    session.execute(delete(FormToken).where(FormToken.used_at < utcnow() - KEPT))
-    session.add(FormToken(token=token))
+    # The same form sent twice at once: the other one got it.
+    _claim(session, FormToken(token=token), AlreadySent(MESSAGE))
+
+
+def _claim(session, record, taken):
+    """Add ``record`` (a FormToken or a RequestKey) in ``session``'s transaction, the records
+    of its table older than ``KEPT`` deleted; raise ``taken`` when another transaction added
+    the same one meanwhile."""
+    kind = type(record)
+    session.execute(delete(kind).where(kind.used_at < utcnow() - KEPT))
+    session.add(record)
     try:
         session.flush()
-    except IntegrityError:  # the same form sent twice at once: the other one got it
-        raise AlreadySent(MESSAGE) from None
+    except IntegrityError:
+        raise taken from None
 
 
 HEADER = "Idempotency-Key"
@@ -104,11 +113,10 @@ def claim_request_key():
     as the first request with that key was answered, or refuse it (422) when that one was
     another request; else claim the key in the request's transaction."""
     key = request.headers.get(HEADER)
-    if key is None or not is_api_request() or request.method in SAFE_METHODS:
+    if key is None or not is_api_request() or not request_may_write():
         return None
-    view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, READS_ONLY, False) or not current_user.is_authenticated:
-        return None  # a request that writes nothing, or that is refused (401) anyway
+    if not current_user.is_authenticated:
+        return None  # refused (401) anyway
     if not KEY.match(key):
         smorest_abort(422, message="the Idempotency-Key is not valid", errors={"headers": {
             HEADER: ["Give 1 to 255 printable ASCII characters, no space."]}})
@@ -129,12 +137,9 @@ def claim_request_key():
         if not held.body:
             del replayed.headers["Content-Type"]
         return replayed
-    session.execute(delete(RequestKey).where(RequestKey.used_at < utcnow() - KEPT))
-    session.add(RequestKey(user_id=current_user.id, key=key, fingerprint=fingerprint))
-    try:
-        session.flush()
-    except IntegrityError:  # sent twice at once: the other one is doing the work
-        raise Conflict(UNKEPT) from None
+    # Sent twice at once: the other one is doing the work.
+    _claim(session, RequestKey(user_id=current_user.id, key=key, fingerprint=fingerprint),
+           Conflict(UNKEPT))
     g.request_key = key
     return None
 
